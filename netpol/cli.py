@@ -1,0 +1,227 @@
+"""The command line: a thin click layer over the library. Results go to stdout, diagnostics to stderr.
+
+Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
+0 success / allowed, 1 denied or findings, 2 usage or input error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import netpol
+from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
+from netpol.explain import explain
+from netpol.graph import AllowGraph, Connection
+from netpol.load import load_paths
+from netpol.model import Options
+from netpol.ports import Protocol
+from netpol.render import ListFormat, QueryFormat, json_, render_connections, text
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _choice(enum: type[Any]) -> click.Choice:
+    return click.Choice([e.value for e in enum], case_sensitive=False)
+
+
+def input_options(func: F) -> F:
+    """PATH arguments and the switches every analysing command shares."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
+        click.option("-f", "--filename", "filenames", multiple=True, type=click.Path(
+            allow_dash=True), help="A manifest file or folder (repeatable), like kubectl -f."),
+        click.option("-n", "--namespace", default=None, metavar="NS",
+                     help="Namespace for objects that name none (default: 'default'); "
+                          "list shows only connections touching NS."),
+        click.option("--ipblock-ignores-pods", is_flag=True,
+                     help="ipBlocks match only addresses outside the cluster, never pod IPs "
+                          "(Cilium's behaviour; the default follows the upstream e2e suite)."),
+        click.option("--host-network-as-pods", is_flag=True,
+                     help="Apply policies to hostNetwork pods like to other pods "
+                          "(default: their traffic is node traffic)."),
+        click.option("-v", "--verbose", count=True,
+                     help="Name skipped objects and show informational diagnostics."),
+        click.option("--debug", is_flag=True, hidden=True),
+    ]
+    for dec in reversed(decorators):
+        func = dec(func)
+    return func
+
+
+class Session:
+    """What one command run read, and how it reports."""
+
+    def __init__(self, paths: Sequence[str], filenames: Sequence[str], namespace: str | None,
+                 ipblock_ignores_pods: bool, host_network_as_pods: bool, verbose: int) -> None:
+        inputs = [*paths, *filenames]
+        if not inputs:
+            raise UsageError("no input: give manifest files or folders, or - to read stdin")
+        self.namespace = namespace
+        self.options = Options(default_namespace=namespace or "default",
+                               ipblock_matches_pods=not ipblock_ignores_pods,
+                               host_network_as_pods=host_network_as_pods)
+        self.verbose = verbose
+        stdin = click.get_text_stream("stdin") if "-" in inputs else None
+        loaded = load_paths(inputs, stdin=stdin)
+        self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
+        self.report_diagnostics()
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.graph.diagnostics)
+
+    def report_diagnostics(self) -> None:
+        diags = self.graph.diagnostics
+        for d in diags:
+            if d.severity is not Severity.INFO or self.verbose:
+                _err(d)
+        skipped = self.graph.skipped
+        total = sum(skipped.values())
+        if total:
+            if self.verbose:
+                kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
+                click.echo(f"note: skipped {total} object(s) that netpol does not analyse: "
+                           f"{kinds}", err=True)
+            else:
+                click.echo(f"note: skipped {total} object(s) of kinds netpol does not analyse "
+                           "(-v names them)", err=True)
+        errors = sum(d.severity is Severity.ERROR for d in diags)
+        if errors:
+            click.echo(f"{errors} input error(s): the objects at fault are left out of the "
+                       "analysis, as the API server would reject them", err=True)
+
+    def exit_code(self, code: ExitCode) -> ExitCode:
+        return ExitCode.INPUT_ERROR if self.failed else code
+
+
+def _err(d: Diagnostic) -> None:
+    color = {"error": "red", "warning": "yellow", "info": "blue"}[d.severity.value]
+    text_ = d.format()
+    head, _, rest = text_.partition("\n")
+    click.echo(click.style(head, fg=color) + ("\n" + rest if rest else ""), err=True)
+
+
+def _write(output: str, out: str | None) -> None:
+    if out is None or out == "-":
+        click.echo(output, nl=False)
+    else:
+        Path(out).write_text(output, encoding="utf-8")
+
+
+def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
+    """Run a command body; turn NetpolErrors into messages and bugs into exit code 3."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        debug = any(isinstance(a, dict) and a.get("debug") for a in args)
+        try:
+            code = func(*args, **kwargs)
+        except NetpolError as exc:
+            click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+            code = exc.exit_code
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so, never a bare traceback
+            if debug:
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in netpol; "
+                       "please report it with the input (rerun with --debug for details).",
+                       err=True)
+            code = ExitCode.INTERNAL_ERROR
+        sys.exit(int(code))
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(netpol.__version__, prog_name="netpol")
+def main() -> None:
+    """Kubernetes NetworkPolicy reachability: who can reach whom, on which ports, and why.
+
+    PATHS are manifest files or folders (YAML, JSON, kubectl List dumps), or - for stdin.
+
+    \b
+    Exit codes: 0 success (query: allowed), 1 denied or findings,
+                2 usage or input error, 3 internal error.
+    """
+
+
+def _session(kw: dict[str, Any]) -> Session:
+    return Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
+                   kw["host_network_as_pods"], kw["verbose"])
+
+
+@main.command("list")
+@input_options
+@click.option("-o", "--output", "fmt", type=_choice(ListFormat), default="text",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write to this file instead of stdout.")
+def list_cmd(fmt: str, out: str | None, **kw: Any) -> None:
+    """Every allowed connection, sorted."""
+    _list(fmt, out, kw)
+
+
+@command
+def _list(fmt: str, out: str | None, kw: dict[str, Any]) -> ExitCode:
+    session = _session(kw)
+    graph = session.graph
+    conns = graph.connections()
+    endpoints = graph.endpoint_ids()
+    if session.namespace:
+        conns = [c for c in conns if _touches(c, session.namespace)]
+        endpoints = [e for e in endpoints if e.startswith(session.namespace + "/")]
+    _write(render_connections(ListFormat(fmt.lower()), conns, endpoints), out)
+    return session.exit_code(ExitCode.OK)
+
+
+def _touches(c: Connection, namespace: str) -> bool:
+    prefix = namespace + "/"
+    return c.src.startswith(prefix) or c.dst.startswith(prefix)
+
+
+@main.command("query")
+@input_options
+@click.option("--from", "src", required=True, metavar="ENDPOINT",
+              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
+@click.option("--to", "dst", required=True, metavar="ENDPOINT",
+              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
+@click.option("--port", default=None, metavar="PORT",
+              help="A port number or a named port of the destination (default: all ports).")
+@click.option("--protocol", type=_choice(Protocol), default=None,
+              help="TCP (default when --port is given), UDP or SCTP.")
+@click.option("-o", "--output", "fmt", type=_choice(QueryFormat), default="text",
+              show_default=True)
+def query_cmd(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
+              **kw: Any) -> None:
+    """Can SRC reach DST (on PORT)? Exit 0 when allowed, 1 when denied. Explains both sides."""
+    _query(src, dst, port, protocol, fmt, kw)
+
+
+@command
+def _query(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
+           kw: dict[str, Any]) -> ExitCode:
+    parsed_port: int | str | None = port
+    if port is not None and port.isdigit():
+        parsed_port = int(port)
+        if not 1 <= parsed_port <= 65535:
+            raise UsageError(f"--port {port}: not between 1 and 65535")
+    session = _session(kw)
+    exp = explain(session.graph, src, dst,
+                  protocol=Protocol(protocol.upper()) if protocol else None, port=parsed_port)
+    render = json_.render_explanation if fmt.lower() == "json" else text.render_explanation
+    _write(render(exp), None)
+    return session.exit_code(ExitCode.OK if exp.allowed else ExitCode.FINDINGS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

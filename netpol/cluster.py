@@ -1,0 +1,255 @@
+"""Model stage, second half: RawObjects -> a Cluster of namespaces, endpoints and policies.
+
+Pods are grouped under their controller (the ownerReference with ``controller: true``), so 40
+replicas read as ``kube-system/coredns[Deployment]``. A ReplicaSet is lifted to its Deployment.
+Replicas that a selector, a named port or an ipBlock could tell apart are never merged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from netpol.diagnostics import Diagnostic, Severity
+from netpol.ipspace import IPAddress, IPBlock, cut_address_space
+from netpol.load import RawObject
+from netpol.model import (
+    NAMESPACE_NAME_LABEL,
+    WORKLOAD_KINDS,
+    ContainerPort,
+    NamespaceSpec,
+    NetworkPolicy,
+    Options,
+    Origin,
+    PodSpec,
+    parse_namespace,
+    parse_network_policy,
+    parse_pod_like,
+)
+
+__all__ = ["Cluster", "Endpoint", "Namespace", "build_cluster"]
+
+_NETPOL_GROUP = "networking.k8s.io/"
+_NOT_ANALYSED_NOTES = {
+    "AdminNetworkPolicy": "admin network policy tiers are not analysed yet",
+    "BaselineAdminNetworkPolicy": "admin network policy tiers are not analysed yet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str]
+    declared: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A workload (its pods merged) or a lone pod: the unit the allow-graph speaks of."""
+
+    namespace: str
+    name: str
+    kind: str
+    labels: Mapping[str, str]
+    ports: tuple[ContainerPort, ...]
+    ips: tuple[IPAddress, ...] = ()
+    host_network: bool = False
+    nodes: tuple[str, ...] = ()
+    pods: tuple[str, ...] = ()
+    """Names of the pods merged into this endpoint; empty when it comes from a pod template."""
+    origin: Origin | None = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    namespaces: tuple[Namespace, ...]
+    endpoints: tuple[Endpoint, ...]
+    policies: tuple[NetworkPolicy, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    skipped: Mapping[str, int] = field(default_factory=dict)
+
+    def namespace(self, name: str) -> Namespace | None:
+        return next((n for n in self.namespaces if n.name == name), None)
+
+
+def build_cluster(objects: Iterable[RawObject], options: Options = Options()) -> Cluster:
+    sink: list[Diagnostic] = []
+    skipped: Counter[str] = Counter()
+    namespaces: dict[str, NamespaceSpec] = {}
+    pods: list[PodSpec] = []
+    templates: dict[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]] = {}
+    policies: dict[tuple[str, str], NetworkPolicy] = {}
+    seen: dict[tuple[str, str, str], Origin] = {}
+
+    for obj in objects:
+        origin = Origin(obj.source, obj.document, obj.path)
+        kind = obj.kind
+        api = str(obj.data.get("apiVersion", ""))
+        if kind == "Namespace":
+            ns = parse_namespace(obj.data, origin, sink)
+            if ns is not None:
+                _note_duplicate(sink, seen, (kind, "", ns.name), origin)
+                namespaces[ns.name] = ns
+        elif kind == "NetworkPolicy" and api.startswith(_NETPOL_GROUP):
+            pol = parse_network_policy(obj.data, origin, sink, options.default_namespace)
+            if pol is not None:
+                _note_duplicate(sink, seen, (kind, pol.namespace, pol.name), origin)
+                policies[(pol.namespace, pol.name)] = pol
+        elif kind == "Pod" or kind in WORKLOAD_KINDS:
+            spec = parse_pod_like(kind, obj.data, origin, sink, options.default_namespace)
+            if spec is None:
+                continue
+            _note_duplicate(sink, seen, (kind, spec.namespace, spec.name), origin)
+            if kind == "Pod":
+                pods.append(spec)
+            else:
+                templates[(kind, spec.namespace, spec.name)] = (spec, spec.owner)
+        else:
+            label = kind if kind != "NetworkPolicy" else f"NetworkPolicy ({api})"
+            skipped[label] += 1
+
+    for kind, note in _NOT_ANALYSED_NOTES.items():
+        if skipped.get(kind):
+            sink.append(Diagnostic(Severity.WARNING, "not-analysed", f"{skipped[kind]} {kind} "
+                                   f"object(s) skipped: {note}"))
+
+    blocks = [p.ip_block for pol in policies.values() for r in (*pol.ingress, *pol.egress)
+              for p in r.peers if p.ip_block is not None]
+    endpoints = _group(pods, templates, blocks, options, sink)
+
+    all_ns: dict[str, Namespace] = {}
+    for name, spec in namespaces.items():
+        all_ns[name] = Namespace(name, spec.labels, True)
+    for name in {e.namespace for e in endpoints} | {p.namespace for p in policies.values()}:
+        if name not in all_ns:
+            all_ns[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False)
+
+    return Cluster(
+        namespaces=tuple(sorted(all_ns.values(), key=lambda n: n.name)),
+        endpoints=tuple(sorted(endpoints, key=lambda e: e.id)),
+        policies=tuple(policies[k] for k in sorted(policies)),
+        diagnostics=tuple(sink),
+        skipped=dict(sorted(skipped.items())),
+    )
+
+
+def _note_duplicate(sink: list[Diagnostic], seen: dict[tuple[str, str, str], Origin],
+                    key: tuple[str, str, str], origin: Origin) -> None:
+    first = seen.get(key)
+    if first is not None:
+        kind, ns, name = key
+        where = f"{first.source}, document {first.document}"
+        sink.append(Diagnostic(Severity.WARNING, "duplicate-object",
+                               f"{kind} {ns + '/' if ns else ''}{name} is also defined at {where}; "
+                               "the later one wins, as with kubectl apply", origin.at()))
+    seen[key] = origin
+
+
+def _controller_of(pod: PodSpec,
+                   templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]]
+                   ) -> tuple[str, str] | None:
+    """(kind, name) of the workload a pod belongs to, lifting ReplicaSets and Jobs."""
+    if pod.owner is None:
+        return None
+    kind, name = pod.owner
+    if kind == "ReplicaSet":
+        rs = templates.get(("ReplicaSet", pod.namespace, name))
+        if rs is not None:
+            owner = rs[1]
+            if owner is not None and owner[0] == "Deployment":
+                return owner
+            return kind, name
+        # Only pods given: a Deployment's ReplicaSet is named <deployment>-<pod-template-hash>.
+        digest = pod.labels.get("pod-template-hash")
+        if digest and name.endswith("-" + digest):
+            return "Deployment", name[: -len(digest) - 1]
+        return kind, name
+    if kind == "Job":
+        job = templates.get(("Job", pod.namespace, name))
+        if job is not None and job[1] is not None and job[1][0] == "CronJob":
+            return job[1]
+    return kind, name
+
+
+def _template_id(spec: PodSpec, owner: tuple[str, str] | None) -> tuple[str, str]:
+    if spec.kind == "ReplicaSet" and owner is not None and owner[0] == "Deployment":
+        return owner
+    if spec.kind == "Job" and owner is not None and owner[0] == "CronJob":
+        return owner
+    return spec.kind, spec.name
+
+
+def _group(pods: list[PodSpec],
+           templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]],
+           blocks: list[IPBlock], options: Options, sink: list[Diagnostic]) -> list[Endpoint]:
+    space = cut_address_space(set(blocks)) if options.ipblock_matches_pods and blocks else None
+    range_class: dict[int, frozenset[int]] = {}
+
+    def ip_class(ips: tuple[IPAddress, ...]) -> frozenset[frozenset[int]]:
+        if space is None:
+            return frozenset()
+        out = set()
+        for ip in ips:
+            r = space.index_of(ip)
+            if r not in range_class:
+                range_class[r] = frozenset(
+                    i for i, b in enumerate(unique_blocks) if b.contains(ip))
+            out.add(range_class[r])
+        return frozenset(out)
+
+    unique_blocks = sorted(set(blocks), key=str)
+    groups: dict[tuple[str, str, str], list[PodSpec]] = defaultdict(list)
+    endpoints: list[Endpoint] = []
+    for pod in pods:
+        ctrl = _controller_of(pod, templates)
+        if ctrl is None:
+            endpoints.append(_endpoint(pod.namespace, pod.name, "Pod", [pod]))
+        else:
+            groups[(pod.namespace, ctrl[0], ctrl[1])].append(pod)
+
+    for (ns, kind, name), members in sorted(groups.items()):
+        variants: dict[object, list[PodSpec]] = defaultdict(list)
+        for pod in members:
+            key = (tuple(sorted(pod.labels.items())), pod.ports, pod.host_network,
+                   ip_class(pod.ips))
+            variants[key].append(pod)
+        ordered = sorted(variants.values(), key=lambda v: (-len(v), v[0].name))
+        endpoints.append(_endpoint(ns, name, kind, ordered[0]))
+        for odd in ordered[1:]:
+            for pod in odd:
+                endpoints.append(_endpoint(ns, pod.name, "Pod", [pod]))
+        if len(ordered) > 1:
+            n = sum(len(v) for v in ordered[1:])
+            sink.append(Diagnostic(
+                Severity.WARNING, "replicas-differ",
+                f"{n} pod(s) of {ns}/{name}[{kind}] differ from their siblings in labels, ports "
+                "or pod IP ranges; they are analysed as separate Pod endpoints",
+                ordered[1][0].origin.at()))
+
+    taken = {e.id for e in endpoints}
+    chosen: dict[tuple[str, str, str], PodSpec] = {}
+    for (kind, _, _), (spec, owner) in sorted(templates.items()):
+        wkind, wname = _template_id(spec, owner)
+        key = (spec.namespace, wname, wkind)
+        if f"{spec.namespace}/{wname}[{wkind}]" in taken:
+            continue
+        if key not in chosen or kind == wkind:
+            chosen[key] = spec
+    for (ns, wname, wkind), spec in chosen.items():
+        endpoints.append(Endpoint(ns, wname, wkind, spec.labels, spec.ports, (),
+                                  spec.host_network, (), (), spec.origin))
+    return endpoints
+
+
+def _endpoint(namespace: str, name: str, kind: str, pods: list[PodSpec]) -> Endpoint:
+    first = pods[0]
+    ips = dict.fromkeys(ip for pod in pods for ip in pod.ips)
+    nodes = sorted({p.node for p in pods if p.node})
+    return Endpoint(namespace, name, kind, first.labels, first.ports, tuple(ips),
+                    first.host_network, tuple(nodes), tuple(sorted(p.name for p in pods)),
+                    first.origin)

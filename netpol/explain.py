@@ -1,0 +1,179 @@
+"""Query stage: why a connection is allowed or denied, per direction, from the compiled rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from netpol.cluster import Endpoint
+from netpol.compile import CompiledRule, rule_ports
+from netpol.graph import AllowGraph
+from netpol.model import Direction
+from netpol.ports import PortSet, Protocol
+
+__all__ = ["Explanation", "RuleMatch", "Side", "explain"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """A rule that admits the other end, and the ports it allows there."""
+
+    policy: str
+    direction: Direction
+    index: int
+    """0-based index of the rule in spec.ingress / spec.egress."""
+    peers: str
+    ports: PortSet
+
+    def describe(self) -> str:
+        word = "from" if self.direction is Direction.INGRESS else "to"
+        return (f"{self.policy} {self.direction.value.lower()} rule #{self.index + 1} "
+                f"({word} {self.peers}; {self.ports})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "direction": self.direction.value, "rule": self.index,
+                "peers": self.peers, "ports": self.ports.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One direction's verdict: the egress of the source, or the ingress of the destination."""
+
+    direction: Direction
+    endpoint: str
+    """Whose policies decide: the source for egress, the destination for ingress."""
+    applies: bool
+    """False when no policy can apply: an external range, or a host-network pod."""
+    why_not: str | None
+    isolating: tuple[str, ...]
+    """Policies that select the endpoint for this direction; () = not isolated."""
+    matches: tuple[RuleMatch, ...]
+    ports: PortSet
+    """What this side allows toward/from the other end."""
+
+    @property
+    def isolated(self) -> bool:
+        return bool(self.isolating)
+
+    def describe(self, other: str) -> str:
+        d = self.direction.value.lower()
+        if not self.applies:
+            return f"{self.endpoint} {self.why_not}: no {d} policy applies"
+        if not self.isolating:
+            return f"{self.endpoint} is not isolated for {d}: everything allowed"
+        by = ", ".join(self.isolating)
+        if not self.matches:
+            return (f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs admits "
+                    f"{other}")
+        rules = "; ".join(m.describe() for m in self.matches)
+        return f"{self.endpoint} is isolated for {d} by {by}; allowed by {rules}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"direction": self.direction.value, "endpoint": self.endpoint,
+                "applies": self.applies, "why_not": self.why_not, "isolated": self.isolated,
+                "isolating_policies": list(self.isolating),
+                "allowed_by": [m.to_json() for m in self.matches],
+                "ports": self.ports.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    src: str
+    dst: str
+    protocol: Protocol | None
+    port: int | str | None
+    egress: Side
+    ingress: Side
+    ports: PortSet
+    """Everything allowed from src to dst (both sides), before narrowing to the asked port."""
+    asked: PortSet
+    """The asked protocol and port, a named port resolved on the destination; all if not asked."""
+    note: str | None = None
+
+    @property
+    def matching_ports(self) -> PortSet:
+        """The allowed ports narrowed to what was asked."""
+        return self.ports & self.asked
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.matching_ports)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"src": self.src, "dst": self.dst,
+                "protocol": self.protocol.value if self.protocol else None, "port": self.port,
+                "allowed": self.allowed, "ports": self.matching_ports.to_json(),
+                "note": self.note, "egress": self.egress.to_json(),
+                "ingress": self.ingress.to_json()}
+
+
+def _asked(protocol: Protocol | None, port: int | str | None, dst: object) -> PortSet:
+    if protocol is None and port is None:
+        return PortSet.all()
+    proto = protocol or Protocol.TCP
+    if isinstance(port, int):
+        return PortSet.of(proto, port, port)
+    if isinstance(port, str) and isinstance(dst, Endpoint):
+        nums = [(p.port, p.port) for p in dst.ports if p.name == port and p.protocol is proto]
+        return PortSet.from_mapping({proto: nums})
+    if isinstance(port, str):
+        return PortSet.none()
+    return PortSet.of(proto)
+
+
+def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int) -> Side:
+    compiled = graph.compiled
+    node = graph.nodes[owner]
+    if owner >= compiled.endpoint_count:
+        return Side(direction, node.id, False, "is outside the cluster", (), (), PortSet.all())
+    if (compiled.host_network >> owner) & 1:
+        return Side(direction, node.id, False, "is a host-network pod (node traffic)", (), (),
+                    PortSet.all())
+    isolating = tuple(p.id for p, targets in compiled.policies
+                      if direction in p.policy_types and (targets >> owner) & 1)
+    if not isolating:
+        return Side(direction, node.id, True, None, (), (), PortSet.all())
+    matches: list[RuleMatch] = []
+    allowed = PortSet.none()
+    for cr in compiled.rules:
+        if _admits(cr, direction, owner, other):
+            ports = rule_ports(cr.rule, graph.nodes[dst])
+            if ports:
+                allowed |= ports
+                peers = ("all peers" if not cr.rule.peers
+                         else " or ".join(str(p) for p in cr.rule.peers))
+                matches.append(RuleMatch(cr.policy.id, direction, cr.rule.index, peers, ports))
+    return Side(direction, node.id, True, None, isolating, tuple(matches), allowed)
+
+
+def _admits(cr: CompiledRule, direction: Direction, owner: int, other: int) -> bool:
+    return (cr.direction is direction and bool((cr.targets >> owner) & 1)
+            and bool((cr.peers >> other) & 1))
+
+
+def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None = None,
+            port: int | str | None = None) -> Explanation:
+    """Explain src -> dst; ``port`` may be a number or a name (resolved on the destination)."""
+    s, d = graph.resolve(src), graph.resolve(dst)
+    src_id, dst_id = graph.nodes[s].id, graph.nodes[d].id
+    egress = _side(graph, Direction.EGRESS, s, d, d)
+    ingress = _side(graph, Direction.INGRESS, d, s, d)
+    ports = graph.allowed_between(s, d)
+    note = None
+    src_node = graph.nodes[s]
+    if s == d and isinstance(src_node, Endpoint):
+        if src_node.kind == "Pod":
+            note = "a pod can always reach itself"
+        else:
+            note = ("each pod reaches itself; the verdict is for traffic between different "
+                    f"pods of {src_id}")
+    elif egress.ports & ingress.ports != ports:
+        note = "traffic from a pod's own node is always allowed"
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    asked = _asked(protocol, port, graph.nodes[d])
+    if isinstance(port, str) and not asked:
+        note = f"{dst_id} declares no {(protocol or Protocol.TCP).value} port named {port!r}"
+    if port is not None and protocol is None:
+        protocol = Protocol.TCP
+    return Explanation(src_id, dst_id, protocol, port, egress, ingress, ports, asked, note)

@@ -1,0 +1,115 @@
+"""The address space outside the cluster, cut into the disjoint ranges that ipBlocks tell apart."""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["AddressRange", "IPBlock", "IPNetwork", "cut_address_space", "format_range"]
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_TOP = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+
+
+def _bounds(net: IPNetwork) -> tuple[int, int]:
+    return int(net.network_address), int(net.broadcast_address)
+
+
+@dataclass(frozen=True, slots=True)
+class IPBlock:
+    """``cidr`` minus every ``except`` (networking/v1 IPBlock)."""
+
+    cidr: IPNetwork
+    excepts: tuple[IPNetwork, ...] = ()
+
+    @property
+    def family(self) -> int:
+        return self.cidr.version
+
+    def contains(self, address: IPAddress) -> bool:
+        return (
+            address.version == self.cidr.version
+            and address in self.cidr
+            and not any(address in e for e in self.excepts)
+        )
+
+    def __str__(self) -> str:
+        if not self.excepts:
+            return str(self.cidr)
+        return f"{self.cidr} except {', '.join(str(e) for e in self.excepts)}"
+
+
+def format_range(family: int, lo: int, hi: int) -> str:
+    """A CIDR when the range is exactly one network, otherwise ``first-last``."""
+    size = hi - lo + 1
+    bits = 32 if family == 4 else 128
+    if size & (size - 1) == 0 and lo % size == 0:
+        prefix = bits - (size.bit_length() - 1)
+        return str(ipaddress.ip_network((lo, prefix)) if family == 4 else
+                   ipaddress.IPv6Network((lo, prefix)))
+    make = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
+    return f"{make(lo)}-{make(hi)}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRange:
+    """One external endpoint: an inclusive range of addresses of one IP family."""
+
+    family: int
+    first: int
+    last: int
+
+    @property
+    def id(self) -> str:
+        return format_range(self.family, self.first, self.last)
+
+
+class AddressSpace:
+    """The sorted, disjoint ranges covering all of IPv4 and IPv6, with look-ups by block or address."""
+
+    def __init__(self, ranges: Sequence[AddressRange]) -> None:
+        self.ranges = tuple(ranges)
+        self._starts = {
+            fam: [r.first for r in self.ranges if r.family == fam] for fam in (4, 6)
+        }
+        self._offset = {4: 0, 6: len(self._starts[4])}
+
+    def index_of(self, address: IPAddress) -> int:
+        fam = address.version
+        return self._offset[fam] + bisect.bisect_right(self._starts[fam], int(address)) - 1
+
+    def _span(self, fam: int, lo: int, hi: int) -> range:
+        starts = self._starts[fam]
+        return range(
+            self._offset[fam] + bisect.bisect_left(starts, lo),
+            self._offset[fam] + bisect.bisect_right(starts, hi),
+        )
+
+    def indexes_of(self, block: IPBlock) -> list[int]:
+        """Indexes of the ranges that lie in ``block`` (every range lies wholly in or out of it)."""
+        fam = block.family
+        keep = set(self._span(fam, *_bounds(block.cidr)))
+        for exc in block.excepts:
+            keep.difference_update(self._span(fam, *_bounds(exc)))
+        return sorted(keep)
+
+
+def cut_address_space(blocks: Iterable[IPBlock]) -> AddressSpace:
+    """Cut IPv4 and IPv6 at every cidr and except boundary of ``blocks``."""
+    cuts: dict[int, set[int]] = {4: {0}, 6: {0}}
+    for block in blocks:
+        for net in (block.cidr, *block.excepts):
+            lo, hi = _bounds(net)
+            cuts[net.version].add(lo)
+            cuts[net.version].add(hi + 1)
+    ranges: list[AddressRange] = []
+    for fam in (4, 6):
+        points = sorted(p for p in cuts[fam] if p <= _TOP[fam])
+        for i, start in enumerate(points):
+            end = points[i + 1] - 1 if i + 1 < len(points) else _TOP[fam]
+            ranges.append(AddressRange(fam, start, end))
+    return AddressSpace(ranges)

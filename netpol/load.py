@@ -1,0 +1,840 @@
+"""The load stage: files, folders and stdin -> :class:`RawObject` records that know their origin.
+
+The fast path parses each YAML document with yaml-rs (PyYAML's C loader when yaml-rs is missing)
+and JSON with :mod:`json`; it keeps no positions. Positions are recovered on the error path only, by
+the :class:`Locator`, which re-parses a single document with PyYAML's composer (it keeps marks).
+
+Documents are split on ``---`` / ``...`` lines here, not by the parser, so one malformed document
+does not lose the others and every document's first line is known.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, TextIO
+
+import yaml
+
+from netpol.diagnostics import Diagnostic, Location, Severity
+
+try:
+    import yaml_rs
+except ImportError:  # pragma: no cover - no wheel for this platform (PyPy, ...)
+    yaml_rs = None  # type: ignore[assignment]
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = [
+    "NOT_AN_OBJECT",
+    "LoadResult",
+    "Locator",
+    "RawObject",
+    "load_paths",
+    "load_text",
+]
+
+NOT_AN_OBJECT = "<not a Kubernetes object>"
+"""The :attr:`LoadResult.skipped` key for documents without a string ``kind`` and ``apiVersion``."""
+
+FieldPath = tuple[str | int, ...]
+
+_EXTENSIONS = (".yaml", ".yml", ".json")
+_MAX_ALIAS_EVENTS = 100_000
+"""Nodes that alias expansion may add to one document; Kubernetes manifests need a handful."""
+_MAX_INDENT = 512
+"""yaml-rs overflows the C stack on ~11,000 levels of block nesting; a line indented by 512 columns
+(or ``- - - ...``) means the document nests far deeper than any manifest, so it is refused first."""
+_LARGE_DOCUMENT = 100_000
+"""Above this many characters the Locator does not compose a whole document (a 6 MB List is ~60x
+that in nodes); it indexes the ``items`` by a streaming pass and composes one item."""
+_COMPOSE_CACHE = 4
+
+_DOC_MARKER = re.compile(r"\n(---|\.\.\.)(?=[ \t\n]|\Z)")
+_TOO_DEEP = re.compile(rf"\n[ \t?:-]{{{_MAX_INDENT}}}")
+_TOO_DEEP_AT_START = re.compile(rf"[ \t?:-]{{{_MAX_INDENT}}}")
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_YAML_RS_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_YAML_RS_GUTTER = re.compile(r"\s*\d*\s*\|")
+_YAML_RS_DUPLICATE = re.compile(r"duplicate mapping key: '(.*)'", re.DOTALL)
+_HINTS = {
+    "tabs disallowed": "indent YAML with spaces, not tabs",
+    "found character '\\t'": "indent YAML with spaces, not tabs",
+    "mapping values are not allowed":
+        "a ': ' inside a plain value needs quotes, or the indentation is wrong",
+    "unknown anchor": "an alias *name needs an anchor &name earlier in the same document",
+    "found undefined alias": "an alias *name needs an anchor &name earlier in the same document",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    """One Kubernetes object as parsed, and where it sits."""
+
+    data: Mapping[str, Any]
+    """The object as parsed (a dict); ``kind``/``apiVersion`` filled in from a typed List."""
+    kind: str
+    source: str
+    """The file path as the user gave it (joined with the path inside a folder), or ``<stdin>``."""
+    document: int
+    """1-based index of the YAML document (or JSON value) within the source."""
+    path: FieldPath = ()
+    """Where the object sits in its document: ``()`` or ``("items", 3)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    objects: tuple[RawObject, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    skipped: Mapping[str, int]
+    """``NOT_AN_OBJECT`` -> count; the model stage adds the kinds it does not support."""
+    locator: Locator
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One document's text: ``text[start:end]``, starting at a 1-based line and 0-based column."""
+
+    start: int
+    end: int
+    line: int
+    column: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A document that could not be loaded; line/column are 1-based and absolute in the source."""
+
+    code: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: FieldPath = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Items:
+    """A large List document's ``items``, found by one streaming pass (chunk-relative, 0-based)."""
+
+    root: tuple[int, int]
+    key: tuple[int, int] | None
+    spans: tuple[tuple[int, int, int, int], ...]  # start and end offsets, line, column
+
+
+class _Source:
+    __slots__ = ("chunks", "is_json", "items", "line_starts", "text")
+
+    def __init__(self, text: str, chunks: Mapping[int, _Chunk], is_json: bool) -> None:
+        self.text = text
+        self.chunks = chunks
+        self.is_json = is_json
+        self.line_starts: list[int] | None = None
+        self.items: dict[int, _Items | None] = {}
+
+    def line_text(self, line: int) -> str | None:
+        if self.line_starts is None:
+            self.line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        if not 1 <= line <= len(self.line_starts):
+            return None
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] - 1 if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end]
+
+    def chunk_text(self, chunk: _Chunk, start: int = 0, end: int | None = None) -> str:
+        """The document's text, padded to its column, from/to chunk-relative offsets."""
+        lo = chunk.start + max(start - chunk.column, 0)
+        hi = chunk.end if end is None else chunk.start + end - chunk.column
+        text = " " * (chunk.column if start == 0 else 0) + self.text[lo:hi]
+        # JSON is YAML, except that PyYAML rejects tabs between tokens; in JSON they are spaces.
+        return text.replace("\t", " ") if self.is_json else text
+
+
+class Locator:
+    """Turns ``(source, document, field path)`` into a line, column and snippet.
+
+    It keeps each source's text and re-parses one document with PyYAML's composer when asked, so
+    only the error path pays for positions. :meth:`locate` never raises.
+    """
+
+    __slots__ = ("_composed", "_sources")
+
+    def __init__(self) -> None:
+        self._sources: dict[str, _Source] = {}
+        self._composed: dict[tuple[str, int], yaml.Node | None] = {}
+
+    def _add(self, source: str, text: str, chunks: Sequence[_Chunk], *, is_json: bool) -> None:
+        self._sources[source] = _Source(text, dict(enumerate(chunks, 1)), is_json)
+
+    def _line_text(self, source: str, line: int | None) -> str | None:
+        src = self._sources.get(source)
+        return None if src is None or line is None else src.line_text(line)
+
+    def locate(self, source: str, document: int | None, path: FieldPath = ()) -> Location:
+        """The deepest node of ``path`` (with its own ``("items", i)`` prefix) that exists."""
+        try:
+            where = self._position(source, document, path)
+        except Exception:  # a locator that raises would hide the diagnostic it serves
+            where = None
+        if where is None:
+            return Location(source, document, path)
+        line, column = where
+        return Location(source, document, path, line, column, self._line_text(source, line))
+
+    def locate_object(self, obj: RawObject, path: FieldPath = ()) -> Location:
+        """:meth:`locate` for a field of ``obj``: its own path is prepended."""
+        return self.locate(obj.source, obj.document, (*obj.path, *path))
+
+    def _position(self, source: str, document: int | None, path: FieldPath
+                  ) -> tuple[int, int] | None:
+        src = self._sources.get(source)
+        chunk = None if src is None or document is None else src.chunks.get(document)
+        if src is None or chunk is None or document is None:
+            return None
+        start = (chunk.line, chunk.column + 1)
+        if chunk.end - chunk.start <= _LARGE_DOCUMENT:
+            key = (source, document)
+            if key not in self._composed:
+                if len(self._composed) >= _COMPOSE_CACHE:
+                    del self._composed[next(iter(self._composed))]
+                self._composed[key] = _compose(src.chunk_text(chunk))
+            return _node_position(self._composed[key], path, chunk.line) or start
+        if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int):
+            if document not in src.items:
+                src.items[document] = _index_items(src.chunk_text(chunk))
+            items = src.items[document]
+            if items is not None:
+                if not 0 <= path[1] < len(items.spans):
+                    line0, col0 = items.key or items.root
+                    return chunk.line + line0, col0 + 1
+                lo, hi, line0, col0 = items.spans[path[1]]
+                node = _compose(" " * col0 + src.chunk_text(chunk, lo, hi))
+                found = _node_position(node, path[2:], chunk.line + line0)
+                return found or (chunk.line + line0, col0 + 1)
+        found0 = _stream_position(src.chunk_text(chunk), path)
+        return start if found0 is None else (chunk.line + found0[0], found0[1] + 1)
+
+
+def load_paths(paths: Sequence[str], *, stdin: TextIO | None = None) -> LoadResult:
+    """Load files, folders (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (``stdin``,
+    ``sys.stdin`` when not given). Problems become diagnostics; nothing is raised for bad input."""
+    loader = _Loader()
+    for path in paths:
+        if path == "-":
+            loader.load_stream(sys.stdin if stdin is None else stdin)
+        else:
+            loader.load_path(path)
+    return loader.result()
+
+
+def load_text(text: str, source: str = "<string>") -> LoadResult:
+    """Load manifests held in a string, exactly as a file named ``source`` would be."""
+    loader = _Loader()
+    loader.load_source(text, source, is_json=_is_json_name(source) or None)
+    return loader.result()
+
+
+class _Loader:
+    """Collects objects, diagnostics and skip counts over the sources of one load."""
+
+    def __init__(self) -> None:
+        self.objects: list[RawObject] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.skipped: Counter[str] = Counter()
+        self.locator = Locator()
+        self.seen: set[str] = set()
+
+    def result(self) -> LoadResult:
+        return LoadResult(tuple(self.objects), tuple(self.diagnostics),
+                          MappingProxyType(dict(sorted(self.skipped.items()))), self.locator)
+
+    def error(self, code: str, message: str, location: Location) -> None:
+        self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, location))
+
+    def load_stream(self, stream: TextIO) -> None:
+        if "-" in self.seen:
+            return
+        self.seen.add("-")
+        source = "<stdin>"
+        try:
+            buffer = getattr(stream, "buffer", None)
+            text = stream.read() if buffer is None else self.decode(buffer.read(), source)
+        except (OSError, ValueError) as exc:
+            self.error("unreadable", f"cannot read standard input: {exc}", Location(source))
+            return
+        if text is not None:
+            self.load_source(text, source, is_json=None)
+
+    def load_path(self, path: str) -> None:
+        if not os.path.isdir(path):
+            self.load_file(path)
+            return
+
+        def unreadable_folder(exc: OSError) -> None:
+            reason = (exc.strerror or str(exc)).lower()
+            self.error("unreadable", f"cannot read folder: {reason}",
+                       Location(exc.filename or path))
+
+        found: list[str] = []
+        for folder, dirs, files in os.walk(path, onerror=unreadable_folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found.extend(os.path.join(folder, f) for f in files
+                         if not f.startswith(".") and f.lower().endswith(_EXTENSIONS))
+        if not found:
+            self.diagnostics.append(Diagnostic(
+                Severity.WARNING, "no-manifests",
+                "no .yaml, .yml or .json file in this folder", Location(path)))
+        # The order of `kubectl apply -R` (Go's filepath.Walk): names compared folder by folder.
+        for file in sorted(found, key=lambda f: os.path.relpath(f, path).split(os.sep)):
+            self.load_file(file)
+
+    def load_file(self, path: str) -> None:
+        real = os.path.realpath(path)
+        if real in self.seen:
+            return
+        self.seen.add(real)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            self.error("unreadable", f"cannot read: {reason}", Location(path))
+            return
+        text = self.decode(data, path)
+        if text is not None:
+            self.load_source(text, path, is_json=_is_json_name(path) or None)
+
+    def decode(self, data: bytes, source: str) -> str | None:
+        if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or data.startswith(
+                (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self.error("unreadable", "the file is UTF-16/UTF-32 text; save it as UTF-8",
+                       Location(source))
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line_start = data.rfind(b"\n", 0, exc.start) + 1
+            line_end = data.find(b"\n", exc.start)
+            raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
+            column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+            self.error("unreadable",
+                       f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+                       Location(source, line=data.count(b"\n", 0, exc.start) + 1, column=column,
+                                snippet=raw_line.decode("utf-8", "replace").rstrip("\r")))
+            return None
+
+    def load_source(self, text: str, source: str, *, is_json: bool | None) -> None:
+        """``is_json``: True for a ``.json`` file, None to try JSON if the text starts like it."""
+        text = text.removeprefix("\ufeff")
+        if "\r" in text:  # YAML normalises line breaks in scalars too, so nothing is lost
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        first = _skip_space(text, 0)
+        if is_json or (is_json is None and text[first:first + 1] in ("{", "[")):
+            parsed, failure = _parse_json_stream(text)
+            if is_json or failure is None:
+                self.locator._add(source, text, [chunk for _, chunk in parsed], is_json=True)
+                for index, (value, _) in enumerate(parsed, 1):
+                    self.add_document(value, source, index)
+                if failure is not None:
+                    self.add_document(failure, source, len(parsed) + 1)
+                return
+        chunks = _split_documents(text)
+        self.locator._add(source, text, chunks, is_json=False)
+        for index, chunk in enumerate(chunks, 1):
+            self.add_document(_parse_yaml(text, chunk), source, index)
+
+    def add_document(self, value: Any, source: str, document: int) -> None:
+        if isinstance(value, _Failure):
+            if value.line is None:
+                location = self.locator.locate(source, document, value.path)
+            else:
+                location = Location(source, document, value.path, value.line, value.column,
+                                    self.locator._line_text(source, value.line))
+            self.error(value.code, value.message, location)
+        elif value is not None:  # an empty document (comments only, or null) is no object
+            self.add_object(value, source, document, ())
+
+    def add_object(self, value: Any, source: str, document: int, path: FieldPath) -> None:
+        kind = value.get("kind") if isinstance(value, dict) else None
+        api_version = value.get("apiVersion") if isinstance(value, dict) else None
+        if not (isinstance(kind, str) and kind and isinstance(api_version, str) and api_version):
+            self.skipped[NOT_AN_OBJECT] += 1
+            if isinstance(kind, str) and kind and not api_version:
+                self.diagnostics.append(Diagnostic(
+                    Severity.WARNING, "missing-api-version",
+                    f"this {kind} has no apiVersion, so it is not a Kubernetes object; skipped",
+                    self.locator.locate(source, document, path)))
+            return
+        if kind.endswith("List"):
+            items = value.get("items")
+            if isinstance(items, list) or (kind == "List" and items is None):
+                for i, item in enumerate(items or ()):
+                    self.add_object(_fill_in(item, kind, api_version), source, document,
+                                    (*path, "items", i))
+                return
+            if kind == "List":
+                self.error("invalid-list", "the items of a List must be a list",
+                           self.locator.locate(source, document, (*path, "items")))
+                return
+        self.objects.append(RawObject(value, kind, source, document, path))
+
+
+def _fill_in(item: Any, list_kind: str, list_api_version: str) -> Any:
+    """Items of a typed list (``PodList``) may leave out the ``kind`` and ``apiVersion``."""
+    if list_kind == "List" or not isinstance(item, dict):
+        return item
+    missing_kind = item.get("kind") in (None, "")
+    missing_api_version = item.get("apiVersion") in (None, "")
+    if not (missing_kind or missing_api_version):
+        return item
+    filled = dict(item)
+    if missing_kind:
+        filled["kind"] = list_kind.removesuffix("List")
+    if missing_api_version:
+        filled["apiVersion"] = list_api_version
+    return filled
+
+
+def _is_json_name(path: str) -> bool:
+    return path.lower().endswith(".json")
+
+
+# --- splitting and parsing (the fast path) ---
+
+
+def _split_documents(text: str) -> list[_Chunk]:
+    """Documents start at a ``---`` line and end before the next one or after a ``...`` line.
+
+    These markers at column 0 end a document wherever they are (YAML 1.2, 9.1.4), even inside a
+    block scalar. Comments, blank lines and directives before a document belong to it.
+    """
+    markers = [(m.start() + 1, m.group(1)) for m in _DOC_MARKER.finditer(text)]
+    if text[:3] in ("---", "...") and text[3:4] in ("", " ", "\t", "\n"):
+        markers.insert(0, (0, text[:3]))
+    segments: list[tuple[int, int, bool]] = []
+    start, explicit = 0, False
+    for offset, marker in markers:
+        if marker == "---":
+            segments.append((start, offset, explicit))
+            start, explicit = offset, True
+        else:
+            eol = text.find("\n", offset)
+            end = len(text) if eol < 0 else eol + 1
+            segments.append((start, end, explicit))
+            start, explicit = end, False
+    segments.append((start, len(text), explicit))
+
+    chunks: list[_Chunk] = []
+    prefix: int | None = None
+    line, counted = 1, 0
+    for seg_start, seg_end, seg_explicit in segments:
+        if not seg_explicit and _is_blank(text, seg_start, seg_end):
+            prefix = seg_start if prefix is None else prefix
+            continue
+        chunk_start = seg_start if prefix is None else prefix
+        prefix = None
+        line += text.count("\n", counted, chunk_start)
+        counted = chunk_start
+        chunks.append(_Chunk(chunk_start, seg_end, line))
+    return chunks
+
+
+def _is_blank(text: str, start: int, end: int) -> bool:
+    """Only blank lines, comments, directives and ``...`` markers: not a document of its own."""
+    pos = start
+    while pos < end:
+        eol = text.find("\n", pos, end)
+        line_end = end if eol < 0 else eol
+        line = text[pos:line_end].strip()
+        if line and not line.startswith(("#", "%")) and line != "..." and not line.startswith(
+                ("... ", "...\t")):
+            return False
+        pos = line_end + 1
+    return True
+
+
+def _parse_yaml(text: str, chunk: _Chunk) -> Any:
+    """One document's value, or a :class:`_Failure`."""
+    body = text[chunk.start:chunk.end]
+    if _TOO_DEEP.search(body) or _TOO_DEEP_AT_START.match(body):
+        return _Failure("yaml-too-deep",
+                        f"the document is indented by {_MAX_INDENT} columns or more; refused as "
+                        "nested too deeply", chunk.line, 1)
+    if yaml_rs is None:
+        return _parse_with_pyyaml(body, chunk)
+    try:
+        value = yaml_rs.loads(body, parse_datetime=False,
+                              alias_limits=yaml_rs.AliasLimits(
+                                  max_total_replayed_events=_MAX_ALIAS_EVENTS))
+    except Exception as exc:
+        return _yaml_rs_failure(str(exc), body, chunk)
+    if "<<" in body:  # YAML 1.1 merge keys: sigs.k8s.io/yaml (go-yaml) honours them; yaml-rs not
+        try:
+            return _merge_keys(value, ())
+        except _MergeError as exc:
+            return _Failure("yaml-syntax", "a '<<' merge key needs a mapping or a list of mappings",
+                            path=exc.path)
+        except RecursionError:
+            return _Failure("yaml-too-deep", "the document nests too deeply", chunk.line, 1)
+    return value
+
+
+def _yaml_rs_failure(message: str, body: str, chunk: _Chunk) -> _Failure:
+    if message.startswith("duplicate mapping key"):
+        match = _YAML_RS_DUPLICATE.match(message)
+        return _duplicate_key_failure(body, chunk, match.group(1) if match else None)
+    if "alias" in message and "exceeded" in message:
+        return _alias_bomb_failure(chunk)
+    lines = message.splitlines()
+    problem = next((ln for ln in reversed(lines[1:]) if ln.strip()
+                    and not _YAML_RS_GUTTER.match(ln)), lines[0] if lines else "")
+    position = _YAML_RS_POSITION.search(lines[0] if lines else "")
+    if position is None:
+        return _Failure("yaml-syntax", _human(problem), chunk.line, 1)
+    line, column = int(position.group(1)), int(position.group(2))
+    return _Failure("yaml-syntax", _human(problem), chunk.line + line - 1, column)
+
+
+def _human(problem: str) -> str:
+    problem = problem.strip().rstrip(".")
+    hint = next((h for key, h in _HINTS.items() if key in problem), None)
+    return f"malformed YAML: {problem}" + (f" ({hint})" if hint else "")
+
+
+def _alias_bomb_failure(chunk: _Chunk) -> _Failure:
+    return _Failure("yaml-alias-limit",
+                    f"YAML aliases expand this document by more than {_MAX_ALIAS_EVENTS} nodes "
+                    "(an alias bomb?); refused", chunk.line, 1)
+
+
+def _duplicate_key_failure(body: str, chunk: _Chunk, key: str | None) -> _Failure:
+    # Kubernetes decodes manifests strictly (sigs.k8s.io/yaml): a repeated key is an error.
+    found = _find_duplicate_key(body)
+    if found is None:
+        name = "a key" if key is None else f"key '{key}'"
+        return _Failure("duplicate-key", f"{name} appears twice in one mapping", chunk.line, 1)
+    path, (line0, col0), first_line0 = found
+    return _Failure("duplicate-key",
+                    f"key '{path[-1]}' appears twice in one mapping (first on line "
+                    f"{chunk.line + first_line0})", chunk.line + line0, col0 + 1, path)
+
+
+class _MergeError(Exception):
+    def __init__(self, path: FieldPath) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _merge_keys(value: Any, path: FieldPath) -> Any:
+    """Resolve ``<<`` (YAML 1.1): the mapping's own keys win, then earlier merged mappings."""
+    if isinstance(value, list):
+        return [_merge_keys(v, (*path, i)) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    own = {k: _merge_keys(v, (*path, k)) for k, v in value.items() if k != "<<"}
+    if "<<" not in value:
+        return own
+    merged = _merge_keys(value["<<"], (*path, "<<"))
+    sources = merged if isinstance(merged, list) else [merged]
+    if not all(isinstance(m, dict) for m in sources):
+        raise _MergeError((*path, "<<"))
+    result: dict[Any, Any] = {}
+    for m in reversed(sources):
+        result.update(m)
+    result.update(own)
+    return result
+
+
+class _DuplicateKeyError(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKeyError
+    return result
+
+
+def _parse_json_stream(text: str) -> tuple[list[tuple[Any, _Chunk]], _Failure | None]:
+    """Consecutive JSON values (usually one), each a document; and the failure that ended them."""
+    strict = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+    lenient = json.JSONDecoder()
+    parsed: list[tuple[Any, _Chunk]] = []
+    pos = _skip_space(text, 0)
+    line, counted = 1, 0
+    while pos < len(text):
+        line += text.count("\n", counted, pos)
+        counted = pos
+        column = pos - (text.rfind("\n", 0, pos) + 1)
+        try:
+            value, end = strict.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            message = exc.msg[:1].lower() + exc.msg[1:]
+            return parsed, _Failure("json-syntax", f"malformed JSON: {message}", exc.lineno,
+                                    exc.colno)
+        except RecursionError:
+            return parsed, _Failure("json-syntax", "malformed JSON: nested too deeply", line,
+                                    column + 1)
+        except _DuplicateKeyError:
+            try:
+                _, end = lenient.raw_decode(text, pos)
+            except (json.JSONDecodeError, RecursionError):
+                return parsed, _Failure("json-syntax", "malformed JSON", line, column + 1)
+            chunk = _Chunk(pos, end, line, column)
+            body = (" " * column + text[pos:end]).replace("\t", " ")
+            value = _duplicate_key_failure(body, chunk, None)
+        parsed.append((value, _Chunk(pos, end, line, column)))
+        pos = _skip_space(text, end)
+    return parsed, None
+
+
+def _skip_space(text: str, pos: int) -> int:
+    match = _JSON_SPACE.match(text, pos)
+    return pos if match is None else match.end()
+
+
+# --- the PyYAML fallback: YAML 1.2 core schema like yaml-rs, strict keys, merge keys ---
+
+
+class _FallbackLoader(_BaseLoader):
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level registry
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        keys = [k.value for k, _ in node.value
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge"]
+        if len(set(keys)) != len(keys):
+            raise _DuplicateKeyError
+        return super().construct_mapping(node, deep)
+
+
+def _construct_int(loader: _FallbackLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    base = {"0x": 16, "0o": 8, "0b": 2}.get(digits[:2], 10)
+    return sign * int(digits[2:] if base != 10 else digits, base)
+
+
+def _construct_any(loader: _FallbackLoader, node: yaml.Node) -> Any:
+    """Unknown tags (``!foo``) are ignored, as by yaml-rs and go-yaml."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+for _tag, _pattern, _first in (
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("int", r"[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+", "-+0123456789"),
+    ("float", r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)", "-+0123456789."),
+    ("merge", r"<<", "<"),
+):
+    _FallbackLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first))
+_FallbackLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_FallbackLoader.add_constructor(None, _construct_any)
+
+
+def _parse_with_pyyaml(body: str, chunk: _Chunk) -> Any:
+    try:
+        value = yaml.load(body, Loader=_FallbackLoader)
+    except _DuplicateKeyError:
+        return _duplicate_key_failure(body, chunk, None)
+    except RecursionError:
+        return _Failure("yaml-too-deep", "the document nests too deeply", chunk.line, 1)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "cannot parse"
+        if mark is None:
+            return _Failure("yaml-syntax", _human(problem), chunk.line, 1)
+        return _Failure("yaml-syntax", _human(problem), chunk.line + mark.line, mark.column + 1)
+    except Exception as exc:  # a YAMLError without a mark, or a value no constructor accepts
+        first = (str(exc).splitlines() or ["cannot parse"])[0]
+        return _Failure("yaml-syntax", _human(first), chunk.line, 1)
+    # PyYAML shares aliased nodes instead of copying them: count what a consumer would walk.
+    if "*" in body and _expands_beyond(value, _MAX_ALIAS_EVENTS + len(body)):
+        return _alias_bomb_failure(chunk)
+    return value
+
+
+def _expands_beyond(value: Any, limit: int) -> bool:
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+# --- positions (the error path) ---
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_FallbackLoader)
+    except Exception:  # the fast parser accepted what PyYAML does not: no position, no crash
+        return None
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(part, int) and not isinstance(part, bool) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merged: list[yaml.Node] = []
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value == str(part):
+                return key, value
+            if key.value == "<<":
+                merged.extend(value.value if isinstance(value, yaml.SequenceNode) else [value])
+    for source in merged:
+        found = _child(source, part)
+        if found is not None:
+            return found
+    return None
+
+
+def _node_position(root: yaml.Node | None, path: FieldPath, first_line: int
+                   ) -> tuple[int, int] | None:
+    """Line/column of the deepest node of ``path``; a block collection points at its key."""
+    if root is None:
+        return None
+    node, key = root, None
+    for part in path:
+        found = _child(node, part)
+        if found is None:
+            break
+        key, node = found
+    mark = node.start_mark
+    if key is not None and key.start_mark.line != mark.line:
+        mark = key.start_mark
+    return first_line + mark.line, mark.column + 1
+
+
+def _walk_events(text: str) -> Iterator[tuple[str, FieldPath, yaml.Event]]:
+    """PyYAML's events with the field path of each node: ``("key" | "node" | "end", path, event)``.
+
+    A "key" event carries its mapping's path; the nodes inside a complex key get a ``"?"`` part.
+    """
+    frames: list[list[Any]] = []  # [path, is_mapping, expecting_key, key or next index]
+    for event in yaml.parse(text, Loader=_FallbackLoader):
+        if isinstance(event, yaml.NodeEvent):
+            if not frames:
+                path: FieldPath = ()
+                yield "node", path, event
+            else:
+                frame = frames[-1]
+                if not frame[1]:
+                    path = (*frame[0], frame[3])
+                    frame[3] += 1
+                    yield "node", path, event
+                elif frame[2]:
+                    frame[2] = False
+                    frame[3] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+                    path = (*frame[0], "?")
+                    yield "key", frame[0], event
+                else:
+                    frame[2] = True
+                    path = (*frame[0], frame[3])
+                    yield "node", path, event
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([path, isinstance(event, yaml.MappingStartEvent), True, 0])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            yield "end", frames.pop()[0], event
+
+
+def _mark(mark: Any) -> tuple[int, int, int]:
+    """A PyYAML mark as (line, column, index), 0-based; the C and Python marks alike."""
+    return (0, 0, 0) if mark is None else (mark.line, mark.column, mark.index)
+
+
+def _find_duplicate_key(text: str) -> tuple[FieldPath, tuple[int, int], int] | None:
+    """The first key repeated in a mapping: its path, (line, column) and the first one's line."""
+    seen: dict[FieldPath, dict[str, int]] = {}
+    try:
+        for action, path, event in _walk_events(text):
+            if action == "key" and isinstance(event, yaml.ScalarEvent):
+                keys = seen.setdefault(path, {})
+                line, column, _ = _mark(event.start_mark)
+                if event.value in keys:
+                    return (*path, event.value), (line, column), keys[event.value]
+                keys[event.value] = line
+            elif action == "end":
+                seen.pop(path, None)
+    except Exception:
+        return None
+    return None
+
+
+def _index_items(text: str) -> _Items | None:
+    """One streaming pass over a large document: where its root and each of its ``items`` are."""
+    root: tuple[int, int] | None = None
+    key: tuple[int, int] | None = None
+    starts: dict[int, tuple[int, int, int]] = {}
+    spans: list[tuple[int, int, int, int]] = []
+    try:
+        for action, path, event in _walk_events(text):
+            line, column, index = _mark(event.start_mark)
+            if action == "node" and not path:
+                root = (line, column)
+            elif action == "key" and not path and getattr(event, "value", None) == "items":
+                key = (line, column)
+            elif len(path) != 2 or path[0] != "items" or not isinstance(path[1], int):
+                continue
+            elif action == "node" and isinstance(event, yaml.CollectionStartEvent):
+                starts[path[1]] = (index, line, column)
+            elif action in ("node", "end"):
+                lo, line, column = starts.pop(path[1], (index, line, column))
+                spans.append((lo, _mark(event.end_mark)[2], line, column))
+    except Exception:
+        return None
+    return None if root is None else _Items(root, key, tuple(spans))
+
+
+def _stream_position(text: str, path: FieldPath) -> tuple[int, int] | None:
+    """Like :func:`_node_position` without building nodes (0-based), for large documents."""
+    best: tuple[int, int] | None = None
+    depth = -1
+    key_mark: tuple[int, int, int] | None = None
+    try:
+        for action, at, event in _walk_events(text):
+            if len(at) > len(path) or at != path[:len(at)]:
+                continue
+            mark = _mark(event.start_mark)
+            if action == "key" and len(at) == depth and len(at) < len(path) and getattr(
+                    event, "value", None) == str(path[len(at)]):
+                key_mark = mark
+            elif action == "node" and len(at) > depth:
+                depth = len(at)
+                use = key_mark if key_mark is not None and key_mark[0] != mark[0] else mark
+                best = (use[0], use[1])
+                key_mark = None
+                if depth == len(path):
+                    break
+            elif action == "end" and len(at) == depth and depth < len(path):
+                break
+    except Exception:
+        return best
+    return best
+

@@ -1,0 +1,182 @@
+"""Port sets: for each protocol, the merged inclusive port ranges a connection may use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range"]
+
+MIN_PORT = 1
+MAX_PORT = 65535
+
+Range = tuple[int, int]
+Ranges = tuple[Range, ...]
+
+
+class Protocol(StrEnum):
+    # networking/v1: "The protocol (TCP, UDP, or SCTP) which traffic must match. If not specified,
+    # this field defaults to TCP."
+    TCP = "TCP"
+    UDP = "UDP"
+    SCTP = "SCTP"
+
+
+_PROTOCOLS = tuple(Protocol)
+_FULL: Ranges = ((MIN_PORT, MAX_PORT),)
+
+
+def _merge(ranges: Iterable[Range]) -> Ranges:
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1][1] = hi
+        else:
+            out.append([lo, hi])
+    return tuple((lo, hi) for lo, hi in out)
+
+
+def _intersect(a: Ranges, b: Ranges) -> Ranges:
+    if a == _FULL:
+        return b
+    if b == _FULL:
+        return a
+    out: list[Range] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def _subtract(a: Ranges, b: Ranges) -> Ranges:
+    out: list[Range] = []
+    for lo, hi in a:
+        cur = lo
+        for blo, bhi in b:
+            if bhi < cur or blo > hi:
+                continue
+            if blo > cur:
+                out.append((cur, blo - 1))
+            cur = max(cur, bhi + 1)
+            if cur > hi:
+                break
+        if cur <= hi:
+            out.append((cur, hi))
+    return tuple(out)
+
+
+def _format_ranges(ranges: Ranges) -> str:
+    if ranges == _FULL:
+        return "all"
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
+
+
+@dataclass(frozen=True, slots=True)
+class PortSet:
+    """An immutable set of (protocol, port) pairs, kept as merged ranges per protocol."""
+
+    tcp: Ranges = ()
+    udp: Ranges = ()
+    sctp: Ranges = ()
+
+    @classmethod
+    def all(cls) -> PortSet:
+        return _ALL
+
+    @classmethod
+    def none(cls) -> PortSet:
+        return _NONE
+
+    @classmethod
+    def of(cls, protocol: Protocol | str, lo: int = MIN_PORT, hi: int | None = None) -> PortSet:
+        """One range of one protocol; ``hi`` defaults to ``lo`` when ``lo`` is given."""
+        if hi is None:
+            hi = MAX_PORT if lo == MIN_PORT else lo
+        return cls.from_mapping({Protocol(protocol): [(lo, hi)]})
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[Protocol | str, Iterable[Range]]) -> PortSet:
+        by = {Protocol(k): _merge(v) for k, v in mapping.items()}
+        return cls(
+            by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ())
+        )
+
+    def ranges(self, protocol: Protocol | str) -> Ranges:
+        p = Protocol(protocol)
+        if p is Protocol.TCP:
+            return self.tcp
+        if p is Protocol.UDP:
+            return self.udp
+        return self.sctp
+
+    def items(self) -> Iterator[tuple[Protocol, Ranges]]:
+        """Protocols with something allowed, in TCP, UDP, SCTP order."""
+        for p, r in zip(_PROTOCOLS, (self.tcp, self.udp, self.sctp), strict=True):
+            if r:
+                yield p, r
+
+    def __bool__(self) -> bool:
+        return bool(self.tcp or self.udp or self.sctp)
+
+    def is_all(self) -> bool:
+        return self.tcp == _FULL and self.udp == _FULL and self.sctp == _FULL
+
+    def allows(self, protocol: Protocol | str, port: int) -> bool:
+        return any(lo <= port <= hi for lo, hi in self.ranges(protocol))
+
+    def __or__(self, other: PortSet) -> PortSet:
+        if self is other or not other:
+            return self
+        if not self:
+            return other
+        return PortSet(
+            _merge(self.tcp + other.tcp),
+            _merge(self.udp + other.udp),
+            _merge(self.sctp + other.sctp),
+        )
+
+    def __and__(self, other: PortSet) -> PortSet:
+        if self is other or other is _ALL:
+            return self
+        if self is _ALL:
+            return other
+        return PortSet(
+            _intersect(self.tcp, other.tcp),
+            _intersect(self.udp, other.udp),
+            _intersect(self.sctp, other.sctp),
+        )
+
+    def __sub__(self, other: PortSet) -> PortSet:
+        return PortSet(
+            _subtract(self.tcp, other.tcp),
+            _subtract(self.udp, other.udp),
+            _subtract(self.sctp, other.sctp),
+        )
+
+    def issubset(self, other: PortSet) -> bool:
+        return not (self - other)
+
+    def to_json(self) -> dict[str, list[list[int]]]:
+        """``{"TCP": [[80, 80]], "UDP": [[1, 65535]]}``; protocols with nothing allowed are absent."""
+        return {p.value: [[lo, hi] for lo, hi in r] for p, r in self.items()}
+
+    def __str__(self) -> str:
+        """``TCP 80,8080-8090; UDP all``; ``all`` when every port of every protocol; ``none``."""
+        if self.is_all():
+            return "all"
+        if not self:
+            return "none"
+        return "; ".join(f"{p.value} {_format_ranges(r)}" for p, r in self.items())
+
+
+_ALL = PortSet(_FULL, _FULL, _FULL)
+_NONE = PortSet()
