@@ -29,7 +29,7 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _choice(enum: type[Any]) -> click.Choice:
+def _choice(enum: type[Any]) -> click.Choice[str]:
     return click.Choice([e.value for e in enum], case_sensitive=False)
 
 
@@ -70,7 +70,7 @@ class Session:
                                ipblock_matches_pods=not ipblock_ignores_pods,
                                host_network_as_pods=host_network_as_pods)
         self.verbose = verbose
-        stdin = click.get_text_stream("stdin") if "-" in inputs else None
+        stdin = sys.stdin if "-" in inputs else None
         loaded = load_paths(inputs, stdin=stdin)
         self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
         self.report_diagnostics()

@@ -120,11 +120,11 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
 
     blocks = [p.ip_block for pol in policies.values() for r in (*pol.ingress, *pol.egress)
               for p in r.peers if p.ip_block is not None]
-    endpoints = _group(pods, templates, blocks, options, sink)
+    endpoints = _group(pods, templates, blocks, _pod_label_keys(policies.values()), options, sink)
 
     all_ns: dict[str, Namespace] = {}
-    for name, spec in namespaces.items():
-        all_ns[name] = Namespace(name, spec.labels, True)
+    for name, declared in namespaces.items():
+        all_ns[name] = Namespace(name, declared.labels, True)
     for name in {e.namespace for e in endpoints} | {p.namespace for p in policies.values()}:
         if name not in all_ns:
             all_ns[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False)
@@ -184,9 +184,26 @@ def _template_id(spec: PodSpec, owner: tuple[str, str] | None) -> tuple[str, str
     return spec.kind, spec.name
 
 
+def _pod_label_keys(policies: Iterable[NetworkPolicy]) -> frozenset[str]:
+    """Label keys some pod selector reads: only these can tell two replicas apart."""
+    selectors = []
+    for pol in policies:
+        selectors.append(pol.pod_selector)
+        selectors += [p.pod_selector for r in (*pol.ingress, *pol.egress) for p in r.peers
+                      if p.pod_selector is not None]
+    return frozenset(k for s in selectors for k in (*(k for k, _ in s.match_labels),
+                                                    *(r.key for r in s.expressions)))
+
+
 def _group(pods: list[PodSpec],
            templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]],
-           blocks: list[IPBlock], options: Options, sink: list[Diagnostic]) -> list[Endpoint]:
+           blocks: list[IPBlock], keys: frozenset[str], options: Options,
+           sink: list[Diagnostic]) -> list[Endpoint]:
+    """Merge the pods of one controller that no selector key, port or ipBlock tells apart.
+
+    Per-pod labels such as ``statefulset.kubernetes.io/pod-name`` or a rollout's two
+    ``pod-template-hash`` values do not split a workload unless a policy selects on them.
+    """
     space = cut_address_space(set(blocks)) if options.ipblock_matches_pods and blocks else None
     range_class: dict[int, frozenset[int]] = {}
 
@@ -215,9 +232,10 @@ def _group(pods: list[PodSpec],
     for (ns, kind, name), members in sorted(groups.items()):
         variants: dict[object, list[PodSpec]] = defaultdict(list)
         for pod in members:
-            key = (tuple(sorted(pod.labels.items())), pod.ports, pod.host_network,
+            variant = (tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys)),
+                       pod.ports, pod.host_network,
                    ip_class(pod.ips))
-            variants[key].append(pod)
+            variants[variant].append(pod)
         ordered = sorted(variants.values(), key=lambda v: (-len(v), v[0].name))
         endpoints.append(_endpoint(ns, name, kind, ordered[0]))
         for odd in ordered[1:]:
@@ -247,9 +265,13 @@ def _group(pods: list[PodSpec],
 
 
 def _endpoint(namespace: str, name: str, kind: str, pods: list[PodSpec]) -> Endpoint:
+    """One endpoint for ``pods``; its labels are those every pod carries."""
     first = pods[0]
+    labels = dict(first.labels)
+    for pod in pods[1:]:
+        labels = {k: v for k, v in labels.items() if pod.labels.get(k) == v}
     ips = dict.fromkeys(ip for pod in pods for ip in pod.ips)
     nodes = sorted({p.node for p in pods if p.node})
-    return Endpoint(namespace, name, kind, first.labels, first.ports, tuple(ips),
+    return Endpoint(namespace, name, kind, labels, first.ports, tuple(ips),
                     first.host_network, tuple(nodes), tuple(sorted(p.name for p in pods)),
                     first.origin)

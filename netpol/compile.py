@@ -294,15 +294,16 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
                                               for r in in_ids))
             else:
                 in_cells = [(universe, all_ports, ())]
-            out_cells = [(universe & not_egress_isolated, all_ports, ())]
+            out_cells: list[tuple[int, PortSet, tuple[int, ...]]] = [
+                (universe & not_egress_isolated, all_ports, ())]
             out_cells += _refine(universe & isolated[Direction.EGRESS],
                                  ((rules[r].targets, ports_of(rules[r], dst), r) for r in out_ids))
             built: list[AllowBlock] = []
-            for ib, ip, irs in in_cells:
-                for eb, ep, ers in out_cells:
+            for ib, iports, irs in in_cells:
+                for eb, eports, ers in out_cells:
                     srcs = ib & eb & ~node_bits
                     if srcs:
-                        ports = ip & ep
+                        ports = iports & eports
                         if ports:
                             built.append(AllowBlock(srcs, ports, irs, ers))
             if node_bits:

@@ -657,9 +657,14 @@ def _parse_with_pyyaml(body: str, chunk: _Chunk) -> Any:
         return _Failure("yaml-too-deep", "the document nests too deeply", chunk.line, 1)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "cannot parse"
+        problem = (exc.problem or exc.context or "cannot parse").replace(
+            "'<stream end>'", "the end of the document")
         if mark is None:
             return _Failure("yaml-syntax", _human(problem), chunk.line, 1)
+        if exc.context_mark is not None and mark.index >= len(body.rstrip()):
+            # "expected ']' but got the end": the opening bracket is what the reader must see.
+            problem = f"{exc.context}: {problem}" if exc.context else problem
+            mark = exc.context_mark
         return _Failure("yaml-syntax", _human(problem), chunk.line + mark.line, mark.column + 1)
     except Exception as exc:  # a YAMLError without a mark, or a value no constructor accepts
         first = (str(exc).splitlines() or ["cannot parse"])[0]

@@ -264,9 +264,9 @@ class _Checker:
             if not key:
                 self.error([*p, "key"], "key is required", "required")
                 continue
-            op_raw = self.string(e.get("operator"), [*p, "operator"])
+            op_raw = e.get("operator")
             try:
-                op = Operator(op_raw)
+                op = Operator(op_raw if isinstance(op_raw, str) else "")
             except ValueError:
                 self.error([*p, "operator"], f"unknown operator {op_raw!r} (expected In, NotIn, "
                            "Exists or DoesNotExist)", "unknown-operator")
@@ -351,9 +351,8 @@ def _valid_port_name(name: str) -> bool:
 def _protocol(c: _Checker, value: Any, path: list[str | int]) -> Protocol | None:
     if value is None:
         return Protocol.TCP  # "If not specified, this field defaults to TCP."
-    s = c.string(value, path)
     try:
-        return Protocol(s)
+        return Protocol(value if isinstance(value, str) else "")
     except ValueError:
         c.error(path, f"unsupported protocol {value!r} (expected TCP, UDP or SCTP)",
                 "bad-protocol")
@@ -385,8 +384,8 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
     """A Pod, or a workload's pod template (labels and ports taken from the template)."""
     c = _Checker(origin, kind, sink)
     name, ns, own_labels = _metadata(c, data, (), default_namespace)
-    meta = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
-    owner = _controller_owner(meta)
+    raw_meta = data.get("metadata")
+    owner = _controller_owner(raw_meta) if isinstance(raw_meta, Mapping) else None
     if kind == "Pod":
         template: Mapping[str, Any] = data
         tpath: list[str | int] = []
@@ -474,8 +473,8 @@ def _rules(c: _Checker, spec: Mapping[str, Any], direction: Direction) -> tuple[
             if (p := _peer(c, rp, [*base, peers_key, j])) is not None
         )
         ports = tuple(
-            p for j, rp in enumerate(c.sequence(r.get("ports"), [*base, "ports"]) or [])
-            if (p := _policy_port(c, rp, [*base, "ports", j])) is not None
+            pp for j, rp in enumerate(c.sequence(r.get("ports"), [*base, "ports"]) or [])
+            if (pp := _policy_port(c, rp, [*base, "ports", j])) is not None
         )
         rules.append(Rule(i, peers, ports))
     return tuple(rules)

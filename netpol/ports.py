@@ -104,7 +104,8 @@ class PortSet:
         return cls.from_mapping({Protocol(protocol): [(lo, hi)]})
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[Protocol | str, Iterable[Range]]) -> PortSet:
+    def from_mapping(cls, mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]]
+                     ) -> PortSet:
         by = {Protocol(k): _merge(v) for k, v in mapping.items()}
         return cls(
             by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ())

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 
 from netpol.ipspace import IPBlock, cut_address_space, format_range
 
@@ -17,7 +18,7 @@ def test_cut_covers_everything_disjointly() -> None:
         "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]
     v4 = [r for r in space.ranges if r.family == 4]
     assert v4[0].first == 0 and v4[-1].last == 2**32 - 1
-    assert all(a.last + 1 == b.first for a, b in zip(v4, v4[1:], strict=False))
+    assert all(a.last + 1 == b.first for a, b in itertools.pairwise(v4))
     assert [r.id for r in v4] == ["0.0.0.0-9.255.255.255", "10.0.0.0/16",
                                   "10.1.0.0/16", "10.2.0.0-10.255.255.255",
                                   "11.0.0.0-255.255.255.255"]
