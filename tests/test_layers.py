@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "netpol"
 LAYERS = {
     "diagnostics": 0, "bits": 0, "ports": 0, "selectors": 0, "ipspace": 0,
     "load": 1, "model": 2, "cluster": 2, "compile": 3, "graph": 4, "explain": 5,
-    "render": 6, "cli": 8, "__init__": 7,
+    "lint": 5, "check": 5, "diff": 5, "render": 6, "report": 6, "cli": 8, "__main__": 8,
+    "__init__": 7,
 }
 
 

@@ -1,4 +1,6 @@
-"""The command line: a thin click layer over the library. Results go to stdout, diagnostics to stderr.
+"""What every command shares: the click group, input options, the session, exit-code handling.
+
+Results go to stdout, diagnostics to stderr.
 
 Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
 0 success / allowed, 1 denied or findings, 2 usage or input error, 3 internal error.
@@ -17,19 +19,17 @@ import click
 
 import netpol
 from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
-from netpol.explain import explain
-from netpol.graph import AllowGraph, Connection
+from netpol.graph import AllowGraph
 from netpol.load import load_paths
 from netpol.model import Options
-from netpol.ports import Protocol
-from netpol.render import ListFormat, QueryFormat, json_, render_connections, text
 
-__all__ = ["main"]
+__all__ = ["Session", "choice", "command", "input_options", "main", "session_from", "write_output"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _choice(enum: type[Any]) -> click.Choice[str]:
+def choice(enum: type[Any]) -> click.Choice[str]:
+    """A case-insensitive click.Choice built from an enum's values."""
     return click.Choice([e.value for e in enum], case_sensitive=False)
 
 
@@ -110,7 +110,8 @@ def _err(d: Diagnostic) -> None:
     click.echo(click.style(head, fg=color) + ("\n" + rest if rest else ""), err=True)
 
 
-def _write(output: str, out: str | None) -> None:
+def write_output(output: str, out: str | None) -> None:
+    """Write to ``out`` (a file path), or to stdout when it is None or ``-``."""
     if out is None or out == "-":
         click.echo(output, nl=False)
     else:
@@ -155,73 +156,7 @@ def main() -> None:
     """
 
 
-def _session(kw: dict[str, Any]) -> Session:
+def session_from(kw: dict[str, Any]) -> Session:
+    """A Session from the keyword arguments that :func:`input_options` added."""
     return Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
                    kw["host_network_as_pods"], kw["verbose"])
-
-
-@main.command("list")
-@input_options
-@click.option("-o", "--output", "fmt", type=_choice(ListFormat), default="text",
-              show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write to this file instead of stdout.")
-def list_cmd(fmt: str, out: str | None, **kw: Any) -> None:
-    """Every allowed connection, sorted."""
-    _list(fmt, out, kw)
-
-
-@command
-def _list(fmt: str, out: str | None, kw: dict[str, Any]) -> ExitCode:
-    session = _session(kw)
-    graph = session.graph
-    conns = graph.connections()
-    endpoints = graph.endpoint_ids()
-    if session.namespace:
-        conns = [c for c in conns if _touches(c, session.namespace)]
-        endpoints = [e for e in endpoints if e.startswith(session.namespace + "/")]
-    _write(render_connections(ListFormat(fmt.lower()), conns, endpoints), out)
-    return session.exit_code(ExitCode.OK)
-
-
-def _touches(c: Connection, namespace: str) -> bool:
-    prefix = namespace + "/"
-    return c.src.startswith(prefix) or c.dst.startswith(prefix)
-
-
-@main.command("query")
-@input_options
-@click.option("--from", "src", required=True, metavar="ENDPOINT",
-              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
-@click.option("--to", "dst", required=True, metavar="ENDPOINT",
-              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
-@click.option("--port", default=None, metavar="PORT",
-              help="A port number or a named port of the destination (default: all ports).")
-@click.option("--protocol", type=_choice(Protocol), default=None,
-              help="TCP (default when --port is given), UDP or SCTP.")
-@click.option("-o", "--output", "fmt", type=_choice(QueryFormat), default="text",
-              show_default=True)
-def query_cmd(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
-              **kw: Any) -> None:
-    """Can SRC reach DST (on PORT)? Exit 0 when allowed, 1 when denied. Explains both sides."""
-    _query(src, dst, port, protocol, fmt, kw)
-
-
-@command
-def _query(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
-           kw: dict[str, Any]) -> ExitCode:
-    parsed_port: int | str | None = port
-    if port is not None and port.isdigit():
-        parsed_port = int(port)
-        if not 1 <= parsed_port <= 65535:
-            raise UsageError(f"--port {port}: not between 1 and 65535")
-    session = _session(kw)
-    exp = explain(session.graph, src, dst,
-                  protocol=Protocol(protocol.upper()) if protocol else None, port=parsed_port)
-    render = json_.render_explanation if fmt.lower() == "json" else text.render_explanation
-    _write(render(exp), None)
-    return session.exit_code(ExitCode.OK if exp.allowed else ExitCode.FINDINGS)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,3 @@
+from netpol.cli import main
+
+main()

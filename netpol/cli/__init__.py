@@ -1,0 +1,12 @@
+"""The command line: a thin click layer over the library, one module per command family.
+
+Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
+0 success / allowed, 1 denied or findings, 2 usage or input error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+from netpol.cli import connectivity  # noqa: F401  (registers list and query)
+from netpol.cli.common import main
+
+__all__ = ["main"]
