@@ -49,13 +49,15 @@ class AllowGraph:
         self.diagnostics = diagnostics
         self.compiled: Compiled = compile_cluster(cluster, options)
         self.nodes = self.compiled.nodes
-        self._index = {node.id: i for i, node in enumerate(self.nodes)}
+        self.ids: tuple[str, ...] = tuple(node.id for node in self.nodes)
+        """``ids[i]`` is the id of ``nodes[i]``."""
+        self._index = {node_id: i for i, node_id in enumerate(self.ids)}
 
     # -- endpoints -------------------------------------------------------------------------------
 
     def endpoint_ids(self) -> list[str]:
         """Workloads and pods sorted by id, then external ranges in address order."""
-        return [n.id for n in self.nodes]
+        return list(self.ids)
 
     def node(self, index: int) -> Node:
         return self.nodes[index]
@@ -163,7 +165,7 @@ class AllowGraph:
 
     def _span_id(self, first: int, last: int) -> str:
         if first == last:
-            return self.nodes[first].id
+            return self.ids[first]
         lo, hi = self.nodes[first], self.nodes[last]
         assert isinstance(lo, AddressRange) and isinstance(hi, AddressRange)
         return format_range(lo.family, lo.first, hi.last)

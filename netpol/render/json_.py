@@ -1,4 +1,7 @@
-"""JSON: the contract other tools parse. Keys documented in docs/output.md; never colour or logs."""
+"""JSON: the contract other tools parse (docs/output.md). Never colour or logs.
+
+The connection list is written one connection per line, so it stays greppable and diffable.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from netpol.explain import Explanation
 from netpol.graph import Connection
+from netpol.ports import PortSet
 
 __all__ = ["dumps", "render_connections", "render_explanation"]
 
@@ -17,8 +21,17 @@ def dumps(value: Any) -> str:
 
 
 def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
-    return dumps({"connections": [c.to_json() for c in connections],
-                  "endpoints": list(endpoints)})
+    ports_json: dict[PortSet, str] = {}
+    lines = []
+    for c in connections:
+        pj = ports_json.get(c.ports)
+        if pj is None:
+            pj = ports_json[c.ports] = json.dumps(c.ports.to_json(), separators=(", ", ": "))
+        lines.append(f'    {{"src": {json.dumps(c.src)}, "dst": {json.dumps(c.dst)}, "ports": {pj}}}')
+    body = ",\n".join(lines)
+    eps = ",\n".join(f"    {json.dumps(e)}" for e in endpoints)
+    return (f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]\n}}\n'
+            if lines or eps else '{\n  "connections": [],\n  "endpoints": []\n}\n')
 
 
 def render_explanation(exp: Explanation) -> str:

@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic cluster generator (``bench.generate``); not part of netpol."""

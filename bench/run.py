@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Benchmark netpol on synthetic clusters; prints one table of figures.
+
+    python bench/run.py                 # every scenario (about a minute on 2 cores)
+    python bench/run.py --only 10k      # scenarios whose name contains "10k"
+
+Each scenario runs in a fresh child process, so its peak memory (max RSS) is its own. Stages:
+load (read + parse YAML), model (validate, group pods), compile (allow-graph), list (every
+connection, sorted, rendered as JSON), query (mean of 200 explained queries after compile), and
+the whole `netpol list -o json` command as a user runs it (process start included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.generate import generate_cluster, to_yaml  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    pods: int
+    workloads: int
+    policies: int
+    namespaces: int
+    fmt: str
+    target: str
+
+
+SCENARIOS = (
+    Scenario("1k-manifests", 1_000, 100, 300, 10, "manifests", "list end to end < 1 s"),
+    Scenario("10k-manifests", 10_000, 1_000, 2_000, 50, "manifests",
+             "compile < 3 s; one query < 50 ms"),
+    Scenario("10k-dump", 10_000, 1_000, 2_000, 50, "dump", "kubectl dump listed end to end < 5 s"),
+    Scenario("50k-manifests", 50_000, 5_000, 5_000, 200, "manifests", "(no target; scaling)"),
+    Scenario("50k-dump", 50_000, 5_000, 5_000, 200, "dump", "(no target; scaling)"),
+)
+
+
+def measure(path: str) -> dict[str, float]:
+    """Run in the child: time each stage on ``path``."""
+    import netpol
+    from netpol.cluster import build_cluster
+    from netpol.explain import explain
+    from netpol.graph import AllowGraph
+    from netpol.load import load_paths
+    from netpol.render import ListFormat, render_connections
+
+    out: dict[str, float] = {}
+    t = time.perf_counter()
+    loaded = load_paths([path])
+    out["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    cluster = build_cluster(loaded.objects)
+    out["model"] = time.perf_counter() - t
+    t = time.perf_counter()
+    graph = AllowGraph(cluster)
+    out["compile"] = time.perf_counter() - t
+    t = time.perf_counter()
+    conns = graph.connections()
+    render_connections(ListFormat.JSON, conns, graph.endpoint_ids())
+    out["list"] = time.perf_counter() - t
+    ids = [e.id for e in cluster.endpoints]
+    rng = random.Random(7)
+    pairs = [(rng.choice(ids), rng.choice(ids)) for _ in range(200)]
+    t = time.perf_counter()
+    for src, dst in pairs:
+        explain(graph, src, dst, port=8080)
+    out["query_ms"] = (time.perf_counter() - t) / len(pairs) * 1000
+    out["endpoints"] = len(cluster.endpoints)
+    out["classes"] = graph.compiled.classes
+    out["connections"] = len(conns)
+    out["objects"] = len(loaded.objects)
+    out["errors"] = sum(d.severity.value == "error" for d in graph.diagnostics)
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del netpol
+    return out
+
+
+def run_scenario(s: Scenario, workdir: Path) -> dict[str, float]:
+    path = workdir / f"{s.name}.yaml"
+    if not path.exists():
+        cluster = generate_cluster(pods=s.pods, workloads=s.workloads, policies=s.policies,
+                                   namespaces=s.namespaces, seed=1)
+        path.write_text(to_yaml(cluster, s.fmt), encoding="utf-8")
+    child = subprocess.run([sys.executable, __file__, "--measure", str(path)], check=True,
+                           capture_output=True, text=True)
+    figures: dict[str, float] = json.loads(child.stdout)
+    netpol_cmd = Path(sys.executable).with_name("netpol")
+    t = time.perf_counter()
+    subprocess.run([str(netpol_cmd), "list", str(path), "-o", "json"], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    figures["cli_list"] = time.perf_counter() - t
+    figures["mb"] = path.stat().st_size / 1e6
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", help="folder for the generated clusters (default: a temp dir)")
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(args.keep or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+        head = (f"{'scenario':<14} {'MB':>5} {'objects':>7} {'endpts':>6} {'classes':>7} "
+                f"{'load':>6} {'model':>6} {'compile':>7} {'list':>6} {'query':>8} "
+                f"{'CLI list':>8} {'RSS MB':>6}  target")
+        print(head)
+        for s in SCENARIOS:
+            if args.only not in s.name:
+                continue
+            f = run_scenario(s, workdir)
+            print(f"{s.name:<14} {f['mb']:>5.1f} {f['objects']:>7.0f} {f['endpoints']:>6.0f} "
+                  f"{f['classes']:>7.0f} {f['load']:>5.2f}s {f['model']:>5.2f}s "
+                  f"{f['compile']:>6.2f}s {f['list']:>5.2f}s {f['query_ms']:>6.2f}ms "
+                  f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
