@@ -1,0 +1,114 @@
+"""Golden files for every `list` format and for `query` explanations on the bundled examples.
+
+Regenerate with ``pytest --update-golden`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from netpol.cli import main
+
+EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]
+FORMATS = {"text": "txt", "json": "json", "csv": "csv", "md": "md"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_list_golden(example: str, fmt: str, golden: Callable[[str, str], None]) -> None:
+    code, out, err = run("list", str(ROOT / "policies" / example), "-o", fmt)
+    assert code == 0, err
+    golden(f"list/{example}.{FORMATS[fmt]}", out)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_list_formats_agree(example: str) -> None:
+    """The JSON contract, and every format carrying the same connections."""
+    path = str(ROOT / "policies" / example)
+    data = json.loads(run("list", path, "-o", "json")[1])
+    assert set(data) >= {"connections"}
+    conns = data["connections"]
+    order = {e: i for i, e in enumerate(data["endpoints"])}
+    # Sorted by source: endpoints in id order, then external ranges.
+    src_rank = [order.get(c["src"], len(order)) for c in conns]
+    assert src_rank == sorted(src_rank)
+    for c in conns:
+        assert set(c) == {"src", "dst", "ports"}
+        assert c["src"] != c["dst"]
+        assert c["ports"], "a pair with nothing allowed is absent"
+        for proto, ranges in c["ports"].items():
+            assert proto in ("TCP", "UDP", "SCTP")
+            assert ranges == sorted(ranges)
+            assert all(1 <= lo <= hi <= 65535 for lo, hi in ranges)
+            assert all(b[0] > a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False)), \
+                "ranges are merged"
+    rows = list(csv.DictReader(io.StringIO(run("list", path, "-o", "csv")[1])))
+    assert {(r["src"], r["dst"]) for r in rows} == {(c["src"], c["dst"]) for c in conns}
+    md = run("list", path, "-o", "md")[1]
+    assert md.count("\n| `") == len(conns)
+
+
+QUERIES = {
+    "frontend-db-5432": ["--from", "shop/frontend", "--to", "shop/db", "--port", "5432"],
+    "frontend-api-http": ["--from", "shop/frontend", "--to", "shop/api", "--port", "http"],
+    "frontend-api-all": ["--from", "shop/frontend", "--to", "shop/api"],
+    "gateway-outside": ["--from", "payments/gateway", "--to", "203.0.113.7"],
+    "gateway-excepted": ["--from", "payments/gateway", "--to", "203.0.113.200", "--port", "443"],
+    "outside-frontend": ["--from", "198.51.100.1", "--to", "shop/frontend[Deployment]"],
+    "prometheus-api-udp": ["--from", "monitoring/prometheus", "--to", "shop/api", "--port",
+                           "9090", "--protocol", "UDP"],
+    "api-api-replicas": ["--from", "shop/api", "--to", "shop/api"],
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_query_golden(name: str, fmt: str, golden: Callable[[str, str], None]) -> None:
+    code, out, err = run("query", str(ROOT / "policies" / "webshop"), *QUERIES[name], "-o", fmt)
+    assert code in (0, 1), err
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["allowed"] is (code == 0)
+    else:
+        assert out.splitlines()[0].endswith("ALLOWED" if code == 0 else "DENIED")
+    golden(f"query/{name}.{'json' if fmt == 'json' else 'txt'}", out)
+
+
+def test_query_exit_codes_and_unknown_endpoint() -> None:
+    shop = str(ROOT / "policies" / "webshop")
+    assert run("query", shop, "--from", "shop/frontend", "--to", "shop/api", "--port", "8080")[0] == 0
+    assert run("query", shop, "--from", "shop/frontend", "--to", "shop/db", "--port", "5432")[0] == 1
+    code, out, err = run("query", shop, "--from", "shop/frontnd", "--to", "shop/db")
+    assert code == 2
+    assert "unknown endpoint 'shop/frontnd'" in err and "shop/frontend[Deployment]" in err
+    assert out == ""
+    code, _, err = run("query", shop, "--from", "shop/frontend", "--to", "shop/db", "--port", "0")
+    assert code == 2 and "--port" in err
+
+
+def test_list_reads_stdin() -> None:
+    text = (ROOT / "policies" / "webshop" / "policies.yaml").read_text()
+    text += "---\n" + (ROOT / "policies" / "webshop" / "workloads.yaml").read_text()
+    result = CliRunner().invoke(main, ["list", "-", "-o", "json"], input=text)
+    assert result.exit_code == 0, result.stderr
+    srcs = {c["src"] for c in json.loads(result.stdout)["connections"]}
+    assert "shop/api[Deployment]" in srcs
+
+
+def test_list_namespace_filter() -> None:
+    code, out, _ = run("list", str(ROOT / "policies" / "webshop"), "-n", "payments", "-o", "json")
+    assert code == 0
+    conns = json.loads(out)["connections"]
+    assert conns and all("payments/" in c["src"] or "payments/" in c["dst"] for c in conns)
