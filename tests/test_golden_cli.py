@@ -42,7 +42,7 @@ def test_list_formats_agree(example: str) -> None:
     conns = data["connections"]
     order = {e: i for i, e in enumerate(data["endpoints"])}
     # Sorted by source: endpoints in id order, then external ranges.
-    src_rank = [order.get(c["src"], len(order)) for c in conns]
+    src_rank = [order[c["src"]] if "[" in c["src"] else len(order) for c in conns]
     assert src_rank == sorted(src_rank)
     for c in conns:
         assert set(c) == {"src", "dst", "ports"}
