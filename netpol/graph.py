@@ -12,7 +12,7 @@ from netpol.cluster import Cluster, Endpoint
 from netpol.compile import Compiled, Node, compile_cluster
 from netpol.diagnostics import Diagnostic, UsageError
 from netpol.ipspace import AddressRange, format_range
-from netpol.model import Options
+from netpol.model import Direction, Options
 from netpol.ports import PortSet
 
 if TYPE_CHECKING:
@@ -178,16 +178,40 @@ class AllowGraph:
     # -- networkx --------------------------------------------------------------------------------
 
     def to_networkx(self) -> nx.DiGraph:
-        """A networkx DiGraph: nodes carry kind/namespace/labels, edges carry ``ports``."""
+        """A networkx DiGraph of every endpoint and allowed connection.
+
+        Nodes carry ``kind``, ``namespace``, ``labels``, ``external`` and the policies isolating
+        them (``isolated_ingress``/``isolated_egress``: policy ids, empty when not isolated).
+        Edges carry ``ports`` (a PortSet) and the rules that allow them (``ingress_rules`` and
+        ``egress_rules``: labels like ``shop/allow-api ingress rule #1``; empty when that side is
+        not isolated). Self-loops and external-to-external pairs are left out.
+        """
         import networkx as nx
 
+        compiled = self.compiled
+        isolating: dict[tuple[int, Direction], list[str]] = {}
+        for pol, targets in compiled.policies:
+            for direction in pol.policy_types:
+                for i in iter_bits(targets):
+                    isolating.setdefault((i, direction), []).append(pol.id)
         g = nx.DiGraph()
-        for node in self.nodes:
+        for i, node in enumerate(self.nodes):
+            ingress = tuple(isolating.get((i, Direction.INGRESS), ()))
+            egress = tuple(isolating.get((i, Direction.EGRESS), ()))
             if isinstance(node, Endpoint):
                 g.add_node(node.id, kind=node.kind, namespace=node.namespace,
-                           labels=dict(node.labels), external=False)
+                           labels=dict(node.labels), external=False,
+                           isolated_ingress=ingress, isolated_egress=egress)
             else:
-                g.add_node(node.id, kind="External", namespace=None, labels={}, external=True)
-        for s, d, ports in self.pairs():
-            g.add_edge(self.nodes[s].id, self.nodes[d].id, ports=ports)
+                g.add_node(node.id, kind="External", namespace=None, labels={}, external=True,
+                           isolated_ingress=(), isolated_egress=())
+        labels = [r.label for r in compiled.rules]
+        for d, blocks in enumerate(compiled.blocks):
+            for block in blocks:
+                ingress_rules = tuple(labels[r] for r in block.ingress)
+                egress_rules = tuple(labels[r] for r in block.egress)
+                for s in iter_bits(block.sources):
+                    if s != d:
+                        g.add_edge(self.ids[s], self.ids[d], ports=block.ports,
+                                   ingress_rules=ingress_rules, egress_rules=egress_rules)
         return g

@@ -172,3 +172,20 @@ def test_typed_pod_list_dump() -> None:
     g = netpol.analyze_text(text)
     assert [e.id for e in g.cluster.endpoints] == ["x/a[Pod]", "y/b[Pod]"]
     assert g.allowed("x/a", "y/b").is_all()
+
+
+def test_networkx_export_carries_ports_and_provenance() -> None:
+    from conftest import ROOT
+
+    g = netpol.analyze([str(ROOT / "policies" / "webshop")])
+    nxg = g.to_networkx()
+    assert set(nxg.nodes) == set(g.endpoint_ids())
+    edge = nxg.edges["shop/frontend[Deployment]", "shop/api[Deployment]"]
+    assert edge["ports"] == g.allowed("shop/frontend", "shop/api")
+    assert edge["ingress_rules"] == ("shop/api-allow-from-frontend ingress rule #1",)
+    assert edge["egress_rules"] == ("shop/frontend-allow-egress-to-api egress rule #1",)
+    assert not nxg.has_edge("shop/frontend[Deployment]", "shop/db[StatefulSet]")
+    assert "shop/default-deny" in nxg.nodes["shop/db[StatefulSet]"]["isolated_ingress"]
+    # Every edge is an allowed pair and every allowed pair between distinct nodes is an edge.
+    for s, d, data in nxg.edges(data=True):
+        assert data["ports"] == g.allowed(s, d) and data["ports"]
