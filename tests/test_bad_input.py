@@ -157,3 +157,12 @@ def test_skipped_kinds_are_counted_and_named(tmp_path: Path) -> None:
     verbose = CliRunner().invoke(main, ["list", str(f), "-v"])
     assert "ConfigMap (1)" in verbose.stderr and "Service (1)" in verbose.stderr
     assert "not a Kubernetes object" in verbose.stderr
+
+
+def test_unwritable_out_is_a_clean_error(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text(GOOD)
+    result = CliRunner().invoke(main, ["list", str(f), "--out", str(tmp_path / "no" / "x.txt")])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.output + result.stderr

@@ -114,8 +114,11 @@ def write_output(output: str, out: str | None) -> None:
     """Write to ``out`` (a file path), or to stdout when it is None or ``-``."""
     if out is None or out == "-":
         click.echo(output, nl=False)
-    else:
+        return
+    try:
         Path(out).write_text(output, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
 
 
 def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
