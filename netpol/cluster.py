@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netpol.diagnostics import Diagnostic, Severity
 from netpol.ipspace import IPAddress, IPBlock, cut_address_space
@@ -42,6 +42,8 @@ class Namespace:
     name: str
     labels: Mapping[str, str]
     declared: bool
+    origin: Origin | None = field(default=None, compare=False)
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class Endpoint:
     pods: tuple[str, ...] = ()
     """Names of the pods merged into this endpoint; empty when it comes from a pod template."""
     origin: Origin | None = field(default=None, compare=False)
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def id(self) -> str:
@@ -124,7 +127,8 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
 
     all_ns: dict[str, Namespace] = {}
     for name, declared in namespaces.items():
-        all_ns[name] = Namespace(name, declared.labels, True)
+        all_ns[name] = Namespace(name, declared.labels, True, declared.origin,
+                                 declared.annotations)
     for name in {e.namespace for e in endpoints} | {p.namespace for p in policies.values()}:
         if name not in all_ns:
             all_ns[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False)
@@ -229,15 +233,24 @@ def _group(pods: list[PodSpec],
         else:
             groups[(pod.namespace, ctrl[0], ctrl[1])].append(pod)
 
+    # Node traffic (SEMANTICS.md 15) reaches only the pods of its own node: replicas on a node
+    # that runs a host-network pod are told apart by their node.
+    host_nodes = set() if options.host_network_as_pods else {
+        p.node for p in pods if p.host_network and p.node}
     for (ns, kind, name), members in sorted(groups.items()):
         variants: dict[object, list[PodSpec]] = defaultdict(list)
-        for pod in members:
+        for pod in sorted(members, key=lambda p: p.name):
             variant = (tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys)),
-                       pod.ports, pod.host_network,
-                   ip_class(pod.ips))
+                       pod.ports, pod.host_network, ip_class(pod.ips),
+                       pod.node if pod.node in host_nodes else None)
             variants[variant].append(pod)
+        # Input order never decides: the biggest group, then the one with the first name.
         ordered = sorted(variants.values(), key=lambda v: (-len(v), v[0].name))
-        endpoints.append(_endpoint(ns, name, kind, ordered[0]))
+        main = _endpoint(ns, name, kind, ordered[0])
+        template = templates.get((kind, ns, name))
+        if template is not None and template[0].annotations:  # the workload's own annotations
+            main = replace(main, annotations={**template[0].annotations, **main.annotations})
+        endpoints.append(main)
         for odd in ordered[1:]:
             for pod in odd:
                 endpoints.append(_endpoint(ns, pod.name, "Pod", [pod]))
@@ -245,8 +258,8 @@ def _group(pods: list[PodSpec],
             n = sum(len(v) for v in ordered[1:])
             sink.append(Diagnostic(
                 Severity.WARNING, "replicas-differ",
-                f"{n} pod(s) of {ns}/{name}[{kind}] differ from their siblings in labels, ports "
-                "or pod IP ranges; they are analysed as separate Pod endpoints",
+                f"{n} pod(s) of {ns}/{name}[{kind}] differ from their siblings in labels, ports, "
+                "pod IP ranges or host-network node; they are analysed as separate Pod endpoints",
                 ordered[1][0].origin.at()))
 
     taken = {e.id for e in endpoints}
@@ -260,7 +273,7 @@ def _group(pods: list[PodSpec],
             chosen[key] = spec
     for (ns, wname, wkind), spec in chosen.items():
         endpoints.append(Endpoint(ns, wname, wkind, spec.labels, spec.ports, (),
-                                  spec.host_network, (), (), spec.origin))
+                                  spec.host_network, (), (), spec.origin, spec.annotations))
     return endpoints
 
 
@@ -272,6 +285,9 @@ def _endpoint(namespace: str, name: str, kind: str, pods: list[PodSpec]) -> Endp
         labels = {k: v for k, v in labels.items() if pod.labels.get(k) == v}
     ips = dict.fromkeys(ip for pod in pods for ip in pod.ips)
     nodes = sorted({p.node for p in pods if p.node})
+    notes = dict(first.annotations)
+    for pod in pods[1:]:
+        notes = {k: v for k, v in notes.items() if pod.annotations.get(k) == v}
     return Endpoint(namespace, name, kind, labels, first.ports, tuple(ips),
                     first.host_network, tuple(nodes), tuple(sorted(p.name for p in pods)),
-                    first.origin)
+                    first.origin, notes)

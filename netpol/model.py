@@ -34,6 +34,7 @@ __all__ = [
     "parse_namespace",
     "parse_network_policy",
     "parse_pod_like",
+    "read_annotations",
 ]
 
 # "The Kubernetes control plane sets an immutable label kubernetes.io/metadata.name on all
@@ -106,6 +107,8 @@ class PodSpec:
     owner: tuple[str, str] | None
     """(kind, name) of the controller ownerReference, if any."""
     origin: Origin
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The object's own metadata.annotations (a workload's, not its pod template's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,7 @@ class NetworkPolicy:
     ingress: tuple[Rule, ...]
     egress: tuple[Rule, ...]
     origin: Origin = field(compare=False)
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def id(self) -> str:
@@ -176,6 +180,7 @@ class NamespaceSpec:
     name: str
     labels: Mapping[str, str]
     origin: Origin | None
+    annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 class _Checker:
@@ -307,6 +312,15 @@ def _metadata(c: _Checker, data: Mapping[str, Any], base: Sequence[str | int],
     return name or "", ns, labels
 
 
+def read_annotations(data: Mapping[str, Any]) -> dict[str, str]:
+    """metadata.annotations with string values (netpol reads its own, e.g. ``netpol.io/ignore``)."""
+    meta = data.get("metadata")
+    raw = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str)}
+
+
 def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic]
                     ) -> NamespaceSpec | None:
     c = _Checker(origin, "Namespace", sink)
@@ -315,7 +329,7 @@ def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnost
         return None
     # The control plane sets this label whatever the manifest says.
     labels[NAMESPACE_NAME_LABEL] = name
-    return NamespaceSpec(name, labels, origin)
+    return NamespaceSpec(name, labels, origin, read_annotations(data))
 
 
 def _container_ports(c: _Checker, spec: Mapping[str, Any], base: list[str | int]
@@ -411,7 +425,8 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
             return None  # a finished pod holds no IP and takes no traffic
     if c.failed or not name or ns is None:
         return None
-    return PodSpec(ns, name, kind, labels, ports, ips, host_network, node_name, owner, origin)
+    return PodSpec(ns, name, kind, labels, ports, ips, host_network, node_name, owner, origin,
+                   read_annotations(data))
 
 
 def _controller_owner(meta: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -454,7 +469,8 @@ def parse_network_policy(data: Mapping[str, Any], origin: Origin, sink: list[Dia
                         "or Egress)", "bad-policy-type")
     if c.failed or ns is None:
         return None
-    return NetworkPolicy(ns, name, pod_selector, frozenset(types), ingress, egress, origin)
+    return NetworkPolicy(ns, name, pod_selector, frozenset(types), ingress, egress, origin,
+                         read_annotations(data))
 
 
 def _rules(c: _Checker, spec: Mapping[str, Any], direction: Direction) -> tuple[Rule, ...]:

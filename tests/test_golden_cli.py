@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from netpol.cli import main
 
 EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]
@@ -52,7 +53,7 @@ def test_list_formats_agree(example: str) -> None:
             assert proto in ("TCP", "UDP", "SCTP")
             assert ranges == sorted(ranges)
             assert all(1 <= lo <= hi <= 65535 for lo, hi in ranges)
-            assert all(b[0] > a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False)), \
+            assert all(b[0] > a[1] + 1 for a, b in itertools.pairwise(ranges)), \
                 "ranges are merged"
     rows = list(csv.DictReader(io.StringIO(run("list", path, "-o", "csv")[1])))
     assert {(r["src"], r["dst"]) for r in rows} == {(c["src"], c["dst"]) for c in conns}

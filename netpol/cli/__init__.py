@@ -6,7 +6,11 @@ Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
 
 from __future__ import annotations
 
+from netpol.cli import ci as _ci  # noqa: F401  (registers lint and check)
 from netpol.cli import connectivity  # noqa: F401  (registers list and query)
+from netpol.cli import diff as _diff  # noqa: F401  (registers diff)
+from netpol.cli import graph as _graph  # noqa: F401  (registers graph)
+from netpol.cli import report as _report  # noqa: F401  (registers report)
 from netpol.cli.common import main
 
 __all__ = ["main"]

@@ -20,10 +20,11 @@ import click
 import netpol
 from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
 from netpol.graph import AllowGraph
-from netpol.load import load_paths
+from netpol.load import LoadResult, load_paths
 from netpol.model import Options
 
-__all__ = ["Session", "choice", "command", "input_options", "main", "session_from", "write_output"]
+__all__ = ["Session", "analysis_options", "choice", "command", "input_options", "main", "session_from",
+           "write_output"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +43,16 @@ def input_options(func: F) -> F:
         click.option("-n", "--namespace", default=None, metavar="NS",
                      help="Namespace for objects that name none (default: 'default'); "
                           "list shows only connections touching NS."),
+        analysis_options,
+    ]
+    for dec in reversed(decorators):
+        func = dec(func)
+    return func
+
+
+def analysis_options(func: F) -> F:
+    """The semantic switches and the reporting switches (no inputs, no -n)."""
+    decorators = [
         click.option("--ipblock-ignores-pods", is_flag=True,
                      help="ipBlocks match only addresses outside the cluster, never pod IPs "
                           "(Cilium's behaviour; the default follows the upstream e2e suite)."),
@@ -61,7 +72,10 @@ class Session:
     """What one command run read, and how it reports."""
 
     def __init__(self, paths: Sequence[str], filenames: Sequence[str], namespace: str | None,
-                 ipblock_ignores_pods: bool, host_network_as_pods: bool, verbose: int) -> None:
+                 ipblock_ignores_pods: bool, host_network_as_pods: bool, verbose: int, *,
+                 loaded: LoadResult | None = None, label: str | None = None) -> None:
+        """``loaded``: what was read already (paths then only name it); ``label``: which input
+        this is, in the notes, when a command reads several (``diff``: old, new)."""
         inputs = [*paths, *filenames]
         if not inputs:
             raise UsageError("no input: give manifest files or folders, or - to read stdin")
@@ -70,8 +84,10 @@ class Session:
                                ipblock_matches_pods=not ipblock_ignores_pods,
                                host_network_as_pods=host_network_as_pods)
         self.verbose = verbose
-        stdin = sys.stdin if "-" in inputs else None
-        loaded = load_paths(inputs, stdin=stdin)
+        self.label = label
+        if loaded is None:
+            stdin = sys.stdin if "-" in inputs else None
+            loaded = load_paths(inputs, stdin=stdin)
         self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
         self.report_diagnostics()
 
@@ -86,17 +102,19 @@ class Session:
                 _err(d)
         skipped = self.graph.skipped
         total = sum(skipped.values())
+        note = f"note ({self.label})" if self.label else "note"
         if total:
             if self.verbose:
                 kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
-                click.echo(f"note: skipped {total} object(s) that netpol does not analyse: "
+                click.echo(f"{note}: skipped {total} object(s) that netpol does not analyse: "
                            f"{kinds}", err=True)
             else:
-                click.echo(f"note: skipped {total} object(s) of kinds netpol does not analyse "
+                click.echo(f"{note}: skipped {total} object(s) of kinds netpol does not analyse "
                            "(-v names them)", err=True)
         errors = sum(d.severity is Severity.ERROR for d in diags)
         if errors:
-            click.echo(f"{errors} input error(s): the objects at fault are left out of the "
+            where = f" in the {self.label} input" if self.label else ""
+            click.echo(f"{errors} input error(s){where}: the objects at fault are left out of the "
                        "analysis, as the API server would reject them", err=True)
 
     def exit_code(self, code: ExitCode) -> ExitCode:

@@ -1,0 +1,511 @@
+"""Check stage: declared intent (an intent file) against the AllowGraph, explained by the engine.
+
+An intent file is a YAML list of expectations::
+
+    - from: shop/frontend          # an endpoint: ns/name, ns/name[Kind], a pod name, an IP
+      to: shop/db
+      port: 5432                   # optional: a number or a port name of the destination
+      protocol: TCP                # optional: TCP (default with a port), UDP, SCTP
+      expect: deny                 # allow | deny
+    - from: {namespace: dev}       # every workload of a namespace...
+      to: {namespace: prod, labels: {tier: db}}   # ...or those with these labels
+      expect: deny
+    - from: internet               # every public address (IPv6 too when the input uses IPv6)
+      to: shop/frontend
+      port: 443
+      expect: allow
+    - name: partners reach the API # optional, names the expectation in reports
+      from: {cidr: 198.51.100.0/24}
+      to: shop/api
+      expect: allow
+
+Sides may also be ``{name: web, kind: Deployment}``, ``{namespaceLabels: {team: shop}}`` or any mix.
+``expect: deny`` holds when no (source, destination) pair may connect on the port (any port when
+none is given). ``expect: allow`` holds when every pair may: on the port, or on some port when
+none is given. A pod reaching itself is never compared; nor is traffic between two outside
+addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from netpol.cluster import Endpoint
+from netpol.diagnostics import Diagnostic, InputError, Location, NetpolError, Severity
+from netpol.explain import Explanation, Side, explain
+from netpol.graph import AllowGraph
+from netpol.ipspace import AddressRange
+from netpol.lint import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
+from netpol.lint.context import listing
+from netpol.lint.exposure import holds_public_addresses
+from netpol.lint.findings import sorted_findings
+from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
+from netpol.load import Locator
+from netpol.model import Direction
+from netpol.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
+
+__all__ = [
+    "CheckResult",
+    "Expectation",
+    "Intent",
+    "Outcome",
+    "Target",
+    "Verdict",
+    "check",
+    "load_intent",
+    "parse_intent",
+]
+
+_ITEM_KEYS = ("name", "from", "to", "port", "protocol", "expect")
+_SIDE_KEYS = ("namespace", "namespaceLabels", "labels", "name", "kind", "cidr")
+_INTERNET = "internet"
+_SHOWN_PAIRS = 3
+
+
+class Verdict(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One side of an expectation, as written."""
+
+    text: str
+    """How it reads in reports: ``shop/db``, ``internet``, ``{namespace: dev}``."""
+    ref: str | None = None
+    """An endpoint reference (``ns/name``, an IP) resolved by the graph."""
+    internet: bool = False
+    cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    namespace: str | None = None
+    namespace_labels: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    name: str | None = None
+    kind: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    index: int
+    """0-based position in the intent file."""
+    src: Target
+    dst: Target
+    expect: Verdict
+    port: int | str | None = None
+    protocol: Protocol | None = None
+    name: str | None = None
+    location: Location | None = None
+
+    @property
+    def title(self) -> str:
+        if self.name:
+            return self.name
+        return f"{self.src.text} -> {self.dst.text} {self.what}: {self.expect.value}"
+
+    @property
+    def what(self) -> str:
+        if self.port is not None:
+            return f"({(self.protocol or Protocol.TCP).value} {self.port})"
+        if self.protocol is not None:
+            return f"({self.protocol.value}, any port)"
+        return "(any port)"
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    source: str
+    expectations: tuple[Expectation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    expectation: Expectation
+    pairs: int
+    """How many (source, destination) pairs were compared."""
+    violations: tuple[tuple[str, str], ...]
+    """Pairs whose verdict contradicts the expectation (endpoint ids)."""
+    explanation: Explanation | None
+    """The engine's explanation of the first violating pair."""
+    finding: Finding | None
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.expectation
+        loc = e.location
+        return {"name": e.title, "from": e.src.text, "to": e.dst.text, "expect": e.expect.value,
+                "port": e.port, "protocol": e.protocol.value if e.protocol else None,
+                "file": loc.source if loc else None, "line": loc.line if loc else None,
+                "passed": self.passed, "pairs": self.pairs,
+                "violations": [{"src": s, "dst": d} for s, d in self.violations],
+                "explanation": self.explanation.to_json() if self.explanation else None}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    outcomes: tuple[Outcome, ...]
+    report: Report
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expectations": [o.to_json() for o in self.outcomes]}
+
+
+# -- reading an intent file ----------------------------------------------------------------------
+
+
+def load_intent(path: str) -> Intent:
+    """Read and validate an intent file; InputError (exit code 2) with file:line when bad."""
+    return parse_intent(read_yaml(path, "intent file"))
+
+
+def parse_intent(file: YamlFile) -> Intent:
+    p = Problems(file, "intent file")
+    data = file.value
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        p.error((), f"an intent file is a list of expectations, got {type_name(data)}",
+                "wrong-type")
+        p.raise_if_any()
+    out: list[Expectation] = []
+    for i, item in enumerate(data):
+        exp = _expectation(p, i, item)
+        if exp is not None:
+            out.append(exp)
+    p.raise_if_any()
+    return Intent(file.source, tuple(out))
+
+
+def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
+    if not isinstance(item, Mapping):
+        p.error((i,), f"an expectation is a mapping with from, to and expect; got "
+                f"{type_name(item)}", "wrong-type")
+        return None
+    before = len(p.found)
+    for key in item:
+        if key not in _ITEM_KEYS:
+            p.error((i, key), f"unknown field {key!r} (expected one of: {', '.join(_ITEM_KEYS)})",
+                    "unknown-field")
+    sides = []
+    for key in ("from", "to"):
+        if key not in item:
+            p.error((i,), f"the expectation has no {key!r}", "required")
+            continue
+        sides.append(_target(p, (i, key), item[key]))
+    expect = None
+    raw = item.get("expect")
+    if raw is None:
+        p.error((i,), "the expectation has no 'expect' (allow or deny)", "required")
+    else:
+        try:
+            expect = Verdict(raw.lower()) if isinstance(raw, str) else None
+        except ValueError:
+            expect = None
+        if expect is None:
+            p.error((i, "expect"), f"expect must be allow or deny, got {raw!r}", "bad-value")
+    protocol = None
+    if item.get("protocol") is not None:
+        raw = item["protocol"]
+        try:
+            protocol = Protocol(raw.upper()) if isinstance(raw, str) else None
+        except ValueError:
+            protocol = None
+        if protocol is None:
+            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {raw!r}",
+                    "bad-protocol")
+    port = item.get("port")
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int | str)
+                             or (isinstance(port, int) and not MIN_PORT <= port <= MAX_PORT)
+                             or (isinstance(port, str) and not port)):
+        p.error((i, "port"), f"port must be a number between 1 and 65535 or a port name, got "
+                f"{port!r}", "bad-port")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        p.error((i, "name"), f"name must be a string, got {type_name(name)}", "wrong-type")
+    if len(p.found) > before or expect is None or len(sides) != 2:
+        return None
+    src, dst = sides
+    if src is None or dst is None:
+        return None
+    return Expectation(i, src, dst, expect, port, protocol, name, p.file.at(i))
+
+
+def _labels(p: Problems, path: tuple[str | int, ...], value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        p.error(path, "labels must map label keys to string values (quote numbers and booleans)",
+                "wrong-type")
+        return ()
+    return tuple(sorted(value.items()))
+
+
+def _target(p: Problems, path: tuple[str | int, ...], value: Any) -> Target | None:
+    where = p.file.at(*path)
+    if isinstance(value, str):
+        text = value.strip()
+        if text == _INTERNET:
+            return Target(text, internet=True, location=where)
+        if "/" in text and "[" not in text:
+            try:
+                return Target(text, cidr=ipaddress.ip_network(text, strict=False), location=where)
+            except ValueError:
+                pass
+        if not text:
+            p.error(path, "an empty endpoint", "bad-value")
+            return None
+        return Target(text, ref=text, location=where)
+    if not isinstance(value, Mapping) or not value:
+        p.error(path, f"expected an endpoint (ns/name), 'internet', or a mapping with "
+                f"{', '.join(_SIDE_KEYS)}; got {type_name(value)}", "wrong-type")
+        return None
+    before = len(p.found)
+    for key in value:
+        if key not in _SIDE_KEYS:
+            p.error((*path, key), f"unknown field {key!r} (expected one of: "
+                    f"{', '.join(_SIDE_KEYS)})", "unknown-field")
+    strings = {}
+    for key in ("namespace", "name", "kind", "cidr"):
+        v = value.get(key)
+        if v is not None and not isinstance(v, str):
+            p.error((*path, key), f"{key} must be a string, got {type_name(v)}", "wrong-type")
+        strings[key] = v if isinstance(v, str) else None
+    cidr = None
+    if strings["cidr"] is not None:
+        if len(value) > 1:
+            p.error((*path, "cidr"), "cidr cannot be combined with other fields", "bad-value")
+        try:
+            cidr = ipaddress.ip_network(strings["cidr"], strict=False)
+        except ValueError:
+            p.error((*path, "cidr"), f"invalid CIDR {strings['cidr']!r}", "bad-cidr")
+    ns_labels = (_labels(p, (*path, "namespaceLabels"), value["namespaceLabels"])
+                 if "namespaceLabels" in value else ())
+    labels = _labels(p, (*path, "labels"), value["labels"]) if "labels" in value else ()
+    if len(p.found) > before:
+        return None
+    text = "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    return Target(text, cidr=cidr, namespace=strings["namespace"], namespace_labels=ns_labels,
+                  labels=labels, name=strings["name"], kind=strings["kind"], location=where)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+# -- evaluating ----------------------------------------------------------------------------------
+
+
+def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> list[int]:
+    compiled = graph.compiled
+    n = compiled.endpoint_count
+    nodes = compiled.nodes
+    found: list[int] = []
+    if target.ref is not None:
+        try:
+            return [graph.resolve(target.ref)]
+        except NetpolError as exc:
+            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", str(exc),
+                                       target.location))
+            return []
+    if target.internet or target.cidr is not None:
+        families = _families(graph)
+        for i in range(n, len(nodes)):
+            rng = nodes[i]
+            assert isinstance(rng, AddressRange)
+            if target.internet:
+                if rng.family in families and holds_public_addresses(rng.family, rng.first,
+                                                                      rng.last):
+                    found.append(i)
+            elif target.cidr is not None and rng.family == target.cidr.version and (
+                    rng.first <= int(target.cidr.broadcast_address)
+                    and rng.last >= int(target.cidr.network_address)):
+                found.append(i)
+        return found
+    for i in range(n):
+        ep = nodes[i]
+        assert isinstance(ep, Endpoint)
+        if target.namespace is not None and ep.namespace != target.namespace:
+            continue
+        if target.namespace_labels:
+            ns = graph.cluster.namespace(ep.namespace)
+            if ns is None or any(ns.labels.get(k) != v for k, v in target.namespace_labels):
+                continue
+        if any(ep.labels.get(k) != v for k, v in target.labels):
+            continue
+        if target.name is not None and ep.name != target.name:
+            continue
+        if target.kind is not None and ep.kind.lower() != target.kind.lower():
+            continue
+        found.append(i)
+    if not found:
+        problems.append(Diagnostic(Severity.ERROR, "matches-nothing",
+                                   f"{target.text} matches no endpoint of the input",
+                                   target.location))
+    return found
+
+
+def _families(graph: AllowGraph) -> set[int]:
+    """IPv4, plus IPv6 when the input mentions an IPv6 address (a pod IP or an ipBlock)."""
+    cluster = graph.cluster
+    v6 = any(ip.version == 6 for ep in cluster.endpoints for ip in ep.ips) or any(
+        p.ip_block is not None and p.ip_block.family == 6 for pol in cluster.policies
+        for r in (*pol.ingress, *pol.egress) for p in r.peers)
+    return {4, 6} if v6 else {4}
+
+
+def _asked(e: Expectation, dst: object) -> PortSet:
+    if e.port is None and e.protocol is None:
+        return PortSet.all()
+    proto = e.protocol or Protocol.TCP
+    if isinstance(e.port, int):
+        return PortSet.of(proto, e.port, e.port)
+    if isinstance(e.port, str):
+        if not isinstance(dst, Endpoint):
+            return PortSet.none()
+        nums = [(p.port, p.port) for p in dst.ports if p.name == e.port and p.protocol is proto]
+        return PortSet.from_mapping({proto: nums})
+    return PortSet.of(proto)
+
+
+def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *,
+          locator: Locator | None = None) -> CheckResult:
+    """Evaluate every expectation; InputError (exit code 2) when a side matches nothing.
+
+    ``locator`` (the manifests' ``LoadResult.locator``) gives the related policy rules their lines.
+    """
+    config = config or LintConfig()
+    rules = config.rules(CHECK_RULES)
+    enabled = {r.id: r for r in rules}
+    problems: list[Diagnostic] = []
+    resolved = [(e, _resolve(graph, e.src, problems), _resolve(graph, e.dst, problems))
+                for e in intent.expectations]
+    n = graph.compiled.endpoint_count
+    for e, srcs, dsts in resolved:
+        if srcs and dsts and all(s >= n for s in srcs) and all(d >= n for d in dsts):
+            problems.append(Diagnostic(Severity.ERROR, "outside-only", "both sides are outside "
+                                       "the cluster: netpol does not analyse that traffic",
+                                       e.location))
+    if problems:
+        raise InputError(f"{len(problems)} error(s) in intent file {intent.source}",
+                         tuple(problems))
+    outcomes = []
+    for e, srcs, dsts in resolved:
+        outcomes.append(_evaluate(graph, e, srcs, dsts, enabled, locator))
+    findings = [o.finding for o in outcomes if o.finding is not None]
+    kept, suppressed = suppress(findings, graph.cluster, config.exemptions)
+    kept_ids = {id(f) for f in kept}
+    cases = tuple(Case(o.expectation.title, o.expectation.location,
+                       o.finding if o.finding is not None and id(o.finding) in kept_ids else None)
+                  for o in outcomes)
+    report = Report("check", rules, sorted_findings(kept), suppressed, cases)
+    return CheckResult(tuple(outcomes), report)
+
+
+def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequence[int],
+              enabled: Mapping[str, Any], locator: Locator | None) -> Outcome:
+    n = graph.compiled.endpoint_count
+    nodes = graph.nodes
+    pairs = 0
+    bad: list[tuple[int, int]] = []
+    for d in dsts:
+        asked = _asked(e, nodes[d])
+        for s in srcs:
+            if s == d or (s >= n and d >= n):
+                continue  # a pod always reaches itself; outside-to-outside is not analysed
+            pairs += 1
+            ports = graph.allowed_between(s, d) & asked
+            if e.expect is Verdict.DENY:
+                ok = not ports
+            elif e.port is not None:
+                ok = bool(asked) and asked.issubset(ports)
+            else:
+                ok = bool(ports)
+            if not ok:
+                bad.append((s, d))
+    bad.sort(key=lambda sd: (nodes[sd[0]].id, nodes[sd[1]].id))
+    violations = tuple((nodes[s].id, nodes[d].id) for s, d in bad)
+    if not bad:
+        return Outcome(e, pairs, (), None, None)
+    s, d = bad[0]
+    exp = explain(graph, nodes[s].id, nodes[d].id, protocol=e.protocol, port=e.port)
+    rule_id = "NP101" if e.expect is Verdict.DENY else "NP102"
+    if rule_id not in enabled:
+        return Outcome(e, pairs, violations, exp, None)
+    verdict = "allowed" if e.expect is Verdict.DENY else "denied"
+    head = f"expected {e.expect.value}: {e.src.text} -> {e.dst.text} {e.what}"
+    if pairs == 1:
+        what = f"{violations[0][0]} -> {violations[0][1]} is {verdict}"
+    else:
+        shown = [f"{a} -> {b}" for a, b in violations[:_SHOWN_PAIRS]]
+        what = f"{len(bad)} of {pairs} connections are {verdict}, e.g. {listing(shown, 1)}"
+    why = f"egress: {exp.egress.describe(exp.dst)}; ingress: {exp.ingress.describe(exp.src)}"
+    if exp.note:
+        why += f"; note: {exp.note}"
+    finding = Finding(
+        rule_id, enabled[rule_id].severity, f"{head}: {what}; {why}", e.location,
+        _hint(exp, e.expect), tuple(sorted({x for pair in violations for x in pair})),
+        f"{e.location.source if e.location else 'intent'}#{e.index + 1}",
+        tuple(_related(graph, exp, e.expect, locator)))
+    return Outcome(e, pairs, violations, exp, finding)
+
+
+def _hint(exp: Explanation, expect: Verdict) -> str:
+    if expect is Verdict.DENY:
+        parts = []
+        for side in (exp.egress, exp.ingress):
+            if not side.applies:
+                continue
+            if not side.isolating:
+                parts.append(f"isolate {side.endpoint} for {side.direction.value.lower()} "
+                             "(a default-deny policy in its namespace)")
+            else:
+                rules = ", ".join(f"{m.policy} {m.direction.value.lower()} rule #{m.index + 1}"
+                                  for m in side.matches)
+                parts.append(f"narrow {rules}")
+        return " or ".join(parts) if parts else "the traffic cannot be denied by NetworkPolicies"
+    parts = []
+    for side in (exp.egress, exp.ingress):
+        if side.applies and side.isolating and not (side.ports & exp.asked):
+            other = exp.dst if side.direction is Direction.EGRESS else exp.src
+            d = side.direction.value.lower()
+            parts.append(f"add an {d} rule admitting {other} to "
+                         f"{'one of ' if len(side.isolating) > 1 else ''}{', '.join(side.isolating)}")
+    return " and ".join(parts) if parts else "allow the port on both sides"
+
+
+def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Locator | None
+             ) -> list[Related]:
+    by_id = {p.id: p for p in graph.cluster.policies}
+    out: list[Related] = []
+
+    def add(policy: str, path: tuple[str | int, ...], message: str) -> None:
+        pol = by_id.get(policy)
+        if pol is None:
+            return
+        o = pol.origin
+        loc = (locator.locate(o.source, o.document, (*o.path, *path)) if locator is not None
+               else o.at(*path))
+        out.append(Related(loc, message))
+
+    sides: tuple[Side, ...] = (exp.egress, exp.ingress)
+    for side in sides:
+        if expect is Verdict.DENY:
+            for m in side.matches:
+                key = "ingress" if m.direction is Direction.INGRESS else "egress"
+                add(m.policy, ("spec", key, m.index),
+                    f"{m.policy} {key} rule #{m.index + 1} allows it")
+        elif side.isolating and not (side.ports & exp.asked):
+            for pid in side.isolating:
+                add(pid, ("metadata", "name"), f"{pid} isolates {side.endpoint} for "
+                    f"{side.direction.value.lower()}")
+    return out

@@ -1,0 +1,151 @@
+"""What every lint rule reads: the AllowGraph, the configuration, and where objects are."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from netpol.bits import iter_bits
+from netpol.cluster import Endpoint, Namespace
+from netpol.compile import CompiledRule
+from netpol.diagnostics import Location, Severity
+from netpol.graph import AllowGraph
+from netpol.lint.config import LintConfig
+from netpol.lint.findings import Finding, Related, RuleMeta
+from netpol.load import Locator
+from netpol.model import Direction, NetworkPolicy, Origin
+from netpol.ports import PortSet
+from netpol.selectors import LabelSelector
+
+__all__ = ["Context", "is_default_deny", "listing", "plural", "policy_ref", "port_list", "rule_path"]
+
+_SHOWN = 4
+"""How many subjects a message names before "and N more"."""
+
+
+class Context:
+    """The compiled cluster seen by the rules, plus helpers to build located findings."""
+
+    def __init__(self, graph: AllowGraph, config: LintConfig, rules: Sequence[RuleMeta],
+                 locator: Locator | None) -> None:
+        self.graph = graph
+        self.compiled = graph.compiled
+        self.cluster = graph.cluster
+        self.config = config
+        self.rules = {r.id: r for r in rules}
+        self.locator = locator
+        n = self.compiled.endpoint_count
+        self.n = n
+        self.every = (1 << len(self.compiled.nodes)) - 1
+        hosts = self.compiled.host_network
+        self.workloads: tuple[int, ...] = tuple(i for i in range(n) if not (hosts >> i) & 1)
+        """Indexes of the endpoints policies can select (hostNetwork pods are node traffic)."""
+        by_ns: dict[str, list[int]] = defaultdict(list)
+        for i in self.workloads:
+            by_ns[self.endpoint(i).namespace].append(i)
+        self.by_namespace: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_ns.items()}
+        self.rules_of: dict[int, list[CompiledRule]] = defaultdict(list)
+        for cr in self.compiled.rules:
+            self.rules_of[id(cr.policy)].append(cr)
+
+    # -- reading the compiled cluster ------------------------------------------------------------
+
+    def wants(self, *rule_ids: str) -> bool:
+        return any(r in self.rules for r in rule_ids)
+
+    def endpoint(self, index: int) -> Endpoint:
+        node = self.compiled.nodes[index]
+        assert isinstance(node, Endpoint)
+        return node
+
+    def namespace(self, name: str) -> Namespace | None:
+        return self.cluster.namespace(name)
+
+    def policies(self) -> Iterator[tuple[NetworkPolicy, int]]:
+        """Every policy with the workloads it selects (a bitset)."""
+        yield from self.compiled.policies
+
+    def compiled_rules(self, policy: NetworkPolicy) -> list[CompiledRule]:
+        return self.rules_of[id(policy)]
+
+    def ids(self, bits: int) -> tuple[str, ...]:
+        return tuple(sorted(self.compiled.nodes[i].id for i in iter_bits(bits)))
+
+    @staticmethod
+    def close_labels(selector: LabelSelector, candidates: Iterable[Mapping[str, str]]) -> str:
+        """``did you mean app=frontend?`` for a matchLabels entry nothing carries, or ""."""
+        labels = list(candidates)
+        for key, value in selector.match_labels:
+            if any(lab.get(key) == value for lab in labels):
+                continue
+            values = sorted({lab[key] for lab in labels if key in lab})
+            if values:
+                near = difflib.get_close_matches(value, values, n=1, cutoff=0.6)
+                if near:
+                    return f"did you mean {key}={near[0]}?"
+                return f"{key} takes the values {', '.join(values[:6])} here"
+            keys = sorted({k for lab in labels for k in lab})
+            near = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+            if near:
+                return f"did you mean the label key {near[0]!r}?"
+            return f"no object here carries the label key {key!r}"
+        return ""
+
+    # -- building findings -----------------------------------------------------------------------
+
+    def locate(self, origin: Origin | None, *path: str | int) -> Location | None:
+        if origin is None:
+            return None
+        if self.locator is None:
+            return origin.at(*path)
+        return self.locator.locate(origin.source, origin.document, (*origin.path, *path))
+
+    def finding(self, rule_id: str, message: str, location: Location | None, hint: str, *,
+                subjects: Iterable[str] = (), obj: str = "",
+                related: Iterable[Related] = ()) -> Finding:
+        rule = self.rules.get(rule_id)  # None: disabled; lint() drops the finding
+        return Finding(rule_id, rule.severity if rule else Severity.INFO, message, location, hint,
+                       tuple(sorted(set(subjects))), obj, tuple(related))
+
+
+def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
+    """An empty podSelector isolating ``direction``, without a rule that allows everything.
+
+    "An empty podSelector selects all pods in this namespace", present and future: the
+    namespace's baseline. Rules may allow some traffic; a rule without peers and ports would
+    allow everything again.
+    """
+    return (policy.pod_selector.is_empty and direction in policy.policy_types
+            and not any(not r.peers and not r.ports for r in policy.rules(direction)))
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def policy_ref(policy: NetworkPolicy) -> str:
+    return f"{policy.id}[NetworkPolicy]"
+
+
+def rule_path(direction: Direction, index: int) -> tuple[str | int, ...]:
+    return ("spec", "ingress" if direction is Direction.INGRESS else "egress", index)
+
+
+def listing(ids: Sequence[str], shown: int = _SHOWN) -> str:
+    """``a, b, c and 2 more``."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
+
+
+def port_list(ports: PortSet, limit: int = 6) -> str:
+    """A PortSet as a ``ports:`` list to paste into a rule: ``[{port: 8080}, {protocol: UDP, ...}]``."""
+    items: list[str] = []
+    for proto, ranges in ports.items():
+        for lo, hi in ranges:
+            p = "" if proto.value == "TCP" else f"protocol: {proto.value}, "
+            items.append(f"{{{p}port: {lo}}}" if lo == hi else f"{{{p}port: {lo}, endPort: {hi}}}")
+    if len(items) > limit:
+        items = [*items[:limit], "..."]
+    return "[" + ", ".join(items) + "]"

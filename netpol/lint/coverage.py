@@ -1,0 +1,199 @@
+"""Lint rules about coverage: workloads and namespaces left open, and egress isolation without DNS.
+
+NP001 unprotected-ingress, NP002 unprotected-egress, NP003 one-way-isolation,
+NP004 no-default-deny-ingress, NP005 no-default-deny-egress, NP015 dns-blocked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+
+from netpol.bits import iter_bits
+from netpol.cluster import Endpoint
+from netpol.compile import rule_ports
+from netpol.lint.context import Context, is_default_deny, listing, policy_ref, port_list
+from netpol.lint.findings import Finding
+from netpol.model import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
+from netpol.ports import PortSet, Protocol
+
+__all__ = ["check"]
+
+_IN, _OUT = Direction.INGRESS, Direction.EGRESS
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
+                                                   "192.168.0.0/16"))
+_DNS_PORTS = (ContainerPort(53, Protocol.UDP, "dns"), ContainerPort(53, Protocol.TCP, "dns-tcp"))
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.wants("NP001", "NP002", "NP003"):
+        yield from _workloads(ctx)
+    if ctx.wants("NP004", "NP005"):
+        yield from _namespaces(ctx)
+    if ctx.wants("NP015"):
+        yield from _dns(ctx)
+
+
+def _isolating(ctx: Context, index: int, direction: Direction) -> list[str]:
+    return sorted(p.id for p, targets in ctx.policies()
+                  if direction in p.policy_types and (targets >> index) & 1)
+
+
+def _workloads(ctx: Context) -> Iterator[Finding]:
+    iso = ctx.compiled.isolated
+    for i in ctx.workloads:
+        ep = ctx.endpoint(i)
+        inside, outside = (iso[_IN] >> i) & 1, (iso[_OUT] >> i) & 1
+        where = ctx.locate(ep.origin, "metadata", "name")
+        declared = PortSet.from_mapping(_declared(ep))
+        if not inside and not outside:
+            serves = f": ports {port_list(declared)}" if declared else ""
+            yield ctx.finding(
+                "NP001", f"{ep.id} is selected by no NetworkPolicy for ingress: every source may "
+                "connect to it, on every port", where,
+                f"add a default-deny ingress policy to namespace {ep.namespace}, then allow what "
+                f"{ep.name} serves{serves}", subjects=[ep.id], obj=ep.id)
+            yield ctx.finding(
+                "NP002", f"{ep.id} is selected by no NetworkPolicy for egress: it may connect "
+                "anywhere, the internet included", where,
+                f"add a default-deny egress policy to namespace {ep.namespace}, then allow DNS and "
+                f"the destinations {ep.name} calls", subjects=[ep.id], obj=ep.id)
+        elif inside != outside:
+            closed, open_ = (_IN, _OUT) if inside else (_OUT, _IN)
+            by = ", ".join(_isolating(ctx, i, closed))
+            yield ctx.finding(
+                "NP003", f"{ep.id} is isolated for {closed.value.lower()} only (by {by}): its "
+                f"{open_.value.lower()} is wide open", where,
+                f"add {open_.value} to policyTypes of a policy selecting it (e.g. {by}), with "
+                f"the {open_.value.lower()} rules it needs", subjects=[ep.id], obj=ep.id)
+
+
+def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
+    out: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
+    for cp in ep.ports:
+        out[cp.protocol].append((cp.port, cp.port))
+    return out
+
+
+def _namespaces(ctx: Context) -> Iterator[Finding]:
+    for name, members in sorted(ctx.by_namespace.items()):
+        ns = ctx.namespace(name)
+        own = [p for p, _ in ctx.policies() if p.namespace == name]
+        ids = [ctx.endpoint(i).id for i in members]
+        if ns is not None and ns.origin is not None:
+            where = ctx.locate(ns.origin, "metadata", "name")
+            note = ""
+        else:
+            where = ctx.locate(ctx.endpoint(members[0]).origin, "metadata", "namespace")
+            note = " (not declared in the input)"
+        for rule_id, direction in (("NP004", _IN), ("NP005", _OUT)):
+            if not ctx.wants(rule_id) or any(is_default_deny(p, direction) for p in own):
+                continue
+            d = direction.value.lower()
+            open_ = [ctx.endpoint(i).id for i in members
+                     if not (ctx.compiled.isolated[direction] >> i) & 1]
+            state = _state(len(open_), len(members), d)
+            extra = ", plus a rule allowing DNS" if direction is _OUT else ""
+            yield ctx.finding(
+                rule_id, f"namespace {name}{note} has no default-deny {d} policy: {state}", where,
+                f"add a NetworkPolicy to {name} with podSelector: {{}} and policyTypes: "
+                f"[{direction.value}]{extra}", subjects=ids, obj=f"{name}[Namespace]")
+
+
+def _state(open_: int, total: int, direction: str) -> str:
+    if open_ == 0:
+        if total == 1:
+            return "its workload is selected by a policy of its own, new ones will not be"
+        return f"its {total} workloads are selected one by one, new ones will not be"
+    if open_ == total == 1:
+        return f"its workload is not isolated for {direction}"
+    if open_ == total:
+        return f"none of its {total} workloads is isolated for {direction}"
+    return f"{open_} of its {total} workloads {'is' if open_ == 1 else 'are'} not isolated for " \
+           f"{direction}"
+
+
+# -- NP015 dns-blocked ---------------------------------------------------------------------------
+
+
+def _dns(ctx: Context) -> Iterator[Finding]:
+    cfg = ctx.config
+    labels = dict(cfg.dns_labels)
+    dns_nodes = [i for i in ctx.by_namespace.get(cfg.dns_namespace, ())
+                 if all(ctx.endpoint(i).labels.get(k) == v for k, v in labels.items())]
+    ns = ctx.namespace(cfg.dns_namespace)
+    ns_labels = ns.labels if ns is not None else {NAMESPACE_NAME_LABEL: cfg.dns_namespace}
+    synthetic = Endpoint(cfg.dns_namespace, "kube-dns", "Deployment", labels, _DNS_PORTS)
+    target = f"{cfg.dns_namespace}/{','.join(f'{k}={v}' for k, v in cfg.dns_labels)}"
+
+    egress_rules = [cr for cr in ctx.compiled.rules if cr.direction is _OUT and cr.targets]
+    blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    first_policy: dict[str, NetworkPolicy] = {}
+    for i in iter_bits(ctx.compiled.isolated[_OUT]):
+        if i in dns_nodes or i >= ctx.n:
+            continue
+        allowed = PortSet.none()
+        mine = [cr for cr in egress_rules if (cr.targets >> i) & 1]
+        if dns_nodes:
+            best = PortSet.none()
+            for d in dns_nodes:
+                ports = PortSet.none()
+                for cr in mine:
+                    if (cr.peers >> d) & 1:
+                        ports |= rule_ports(cr.rule, ctx.compiled.nodes[d])
+                if _dns_ok(ports) > _dns_ok(best):
+                    best = ports
+            allowed = best
+        else:
+            for cr in mine:
+                if not cr.rule.peers or any(
+                        _matches(p, cr.policy.namespace, ns_labels, labels,
+                                 ctx.graph.options.ipblock_matches_pods) for p in cr.rule.peers):
+                    allowed |= rule_ports(cr.rule, synthetic)
+        missing = [p.value for p in (Protocol.UDP, Protocol.TCP) if not allowed.allows(p, 53)]
+        if missing:
+            policies = sorted((p for p, t in ctx.policies()
+                               if _OUT in p.policy_types and (t >> i) & 1), key=lambda p: p.id)
+            first_policy[policies[0].id] = policies[0]
+            blocked[policies[0].id].append((ctx.endpoint(i).id, " and ".join(missing)))
+    for pid, items in sorted(blocked.items()):
+        pol = first_policy[pid]
+        ids = [e for e, _ in items]
+        kinds = sorted({m for _, m in items})
+        what = kinds[0] if len(kinds) == 1 else "UDP or TCP"
+        yield ctx.finding(
+            "NP015", f"{pid} isolates egress of {listing(ids)} without allowing DNS ({what} 53 to "
+            f"{target}): name resolution fails", ctx.locate(pol.origin, "spec", "policyTypes"),
+            _dns_hint(cfg.dns_namespace, cfg.dns_labels),
+            subjects=ids, obj=policy_ref(pol))
+
+
+def _dns_hint(namespace: str, labels: tuple[tuple[str, str], ...]) -> str:
+    pods = ", ".join(f"{k}: {v}" for k, v in labels)
+    to = (f"{{namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {namespace}}}}}, "
+          f"podSelector: {{matchLabels: {{{pods}}}}}}}")
+    return (f"add an egress rule: {{to: [{to}], ports: [{{protocol: UDP, port: 53}}, "
+            "{protocol: TCP, port: 53}]}")
+
+
+def _dns_ok(ports: PortSet) -> int:
+    return ports.allows(Protocol.UDP, 53) + ports.allows(Protocol.TCP, 53)
+
+
+def _matches(peer: Peer, policy_ns: str, ns_labels: Mapping[str, str],
+             pod_labels: Mapping[str, str], ipblock_matches_pods: bool) -> bool:
+    """Whether ``peer`` admits a DNS pod the input does not show (with the given labels)."""
+    if peer.ip_block is not None:
+        # The DNS pods' IPs are unknown: count a block that covers every private IPv4 range,
+        # where pod networks usually are.
+        block = peer.ip_block
+        return ipblock_matches_pods and all(
+            net.version == block.family and net.subnet_of(block.cidr)  # type: ignore[arg-type]
+            and not any(e.overlaps(net) for e in block.excepts) for net in _PRIVATE)
+    if peer.namespace_selector is None:
+        if policy_ns != ns_labels.get(NAMESPACE_NAME_LABEL):
+            return False
+    elif not peer.namespace_selector.matches(ns_labels):
+        return False
+    return peer.pod_selector is None or peer.pod_selector.matches(pod_labels)

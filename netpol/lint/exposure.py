@@ -1,0 +1,221 @@
+"""Lint rules about over-wide rules: the internet, every namespace, every port.
+
+NP006 internet-ingress, NP007 internet-egress, NP008 all-namespaces, NP009 all-ports.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+
+from netpol.bits import iter_bits
+from netpol.compile import CompiledRule, rule_ports
+from netpol.ipspace import IPBlock
+from netpol.lint.context import Context, listing, plural, policy_ref, port_list, rule_path
+from netpol.lint.findings import Finding
+from netpol.model import Direction
+from netpol.ports import PortSet
+
+__all__ = ["check", "holds_public_addresses", "public_addresses"]
+
+Span = tuple[int, int]
+
+# Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): what is
+# left is the public internet.
+_NOT_PUBLIC_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                  "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
+                  "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+                  "224.0.0.0/4", "240.0.0.0/4")
+_PUBLIC_V6 = ("2000::/3",)  # global unicast
+_NOT_PUBLIC_V6 = ("2001:db8::/32", "2001::/23", "2002::/16")
+
+
+def _spans(nets: Iterable[str]) -> list[Span]:
+    out = []
+    for text in nets:
+        net = ipaddress.ip_network(text)
+        out.append((int(net.network_address), int(net.broadcast_address)))
+    return _merge(out)
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    out: list[list[int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
+
+
+def _minus(spans: list[Span], cut: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for lo, hi in spans:
+        cur = lo
+        for clo, chi in cut:
+            if chi < cur or clo > hi:
+                continue
+            if clo > cur:
+                out.append((cur, clo - 1))
+            cur = max(cur, chi + 1)
+            if cur > hi:
+                break
+        if cur <= hi:
+            out.append((cur, hi))
+    return out
+
+
+def _intersect(a: list[Span], b: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for lo, hi in a:
+        for blo, bhi in b:
+            if blo <= hi and bhi >= lo:
+                out.append((max(lo, blo), min(hi, bhi)))
+    return _merge(out)
+
+
+_PUBLIC = {4: _minus([(0, (1 << 32) - 1)], _spans(_NOT_PUBLIC_V4)),
+           6: _minus(_spans(_PUBLIC_V6), _spans(_NOT_PUBLIC_V6))}
+
+
+def public_addresses(blocks: Iterable[IPBlock] | None) -> dict[int, int]:
+    """How many public addresses (per IP family) the blocks hold together; None: every address."""
+    if blocks is None:
+        return {fam: sum(hi - lo + 1 for lo, hi in spans) for fam, spans in _PUBLIC.items()}
+    per: dict[int, list[Span]] = {4: [], 6: []}
+    for block in blocks:
+        inside = _spans([str(block.cidr)])
+        per[block.family] += _minus(inside, _spans(str(e) for e in block.excepts))
+    return {fam: sum(hi - lo + 1 for lo, hi in _intersect(_merge(spans), _PUBLIC[fam]))
+            for fam, spans in per.items()}
+
+
+def holds_public_addresses(family: int, first: int, last: int) -> bool:
+    """Whether the inclusive range holds any public address (is part of "the internet")."""
+    return bool(_intersect([(first, last)], _PUBLIC[family]))
+
+
+def _as_prefix(count: int, bits: int) -> str:
+    """The prefix length of a network about as large as ``count`` addresses: ``/1``."""
+    return f"/{bits - (count.bit_length() - 1)}"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for cr in ctx.compiled.rules:
+        if not cr.targets:
+            continue  # the policy selects nothing: NP010
+        if ctx.wants("NP006", "NP007"):
+            yield from _internet(ctx, cr)
+        if ctx.wants("NP008"):
+            yield from _all_namespaces(ctx, cr)
+        if ctx.wants("NP009"):
+            yield from _all_ports(ctx, cr)
+
+
+def _internet(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+    rule = cr.rule
+    blocks = [p.ip_block for p in rule.peers if p.ip_block is not None]
+    counts = public_addresses(None if not rule.peers else blocks)
+    limits = {4: 1 << (32 - ctx.config.internet_prefix_v4),
+              6: 1 << (128 - ctx.config.internet_prefix_v6)}
+    wide = [fam for fam in (4, 6) if counts[fam] > limits[fam]]
+    if not wide:
+        return
+    ingress = cr.direction is Direction.INGRESS
+    rule_id = "NP006" if ingress else "NP007"
+    if not ctx.wants(rule_id):
+        return
+    word = "from" if ingress else "to"
+    path = rule_path(cr.direction, rule.index)
+    if not rule.peers:
+        what = f"every {'source' if ingress else 'destination'}, the whole internet included " \
+               f"(no '{word}')"
+    else:
+        shown = [b for b in blocks if any(public_addresses([b])[f] > 0 for f in wide)]
+        sizes = ", ".join(f"public IPv{f} as wide as a {_as_prefix(counts[f], 32 if f == 4 else 128)}"
+                          for f in wide)
+        what = f"ipBlock {'; '.join(str(b) for b in shown)} ({sizes})"
+        first = next(j for j, p in enumerate(rule.peers) if p.ip_block in shown)
+        path = (*path, word, first, "ipBlock", "cidr")
+    where = ctx.locate(cr.policy.origin, *path)
+    head = f"{cr.policy.id} {cr.direction.value.lower()} rule #{rule.index + 1}"
+    if ingress:
+        exposed = []
+        for t in iter_bits(cr.targets):
+            ports = rule_ports(rule, ctx.compiled.nodes[t])
+            if ports:
+                exposed.append(f"{ctx.compiled.nodes[t].id} ({ports})")
+        if not exposed:
+            return  # its named ports match nothing on the targets: NP012
+        yield ctx.finding(
+            rule_id, f"{head} admits {what}: exposes {listing(exposed)}", where,
+            "admit only the sources that need access (a load balancer's or partner's CIDR, the "
+            "ingress controller's namespace), or add an exception with the reason",
+            subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
+    else:
+        ports = rule_ports(rule, None)
+        if not ports:
+            return
+        yield ctx.finding(
+            rule_id, f"{head} lets {listing(ctx.ids(cr.targets))} reach {what} on {ports}", where,
+            "list the destinations they call (CIDRs of the APIs), or route them through an "
+            "egress proxy", subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
+
+
+def _outside(ctx: Context, bits: int, namespace: str) -> list[str]:
+    """Endpoints of ``bits`` in other namespaces than ``namespace``."""
+    return [ctx.endpoint(i).id for i in iter_bits(bits & ((1 << ctx.n) - 1))
+            if ctx.endpoint(i).namespace != namespace]
+
+
+def _all_namespaces(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+    pol, rule = cr.policy, cr.rule
+    word = "from" if cr.direction is Direction.INGRESS else "to"
+    everyone = 0
+    for i in ctx.workloads:
+        everyone |= 1 << i
+    for j, peer in enumerate(rule.peers):
+        nss = peer.namespace_selector
+        if nss is None or not nss.is_empty or (peer.pod_selector is not None
+                                                and not peer.pod_selector.is_empty):
+            continue
+        others = _outside(ctx, everyone, pol.namespace)
+        if not others:
+            continue  # no other namespace has workloads: nothing is widened (yet)
+        namespaces = sorted({o.split("/", 1)[0] for o in others})
+        yield ctx.finding(
+            "NP008", f"{pol.id} {cr.direction.value.lower()} rule #{rule.index + 1}: "
+            f"namespaceSelector: {{}} admits every pod of every namespace "
+            f"({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})",
+            ctx.locate(pol.origin, *rule_path(cr.direction, rule.index), word, j,
+                       "namespaceSelector"),
+            "select the namespaces that need access: namespaceSelector: {matchLabels: "
+            "{kubernetes.io/metadata.name: <namespace>}}, and narrow with a podSelector",
+            subjects=ctx.ids(cr.targets), obj=policy_ref(pol))
+
+
+def _all_ports(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+    pol, rule = cr.policy, cr.rule
+    if rule.ports or not rule.peers:
+        return  # ports are listed; or no peers at all (every source: NP006/NP007)
+    ingress = cr.direction is Direction.INGRESS
+    externals = cr.peers >> ctx.n
+    others = _outside(ctx, cr.peers, pol.namespace)
+    if not others and not externals:
+        return  # only its own namespace: what a namespace needs inside is its own business
+    who = listing(others) if others else ""
+    if externals:
+        who = f"{who} and external addresses" if who else "external addresses"
+    destinations = cr.targets if ingress else cr.peers & ((1 << ctx.n) - 1)
+    declared = PortSet.none()
+    for d in iter_bits(destinations):
+        for cp in ctx.endpoint(d).ports:
+            declared |= PortSet.of(cp.protocol, cp.port, cp.port)
+    hint = (f"add ports: {port_list(declared)} (what the {'selected pods' if ingress else 'peers'}"
+            " declare)" if declared else "list the ports the peers use")
+    word = "from" if ingress else "to"
+    yield ctx.finding(
+        "NP009", f"{pol.id} {cr.direction.value.lower()} rule #{rule.index + 1} has no ports: "
+        f"every port is open {word} {who}",
+        ctx.locate(pol.origin, *rule_path(cr.direction, rule.index)), hint,
+        subjects=ctx.ids(cr.targets), obj=policy_ref(pol))

@@ -1,0 +1,84 @@
+"""YAML files that are no Kubernetes manifests (the lint configuration, intent files).
+
+They are read through :mod:`netpol.load`, so malformed YAML and duplicate keys are reported exactly
+as for manifests, and every later error points at its line with the same :class:`Locator`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from netpol.diagnostics import Diagnostic, InputError, Location, Severity
+from netpol.load import Locator, load_text
+
+__all__ = ["Problems", "YamlFile", "read_yaml", "type_name"]
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlFile:
+    source: str
+    value: Any
+    locator: Locator
+
+    def at(self, *path: str | int) -> Location:
+        """The line of the deepest node of ``path`` that exists."""
+        return self.locator.locate(self.source, 1, path)
+
+
+@dataclass(slots=True)
+class Problems:
+    """Errors found while reading one file, each at its line; raised together as an InputError."""
+
+    file: YamlFile
+    what: str
+    found: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, path: tuple[str | int, ...], message: str, code: str = "invalid") -> None:
+        self.found.append(Diagnostic(Severity.ERROR, code, message, self.file.at(*path)))
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            n = len(self.found)
+            raise InputError(f"{n} error(s) in {self.what} {self.file.source}", tuple(self.found))
+
+
+def read_yaml(path: str, what: str) -> YamlFile:
+    """Read one YAML document; raise InputError (exit code 2) with located diagnostics."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {(exc.strerror or str(exc)).lower()}"
+                         ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8 text") from None
+    loaded = load_text(text, path)
+    errors = tuple(d for d in loaded.diagnostics if d.severity is Severity.ERROR)
+    if errors:
+        raise InputError(f"{what} {path} is not valid YAML", errors)
+    try:
+        documents = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except yaml.YAMLError as exc:  # what the fast parser accepted and PyYAML does not
+        mark = getattr(exc, "problem_mark", None)
+        line = None if mark is None else mark.line + 1
+        raise InputError(f"{what} {path} is not valid YAML", (Diagnostic(
+            Severity.ERROR, "yaml-syntax", f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            Location(path, 1, (), line)),)) from None
+    if len(documents) > 1:
+        raise InputError(f"{what} {path} holds {len(documents)} YAML documents; expected one")
+    return YamlFile(path, documents[0] if documents else None, loaded.locator)
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)

@@ -1,0 +1,33 @@
+"""CSV for `netpol diff`: one row per changed pair, then one per endpoint that came or went."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from netpol.diff import GraphDiff
+from netpol.ports import PortSet
+
+__all__ = ["HEADER", "render_diff"]
+
+HEADER = ("change", "src", "dst", "scope", "new_exposure", "before", "after", "gained", "lost",
+          "cause", "allowed_after", "allowed_before")
+
+
+def _ports(ports: PortSet) -> str:
+    return str(ports) if ports else ""
+
+
+def render_diff(diff: GraphDiff) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for c in diff.changes:
+        writer.writerow([c.kind.value, c.src, c.dst, c.scope.value,
+                         "yes" if c.new_exposure else "no", _ports(c.before), _ports(c.after),
+                         _ports(c.gained), _ports(c.lost), "; ".join(c.cause),
+                         "; ".join(c.allowed_after), "; ".join(c.allowed_before)])
+    for kind, endpoints in (("appeared", diff.appeared), ("disappeared", diff.disappeared)):
+        for e in endpoints:
+            writer.writerow([f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)])
+    return out.getvalue()

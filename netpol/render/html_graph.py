@@ -1,0 +1,77 @@
+"""HTML: one self-contained page with the diagram's SVG inline and its edges as a table.
+
+No network fetch: no external script, stylesheet, font or image; the SVG's XML prolog and DOCTYPE
+(which name a DTD by URL) are dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from netpol.diagram import Diagram
+
+__all__ = ["inline_svg", "render"]
+
+_PROLOG = re.compile(r"\A\s*(?:<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*)*", re.DOTALL)
+
+_STYLE = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #1a202c; }
+h1 { font-size: 1.3em; margin: 0 0 .2em; }
+p.summary { margin: 0 0 1em; color: #4a5568; }
+.diagnostics { background: #fffbea; border-left: 4px solid #a86a12; padding: .5em 1em; }
+.figure { overflow: auto; border: 1px solid #d0d7de; border-radius: 6px; padding: .5em; }
+.figure.fit svg { max-width: 100%; height: auto; }
+button { margin: 0 0 .5em; }
+table { border-collapse: collapse; margin-top: 1em; font-size: .9em; }
+th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+code { font-size: .95em; }
+"""
+
+_SCRIPT = """
+document.getElementById("fit").addEventListener("click", function () {
+  var figure = document.getElementById("figure");
+  figure.classList.toggle("fit");
+  this.textContent = figure.classList.contains("fit") ? "Actual size" : "Fit to window";
+});
+"""
+
+
+def inline_svg(svg: str) -> str:
+    """The ``<svg>`` element of a standalone SVG document, ready to sit inside HTML."""
+    return _PROLOG.sub("", svg, count=1).strip()
+
+
+def render(diagram: Diagram, svg: str) -> str:
+    title = html.escape(diagram.title[0])
+    summary = " · ".join(html.escape(line) for line in diagram.title[1:])
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{title}</h1>",
+        f'<p class="summary">{summary}</p>',
+    ]
+    if diagram.diagnostics:
+        items = "".join(f"<li>{html.escape(d.message)}</li>" for d in diagram.diagnostics)
+        parts.append(f'<div class="diagnostics"><ul>{items}</ul></div>')
+    parts += [
+        '<button id="fit" type="button">Fit to window</button>',
+        f'<div class="figure" id="figure">\n{inline_svg(svg)}\n</div>',
+        "<h2>Edges</h2>",
+        "<table><thead><tr><th>From</th><th>To</th><th>Allowed</th></tr></thead><tbody>",
+    ]
+    for edge in diagram.edges:
+        arrow = "↔ " if edge.both_ways else ""
+        parts.append(f"<tr><td><code>{html.escape(edge.src_name)}</code></td>"
+                     f"<td>{arrow}<code>{html.escape(edge.dst_name)}</code></td>"
+                     f"<td>{html.escape(edge.label)}</td></tr>")
+    parts += ["</tbody></table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,180 @@
+"""Mermaid flowchart: the diagram as text that GitHub renders in issues and pull-request comments.
+
+Namespaces are subgraphs; an edge that stands for every pod of a namespace ends at the subgraph.
+Mermaid ids are derived from the diagram's stable ids (``shop/api[Deployment]`` ->
+``n_shop_api_Deployment``), so a diff of two graphs reads like a diff of their connections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from netpol.diagram import (
+    BOX_COLOURS,
+    EDGE_COLOURS,
+    EXTERNAL_BOX,
+    LEGEND_TEXT,
+    NODE_COLOURS,
+    Diagram,
+    DiagramEdge,
+    DiagramNode,
+    EdgeKind,
+    LegendItem,
+    NodeStyle,
+)
+
+__all__ = ["escape", "render"]
+
+_ARROWS = {  # (collapsed, some, both ways) -> link
+    (False, False, False): "-->", (False, False, True): "<-->",
+    (True, False, False): "==>", (True, False, True): "<==>",
+}
+_CLASSES = {
+    NodeStyle.ENDPOINT: "endpoint",
+    NodeStyle.UNPROTECTED: "unprotected",
+    NodeStyle.EXTERNAL: "external",
+    NodeStyle.EVERY_POD: "everypod",
+}
+
+
+def escape(text: str) -> str:
+    """Text for a double-quoted Mermaid label (entity codes for the characters it reads)."""
+    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;")
+            .replace(">", "#gt;").replace("|", "#124;"))
+
+
+def _label(lines: tuple[str, ...]) -> str:
+    return '"' + "<br/>".join(escape(line) for line in lines) + '"'
+
+
+class _Ids:
+    """Mermaid-safe ids, unique, in the order first asked for."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], str] = {}
+        self._taken: set[str] = set()
+
+    def __call__(self, prefix: str, key: str) -> str:
+        hit = self._ids.get((prefix, key))
+        if hit is None:
+            base = prefix + re.sub(r"[^A-Za-z0-9_]+", "_", key).strip("_")
+            hit, k = base, 2
+            while hit in self._taken:
+                hit, k = f"{base}_{k}", k + 1
+            self._taken.add(hit)
+            self._ids[(prefix, key)] = hit
+        return hit
+
+
+def _shape(node: DiagramNode, label: str) -> str:
+    if node.namespace_node:
+        return f"[[{label}]]"
+    if node.style is NodeStyle.EXTERNAL:
+        return f"{{{{{label}}}}}"
+    if node.style is NodeStyle.EVERY_POD:
+        return f"([{label}])"
+    return f"({label})"
+
+
+def _arrow(edge: DiagramEdge) -> str:
+    if edge.some:
+        return "<-.->" if edge.both_ways else "-.->"
+    return _ARROWS[(edge.collapsed, False, edge.both_ways)]
+
+
+def _link_style(edge: DiagramEdge) -> str:
+    colour = EDGE_COLOURS[edge.kind]
+    width = "3px" if edge.collapsed else "1.5px"
+    return f"stroke:{colour},stroke-width:{width},color:{colour}"
+
+
+def render(diagram: Diagram) -> str:
+    ids = _Ids()
+
+    def node_id(node_id: str) -> str:
+        return ids("n_", node_id)
+
+    def box_id(name: str) -> str:
+        return "outside" if name == EXTERNAL_BOX else ids("ns_", name)
+
+    nodes = {n.id: n for n in diagram.nodes}
+    out = [f"%% netpol graph, {diagram.level.value} level: "
+           f"{diagram.connections} allowed connections",
+           *(f"%% {line}" for line in diagram.title[1:]),
+           "flowchart TB"]
+    boxed = set()
+    for box in diagram.boxes:
+        out.append(f"  subgraph {box_id(box.name)}[{_label(box.label)}]")
+        for i in box.node_ids:
+            boxed.add(i)
+            out.append(f"    {node_id(i)}{_shape(nodes[i], _label(nodes[i].label))}")
+        out.append("  end")
+    for node in diagram.nodes:
+        if node.id not in boxed:
+            out.append(f"  {node_id(node.id)}{_shape(node, _label(node.label))}")
+
+    styles: dict[str, list[int]] = defaultdict(list)
+    for k, edge in enumerate(diagram.edges):
+        src = box_id(edge.src) if edge.src_box else node_id(edge.src)
+        dst = box_id(edge.dst) if edge.dst_box else node_id(edge.dst)
+        # Browsers have the arrow glyphs that Graphviz's fonts may lack (see diagram._label).
+        label = edge.label.replace(" <-> ", " ↔ ").replace(" -> ", " → ")
+        text = "" if diagram.dense else f"|{_label((label,))}|"
+        out.append(f"  {src} {_arrow(edge)}{text} {dst}")
+        styles[_link_style(edge)].append(k)
+
+    legend_classes: dict[str, list[str]] = defaultdict(list)
+    if diagram.legend:
+        out.append('  subgraph legend["Legend"]')
+        for item in diagram.legend:
+            lid = f"legend_{item.value.replace('-', '_')}"
+            text, cls = _legend_entry(item)
+            out.append(f"    {lid}[{_label((text,))}]")
+            legend_classes[cls].append(lid)
+        out.append("  end")
+
+    for style, swatch in NODE_COLOURS.items():
+        extra = ",stroke-width:2px" if style is NodeStyle.UNPROTECTED else ""
+        out.append(f"  classDef {_CLASSES[style]} fill:{swatch.fill},stroke:{swatch.stroke},"
+                   f"color:#1a202c{extra}")
+    out.append("  classDef focus stroke-width:4px")
+    for kind, colour in EDGE_COLOURS.items():
+        out.append(f"  classDef edge_{kind.name.lower()} fill:#ffffff,stroke:{colour},"
+                   f"color:{colour}")
+    out.append(f"  classDef plain fill:#ffffff,stroke:{BOX_COLOURS.stroke},color:#1a202c")
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for node in diagram.nodes:
+        by_class[_CLASSES[node.style]].append(node_id(node.id))
+    for cls, members in (*by_class.items(), *legend_classes.items()):
+        out.append(f"  class {','.join(members)} {cls}")
+    focus = [node_id(n.id) for n in diagram.nodes if n.focus]
+    if focus:
+        out.append(f"  class {','.join(focus)} focus")
+    for box in diagram.boxes:
+        dash = ",stroke-dasharray:5 5" if box.external else ""
+        out.append(f"  style {box_id(box.name)} fill:{BOX_COLOURS.fill},"
+                   f"stroke:{BOX_COLOURS.stroke}{dash}")
+    if diagram.legend:
+        out.append(f"  style legend fill:#ffffff,stroke:{BOX_COLOURS.stroke}")
+    for link, indexes in styles.items():
+        out.append(f"  linkStyle {','.join(map(str, indexes))} {link}")
+    return "\n".join(out) + "\n"
+
+
+def _legend_entry(item: LegendItem) -> tuple[str, str]:
+    """A legend node's text and class: nodes are drawn in their colours, edges as arrows."""
+    text = LEGEND_TEXT[item]
+    node_class = {
+        LegendItem.ENDPOINT: "endpoint", LegendItem.NAMESPACE_NODE: "endpoint",
+        LegendItem.UNPROTECTED: "unprotected", LegendItem.UNPROTECTED_NAMESPACE: "unprotected",
+        LegendItem.EXTERNAL: "external", LegendItem.EVERY_POD: "everypod",
+        LegendItem.NAMESPACE: "plain", LegendItem.FOCUS: "focus",
+    }.get(item)
+    if node_class is not None:
+        return text, node_class
+    kind = {LegendItem.CROSS: EdgeKind.CROSS, LegendItem.EXTERNAL_EDGE: EdgeKind.EXTERNAL}.get(
+        item, EdgeKind.INTRA)
+    arrow = {LegendItem.COLLAPSED: "══▶", LegendItem.SOME: "┄┄▶", LegendItem.BOTH_WAYS: "◀──▶",
+             LegendItem.INTERNAL: "⟲", LegendItem.UNLABELLED: "──?"}.get(item, "──▶")
+    return f"{arrow} {text}", f"edge_{kind.name.lower()}"

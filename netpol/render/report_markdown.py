@@ -1,0 +1,426 @@
+"""Markdown: the review report for a repository or a wiki (GitHub draws the Mermaid diagrams).
+
+Also the plain-text helpers the HTML renderer shares: how a cell, a location or a list of rules
+reads. The text of the criteria lives here once, so both forms explain the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from netpol.diagnostics import Location, Severity
+from netpol.diagram import Diagram
+from netpol.render import mermaid
+from netpol.report import (
+    Cell,
+    FutureWay,
+    Listing,
+    Matrix,
+    NamespaceView,
+    Origin,
+    PolicyEntry,
+    Report,
+    Route,
+    Scope,
+    SensitiveTarget,
+)
+
+__all__ = [
+    "CRITERIA",
+    "FUTURE_WAYS",
+    "SECTIONS",
+    "WAY_LABEL",
+    "cell_text",
+    "count_line",
+    "findings_line",
+    "plural",
+    "render",
+    "route_text",
+    "rules_text",
+    "severity_count",
+    "where",
+]
+
+SECTIONS = (
+    ("summary", "Summary"),
+    ("exposure", "Exposure"),
+    ("lint", "Lint findings"),
+    ("connectivity", "Connectivity"),
+    ("inventory", "Policy inventory"),
+    ("sensitive", "Sensitive workloads"),
+    ("about", "About this report"),
+)
+
+CRITERIA = {
+    "outside": "Workloads that addresses outside the cluster may connect to: an ingress rule "
+               "without 'from', an ipBlock, or no ingress policy at all. 'Internet' marks ranges "
+               "holding public addresses (not private, loopback, link-local, documentation or "
+               "other special-purpose ranges).",
+    "internet": "Workloads that may open connections to public internet addresses: no egress "
+                "policy, an egress rule without 'to', or an ipBlock holding public addresses.",
+    "cluster_wide": "'every pod': every other pod of the cluster may connect, on the ports shown "
+                    "(more: ports only some of them get). 'every namespace': pods of every "
+                    "namespace may connect, though not all of them; ports are their union.",
+    "future": "A rule admits pods that do not exist yet when a new pod can match it without any "
+              "policy changing. Namespace labels are chosen by whoever creates the namespace "
+              "(the control plane sets only kubernetes.io/metadata.name, to its name), so a rule "
+              "peer admits future pods when it has:",
+    "future_tail": "Pods of a new namespace have no egress policy, so nothing stops them on their "
+                   "side. Who may create pods in the other namespaces is an RBAC question netpol "
+                   "does not see.",
+    "matrix": "Rows are sources, columns destinations; a cell lists the ports allowed. For a "
+              "group (a namespace, 'other namespaces', 'outside the cluster') the ports are the "
+              "union over its members: '· 12%' says that 12% of the (source, destination) pairs "
+              "are allowed anything, '(some)' that not every pair gets every port listed. "
+              "'·' nothing allowed; '—' no pair to ask about.",
+    "inventory": "'Without it' recompiles the cluster without the policy: 'opens' counts the "
+                 "connections that would be allowed or widened (what the policy protects), "
+                 "'closes' those that would be denied or narrowed (what only it allows). A pair "
+                 "of workloads counts once; addresses outside the cluster count once per workload.",
+    "routes": "Routes of two or three hops that end at the workload and start outside the "
+              "cluster or in another namespace, grouped by their hops; ports are per hop (the "
+              "first is the union over the starts).",
+}
+
+FUTURE_WAYS: tuple[tuple[FutureWay, str, str], ...] = (
+    (FutureWay.EVERY_SOURCE, "no 'from'", "a rule that names no peer: every pod and every address"),
+    (FutureWay.ANY_NEW_NAMESPACE, "any new namespace",
+     "a namespaceSelector that a namespace without labels matches ({}, NotIn, DoesNotExist): "
+     "any new namespace"),
+    (FutureWay.UNCLAIMED_NAMESPACE, "unclaimed name",
+     "a namespaceSelector pinned by kubernetes.io/metadata.name to a namespace that does not "
+     "exist yet: whoever creates it"),
+    (FutureWay.OPEN_NAMESPACE, "open namespace",
+     "a selector that reaches an open namespace, where anyone may deploy (--open-namespace, "
+     "default 'default'): a pod created there with the right labels"),
+    (FutureWay.LABELLED_NAMESPACE, "labelled new namespace",
+     "a namespaceSelector on other labels: a new namespace created with those labels"),
+)
+WAY_LABEL = {way: label for way, label, _ in FUTURE_WAYS}
+
+
+# -- shared text ---------------------------------------------------------------------------------
+
+
+def where(location: Location | None) -> str:
+    """``file:line`` (or the source and document when the line is unknown)."""
+    if location is None:
+        return ""
+    if location.line is not None:
+        return f"{location.source}:{location.line}"
+    if location.document is not None:
+        return f"{location.source}, document {location.document}"
+    return location.source
+
+
+def cell_text(cell: Cell | None) -> str:
+    """``TCP 80``; ``TCP 80 · 12%`` (the share of pairs allowed); ``TCP 80 (some)``."""
+    if cell is None:
+        return "—"
+    if not cell.ports:
+        return "·"
+    if not cell.partial:
+        return str(cell.ports)
+    if cell.share is not None and cell.share < 1:
+        pct = cell.share * 100
+        share = "<1%" if pct < 1 else ">99%" if pct > 99 else f"{round(pct)}%"
+        return f"{cell.ports} · {share}"
+    return f"{cell.ports} (some)"
+
+
+def rules_text(via: Sequence[str], shown: int = 3) -> str:
+    if len(via) <= shown:
+        return "; ".join(via)
+    return f"{'; '.join(via[:shown])}; and {len(via) - shown} more"
+
+
+def count_line(listing: Listing[object], noun: str, how: str = "") -> str:
+    """``Showing 25 of 140 workloads (most exposed first).``, or "" when nothing was left out."""
+    if not listing.omitted:
+        return ""
+    total = f"{listing.total}{'' if listing.exact else '+'}"
+    return f"Showing {len(listing.rows)} of {total} {noun}{f' ({how})' if how else ''}."
+
+
+def severity_count(severity: Severity, n: int) -> str:
+    """``1 error``, ``3 warnings``, ``2 info``."""
+    return f"{n} {severity.value}{'' if n == 1 or severity is Severity.INFO else 's'}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def findings_line(counts: Iterable[tuple[Severity, int]], suppressed: int = 0) -> str:
+    parts = [severity_count(s, n) for s, n in counts]
+    text = ", ".join(parts) if parts else "none"
+    return f"{text} ({suppressed} suppressed)" if suppressed else text
+
+
+def route_text(route: Route) -> str:
+    if route.origin is Origin.OUTSIDE:
+        start = f"outside ({route.starts[0]})"
+    elif route.start_count == 1:
+        start = route.starts[0]
+    else:
+        more = route.start_count - len(route.starts)
+        names = ", ".join(route.starts) + (f" and {more} more" if more else "")
+        start = f"{route.start_count} workloads ({names})"
+    return " → ".join((start, *route.hops))
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole} ({round(100 * part / whole)}%)" if whole else "n/a"
+
+
+# -- markdown ------------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if text else ""
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    out += ["| " + " | ".join(_esc(c) for c in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def _note(text: str) -> list[str]:
+    return [f"_{text}_", ""] if text else []
+
+
+def render(report: Report) -> str:
+    lines = [f"# {report.title}", ""]
+    s = report.summary
+    inputs = ", ".join(f"`{i}`" for i in s.inputs)
+    lines += [f"{report.tool}{' · input: ' + inputs if inputs else ''}", ""]
+    lines += ["Contents: " + " · ".join(f"[{title}](#{title.lower().replace(' ', '-')})"
+                                         for anchor, title in SECTIONS if anchor != "summary"
+                                         and (anchor != "sensitive" or report.sensitive)), ""]
+    lines += _summary(report)
+    lines += _exposure(report)
+    lines += _lint(report)
+    lines += _connectivity(report)
+    lines += _inventory(report)
+    if report.sensitive:
+        lines += _sensitive(report)
+    lines += _about(report)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _summary(report: Report) -> list[str]:
+    s = report.summary
+    rows = [
+        ("Namespaces", str(s.namespaces)),
+        ("Workloads and lone pods", str(s.endpoints) + (f" ({s.pods} pods)" if s.pods else "")),
+        ("NetworkPolicies", str(s.policies)),
+        ("Isolated for ingress", _share(s.isolated_ingress, s.selectable)),
+        ("Isolated for egress", _share(s.isolated_egress, s.selectable)),
+        ("Allowed connections between workloads", str(s.connections)),
+        ("Lint findings", findings_line(s.findings, s.suppressed) if s.linted else "lint not run"),
+    ]
+    return ["## Summary", "", *_table(("", ""), rows), f"**{s.headline}** {s.details}", ""]
+
+
+def _exposure(report: Report) -> list[str]:
+    x = report.exposure
+    out = ["## Exposure", "", "### Reachable from outside the cluster", "", CRITERIA["outside"], ""]
+    if x.from_outside.rows:
+        out += _note(count_line(x.from_outside, "rows", "public internet first"))
+        out += _table(("Workload", "From", "Ports", "Internet", "Allowed by"), (
+            (_code(e.endpoint), e.ranges, str(e.ports), "yes" if e.public else "no",
+             rules_text(e.via)) for e in x.from_outside.rows))
+    else:
+        out += ["Nothing outside the cluster can connect to a workload.", ""]
+
+    out += ["### Can reach the internet", "", CRITERIA["internet"], ""]
+    if x.to_internet.rows:
+        out += _note(count_line(x.to_internet, "rows", "every port first"))
+        out += _table(("Workload", "To", "Ports", "Allowed by"), (
+            (_code(e.endpoint), e.ranges, str(e.ports), rules_text(e.via))
+            for e in x.to_internet.rows))
+    else:
+        out += ["No workload can open connections to public internet addresses.", ""]
+
+    out += ["### Reachable from every pod or every namespace", "", CRITERIA["cluster_wide"], ""]
+    if x.cluster_wide.rows:
+        out += _note(count_line(x.cluster_wide, "workloads"))
+        out += _table(("Workload", "Reachable by", "Ports", "More", "Allowed by"), (
+            (_code(w.endpoint), w.scope.value if w.scope is Scope.EVERY_POD
+             else f"some pods of each of the {x.namespaces} namespaces", str(w.ports),
+             str(w.more) if w.more else "", rules_text(w.via)) for w in x.cluster_wide.rows))
+    else:
+        out += ["No workload is reachable from every pod or from every namespace.", ""]
+
+    out += ["### Reachable by pods that do not exist yet", "", CRITERIA["future"], ""]
+    out += [f"- {text}" for _, _, text in FUTURE_WAYS]
+    out += ["", CRITERIA["future_tail"], ""]
+    if x.unprotected:
+        out += [f"Besides the rules below, {plural(x.unprotected, 'workload')} with no ingress "
+                "policy admit any pod, present or future.", ""]
+    if x.future.rows:
+        out += _note(count_line(x.future, "rule peers", "most open first"))
+        out += _table(("Rule", "Peer", "How", "Who can get in", "Workloads", "Ports", "Where"), (
+            (f.rule, f.peer, WAY_LABEL[f.way], f.who, ", ".join(_code(t) for t in f.targets[:4])
+             + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""), f.ports,
+             where(f.location)) for f in x.future.rows))
+    else:
+        out += ["No ingress rule admits pods that do not exist yet.", ""]
+    return out
+
+
+def _lint(report: Report) -> list[str]:
+    lint = report.lint
+    out = ["## Lint findings", ""]
+    if not lint.ran:
+        return [*out, "Lint did not run.", ""]
+    out += [f"{findings_line(lint.counts, lint.suppressed)}; most severe first. "
+            "`netpol lint` gives each one with its source line.", ""]
+    if not lint.findings.rows:
+        return [*out, "No findings.", ""]
+    out += _table(("Rule", "Severity", "What it finds", "Findings"), (
+        (r.rule_id, r.severity.value, r.title, str(r.count)) for r in lint.rules))
+    out += _note(count_line(lint.findings, "findings", "most severe first"))
+    out += _table(("Severity", "Rule", "Finding", "Where", "Fix"), (
+        (f.severity.value, f.rule_id, f.message, where(f.location), f.hint)
+        for f in lint.findings.rows))
+    return out
+
+
+def _matrix(m: Matrix) -> list[str]:
+    head = ["from \\ to", *(_code(c) for c in m.destinations)]
+    rows = [(_code(src), *(cell_text(c) for c in cells)) for src, cells in zip(m.sources, m.cells,
+                                                                              strict=True)]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    out += ["| " + " | ".join(_esc(c) if i else c for i, c in enumerate(row)) + " |"
+            for row in rows]
+    return [*out, ""]
+
+
+def _mermaid(diagram: Diagram) -> list[str]:
+    return ["```mermaid", mermaid.render(diagram).rstrip("\n"), "```", ""]
+
+
+def _connectivity(report: Report) -> list[str]:
+    c = report.connectivity
+    out = ["## Connectivity", "", CRITERIA["matrix"], "", "### Between namespaces", ""]
+    if c.matrix.omitted:
+        out += _note(f"The {len(c.matrix.sources) - 1} most reached namespaces are shown; "
+                     f"{c.matrix.omitted} more are left out.")
+    out += _matrix(c.matrix)
+    out += _note(c.note)
+    if c.diagram is not None:
+        out += _mermaid(c.diagram)
+    for view in c.namespaces:
+        out += _namespace(view)
+    if c.omitted:
+        out += [f"Namespaces without a section of their own ({len(c.omitted)}; `netpol list -n NS` "
+                "and `netpol graph -n NS` show them): " + ", ".join(_code(n) for n in c.omitted),
+                ""]
+    return out
+
+
+def _namespace(view: NamespaceView) -> list[str]:
+    out = [f"### Namespace {view.name}", "",
+           f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
+           f"{view.isolated_egress} for egress.", ""]
+    if view.matrix.omitted:
+        out += _note(f"The {len(view.matrix.sources) - 2} most reached workloads are shown; "
+                     f"{view.matrix.omitted} more are left out.")
+    out += _matrix(view.matrix)
+    out += _note(view.note)
+    if view.diagram is not None:
+        out += _mermaid(view.diagram)
+    return out
+
+
+def _whatif_text(entry: PolicyEntry) -> str:
+    w = entry.whatif
+    if w is None:
+        return "not computed (bound)"
+    parts = [f"opens {w.gained}", f"closes {w.lost}"]
+    examples = [f"+ {c.src} → {c.dst}: {c.ports}" for c in w.gained_examples[:2]]
+    examples += [f"- {c.src} → {c.dst}: {c.ports}" for c in w.lost_examples[:2]]
+    text = ", ".join(parts)
+    if entry.no_effect:
+        text += f": {entry.no_effect}"
+    return "\n".join([text, *examples])
+
+
+def _inventory(report: Report) -> list[str]:
+    inv = report.inventory
+    out = ["## Policy inventory", "", CRITERIA["inventory"], ""]
+    if inv.policies.omitted:
+        out += _note(f"Showing the {len(inv.policies.rows)} policies that select the most workloads, "
+                     f"of {inv.policies.total}.")
+    if inv.whatif_computed < inv.whatif_total:
+        out += _note(f"'Without it' is computed for the {inv.whatif_computed} policies that select "
+                     f"the most workloads (of {inv.whatif_total}), to keep the report fast.")
+    if not inv.policies.rows:
+        return [*out, "No NetworkPolicy in the input.", ""]
+    out += _table(("Policy", "Where", "Selects", "Allows", "Without it"), (
+        (_code(p.id), where(p.location), _selects(p), "\n".join(p.rules), _whatif_text(p))
+        for p in inv.policies.rows))
+    return out
+
+
+def _selects(entry: PolicyEntry) -> str:
+    sel = entry.selected
+    head = f"podSelector {entry.selector}: {plural(sel.total, 'workload')}"
+    names = ", ".join(sel.rows) + (f" and {sel.omitted} more" if sel.omitted else "")
+    return f"{head}\n{names}" if names else head
+
+
+def _sensitive(report: Report) -> list[str]:
+    out = ["## Sensitive workloads", "", CRITERIA["routes"], ""]
+    for section in report.sensitive:
+        out += [f"### `--sensitive {section.spec}`", ""]
+        if not section.targets.total:
+            out += ["No workload matches.", ""]
+            continue
+        out += _note(count_line(section.targets, "matching workloads"))
+        for target in section.targets.rows:
+            out += _target(target)
+    return out
+
+
+def _target(t: SensitiveTarget) -> list[str]:
+    out = [f"#### {_code(t.endpoint)}", "", "Direct sources:", ""]
+    if t.direct.rows:
+        out += _note(count_line(t.direct, "sources", "outside the cluster first"))
+        out += _table(("Source", "Origin", "Ports", "Allowed by"), (
+            (_code(a.source) if a.origin is not Origin.OUTSIDE else a.source, a.origin.value,
+             str(a.ports), rules_text(a.via)) for a in t.direct.rows))
+    else:
+        out += ["Nothing can connect to it.", ""]
+    out += ["Routes of two or three hops:", ""]
+    if t.routes.rows:
+        out += _note(count_line(t.routes, "routes", "shortest first, outside the cluster first"))
+        out += _table(("From", "Route", "Ports per hop"), (
+            (r.origin.value, route_text(r), " → ".join(str(p) for p in r.ports))
+            for r in t.routes.rows))
+    else:
+        out += ["None from outside the cluster or from another namespace.", ""]
+    return out
+
+
+def _about(report: Report) -> list[str]:
+    lim = report.limits
+    x = report.exposure
+    return [
+        "## About this report", "",
+        f"Generated by {report.tool} from the manifests given; it shows what the NetworkPolicies "
+        "allow, not the traffic that flows. Tables are cut at "
+        f"{lim.rows} rows, lint findings at {lim.findings}, namespace sections at "
+        f"{lim.namespaces}, matrices at {lim.matrix} members, routes at {lim.paths} per "
+        "workload; each cut says what it left out.",
+        "",
+        f"Open namespaces (anyone may create pods there): "
+        f"{', '.join(x.open_namespaces) if x.open_namespaces else 'none'}.",
+        "",
+    ]

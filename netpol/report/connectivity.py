@@ -1,0 +1,175 @@
+"""Connectivity: namespace by namespace matrices of the ports allowed, and their diagrams."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from netpol.diagram import MAX_READABLE_NODES, Level, build_diagram
+from netpol.graph import AllowGraph
+from netpol.model import Direction
+from netpol.ports import PortSet
+from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
+from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
+
+__all__ = ["build_connectivity"]
+
+
+class _Agg:
+    """One matrix cell being built: the union of the ports, whether they were uniform, and how
+    many of the pairs are allowed anything."""
+
+    __slots__ = ("allowed", "pairs", "ports", "seen")
+
+    def __init__(self) -> None:
+        self.ports = PortSet.none()
+        self.seen: set[PortSet] = set()
+        self.allowed = 0
+        self.pairs = 0
+
+    def add(self, ports: PortSet) -> None:
+        self.ports |= ports
+        self.seen.add(ports)
+
+    def cell(self, counted: bool) -> Cell:
+        return Cell(self.ports, len(self.seen) > 1,
+                    self.allowed / self.pairs if counted and self.pairs else None)
+
+
+def _aggregate(view: View, sources: Mapping[str, int], destinations: Mapping[str, Sequence[int]],
+               skip: Callable[[str, str], bool], outside: str) -> dict[tuple[str, str], Cell]:
+    """Cells for groups of sources (bitsets) by groups of destinations (indexes); a cell exists
+    when the groups hold at least one (source, destination) pair. ``outside`` is the key of the
+    group of external ranges."""
+    blocks = view.compiled.blocks
+    cells: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
+    for dk, dests in destinations.items():
+        keys = [(sk, bits) for sk, bits in sources.items() if not skip(sk, dk)]
+        for d in dests:
+            not_d = ~(1 << d)
+            for sk, bits in keys:
+                members = bits & not_d
+                if not members:
+                    continue
+                agg = cells[(sk, dk)]
+                covered = 0
+                for block in blocks[d]:
+                    hit = block.sources & members
+                    if hit:
+                        covered |= hit
+                        agg.add(block.ports)
+                agg.allowed += covered.bit_count()
+                agg.pairs += members.bit_count()
+                if covered != members:
+                    agg.add(PortSet.none())
+    return {k: v.cell(outside not in k) for k, v in cells.items()}
+
+
+def _matrix(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str, str], Cell],
+            skip: Callable[[str, str], bool], omitted: int, names: Mapping[str, str]) -> Matrix:
+    out: list[tuple[Cell | None, ...]] = []
+    for r in rows:
+        out.append(tuple(None if skip(r, c) else cells.get((r, c)) for c in cols))
+    return Matrix(tuple(names.get(r, r) for r in rows), tuple(names.get(c, c) for c in cols),
+                  tuple(out), omitted)
+
+
+def build_connectivity(view: View, limits: Limits, diagrams: bool) -> ConnectivitySection:
+    """The namespace matrix and diagram, and a section for each of the most reached namespaces."""
+    graph = view.graph
+    in_degree = [sum(b.sources.bit_count() for b in view.compiled.blocks[d]) for d in range(view.n)]
+    weight = {ns: sum(in_degree[i] for i in m) for ns, m in view.members.items()}
+    ranked = sorted(view.members, key=lambda ns: (-weight[ns], ns))
+    shown = sorted(ranked[: limits.matrix])
+    ext_key = "\0outside"
+
+    def skip_ns(a: str, b: str) -> bool:
+        return a == ext_key and b == ext_key
+
+    sources = {ns: view.ns_bits[ns] for ns in shown} | {ext_key: view.external_bits}
+    dests = {ns: view.members[ns] for ns in shown} | {ext_key: list(range(view.n, view.total))}
+    cells = _aggregate(view, sources, dests, skip_ns, ext_key)
+    names = {ext_key: OUTSIDE}
+    keys = [*shown, ext_key]
+    overview = _matrix(keys, keys, cells, skip_ns, len(view.members) - len(shown), names)
+    diagram, note = None, ""
+    if diagrams and view.members:
+        diagram = build_diagram(graph, level=Level.NAMESPACE)
+        if diagram.too_large and len(view.members) > limits.diagram:
+            # The most reached namespaces alone, every policy kept: the connections between them
+            # are the same.
+            top = set(ranked[: limits.diagram])
+            kept = tuple(e for e in graph.cluster.endpoints if e.namespace in top)
+            sub = AllowGraph(replace(graph.cluster, endpoints=kept), graph.options)
+            diagram = build_diagram(sub, level=Level.NAMESPACE, exclude_external=True)
+            note = (f"The diagram shows the {len(top)} most reached namespaces; connections with "
+                    f"the {len(view.members) - len(top)} others and with addresses outside the "
+                    "cluster are left out (the matrix has them).")
+
+    detailed = sorted(ranked[: limits.namespaces])
+    views = tuple(_namespace_view(view, ns, in_degree, limits, diagrams) for ns in detailed)
+    omitted = tuple(ns for ns in view.members if ns not in detailed)
+    return ConnectivitySection(overview, diagram, views, omitted, note)
+
+
+def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limits,
+                    diagrams: bool) -> NamespaceView:
+    members = view.members[ns]
+    picked = sorted(sorted(members, key=lambda i: (-in_degree[i], i))[: limits.matrix])
+    other_key, ext_key = "\0other", "\0outside"
+    groups = {other_key, ext_key}
+
+    def skip(a: str, b: str) -> bool:
+        return (a in groups and b in groups) or a == b
+
+    keys = [str(i) for i in picked]
+    others = [i for i in range(view.n) if view.endpoints[i].namespace != ns]
+    sources = {str(i): 1 << i for i in picked} | {
+        other_key: view.endpoint_bits & ~view.ns_bits[ns], ext_key: view.external_bits}
+    dests: dict[str, Sequence[int]] = {str(i): [i] for i in picked}
+    dests |= {other_key: others, ext_key: range(view.n, view.total)}
+    cells = _aggregate(view, sources, dests, skip, ext_key)
+    short = {str(i): f"{view.endpoints[i].name}[{view.endpoints[i].kind}]" for i in picked}
+    names = short | {other_key: OTHER_NAMESPACES, ext_key: OUTSIDE}
+    matrix = _matrix([*keys, other_key, ext_key], [*keys, other_key, ext_key], cells, skip,
+                     len(members) - len(picked), names)
+    c = view.compiled
+    bits = view.ns_bits[ns] & view.selectable
+    diagram, note = None, ""
+    if diagrams:
+        touching = _touching(view, ns)
+        if touching <= MAX_READABLE_NODES:
+            diagram = build_diagram(view.graph, namespace=ns)
+        if diagram is None or diagram.too_large:
+            count = len(diagram.nodes) if diagram is not None else touching
+            # Its own endpoints alone, every policy kept: the connections among them are the same.
+            kept = tuple(e for e in view.graph.cluster.endpoints if e.namespace == ns)
+            sub = AllowGraph(replace(view.graph.cluster, endpoints=kept), view.graph.options)
+            diagram = build_diagram(sub, exclude_external=True)
+            if diagram.too_large:
+                diagram = None
+                note = (f"No diagram: its connections involve {count} workloads and ranges, and "
+                        f"those inside it alone are still too many to draw; the matrix sums them "
+                        f"up (netpol graph -n {ns} draws them anyway).")
+            else:
+                note = (f"The diagram shows the connections inside {ns} only: with their peers "
+                        f"elsewhere they involve {count} workloads and ranges, too many to draw "
+                        f"(the matrix has them; netpol graph -n {ns} draws them anyway).")
+    return NamespaceView(ns, len(members), (bits & c.isolated[Direction.INGRESS]).bit_count(),
+                         (bits & c.isolated[Direction.EGRESS]).bit_count(), matrix, diagram, note)
+
+
+def _touching(view: View, ns: str) -> int:
+    """How many endpoints a workload-level diagram of ``ns`` would draw (ranges aside)."""
+    mine = view.ns_bits[ns]
+    seen = mine
+    for d, blocks in enumerate(view.compiled.blocks[: view.n]):
+        inward = (mine >> d) & 1
+        for block in blocks:
+            if inward:
+                seen |= block.sources & view.endpoint_bits
+            elif block.sources & mine:
+                seen |= 1 << d
+                break
+    return seen.bit_count()

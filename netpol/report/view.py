@@ -1,0 +1,123 @@
+"""The compiled cluster as every section of the report reads it, and how ranges read."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from netpol.bits import from_indexes, iter_bits
+from netpol.cluster import Endpoint
+from netpol.diagnostics import Location
+from netpol.graph import AllowGraph
+from netpol.ipspace import AddressRange, IPBlock, format_range
+from netpol.lint.exposure import public_addresses
+from netpol.load import Locator
+from netpol.model import Direction, NetworkPolicy
+
+__all__ = ["HOST_NETWORK", "NOT_EGRESS_ISOLATED", "NOT_ISOLATED", "OTHER_NAMESPACES", "OUTSIDE",
+           "View", "describe_ranges", "first"]
+
+OUTSIDE = "outside the cluster"
+OTHER_NAMESPACES = "other namespaces"
+NOT_ISOLATED = "no ingress policy selects it"
+NOT_EGRESS_ISOLATED = "no egress policy selects it"
+HOST_NETWORK = "host-network pod: node traffic, no policy applies"
+
+
+class View:
+    """The compiled cluster with the indexes every section reads."""
+
+    def __init__(self, graph: AllowGraph, locator: Locator | None) -> None:
+        self.graph = graph
+        self.locator = locator
+        c = self.compiled = graph.compiled
+        self.n = n = c.endpoint_count
+        self.total = len(c.nodes)
+        self.endpoint_bits = (1 << n) - 1
+        self.external_bits = ((1 << self.total) - 1) & ~self.endpoint_bits
+        self.endpoints: list[Endpoint] = [e for e in c.nodes[:n] if isinstance(e, Endpoint)]
+        self.ranges: list[AddressRange] = [r for r in c.nodes[n:] if isinstance(r, AddressRange)]
+        self.selectable = self.endpoint_bits & ~c.host_network
+        by_ns: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.endpoints):
+            by_ns[e.namespace].append(i)
+        self.members: dict[str, list[int]] = dict(sorted(by_ns.items()))
+        self.ns_bits = {ns: from_indexes(m) for ns, m in self.members.items()}
+        self.labels = [r.label for r in c.rules]
+        self._public: dict[int, bool] = {}
+
+    def id(self, i: int) -> str:
+        return self.compiled.nodes[i].id
+
+    def is_public(self, r: int) -> bool:
+        """Whether external node ``r`` holds public internet addresses."""
+        hit = self._public.get(r)
+        if hit is None:
+            rng = self.ranges[r - self.n]
+            make = ipaddress.IPv4Address if rng.family == 4 else ipaddress.IPv6Address
+            nets = ipaddress.summarize_address_range(make(rng.first), make(rng.last))
+            hit = public_addresses([IPBlock(net) for net in nets])[rng.family] > 0
+            self._public[r] = hit
+        return hit
+
+    def ranges_text(self, bits: int) -> str:
+        return describe_ranges([self.ranges[r - self.n] for r in iter_bits(bits)])
+
+    def ingress_via(self, d: int, rule_ids: Iterable[int]) -> tuple[str, ...]:
+        if (self.compiled.host_network >> d) & 1:
+            return (HOST_NETWORK,)
+        if not (self.compiled.isolated[Direction.INGRESS] >> d) & 1:
+            return (NOT_ISOLATED,)
+        return tuple(sorted({self.labels[r] for r in rule_ids}))
+
+    def egress_via(self, s: int, rule_ids: Iterable[int]) -> tuple[str, ...]:
+        if (self.compiled.host_network >> s) & 1:
+            return (HOST_NETWORK,)
+        if not (self.compiled.isolated[Direction.EGRESS] >> s) & 1:
+            return (NOT_EGRESS_ISOLATED,)
+        return tuple(sorted({self.labels[r] for r in rule_ids}))
+
+    def locate(self, policy: NetworkPolicy, *path: str | int) -> Location:
+        o = policy.origin
+        if self.locator is None:
+            return o.at(*path)
+        return self.locator.locate(o.source, o.document, (*o.path, *path))
+
+
+def describe_ranges(ranges: Sequence[AddressRange], shown: int = 6) -> str:
+    """``0.0.0.0/0``, ``0.0.0.0/0 except 10.0.0.0/8``, ``10.0.0.0/8, 192.168.0.0/16``."""
+    top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+    whole = {4: "0.0.0.0/0", 6: "::/0"}
+    parts: list[str] = []
+    for fam in (4, 6):
+        spans: list[list[int]] = []
+        for r in sorted((r for r in ranges if r.family == fam), key=lambda r: r.first):
+            if spans and spans[-1][1] + 1 == r.first:
+                spans[-1][1] = r.last
+            else:
+                spans.append([r.first, r.last])
+        if not spans:
+            continue
+        gaps, cur = [], 0
+        for lo, hi in spans:
+            if lo > cur:
+                gaps.append((cur, lo - 1))
+            cur = hi + 1
+        if cur <= top[fam]:
+            gaps.append((cur, top[fam]))
+        if not gaps:
+            parts.append(whole[fam])
+        elif len(gaps) < len(spans):
+            parts.append(f"{whole[fam]} except {first(format_range(fam, lo, hi) for lo, hi in gaps)}")
+        else:
+            parts.append(first((format_range(fam, lo, hi) for lo, hi in spans), shown))
+    return ", ".join(parts)
+
+
+def first(items: Iterable[str], shown: int = 6) -> str:
+    """``a, b, c and 2 more``."""
+    items = list(items)
+    if len(items) <= shown:
+        return ", ".join(items)
+    return f"{', '.join(items[:shown])} and {len(items) - shown} more"

@@ -1,0 +1,559 @@
+"""`netpol report`: the review library (netpol.report), its Markdown and HTML forms, and the CLI.
+
+Golden files (tests/golden/report/*.md) hold the Markdown form of the bundled examples; regenerate
+with ``pytest --update-golden`` and review the diff. The HTML form is checked for structure (parsed
+with html.parser) and, when Debian's chromium is installed, rendered in a headless browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import struct
+import subprocess
+import zlib
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+import netpol
+from netpol.cli import main
+from netpol.diagnostics import UsageError
+from netpol.graph import AllowGraph
+from netpol.ipspace import AddressRange
+from netpol.lint import lint
+from netpol.load import load_paths
+from netpol.render import report_html, report_markdown
+from netpol.render.report_html import Figure
+from netpol.report import (
+    Cell,
+    FutureWay,
+    Limits,
+    Listing,
+    Origin,
+    Rating,
+    Scope,
+    build_report,
+)
+
+EXAMPLES = {
+    "webshop": ("--sensitive", "shop/db", "--sensitive", "app=gateway"),
+    "overpermissive": ("--sensitive", "shop/db",),
+    "e2e-model": (),
+    "kubectl-dump": (),
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def analyze(*paths: str) -> AllowGraph:
+    return netpol.analyze([str(ROOT / p) for p in paths])
+
+
+# -- golden Markdown -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_markdown_golden(example: str, golden: Callable[[str, str], None],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # relative paths: the golden files name "policies/...", not /home/...
+    code, out, err = run("report", f"policies/{example}", "-o", "md", *EXAMPLES[example])
+    assert code == 0, err
+    golden(f"report/{example}.md", out)
+
+
+def test_markdown_is_deterministic() -> None:
+    graph = analyze("policies/webshop")
+    first = report_markdown.render(build_report(graph, lint_result=lint(graph)))
+    again = report_markdown.render(build_report(graph, lint_result=lint(graph)))
+    assert first == again
+
+
+# -- the library ---------------------------------------------------------------------------------
+
+
+def test_summary_counts_and_verdict() -> None:
+    graph = analyze("policies/webshop")
+    report = build_report(graph, lint_result=lint(graph))
+    s = report.summary
+    assert (s.namespaces, s.endpoints, s.policies) == (4, 6, 13)
+    assert (s.selectable, s.isolated_ingress, s.isolated_egress) == (6, 4, 4)
+    assert s.connections == sum(1 for a, b, _ in graph.pairs()
+                                if max(a, b) < graph.compiled.endpoint_count)
+    assert s.rating is Rating.CRITICAL  # NP006 on the public frontend is an error
+    assert s.verdict.startswith("Critical: fix the lint errors first")
+    assert "4 (67%) are isolated for ingress" in s.verdict
+
+
+def test_without_lint_the_report_says_so() -> None:
+    report = build_report(analyze("policies/webshop"))
+    assert not report.lint.ran and not report.summary.linted
+    assert "Lint did not run." in report.summary.verdict
+    assert "Lint did not run." in report_markdown.render(report)
+
+
+def test_exposure_from_outside_and_to_the_internet() -> None:
+    report = build_report(analyze("policies/webshop"))
+    outside = {e.endpoint: e for e in report.exposure.from_outside.rows}
+    front = outside["shop/frontend[Deployment]"]
+    assert str(front.ports) == "TCP 8080" and front.public
+    assert front.via == ("shop/frontend-allow-public ingress rule #1",)
+    assert "payments/gateway[Deployment]" not in outside
+    # The gateway reaches 203.0.113.0/25 only: a documentation range, not the internet.
+    internet = {e.endpoint for e in report.exposure.to_internet.rows}
+    assert internet == {"kube-system/kube-dns[Deployment]", "monitoring/prometheus[Deployment]"}
+    wide = {w.endpoint: w for w in report.exposure.cluster_wide.rows}
+    dns = wide["kube-system/kube-dns[Deployment]"]
+    assert dns.scope is Scope.EVERY_POD and dns.via == ("no ingress policy selects it",)
+    assert str(dns.ports) == "TCP 53; UDP 53"  # what every pod gets; the rest only some
+
+
+FUTURE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops, labels: {team: ops}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: tool, namespace: ops, labels: {app: tool}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from:
+        - namespaceSelector: {}                                   # any new namespace
+        - namespaceSelector:
+            matchExpressions: [{key: team, operator: NotIn, values: [x]}]  # any new namespace
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}  # exists: none
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ci}}   # unclaimed
+        - namespaceSelector: {matchLabels: {team: ops}}           # labelled new namespace
+        - podSelector: {matchLabels: {app: web}}                  # shop is not open: none
+        - ipBlock: {cidr: 10.0.0.0/8}                             # addresses: none
+    - ports: [{port: 5432}]                                       # no from: everyone
+"""
+
+
+def test_future_pods_criterion() -> None:
+    graph = netpol.analyze_text(FUTURE)
+    rows = build_report(graph).exposure.future.rows
+    assert [(r.peer, r.way) for r in rows] == [
+        ("every source (no 'from')", FutureWay.EVERY_SOURCE),
+        ("namespaceSelector team notin (x)", FutureWay.ANY_NEW_NAMESPACE),
+        ("namespaceSelector {}", FutureWay.ANY_NEW_NAMESPACE),
+        ("namespaceSelector kubernetes.io/metadata.name=ci", FutureWay.UNCLAIMED_NAMESPACE),
+        ("namespaceSelector team=ops", FutureWay.LABELLED_NAMESPACE),
+    ]
+    assert rows[3].who == "any pod in namespace ci, which does not exist: whoever creates it"
+    assert all(r.targets == ("shop/db[Pod]",) for r in rows)
+    assert rows[0].location is not None and rows[0].location.path[-2:] == ("ingress", 1)
+    # A namespace where anyone may deploy opens the plain podSelector too.
+    opened = build_report(graph, open_namespaces=("shop",)).exposure.future.rows
+    assert ("podSelector app=web", FutureWay.OPEN_NAMESPACE) in [(r.peer, r.way) for r in opened]
+
+
+def _naive_changes(old: AllowGraph, new: AllowGraph) -> tuple[int, int]:
+    """Gained and lost connections without one policy, pair by pair: endpoints by id, external
+    ranges mapped by address, the outside counted once per endpoint and direction."""
+    n = old.compiled.endpoint_count
+
+    def new_index(i: int) -> int:
+        node = old.nodes[i]
+        if not isinstance(node, AddressRange):
+            return new.resolve(node.id)
+        return next(j for j, r in enumerate(new.nodes) if isinstance(r, AddressRange)
+                    and r.family == node.family and r.first <= node.first <= r.last)
+
+    gained: set[tuple[str, str]] = set()
+    lost: set[tuple[str, str]] = set()
+    for s in range(len(old.nodes)):
+        for d in range(len(old.nodes)):
+            if s == d or (s >= n and d >= n):
+                continue
+            before = old.allowed_between(s, d)
+            after = new.allowed_between(new_index(s), new_index(d))
+            key = (old.ids[s] if s < n else "outside", old.ids[d] if d < n else "outside")
+            if after - before:
+                gained.add(key)
+            if before - after:
+                lost.add(key)
+    return len(gained), len(lost)
+
+
+@pytest.mark.parametrize("example", ["webshop", "overpermissive"])
+def test_whatif_matches_a_naive_recompilation(example: str) -> None:
+    graph = analyze(f"policies/{example}")
+    report = build_report(graph)
+    entries = {p.id: p for p in report.inventory.policies.rows}
+    assert report.inventory.whatif_computed == len(graph.cluster.policies)
+    for pol in graph.cluster.policies:
+        without = AllowGraph(dataclasses.replace(
+            graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol)),
+            graph.options)
+        w = entries[pol.id].whatif
+        assert w is not None
+        assert (w.gained, w.lost) == _naive_changes(graph, without), pol.id
+
+
+DENY = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: web}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: a, labels: {app: db}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: a}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-public, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{ports: [{port: 8080}]}]
+"""
+
+
+def test_whatif_of_a_default_deny_and_an_allow() -> None:
+    report = build_report(netpol.analyze_text(DENY))
+    entries = {p.id: p for p in report.inventory.policies.rows}
+    deny, public = entries["a/default-deny"], entries["a/web-public"]
+    # Without the default deny, db opens to web and to the outside (web-public still isolates
+    # web): the outside counts once.
+    assert deny.baseline and deny.whatif is not None
+    assert deny.whatif.gained == 2 and deny.whatif.lost == 0
+    assert [(c.src, c.dst, str(c.ports)) for c in deny.whatif.gained_examples] == [
+        ("outside the cluster (0.0.0.0/0, ::/0)", "a/db[Pod]", "all"),
+        ("a/web[Pod]", "a/db[Pod]", "all"),
+    ]
+    # Without the public rule, web is closed to db and to the outside (the deny still isolates).
+    assert public.whatif is not None and (public.whatif.gained, public.whatif.lost) == (0, 2)
+    webshop = build_report(analyze("policies/webshop"))
+    default_deny = next(p for p in webshop.inventory.policies.rows if p.id == "shop/default-deny")
+    assert "isolates workloads added later" in default_deny.no_effect
+
+
+def test_whatif_is_bounded() -> None:
+    report = build_report(analyze("policies/webshop"), limits=Limits(whatif=2))
+    inv = report.inventory
+    assert (inv.whatif_computed, inv.whatif_total) == (2, 13)
+    computed = [p for p in inv.policies.rows if p.whatif is not None]
+    # The broadest first: the podSelector {} policies of shop select three workloads each.
+    assert {p.id for p in computed} == {"shop/allow-dns", "shop/default-deny"}
+    assert "computed for the 2 policies" in report_markdown.render(report)
+
+
+def test_sensitive_direct_sources_and_routes() -> None:
+    graph = analyze("policies/webshop")
+    section, = build_report(graph, sensitive=["shop/db"]).sensitive
+    target, = section.targets.rows
+    assert target.endpoint == "shop/db[StatefulSet]"
+    assert [(a.source, a.origin) for a in target.direct.rows] == [
+        ("shop/api[Deployment]", Origin.SAME_NAMESPACE)]
+    routes = [(r.origin, r.hops) for r in target.routes.rows]
+    assert (Origin.OTHER_NAMESPACE, ("shop/api[Deployment]", "shop/db[StatefulSet]")) in routes
+    assert (Origin.OUTSIDE, ("shop/frontend[Deployment]", "shop/api[Deployment]",
+                             "shop/db[StatefulSet]")) in routes
+    lengths = [len(r.hops) for r in target.routes.rows]
+    assert lengths == sorted(lengths) and set(lengths) <= {2, 3}
+    # Each route exists hop by hop in the graph.
+    for route in target.routes.rows:
+        for a, b, ports in zip(route.hops, route.hops[1:], route.ports[1:], strict=False):
+            assert graph.allowed(a, b) == ports
+
+
+def test_sensitive_by_label_and_unknown_names() -> None:
+    graph = analyze("policies/webshop")
+    section, = build_report(graph, sensitive=["app=gateway"]).sensitive
+    assert [t.endpoint for t in section.targets.rows] == ["payments/gateway[Deployment]"]
+    none, = build_report(graph, sensitive=["tier=nothing"]).sensitive
+    assert none.targets.total == 0
+    with pytest.raises(UsageError, match="unknown endpoint"):
+        build_report(graph, sensitive=["shop/nope"])
+    with pytest.raises(UsageError, match="outside the cluster"):
+        build_report(graph, sensitive=["8.8.8.8"])
+
+
+def test_matrix_cells() -> None:
+    report = build_report(analyze("policies/webshop"))
+    m = report.connectivity.matrix
+    cell = dict(zip(m.sources, m.cells, strict=True))
+    col = {name: i for i, name in enumerate(m.destinations)}
+    assert cell["kube-system"][col["kube-system"]] is None  # one workload: no pair
+    payments_dns = cell["payments"][col["kube-system"]]
+    assert payments_dns == Cell(payments_dns.ports, False, 1.0)
+    assert str(payments_dns.ports) == "TCP 53; UDP 53"
+    shop_to_payments = cell["shop"][col["payments"]]
+    assert shop_to_payments is not None and shop_to_payments.partial
+    assert shop_to_payments.share == pytest.approx(1 / 3)  # only the api, of three workloads
+    assert report_markdown.cell_text(shop_to_payments) == "TCP 8443 · 33%"
+    outside = cell["outside the cluster"][col["shop"]]
+    assert outside is not None and outside.share is None
+    assert report_markdown.cell_text(outside) == "TCP 8080 (some)"
+    shop, = (v for v in report.connectivity.namespaces if v.name == "shop")
+    assert shop.matrix.sources[:3] == ("api[Deployment]", "db[StatefulSet]", "frontend[Deployment]")
+
+
+def test_listings_are_cut_and_say_so() -> None:
+    graph = analyze("policies/overpermissive")
+    report = build_report(graph, lint_result=lint(graph), limits=Limits(rows=1, findings=2))
+    outside = report.exposure.from_outside
+    assert len(outside.rows) == 1 and outside.total == 4
+    assert report_markdown.count_line(outside, "rows") == "Showing 1 of 4 rows."
+    assert len(report.lint.findings.rows) == 2 and report.lint.findings.total > 2
+    assert sum(r.count for r in report.lint.rules) == report.lint.findings.total
+    assert Listing.of([1, 2, 3], 5).omitted == 0
+
+
+def test_bench_cluster_is_bounded() -> None:
+    from bench.generate import generate_cluster, to_yaml
+
+    cluster = generate_cluster(pods=600, workloads=150, policies=300, namespaces=12, seed=3)
+    graph = netpol.analyze_text(to_yaml(cluster))
+    limits = Limits(rows=10, whatif=5, namespaces=3, matrix=6)
+    report = build_report(graph, lint_result=lint(graph), limits=limits, sensitive=["tier=data"])
+    assert report.inventory.whatif_computed == 5
+    assert len(report.connectivity.namespaces) == 3
+    assert len(report.connectivity.omitted) == 9
+    assert len(report.connectivity.matrix.sources) == 7  # six namespaces and the outside
+    assert all(len(v.matrix.sources) <= 8 for v in report.connectivity.namespaces)
+    for listing in (report.exposure.from_outside, report.exposure.to_internet,
+                    report.exposure.cluster_wide, report.exposure.future):
+        assert len(listing.rows) <= 10
+    text = report_markdown.render(report)
+    assert "The 6 most reached namespaces are shown" in text
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """What the structural checks read: ids, tables, fetching attributes, scripts, styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.fetches: list[tuple[str, str, str]] = []
+        self.tables: list[dict[str, int]] = []
+        self.stack: list[str] = []
+        self.script_src = 0
+        self.style = ""
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if "id" in values:
+            self.ids.add(values["id"])
+        for key in ("src", "href", "xlink:href", "action", "srcset", "data"):
+            if key in values:
+                self.fetches.append((tag, key, values[key]))
+        if tag == "script" and "src" in values:
+            self.script_src += 1
+        if tag == "table":
+            self.tables.append({"th_in_head": 0, "rows": 0, "sortable": "sortable" in
+                                values.get("class", "")})
+        if self.tables and tag == "th" and "thead" in self.stack:
+            self.tables[-1]["th_in_head"] += 1
+        if self.tables and tag == "tr" and "tbody" in self.stack:
+            self.tables[-1]["rows"] += 1
+        self._in_style = tag == "style"
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.style += data
+
+
+def _page(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+FAKE_SVG = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+            '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g id="graph0">'
+            '<a xlink:href="#graph0"><title>x</title></a></g></svg>\n')
+
+
+def _webshop_report() -> tuple[AllowGraph, str]:
+    graph = analyze("policies/webshop")
+    report = build_report(graph, lint_result=lint(graph), sensitive=["shop/db"])
+    figures = report_html.draw_diagrams(report, draw=lambda dot_text: FAKE_SVG)
+    return graph, report_html.render(report, figures=figures)
+
+
+def test_html_structure() -> None:
+    _, html = _webshop_report()
+    page = _page(html)
+    assert {"summary", "exposure", "lint", "connectivity", "inventory", "sensitive",
+            "about"} <= page.ids
+    assert html.startswith("<!DOCTYPE html>")
+    for table in page.tables:
+        assert table["th_in_head"] > 0, "every table has a header row"
+    assert sum(t["sortable"] for t in page.tables) >= 6
+    assert page.script_src == 0 and "<link" not in html
+    remote = [f for f in page.fetches if not f[2].startswith("#")]
+    assert remote == [], "only in-page links: no fetch, no CDN"
+    assert "http://" not in page.style and "https://" not in page.style and "@import" not in page.style
+    assert "@media print" in page.style
+    # Diagrams are inline: the prolog (naming a DTD by URL) is gone, ids are made unique.
+    assert "<!DOCTYPE svg" not in html and "<?xml" not in html
+    assert html.count("<svg") == 5
+    assert 'id="d0-graph0"' in html and 'xlink:href="#d0-graph0"' in html
+    assert len([i for i in page.ids if i.endswith("graph0")]) == 5
+
+
+def test_html_escapes_what_the_manifests_say() -> None:
+    graph = netpol.analyze_text(FUTURE, source="<b>evil</b>.yaml")
+    assert not graph.diagnostics
+    html = report_html.render(build_report(graph), figures={})
+    assert "<b>evil</b>" not in html and "&lt;b&gt;evil&lt;/b&gt;.yaml" in html
+
+
+def test_html_without_graphviz_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_html, "find_dot", lambda: None)
+    report = build_report(analyze("policies/webshop"))
+    figures = report_html.draw_diagrams(report)
+    assert figures and all(f.svg is None and "Graphviz" in f.note for f in figures.values())
+    html = report_html.render(report, figures=figures)
+    assert "<svg" not in html and "apt-get install graphviz" in html
+
+
+def test_html_notes_a_diagram_too_large() -> None:
+    report = build_report(analyze("policies/webshop"))
+    diagram = report.connectivity.diagram
+    assert diagram is not None
+    big = dataclasses.replace(diagram, nodes=diagram.nodes * 40)
+    figures = report_html.draw_diagrams(
+        dataclasses.replace(report, connectivity=dataclasses.replace(
+            report.connectivity, diagram=big, namespaces=())), draw=lambda t: FAKE_SVG)
+    assert figures[id(big)] == Figure(None, figures[id(big)].note)
+    assert "too many to draw" in figures[id(big)].note
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_writes_html_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, err = run("report", str(ROOT / "policies" / "webshop"), "--out", str(out),
+                            "--no-diagrams", "--title", "Shop review")
+    assert code == 0, err
+    assert stdout == ""
+    html = out.read_text(encoding="utf-8")
+    assert "<title>Shop review</title>" in html and "<svg" not in html
+
+
+@pytest.mark.parametrize("args, message", [
+    (("report", "policies/webshop", "--sensitive", "shop/nope"), "unknown endpoint"),
+    (("report", "policies/does-not-exist"), ""),
+    (("report",), "no input"),
+    (("report", "policies/webshop", "-o", "pdf"), "pdf"),
+])
+def test_cli_input_errors_exit_2(args: tuple[str, ...], message: str,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, _, err = run(*args)
+    assert code == 2
+    assert message in err
+
+
+def test_cli_bad_lint_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("fail-on: sometimes\n", encoding="utf-8")
+    code, _, err = run("report", str(ROOT / "policies" / "webshop"), "--config", str(config))
+    assert code == 2
+    assert "bad.yaml" in err
+
+
+# -- a real browser ------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _png_pixels(path: Path) -> tuple[int, int, set[int]]:
+    """Width, height and the distinct byte values of the decompressed image data: a blank page
+    holds one colour (a handful of values once filtered); text and drawings hold many."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    width = height = 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    return width, height, set(zlib.decompress(idat))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_html_renders_in_a_headless_browser(tmp_path: Path) -> None:
+    """The documented check: the report, opened offline in chromium, draws a non-blank page."""
+    graph = analyze("policies/webshop")
+    report = build_report(graph, lint_result=lint(graph), sensitive=["shop/db"])
+    page = tmp_path / "report.html"
+    page.write_text(report_html.render(report), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    assert CHROMIUM is not None
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri()],
+                   check=False, capture_output=True, timeout=120)
+    assert shot.exists(), "chromium wrote no screenshot"
+    width, height, values = _png_pixels(shot)
+    assert (width, height) == (1280, 2400)
+    assert len(values) > 32, "the screenshot is blank"
+
+
+def test_blank_png_is_told_apart(tmp_path: Path) -> None:
+    """The non-blank check itself: a one-colour PNG fails it."""
+    raw = b"".join(b"\x00" + b"\xff\xff\xff" * 4 for _ in range(4))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path = tmp_path / "blank.png"
+    path.write_bytes(png)
+    assert len(_png_pixels(path)[2]) <= 2
+
+
+def test_loading_keeps_lines_for_the_inventory() -> None:
+    loaded = load_paths([str(ROOT / "policies" / "webshop")])
+    graph = netpol.analyze_loaded(loaded)
+    report = build_report(graph, locator=loaded.locator)
+    lines = [p.location.line for p in report.inventory.policies.rows if p.location]
+    assert len(lines) == 13 and all(lines)
