@@ -42,7 +42,7 @@ def input_options(func: F) -> F:
             allow_dash=True), help="A manifest file or folder (repeatable), like kubectl -f."),
         click.option("-n", "--namespace", default=None, metavar="NS",
                      help="Namespace for objects that name none (default: 'default'); "
-                          "list shows only connections touching NS."),
+                          "list, graph and report show only connections touching NS."),
         analysis_options,
     ]
     for dec in reversed(decorators):
