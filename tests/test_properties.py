@@ -530,7 +530,7 @@ EXAMPLE_NAMED_PORT_OTHER_PROTOCOL: list[Doc] = [
 
 WEB_REPLICA = owner("ReplicaSet", f"web-{TEMPLATE_HASH}")
 
-# Regression (fixed in cluster._group): SEMANTICS.md 15, node traffic is allowed only toward pods of the same node.
+# Regression (cluster._group): SEMANTICS.md 15, node traffic is allowed only toward pods of the same node.
 # Two replicas on node-a and node-b are merged into default/web[Deployment] with nodes
 # (node-a, node-b), so the hostNetwork pod of node-a reaches the replica of node-b on every port;
 # the deny-all policy allows it nothing. Passes once replicas are split by node where node traffic
@@ -544,7 +544,7 @@ EXAMPLE_BUG_REPLICAS_ON_TWO_NODES: list[Doc] = [
     policy_doc("deny-ingress", "default", {"podSelector": {}}),
 ]
 
-# Regression (fixed in cluster._group): habit 7, deterministic output. Four replicas fall into two groups of two
+# Regression (cluster._group): habit 7, deterministic output. Four replicas fall into two groups of two
 # ({a, d} labelled tier=db, {b, c}); the tie between the groups is broken by the name of the group's
 # first pod in input order, so reversing the input swaps which pair becomes default/web[Deployment]
 # and which pods are listed as separate Pod endpoints.
