@@ -31,7 +31,7 @@ from netpol.bits import from_indexes, iter_bits
 from netpol.cluster import Endpoint
 from netpol.diagnostics import Diagnostic, Severity
 from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange, format_range
+from netpol.ipspace import AddressRange, format_range, merge_adjacent
 from netpol.model import Direction
 from netpol.ports import PortSet, Protocol
 
@@ -343,12 +343,7 @@ def describe_ranges(ranges: list[AddressRange], max_lines: int = 6) -> tuple[str
     is shorter."""
     lines: list[str] = []
     for fam in (4, 6):
-        spans: list[list[int]] = []
-        for r in sorted((r for r in ranges if r.family == fam), key=lambda r: r.first):
-            if spans and spans[-1][1] + 1 == r.first:
-                spans[-1][1] = r.last
-            else:
-                spans.append([r.first, r.last])
+        spans = merge_adjacent(ranges, fam)
         if not spans:
             continue
         lo, hi = _enclosing(fam, spans[0][0], spans[-1][1])

@@ -7,7 +7,8 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["AddressRange", "IPBlock", "IPNetwork", "cut_address_space", "format_range"]
+__all__ = ["AddressRange", "IPBlock", "IPNetwork", "cut_address_space", "format_range",
+           "merge_adjacent"]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -66,6 +67,17 @@ class AddressRange:
     @property
     def id(self) -> str:
         return format_range(self.family, self.first, self.last)
+
+
+def merge_adjacent(ranges: Iterable[AddressRange], family: int) -> list[list[int]]:
+    """``[first, last]`` spans of the ranges of one family, adjacent ranges merged, sorted."""
+    spans: list[list[int]] = []
+    for r in sorted((r for r in ranges if r.family == family), key=lambda r: r.first):
+        if spans and spans[-1][1] + 1 == r.first:
+            spans[-1][1] = r.last
+        else:
+            spans.append([r.first, r.last])
+    return spans
 
 
 class AddressSpace:

@@ -10,7 +10,7 @@ from netpol.bits import from_indexes, iter_bits
 from netpol.cluster import Endpoint
 from netpol.diagnostics import Location
 from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange, IPBlock, format_range
+from netpol.ipspace import AddressRange, IPBlock, format_range, merge_adjacent
 from netpol.lint.exposure import public_addresses
 from netpol.load import Locator
 from netpol.model import Direction, NetworkPolicy
@@ -91,12 +91,7 @@ def describe_ranges(ranges: Sequence[AddressRange], shown: int = 6) -> str:
     whole = {4: "0.0.0.0/0", 6: "::/0"}
     parts: list[str] = []
     for fam in (4, 6):
-        spans: list[list[int]] = []
-        for r in sorted((r for r in ranges if r.family == fam), key=lambda r: r.first):
-            if spans and spans[-1][1] + 1 == r.first:
-                spans[-1][1] = r.last
-            else:
-                spans.append([r.first, r.last])
+        spans = merge_adjacent(ranges, fam)
         if not spans:
             continue
         gaps, cur = [], 0
