@@ -455,8 +455,9 @@ def parse_network_policy(data: Mapping[str, Any], origin: Origin, sink: list[Dia
     egress = _rules(c, spec, Direction.EGRESS)
     raw_types = c.sequence(spec.get("policyTypes"), ["spec", "policyTypes"])
     types: set[Direction] = set()
-    if raw_types is None:
-        # SetDefaults_NetworkPolicy: Ingress always; Egress iff spec.egress is non-empty.
+    if not raw_types:
+        # SetDefaults_NetworkPolicy (when len(policyTypes) == 0, so `[]` too): Ingress always;
+        # Egress iff spec.egress is non-empty.
         types.add(Direction.INGRESS)
         if spec.get("egress"):
             types.add(Direction.EGRESS)

@@ -1593,3 +1593,30 @@ def test_p17_rejected_input_is_an_error_at_field_and_line(
     # The valid policy of the same input is still analysed: it isolates y/b for ingress only.
     assert not ok(graph, "x/a", "y/b")
     assert ok(graph, "y/b", EXTERNAL)
+
+
+def test_p04_explicit_empty_policy_types_is_defaulted_like_absent() -> None:
+    # SetDefaults_NetworkPolicy checks len(spec.policyTypes) == 0, so `policyTypes: []` defaults.
+    import netpol
+
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: x, labels: {app: b}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  policyTypes: []
+  egress: [{to: [{podSelector: {matchLabels: {app: a}}}]}]
+"""
+    g = netpol.analyze_text(text)
+    assert g.cluster.policies[0].policy_types == {netpol.Direction.INGRESS, netpol.Direction.EGRESS}
+    assert g.allowed("x/a[Pod]", "x/b[Pod]") == netpol.PortSet.none()
+    assert g.allowed("x/b[Pod]", "x/a[Pod]").is_all()
