@@ -535,9 +535,17 @@ def _network(c: _Checker, value: Any, path: list[str | int]) -> IPNetwork | None
     if "/" not in s:
         c.error(path, f"invalid CIDR {s!r}: a prefix length is required", "bad-cidr")
         return None
-    if str(net) != s and net.compressed != s:
+    if _host_bits_set(s):
         c.warn(path, f"{s!r} has host bits set; it means {net}", "non-canonical-cidr")
     return net
+
+
+def _host_bits_set(cidr: str) -> bool:
+    try:
+        ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        return True
+    return False
 
 
 def _ip_block(c: _Checker, raw: Any, path: list[str | int]) -> IPBlock | None:

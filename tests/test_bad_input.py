@@ -166,3 +166,13 @@ def test_unwritable_out_is_a_clean_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_host_bits_warn_but_uppercase_ipv6_does_not() -> None:
+    def codes(cidr: str) -> list[str]:
+        text = GOOD + BAD_POLICY.format(peer=f'    - ipBlock: {{cidr: "{cidr}"}}')
+        return [d.code for d in netpol.analyze_text(text).diagnostics]
+
+    assert codes("10.0.0.1/8") == ["non-canonical-cidr"]
+    assert codes("2001:DB8::/32") == []
+    assert codes("10.0.0.0/8") == []
