@@ -2,7 +2,7 @@
 
 The fast path parses each YAML document with yaml-rs (PyYAML's C loader when yaml-rs is missing)
 and JSON with :mod:`json`; it keeps no positions. Positions are recovered on the error path only, by
-the :class:`Locator`, which re-parses a single document with PyYAML's composer (it keeps marks).
+the :class:`~netpol.locate.Locator` (netpol/locate.py).
 
 Documents are split on ``---`` / ``...`` lines here, not by the parser, so one malformed document
 does not lose the others and every document's first line is known.
@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import yaml
 
 from netpol.diagnostics import Diagnostic, Location, Severity
+from netpol.locate import Chunk, FieldPath, Locator, find_duplicate_key
 
 try:
     import yaml_rs
@@ -47,7 +48,6 @@ __all__ = [
 NOT_AN_OBJECT = "<not a Kubernetes object>"
 """The :attr:`LoadResult.skipped` key for documents without a string ``kind`` and ``apiVersion``."""
 
-FieldPath = tuple[str | int, ...]
 
 _EXTENSIONS = (".yaml", ".yml", ".json")
 _MAX_ALIAS_EVENTS = 100_000
@@ -55,11 +55,6 @@ _MAX_ALIAS_EVENTS = 100_000
 _MAX_INDENT = 512
 """yaml-rs overflows the C stack on ~11,000 levels of block nesting; a line indented by 512 columns
 (or ``- - - ...``) means the document nests far deeper than any manifest, so it is refused first."""
-_LARGE_DOCUMENT = 100_000
-"""Above this many characters the Locator does not compose a whole document (a 6 MB List is ~60x
-that in nodes); it indexes the ``items`` by a streaming pass and composes one item."""
-_COMPOSE_CACHE = 4
-
 _DOC_MARKER = re.compile(r"\n(---|\.\.\.)(?=[ \t\n]|\Z)")
 _TOO_DEEP = re.compile(rf"\n[ \t?:-]{{{_MAX_INDENT}}}")
 _TOO_DEEP_AT_START = re.compile(rf"[ \t?:-]{{{_MAX_INDENT}}}")
@@ -102,16 +97,6 @@ class LoadResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Chunk:
-    """One document's text: ``text[start:end]``, starting at a 1-based line and 0-based column."""
-
-    start: int
-    end: int
-    line: int
-    column: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class _Failure:
     """A document that could not be loaded; line/column are 1-based and absolute in the source."""
 
@@ -120,108 +105,6 @@ class _Failure:
     line: int | None = None
     column: int | None = None
     path: FieldPath = ()
-
-
-@dataclass(frozen=True, slots=True)
-class _Items:
-    """A large List document's ``items``, found by one streaming pass (chunk-relative, 0-based)."""
-
-    root: tuple[int, int]
-    key: tuple[int, int] | None
-    spans: tuple[tuple[int, int, int, int], ...]  # start and end offsets, line, column
-
-
-class _Source:
-    __slots__ = ("chunks", "is_json", "items", "line_starts", "text")
-
-    def __init__(self, text: str, chunks: Mapping[int, _Chunk], is_json: bool) -> None:
-        self.text = text
-        self.chunks = chunks
-        self.is_json = is_json
-        self.line_starts: list[int] | None = None
-        self.items: dict[int, _Items | None] = {}
-
-    def line_text(self, line: int) -> str | None:
-        if self.line_starts is None:
-            self.line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
-        if not 1 <= line <= len(self.line_starts):
-            return None
-        start = self.line_starts[line - 1]
-        end = self.line_starts[line] - 1 if line < len(self.line_starts) else len(self.text)
-        return self.text[start:end]
-
-    def chunk_text(self, chunk: _Chunk, start: int = 0, end: int | None = None) -> str:
-        """The document's text, padded to its column, from/to chunk-relative offsets."""
-        lo = chunk.start + max(start - chunk.column, 0)
-        hi = chunk.end if end is None else chunk.start + end - chunk.column
-        text = " " * (chunk.column if start == 0 else 0) + self.text[lo:hi]
-        # JSON is YAML, except that PyYAML rejects tabs between tokens; in JSON they are spaces.
-        return text.replace("\t", " ") if self.is_json else text
-
-
-class Locator:
-    """Turns ``(source, document, field path)`` into a line, column and snippet.
-
-    It keeps each source's text and re-parses one document with PyYAML's composer when asked, so
-    only the error path pays for positions. :meth:`locate` never raises.
-    """
-
-    __slots__ = ("_composed", "_sources")
-
-    def __init__(self) -> None:
-        self._sources: dict[str, _Source] = {}
-        self._composed: dict[tuple[str, int], yaml.Node | None] = {}
-
-    def _add(self, source: str, text: str, chunks: Sequence[_Chunk], *, is_json: bool) -> None:
-        self._sources[source] = _Source(text, dict(enumerate(chunks, 1)), is_json)
-
-    def _line_text(self, source: str, line: int | None) -> str | None:
-        src = self._sources.get(source)
-        return None if src is None or line is None else src.line_text(line)
-
-    def locate(self, source: str, document: int | None, path: FieldPath = ()) -> Location:
-        """The deepest node of ``path`` (with its own ``("items", i)`` prefix) that exists."""
-        try:
-            where = self._position(source, document, path)
-        except Exception:  # a locator that raises would hide the diagnostic it serves
-            where = None
-        if where is None:
-            return Location(source, document, path)
-        line, column = where
-        return Location(source, document, path, line, column, self._line_text(source, line))
-
-    def locate_object(self, obj: RawObject, path: FieldPath = ()) -> Location:
-        """:meth:`locate` for a field of ``obj``: its own path is prepended."""
-        return self.locate(obj.source, obj.document, (*obj.path, *path))
-
-    def _position(self, source: str, document: int | None, path: FieldPath
-                  ) -> tuple[int, int] | None:
-        src = self._sources.get(source)
-        chunk = None if src is None or document is None else src.chunks.get(document)
-        if src is None or chunk is None or document is None:
-            return None
-        start = (chunk.line, chunk.column + 1)
-        if chunk.end - chunk.start <= _LARGE_DOCUMENT:
-            key = (source, document)
-            if key not in self._composed:
-                if len(self._composed) >= _COMPOSE_CACHE:
-                    del self._composed[next(iter(self._composed))]
-                self._composed[key] = _compose(src.chunk_text(chunk))
-            return _node_position(self._composed[key], path, chunk.line) or start
-        if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int):
-            if document not in src.items:
-                src.items[document] = _index_items(src.chunk_text(chunk))
-            items = src.items[document]
-            if items is not None:
-                if not 0 <= path[1] < len(items.spans):
-                    line0, col0 = items.key or items.root
-                    return chunk.line + line0, col0 + 1
-                lo, hi, line0, col0 = items.spans[path[1]]
-                node = _compose(" " * col0 + src.chunk_text(chunk, lo, hi))
-                found = _node_position(node, path[2:], chunk.line + line0)
-                return found or (chunk.line + line0, col0 + 1)
-        found0 = _stream_position(src.chunk_text(chunk), path)
-        return start if found0 is None else (chunk.line + found0[0], found0[1] + 1)
 
 
 def load_paths(paths: Sequence[str], *, stdin: TextIO | None = None) -> LoadResult:
@@ -411,7 +294,7 @@ def _is_json_name(path: str) -> bool:
 # --- splitting and parsing (the fast path) ---
 
 
-def _split_documents(text: str) -> list[_Chunk]:
+def _split_documents(text: str) -> list[Chunk]:
     """Documents start at a ``---`` line and end before the next one or after a ``...`` line.
 
     These markers at column 0 end a document wherever they are (YAML 1.2, 9.1.4), even inside a
@@ -433,7 +316,7 @@ def _split_documents(text: str) -> list[_Chunk]:
             start, explicit = end, False
     segments.append((start, len(text), explicit))
 
-    chunks: list[_Chunk] = []
+    chunks: list[Chunk] = []
     prefix: int | None = None
     line, counted = 1, 0
     for seg_start, seg_end, seg_explicit in segments:
@@ -444,7 +327,7 @@ def _split_documents(text: str) -> list[_Chunk]:
         prefix = None
         line += text.count("\n", counted, chunk_start)
         counted = chunk_start
-        chunks.append(_Chunk(chunk_start, seg_end, line))
+        chunks.append(Chunk(chunk_start, seg_end, line))
     return chunks
 
 
@@ -462,7 +345,7 @@ def _is_blank(text: str, start: int, end: int) -> bool:
     return True
 
 
-def _parse_yaml(text: str, chunk: _Chunk) -> Any:
+def _parse_yaml(text: str, chunk: Chunk) -> Any:
     """One document's value, or a :class:`_Failure`."""
     body = text[chunk.start:chunk.end]
     if _TOO_DEEP.search(body) or _TOO_DEEP_AT_START.match(body):
@@ -488,7 +371,7 @@ def _parse_yaml(text: str, chunk: _Chunk) -> Any:
     return value
 
 
-def _yaml_rs_failure(message: str, body: str, chunk: _Chunk) -> _Failure:
+def _yaml_rs_failure(message: str, body: str, chunk: Chunk) -> _Failure:
     if message.startswith("duplicate mapping key"):
         match = _YAML_RS_DUPLICATE.match(message)
         return _duplicate_key_failure(body, chunk, match.group(1) if match else None)
@@ -510,15 +393,15 @@ def _human(problem: str) -> str:
     return f"malformed YAML: {problem}" + (f" ({hint})" if hint else "")
 
 
-def _alias_bomb_failure(chunk: _Chunk) -> _Failure:
+def _alias_bomb_failure(chunk: Chunk) -> _Failure:
     return _Failure("yaml-alias-limit",
                     f"YAML aliases expand this document by more than {_MAX_ALIAS_EVENTS} nodes "
                     "(an alias bomb?); refused", chunk.line, 1)
 
 
-def _duplicate_key_failure(body: str, chunk: _Chunk, key: str | None) -> _Failure:
+def _duplicate_key_failure(body: str, chunk: Chunk, key: str | None) -> _Failure:
     # Kubernetes decodes manifests strictly (sigs.k8s.io/yaml): a repeated key is an error.
-    found = _find_duplicate_key(body)
+    found = find_duplicate_key(body)
     if found is None:
         name = "a key" if key is None else f"key '{key}'"
         return _Failure("duplicate-key", f"{name} appears twice in one mapping", chunk.line, 1)
@@ -565,11 +448,11 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json_stream(text: str) -> tuple[list[tuple[Any, _Chunk]], _Failure | None]:
+def _parse_json_stream(text: str) -> tuple[list[tuple[Any, Chunk]], _Failure | None]:
     """Consecutive JSON values (usually one), each a document; and the failure that ended them."""
     strict = json.JSONDecoder(object_pairs_hook=_unique_pairs)
     lenient = json.JSONDecoder()
-    parsed: list[tuple[Any, _Chunk]] = []
+    parsed: list[tuple[Any, Chunk]] = []
     pos = _skip_space(text, 0)
     line, counted = 1, 0
     while pos < len(text):
@@ -590,10 +473,10 @@ def _parse_json_stream(text: str) -> tuple[list[tuple[Any, _Chunk]], _Failure | 
                 _, end = lenient.raw_decode(text, pos)
             except (json.JSONDecodeError, RecursionError):
                 return parsed, _Failure("json-syntax", "malformed JSON", line, column + 1)
-            chunk = _Chunk(pos, end, line, column)
+            chunk = Chunk(pos, end, line, column)
             body = (" " * column + text[pos:end]).replace("\t", " ")
             value = _duplicate_key_failure(body, chunk, None)
-        parsed.append((value, _Chunk(pos, end, line, column)))
+        parsed.append((value, Chunk(pos, end, line, column)))
         pos = _skip_space(text, end)
     return parsed, None
 
@@ -648,7 +531,7 @@ _FallbackLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _FallbackLoader.add_constructor(None, _construct_any)
 
 
-def _parse_with_pyyaml(body: str, chunk: _Chunk) -> Any:
+def _parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
     try:
         value = yaml.load(body, Loader=_FallbackLoader)
     except _DuplicateKeyError:
@@ -690,156 +573,4 @@ def _expands_beyond(value: Any, limit: int) -> bool:
 
 
 # --- positions (the error path) ---
-
-
-def _compose(text: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_FallbackLoader)
-    except Exception:  # the fast parser accepted what PyYAML does not: no position, no crash
-        return None
-
-
-def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
-    if isinstance(node, yaml.SequenceNode):
-        if isinstance(part, int) and not isinstance(part, bool) and 0 <= part < len(node.value):
-            return None, node.value[part]
-        return None
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    merged: list[yaml.Node] = []
-    for key, value in node.value:
-        if isinstance(key, yaml.ScalarNode):
-            if key.value == str(part):
-                return key, value
-            if key.value == "<<":
-                merged.extend(value.value if isinstance(value, yaml.SequenceNode) else [value])
-    for source in merged:
-        found = _child(source, part)
-        if found is not None:
-            return found
-    return None
-
-
-def _node_position(root: yaml.Node | None, path: FieldPath, first_line: int
-                   ) -> tuple[int, int] | None:
-    """Line/column of the deepest node of ``path``; a block collection points at its key."""
-    if root is None:
-        return None
-    node, key = root, None
-    for part in path:
-        found = _child(node, part)
-        if found is None:
-            break
-        key, node = found
-    mark = node.start_mark
-    if key is not None and key.start_mark.line != mark.line:
-        mark = key.start_mark
-    return first_line + mark.line, mark.column + 1
-
-
-def _walk_events(text: str) -> Iterator[tuple[str, FieldPath, yaml.Event]]:
-    """PyYAML's events with the field path of each node: ``("key" | "node" | "end", path, event)``.
-
-    A "key" event carries its mapping's path; the nodes inside a complex key get a ``"?"`` part.
-    """
-    frames: list[list[Any]] = []  # [path, is_mapping, expecting_key, key or next index]
-    for event in yaml.parse(text, Loader=_FallbackLoader):
-        if isinstance(event, yaml.NodeEvent):
-            if not frames:
-                path: FieldPath = ()
-                yield "node", path, event
-            else:
-                frame = frames[-1]
-                if not frame[1]:
-                    path = (*frame[0], frame[3])
-                    frame[3] += 1
-                    yield "node", path, event
-                elif frame[2]:
-                    frame[2] = False
-                    frame[3] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
-                    path = (*frame[0], "?")
-                    yield "key", frame[0], event
-                else:
-                    frame[2] = True
-                    path = (*frame[0], frame[3])
-                    yield "node", path, event
-            if isinstance(event, yaml.CollectionStartEvent):
-                frames.append([path, isinstance(event, yaml.MappingStartEvent), True, 0])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            yield "end", frames.pop()[0], event
-
-
-def _mark(mark: Any) -> tuple[int, int, int]:
-    """A PyYAML mark as (line, column, index), 0-based; the C and Python marks alike."""
-    return (0, 0, 0) if mark is None else (mark.line, mark.column, mark.index)
-
-
-def _find_duplicate_key(text: str) -> tuple[FieldPath, tuple[int, int], int] | None:
-    """The first key repeated in a mapping: its path, (line, column) and the first one's line."""
-    seen: dict[FieldPath, dict[str, int]] = {}
-    try:
-        for action, path, event in _walk_events(text):
-            if action == "key" and isinstance(event, yaml.ScalarEvent):
-                keys = seen.setdefault(path, {})
-                line, column, _ = _mark(event.start_mark)
-                if event.value in keys:
-                    return (*path, event.value), (line, column), keys[event.value]
-                keys[event.value] = line
-            elif action == "end":
-                seen.pop(path, None)
-    except Exception:
-        return None
-    return None
-
-
-def _index_items(text: str) -> _Items | None:
-    """One streaming pass over a large document: where its root and each of its ``items`` are."""
-    root: tuple[int, int] | None = None
-    key: tuple[int, int] | None = None
-    starts: dict[int, tuple[int, int, int]] = {}
-    spans: list[tuple[int, int, int, int]] = []
-    try:
-        for action, path, event in _walk_events(text):
-            line, column, index = _mark(event.start_mark)
-            if action == "node" and not path:
-                root = (line, column)
-            elif action == "key" and not path and getattr(event, "value", None) == "items":
-                key = (line, column)
-            elif len(path) != 2 or path[0] != "items" or not isinstance(path[1], int):
-                continue
-            elif action == "node" and isinstance(event, yaml.CollectionStartEvent):
-                starts[path[1]] = (index, line, column)
-            elif action in ("node", "end"):
-                lo, line, column = starts.pop(path[1], (index, line, column))
-                spans.append((lo, _mark(event.end_mark)[2], line, column))
-    except Exception:
-        return None
-    return None if root is None else _Items(root, key, tuple(spans))
-
-
-def _stream_position(text: str, path: FieldPath) -> tuple[int, int] | None:
-    """Like :func:`_node_position` without building nodes (0-based), for large documents."""
-    best: tuple[int, int] | None = None
-    depth = -1
-    key_mark: tuple[int, int, int] | None = None
-    try:
-        for action, at, event in _walk_events(text):
-            if len(at) > len(path) or at != path[:len(at)]:
-                continue
-            mark = _mark(event.start_mark)
-            if action == "key" and len(at) == depth and len(at) < len(path) and getattr(
-                    event, "value", None) == str(path[len(at)]):
-                key_mark = mark
-            elif action == "node" and len(at) > depth:
-                depth = len(at)
-                use = key_mark if key_mark is not None and key_mark[0] != mark[0] else mark
-                best = (use[0], use[1])
-                key_mark = None
-                if depth == len(path):
-                    break
-            elif action == "end" and len(at) == depth and depth < len(path):
-                break
-    except Exception:
-        return best
-    return best
 
