@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from netpol.intervals import intersect, merge, subtract
+
 __all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range"]
 
 MIN_PORT = 1
@@ -27,51 +29,12 @@ _PROTOCOLS = tuple(Protocol)
 _FULL: Ranges = ((MIN_PORT, MAX_PORT),)
 
 
-def _merge(ranges: Iterable[Range]) -> Ranges:
-    out: list[list[int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1][1] = hi
-        else:
-            out.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in out)
-
-
 def _intersect(a: Ranges, b: Ranges) -> Ranges:
     if a == _FULL:
         return b
     if b == _FULL:
         return a
-    out: list[Range] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo = max(a[i][0], b[j][0])
-        hi = min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def _subtract(a: Ranges, b: Ranges) -> Ranges:
-    out: list[Range] = []
-    for lo, hi in a:
-        cur = lo
-        for blo, bhi in b:
-            if bhi < cur or blo > hi:
-                continue
-            if blo > cur:
-                out.append((cur, blo - 1))
-            cur = max(cur, bhi + 1)
-            if cur > hi:
-                break
-        if cur <= hi:
-            out.append((cur, hi))
-    return tuple(out)
+    return intersect(a, b)
 
 
 def _format_ranges(ranges: Ranges) -> str:
@@ -106,7 +69,7 @@ class PortSet:
     @classmethod
     def from_mapping(cls, mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]]
                      ) -> PortSet:
-        by = {Protocol(k): _merge(v) for k, v in mapping.items()}
+        by = {Protocol(k): merge(v) for k, v in mapping.items()}
         return cls(
             by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ())
         )
@@ -140,9 +103,9 @@ class PortSet:
         if not self:
             return other
         return PortSet(
-            _merge(self.tcp + other.tcp),
-            _merge(self.udp + other.udp),
-            _merge(self.sctp + other.sctp),
+            merge(self.tcp + other.tcp),
+            merge(self.udp + other.udp),
+            merge(self.sctp + other.sctp),
         )
 
     def __and__(self, other: PortSet) -> PortSet:
@@ -158,9 +121,9 @@ class PortSet:
 
     def __sub__(self, other: PortSet) -> PortSet:
         return PortSet(
-            _subtract(self.tcp, other.tcp),
-            _subtract(self.udp, other.udp),
-            _subtract(self.sctp, other.sctp),
+            subtract(self.tcp, other.tcp),
+            subtract(self.udp, other.udp),
+            subtract(self.sctp, other.sctp),
         )
 
     def issubset(self, other: PortSet) -> bool:

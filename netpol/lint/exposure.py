@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 
 from netpol.bits import iter_bits
 from netpol.compile import CompiledRule, rule_ports
+from netpol.intervals import Span, intersect, merge, subtract
 from netpol.ipspace import IPBlock
 from netpol.lint.context import Context, listing, plural, policy_ref, port_list, rule_path
 from netpol.lint.findings import Finding
@@ -17,8 +18,6 @@ from netpol.model import Direction
 from netpol.ports import PortSet
 
 __all__ = ["check", "holds_public_addresses", "public_addresses"]
-
-Span = tuple[int, int]
 
 # Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): what is
 # left is the public internet.
@@ -30,52 +29,16 @@ _PUBLIC_V6 = ("2000::/3",)  # global unicast
 _NOT_PUBLIC_V6 = ("2001:db8::/32", "2001::/23", "2002::/16")
 
 
-def _spans(nets: Iterable[str]) -> list[Span]:
+def _spans(nets: Iterable[str]) -> tuple[Span, ...]:
     out = []
     for text in nets:
         net = ipaddress.ip_network(text)
         out.append((int(net.network_address), int(net.broadcast_address)))
-    return _merge(out)
+    return merge(out)
 
 
-def _merge(spans: Iterable[Span]) -> list[Span]:
-    out: list[list[int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return [(lo, hi) for lo, hi in out]
-
-
-def _minus(spans: list[Span], cut: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for lo, hi in spans:
-        cur = lo
-        for clo, chi in cut:
-            if chi < cur or clo > hi:
-                continue
-            if clo > cur:
-                out.append((cur, clo - 1))
-            cur = max(cur, chi + 1)
-            if cur > hi:
-                break
-        if cur <= hi:
-            out.append((cur, hi))
-    return out
-
-
-def _intersect(a: list[Span], b: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for lo, hi in a:
-        for blo, bhi in b:
-            if blo <= hi and bhi >= lo:
-                out.append((max(lo, blo), min(hi, bhi)))
-    return _merge(out)
-
-
-_PUBLIC = {4: _minus([(0, (1 << 32) - 1)], _spans(_NOT_PUBLIC_V4)),
-           6: _minus(_spans(_PUBLIC_V6), _spans(_NOT_PUBLIC_V6))}
+_PUBLIC = {4: subtract([(0, (1 << 32) - 1)], _spans(_NOT_PUBLIC_V4)),
+           6: subtract(_spans(_PUBLIC_V6), _spans(_NOT_PUBLIC_V6))}
 
 
 def public_addresses(blocks: Iterable[IPBlock] | None) -> dict[int, int]:
@@ -85,14 +48,14 @@ def public_addresses(blocks: Iterable[IPBlock] | None) -> dict[int, int]:
     per: dict[int, list[Span]] = {4: [], 6: []}
     for block in blocks:
         inside = _spans([str(block.cidr)])
-        per[block.family] += _minus(inside, _spans(str(e) for e in block.excepts))
-    return {fam: sum(hi - lo + 1 for lo, hi in _intersect(_merge(spans), _PUBLIC[fam]))
+        per[block.family] += subtract(inside, _spans(str(e) for e in block.excepts))
+    return {fam: sum(hi - lo + 1 for lo, hi in intersect(merge(spans), _PUBLIC[fam]))
             for fam, spans in per.items()}
 
 
 def holds_public_addresses(family: int, first: int, last: int) -> bool:
     """Whether the inclusive range holds any public address (is part of "the internet")."""
-    return bool(_intersect([(first, last)], _PUBLIC[family]))
+    return bool(intersect([(first, last)], _PUBLIC[family]))
 
 
 def _as_prefix(count: int, bits: int) -> str:
