@@ -1,10 +1,11 @@
 """Load stage, from git: manifests as they were at a revision, for ``netpol diff --git REV``.
 
 The files under the given paths at REV are listed with ``git ls-tree`` and read with one
-``git cat-file --batch``, written to a temporary folder with the same layout, and loaded by
-:func:`netpol.load.load_paths`, so folder walking and file selection are exactly those of the
-working tree. Sources are then named ``REV:path`` (the spelling of ``git show``), in the objects
-and in every diagnostic.
+``git cat-file --batch`` into memory; nothing is written to disk, so no name in a tree (git
+accepts trees with entries named ``..`` on fetch) can reach outside a folder. The files are chosen
+as a folder scan of the working tree chooses them (:func:`netpol.load.is_manifest_name`, in the
+order of ``kubectl apply -R``) and named ``REV:path`` (the spelling of ``git show``), in the
+objects and in every diagnostic.
 """
 
 from __future__ import annotations
@@ -13,21 +14,31 @@ import os
 import posixpath
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.load import LoadResult, Locator, load_paths
+from netpol.load import LoadResult, is_manifest_name, load_sources
 
 __all__ = ["GitError", "load_revision"]
 
 _FILE_MODES = ("100644", "100755")
+_REFUSED_COMPONENTS = ("", ".", "..", ".git")
+"""Names git itself refuses to check out (verify_path in read-cache.c: empty, ``.``, ``..`` and
+``.git`` in any case); a revision holding one is refused whole."""
 
 
 class GitError(InputError):
-    """git is missing, the folder is not in a repository, or the revision is unknown."""
+    """git is missing, the folder is not in a repository, or the revision is unknown or unsafe."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    name: str
+    """Repository-relative path, ``/``-separated."""
+    mode: str
+    sha: str
 
 
 def _git(args: Sequence[str], cwd: str, *, data: bytes | None = None) -> bytes:
@@ -55,39 +66,67 @@ def _check_repository(rev: str, cwd: str) -> str:
     except GitError as exc:
         raise GitError(f"--git {rev}: unknown revision (not a commit, branch or tag of this "
                        "repository)") from exc
-    return prefix.decode("utf-8").strip()
+    return prefix.decode("utf-8", "surrogateescape").strip()
 
 
-def _read_blobs(rev: str, paths: Sequence[str], cwd: str) -> dict[str, bytes]:
-    """Repository-relative path -> content, for every file under ``paths`` at ``rev``."""
+def _list_tree(rev: str, paths: Sequence[str], cwd: str) -> list[_Entry]:
+    """Every entry under ``paths`` at ``rev``; GitError when one has a name git would refuse."""
     listing = _git(["ls-tree", "-r", "-z", "--full-name", rev, "--", *paths], cwd)
-    entries: list[tuple[str, str]] = []
+    entries: list[_Entry] = []
     for record in listing.split(b"\0"):
         if not record:
             continue
         meta, _, raw_name = record.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        if kind == "blob" and mode in _FILE_MODES:  # symlinks and submodules are left out
-            entries.append((raw_name.decode("utf-8", "surrogateescape"), sha))
+        mode, _kind, sha = meta.decode("ascii", "replace").split()
+        name = raw_name.decode("utf-8", "surrogateescape")
+        bad = next((c for c in name.split("/") if c.lower() in _REFUSED_COMPONENTS), None)
+        if bad is not None:
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise GitError(f"--git {rev}: the tree holds an entry named {shown!r}; a path "
+                           f"component {bad!r} is not allowed (git refuses to check it out); "
+                           "refusing this revision")
+        entries.append(_Entry(name, mode, sha))
+    return entries
+
+
+def _read_blobs(entries: Sequence[_Entry], cwd: str) -> list[bytes]:
+    """The content of each entry's blob, in order, from one ``git cat-file --batch``."""
     if not entries:
-        return {}
-    out = _git(["cat-file", "--batch"], cwd, data="".join(f"{sha}\n" for _, sha in entries).encode())
-    blobs: dict[str, bytes] = {}
+        return []
+    out = _git(["cat-file", "--batch"], cwd, data="".join(f"{e.sha}\n" for e in entries).encode())
+    blobs: list[bytes] = []
     pos = 0
-    for name, _ in entries:
+    for _ in entries:
         header_end = out.index(b"\n", pos)
         size = int(out[pos:header_end].split()[2])
         start = header_end + 1
-        blobs[name] = out[start:start + size]
+        blobs.append(out[start:start + size])
         pos = start + size + 1
     return blobs
+
+
+def _selected(full: str, entries: Sequence[_Entry]) -> list[tuple[str, _Entry]] | None:
+    """``(rest, entry)`` for the files a scan of ``full`` reads (``rest`` is ``""`` when ``full``
+    is a file itself), in ``kubectl apply -R`` order; None when nothing is at ``full``."""
+    exact = [e for e in entries if e.name == full]
+    if exact:
+        return [("", exact[0])]
+    prefix = f"{full}/" if full else ""
+    inside = [(e.name[len(prefix):], e) for e in entries if e.name.startswith(prefix)]
+    if not inside:
+        return None
+    chosen = [(rest, e) for rest, e in inside
+              if all(not part.startswith(".") for part in rest.split("/")[:-1])
+              and is_manifest_name(rest.rsplit("/", 1)[-1])]
+    return sorted(chosen, key=lambda item: item[0].split("/"))
 
 
 def load_revision(rev: str, paths: Sequence[str], cwd: str | None = None) -> LoadResult:
     """Load ``paths`` (relative to ``cwd``, as for the working tree) as they were at ``rev``.
 
     A path that did not exist at ``rev`` contributes nothing (and a warning): the change adds it.
-    Raises :class:`GitError` when ``cwd`` is not in a repository or ``rev`` is unknown.
+    Raises :class:`GitError` when ``cwd`` is not in a repository, ``rev`` is unknown, or its tree
+    holds a name git refuses (``..``, ``.git``).
     """
     cwd = os.path.abspath(cwd or os.getcwd())
     if not rev or rev.startswith("-"):
@@ -99,69 +138,32 @@ def load_revision(rev: str, paths: Sequence[str], cwd: str | None = None) -> Loa
         if full == ".." or full.startswith("../") or os.path.isabs(path):
             raise GitError(f"--git {rev}: {path} is outside the repository")
         rooted[path] = "" if full == "." else full
-    blobs = _read_blobs(rev, paths, cwd)
-    with tempfile.TemporaryDirectory(prefix="netpol-git-") as tmp:
-        for name, data in blobs.items():
-            target = os.path.join(tmp, *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(data)
-        present: list[str] = []
-        renames: dict[str, str] = {}
-        missing: list[Diagnostic] = []
-        for path, full in rooted.items():
-            inside = [n for n in blobs if not full or n == full or n.startswith(full + "/")]
-            if not inside:
-                missing.append(Diagnostic(Severity.WARNING, "not-at-revision",
-                                          f"{path} does not exist at {rev}: nothing to compare "
-                                          "it with", Location(f"{rev}:{path}")))
+    entries = _list_tree(rev, paths, cwd)
+    notes: list[Diagnostic] = []
+    wanted: list[tuple[str, _Entry]] = []
+    for path, full in rooted.items():
+        shown = f"{rev}:{path}"
+        selected = _selected(full, entries)
+        if selected is None:
+            notes.append(Diagnostic(Severity.WARNING, "not-at-revision",
+                                    f"{path} does not exist at {rev}: nothing to compare it with",
+                                    Location(shown)))
+            continue
+        if not selected:
+            notes.append(Diagnostic(Severity.WARNING, "no-manifests",
+                                    "no .yaml, .yml or .json file in this folder", Location(shown)))
+        for rest, entry in selected:
+            name = f"{shown.rstrip('/')}/{rest}" if rest else shown
+            if entry.mode not in _FILE_MODES:
+                what = "a symlink" if entry.mode == "120000" else "a submodule"
+                notes.append(Diagnostic(Severity.WARNING, "not-a-file",
+                                        f"{what} at {rev}; not followed", Location(name)))
                 continue
-            local = os.path.join(tmp, *full.split("/")) if full else tmp
-            present.append(local)
-            renames[local] = f"{rev}:{path}"
-        loaded = load_paths(present)
-    return _renamed(loaded, renames, tuple(missing))
-
-
-def _rename(source: str, renames: Mapping[str, str]) -> str:
-    for local, shown in renames.items():
-        if source == local:
-            return shown
-        if source.startswith(local + os.sep):
-            rest = source[len(local) + 1:].replace(os.sep, "/")
-            return f"{shown.rstrip('/')}/{rest}"
-    return source
-
-
-class _RenamedLocator(Locator):
-    """Locates ``REV:path`` sources in the texts that were read from the temporary folder."""
-
-    __slots__ = ("_inner", "_local")
-
-    def __init__(self, inner: Locator, local: Mapping[str, str]) -> None:
-        super().__init__()
-        self._inner = inner
-        self._local = local
-
-    def locate(self, source: str, document: int | None, path: tuple[str | int, ...] = ()
-               ) -> Location:
-        found = self._inner.locate(self._local.get(source, source), document, path)
-        return replace(found, source=source)
-
-
-def _renamed(loaded: LoadResult, renames: Mapping[str, str], extra: tuple[Diagnostic, ...]
-             ) -> LoadResult:
-    shown: dict[str, str] = {}
-
-    def name(source: str) -> str:
-        new = _rename(source, renames)
-        shown[new] = source
-        return new
-
-    objects = tuple(replace(o, source=name(o.source)) for o in loaded.objects)
-    diagnostics = tuple(
-        d if d.location is None else replace(d, location=replace(d.location,
-                                                                 source=name(d.location.source)))
-        for d in loaded.diagnostics)
-    return LoadResult(objects, (*extra, *diagnostics), loaded.skipped,
-                      _RenamedLocator(loaded.locator, shown))
+            wanted.append((name, entry))
+    firsts: dict[str, tuple[str, _Entry]] = {}
+    for name, entry in wanted:  # a file under two of the paths given is read once
+        firsts.setdefault(entry.name, (name, entry))
+    unique = list(firsts.values())
+    blobs = _read_blobs([e for _, e in unique], cwd)
+    loaded = load_sources([(name, data) for (name, _), data in zip(unique, blobs, strict=True)])
+    return replace(loaded, diagnostics=(*notes, *loaded.diagnostics))

@@ -14,6 +14,7 @@ import codecs
 import json
 import os
 import re
+import stat
 import sys
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -23,7 +24,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from netpol.diagnostics import Diagnostic, Location, Severity
+from netpol.diagnostics import Diagnostic, InputError, Location, Severity
 from netpol.locate import Chunk, FieldPath, Locator, find_duplicate_key
 
 try:
@@ -37,21 +38,40 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = [
+    "DEFAULT_MAX_INPUT_SIZE",
     "NOT_AN_OBJECT",
     "LoadResult",
     "Locator",
     "RawObject",
+    "alias_budget",
+    "is_manifest_name",
     "load_paths",
+    "load_sources",
     "load_text",
+    "read_text",
 ]
 
 NOT_AN_OBJECT = "<not a Kubernetes object>"
 """The :attr:`LoadResult.skipped` key for documents without a string ``kind`` and ``apiVersion``."""
 
 
+DEFAULT_MAX_INPUT_SIZE = 512 * 1024 * 1024
+"""Bytes one file (or stdin) may hold (``--max-input-size``); a larger one is refused unread."""
+
 _EXTENSIONS = (".yaml", ".yml", ".json")
-_MAX_ALIAS_EVENTS = 100_000
-"""Nodes that alias expansion may add to one document; Kubernetes manifests need a handful."""
+# go-yaml's limit on alias expansion (yaml.v2/v3 decode.go, allowedAliasRatio), which
+# sigs.k8s.io/yaml applies to every manifest the API server and kubectl read:
+#   "allow 99% to come from alias expansion for small-to-medium documents" (<= 400,000 nodes
+#   decoded), "allow 10% to come from alias expansion for very large documents" (>= 4,000,000),
+#   "scale smoothly from 99% down to 10% over the range";
+#   and it fails only when aliasCount > 100 && decodeCount > 1000.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+_ALIAS_FLOOR = 1000
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""What YAML's c-printable set leaves out (YAML 1.2, 5.1) and go-yaml refuses ("control characters
+are not allowed"): C0 but tab, LF and CR; DEL; C1 (go-yaml refuses NEL too); surrogates; U+FFFE/F.
+yaml-rs silently stops at a NUL, so they are refused before any parser sees them."""
+_UNICODE_NAMES = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL"}
 _MAX_INDENT = 512
 """yaml-rs overflows the C stack on ~11,000 levels of block nesting; a line indented by 512 columns
 (or ``- - - ...``) means the document nests far deeper than any manifest, so it is refused first."""
@@ -94,6 +114,8 @@ class LoadResult:
     skipped: Mapping[str, int]
     """``NOT_AN_OBJECT`` -> count; the model stage adds the kinds it does not support."""
     locator: Locator
+    files: tuple[str, ...] = ()
+    """The real path of every file read (what ``--out`` must never overwrite)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +129,16 @@ class _Failure:
     path: FieldPath = ()
 
 
-def load_paths(paths: Sequence[str], *, stdin: TextIO | None = None) -> LoadResult:
+def load_paths(paths: Sequence[str], *, stdin: TextIO | None = None,
+               max_size: int = DEFAULT_MAX_INPUT_SIZE) -> LoadResult:
     """Load files, folders (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (``stdin``,
-    ``sys.stdin`` when not given). Problems become diagnostics; nothing is raised for bad input."""
-    loader = _Loader()
+    ``sys.stdin`` when not given). Problems become diagnostics; nothing is raised for bad input.
+
+    A file (or stdin) over ``max_size`` bytes is refused, and so is a device given by name; in a
+    folder, FIFOs, sockets and devices are skipped unopened and symlinked folders are not followed,
+    each with a warning.
+    """
+    loader = _Loader(max_size)
     for path in paths:
         if path == "-":
             loader.load_stream(sys.stdin if stdin is None else stdin)
@@ -126,10 +154,63 @@ def load_text(text: str, source: str = "<string>") -> LoadResult:
     return loader.result()
 
 
+def load_sources(sources: Sequence[tuple[str, bytes]]) -> LoadResult:
+    """Load files held in memory, as ``(name, content)`` pairs, in the order given (the way
+    ``netpol diff --git`` reads blobs from git without writing them to disk)."""
+    loader = _Loader()
+    for name, data in sources:
+        if len(data) > loader.max_size:
+            loader.too_large(name, len(data))
+            continue
+        text = loader.decode(data, name)
+        if text is not None:
+            loader.load_source(text, name, is_json=_is_json_name(name) or None)
+    return loader.result()
+
+
+def read_text(path: str, what: str, *, max_size: int = DEFAULT_MAX_INPUT_SIZE) -> str:
+    """The text of one file that is no manifest (an intent file, the lint configuration), read
+    with the same limits as manifests; InputError (exit code 2) with the reason otherwise."""
+    loader = _Loader(max_size)
+    data = loader.read_file(path, explicit=True)
+    text = None if data is None else loader.decode(data, path)
+    if text is None:
+        raise InputError(f"cannot read {what} {path}", tuple(loader.diagnostics))
+    return text
+
+
+def is_manifest_name(name: str) -> bool:
+    """Whether a folder scan reads this file name: ``.yaml``, ``.yml`` or ``.json``, not hidden."""
+    return not name.startswith(".") and name.lower().endswith(_EXTENSIONS)
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{n} bytes"
+
+
+def _file_type(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 class _Loader:
     """Collects objects, diagnostics and skip counts over the sources of one load."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_size: int = DEFAULT_MAX_INPUT_SIZE) -> None:
+        self.max_size = max_size
         self.objects: list[RawObject] = []
         self.diagnostics: list[Diagnostic] = []
         self.skipped: Counter[str] = Counter()
@@ -138,10 +219,19 @@ class _Loader:
 
     def result(self) -> LoadResult:
         return LoadResult(tuple(self.objects), tuple(self.diagnostics),
-                          MappingProxyType(dict(sorted(self.skipped.items()))), self.locator)
+                          MappingProxyType(dict(sorted(self.skipped.items()))), self.locator,
+                          tuple(sorted(s for s in self.seen if s != "-")))
 
     def error(self, code: str, message: str, location: Location) -> None:
         self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, location))
+
+    def warn(self, code: str, message: str, location: Location) -> None:
+        self.diagnostics.append(Diagnostic(Severity.WARNING, code, message, location))
+
+    def too_large(self, source: str, size: int | None) -> None:
+        what = "more than" if size is None else f"{_size(size)}, over"
+        self.error("too-large", f"{what} the input size limit of {_size(self.max_size)}; "
+                   "refused (raise it with --max-input-size)", Location(source))
 
     def load_stream(self, stream: TextIO) -> None:
         if "-" in self.seen:
@@ -150,10 +240,15 @@ class _Loader:
         source = "<stdin>"
         try:
             buffer = getattr(stream, "buffer", None)
-            text = stream.read() if buffer is None else self.decode(buffer.read(), source)
+            raw: str | bytes = (stream.read(self.max_size + 1) if buffer is None
+                                else buffer.read(self.max_size + 1))
         except (OSError, ValueError) as exc:
             self.error("unreadable", f"cannot read standard input: {exc}", Location(source))
             return
+        if len(raw) > self.max_size:
+            self.too_large(source, None)
+            return
+        text = raw if isinstance(raw, str) else self.decode(raw, source)
         if text is not None:
             self.load_source(text, source, is_json=None)
 
@@ -169,38 +264,70 @@ class _Loader:
 
         found: list[str] = []
         for folder, dirs, files in os.walk(path, onerror=unreadable_folder):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found.extend(os.path.join(folder, f) for f in files
-                         if not f.startswith(".") and f.lower().endswith(_EXTENSIONS))
+            kept = []
+            for d in dirs:
+                if d.startswith("."):
+                    continue
+                if os.path.islink(os.path.join(folder, d)):
+                    self.warn("symlink-not-followed", "a symlinked folder; not followed (give it "
+                              "as an input of its own to read it)", Location(os.path.join(folder, d)))
+                    continue
+                kept.append(d)
+            dirs[:] = kept
+            found.extend(os.path.join(folder, f) for f in files if is_manifest_name(f))
         if not found:
-            self.diagnostics.append(Diagnostic(
-                Severity.WARNING, "no-manifests",
-                "no .yaml, .yml or .json file in this folder", Location(path)))
+            self.warn("no-manifests", "no .yaml, .yml or .json file in this folder", Location(path))
         # The order of `kubectl apply -R` (Go's filepath.Walk): names compared folder by folder.
         for file in sorted(found, key=lambda f: os.path.relpath(f, path).split(os.sep)):
-            self.load_file(file)
+            self.load_file(file, explicit=False)
 
-    def load_file(self, path: str) -> None:
+    def load_file(self, path: str, *, explicit: bool = True) -> None:
         real = os.path.realpath(path)
         if real in self.seen:
             return
         self.seen.add(real)
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            self.error("unreadable", f"cannot read: {reason}", Location(path))
-            return
-        text = self.decode(data, path)
+        data = self.read_file(path, explicit=explicit)
+        text = None if data is None else self.decode(data, path)
         if text is not None:
             self.load_source(text, path, is_json=_is_json_name(path) or None)
 
+    def read_file(self, path: str, *, explicit: bool) -> bytes | None:
+        """The bytes of ``path``, or None (and a diagnostic). Never opens a device, nor a FIFO
+        found in a folder (it could block forever); never reads more than the size limit."""
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            self.error("unreadable", f"cannot read: {reason}", Location(path))
+            return None
+        kind = _file_type(info.st_mode)
+        if kind is not None and not (explicit and kind.startswith(("a FIFO", "a socket"))):
+            # An explicit pipe is read (`netpol list <(helm template ...)`); nothing else is.
+            if explicit:
+                self.error("not-a-file", f"{kind}, not a manifest file; refused", Location(path))
+            else:
+                self.warn("not-a-file", f"{kind}; skipped without reading", Location(path))
+            return None
+        if kind is None and info.st_size > self.max_size:
+            self.too_large(path, info.st_size)
+            return None
+        try:
+            with open(path, "rb") as f:
+                data = f.read(self.max_size + 1)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            self.error("unreadable", f"cannot read: {reason}", Location(path))
+            return None
+        if len(data) > self.max_size:
+            self.too_large(path, None)
+            return None
+        return data
+
     def decode(self, data: bytes, source: str) -> str | None:
-        if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or data.startswith(
-                (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            self.error("unreadable", "the file is UTF-16/UTF-32 text; save it as UTF-8",
-                       Location(source))
+        encoding = _utf16_or_32(data)
+        if encoding is not None:
+            self.error("unreadable", f"the file is {encoding} text; save it as UTF-8 (e.g. "
+                       f"iconv -f {encoding.split()[0]} -t UTF-8)", Location(source))
             return None
         try:
             return data.decode("utf-8")
@@ -232,8 +359,11 @@ class _Loader:
                 return
         chunks = _split_documents(text)
         self.locator._add(source, text, chunks, is_json=False)
+        forbidden = _FORBIDDEN.search(text) is not None
         for index, chunk in enumerate(chunks, 1):
-            self.add_document(_parse_yaml(text, chunk), source, index)
+            bad = _FORBIDDEN.search(text, chunk.start, chunk.end) if forbidden else None
+            value = _parse_yaml(text, chunk) if bad is None else _forbidden_failure(text, bad)
+            self.add_document(value, source, index)
 
     def add_document(self, value: Any, source: str, document: int) -> None:
         if isinstance(value, _Failure):
@@ -285,6 +415,75 @@ def _fill_in(item: Any, list_kind: str, list_api_version: str) -> Any:
     if missing_api_version:
         filled["apiVersion"] = list_api_version
     return filled
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by a byte-order mark or, without one, by where the NUL bytes of an
+    ASCII first character fall (YAML 1.2, 5.2 "Character Encodings")."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
+                      (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE")):
+        if data.startswith(bom):
+            return name
+    head = data[:4]
+    if len(head) == 4 and head[:3] == b"\0\0\0" and head[3]:
+        return "UTF-32BE (no byte-order mark)"
+    if len(head) == 4 and head[0] and head[1:] == b"\0\0\0":
+        return "UTF-32LE (no byte-order mark)"
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "UTF-16BE (no byte-order mark)"
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "UTF-16LE (no byte-order mark)"
+    return None
+
+
+def _forbidden_failure(text: str, found: re.Match[str]) -> _Failure:
+    char = found.group()
+    code = ord(char)
+    name = _UNICODE_NAMES.get(code, "a control character" if code < 0xa0 else "a non-character")
+    line_start = text.rfind("\n", 0, found.start()) + 1
+    return _Failure("control-character",
+                    f"{name} (U+{code:04X}) is not allowed in YAML; the document is refused "
+                    "(a parser could silently stop or guess here)",
+                    text.count("\n", 0, found.start()) + 1, found.start() - line_start + 1)
+
+
+def alias_budget(length: int) -> int:
+    """Parser events that alias expansion may replay in a document of ``length`` characters.
+
+    go-yaml bounds the share of decoded nodes that come from aliases (see ``_ALIAS_RATIO_LOW``);
+    the document's own nodes are bounded by its length, so this allows at least what go-yaml
+    allows, while billion laughs (a few hundred bytes, 10**10 nodes) stops within a second. Two
+    events per node: a collection has a start and an end.
+    """
+    # The ratio falls as documents grow, so a longer text may hold fewer aliases than a shorter
+    # one with the same nodes: take the best case over every node count up to ``length``.
+    return max(_aliased_nodes(min(length, _ALIAS_PEAK_OWN)), _aliased_nodes(length)) * 2
+
+
+_ALIAS_PEAK_OWN = 1_003_200
+"""The own-node count at which go-yaml admits the most aliased nodes (1.2 M): where
+d/dT (ratio(T) * T) = 0 in the sliding range, T = (0.99 * 3.6 M + 0.89 * 0.4 M) / 1.78."""
+
+
+def _aliased_nodes(own: int) -> int:
+    """The most aliased nodes go-yaml decodes beside ``own`` nodes of a document's own."""
+    own = max(own, 1)
+
+    def allowed(aliased: int) -> bool:
+        total = aliased + own
+        if total <= _ALIAS_RATIO_LOW:
+            ratio = 0.99
+        elif total >= _ALIAS_RATIO_HIGH:
+            ratio = 0.10
+        else:
+            ratio = 0.99 - 0.89 * (total - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+        return aliased <= ratio * total
+
+    lo, hi = 0, 99 * own
+    while lo < hi:  # the largest number of aliased nodes the ratio admits (monotone in it)
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if allowed(mid) else (lo, mid - 1)
+    return max(lo, _ALIAS_FLOOR)
 
 
 def _is_json_name(path: str) -> bool:
@@ -357,7 +556,7 @@ def _parse_yaml(text: str, chunk: Chunk) -> Any:
     try:
         value = yaml_rs.loads(body, parse_datetime=False,
                               alias_limits=yaml_rs.AliasLimits(
-                                  max_total_replayed_events=_MAX_ALIAS_EVENTS))
+                                  max_total_replayed_events=alias_budget(len(body))))
     except Exception as exc:
         return _yaml_rs_failure(str(exc), body, chunk)
     if "<<" in body:  # YAML 1.1 merge keys: sigs.k8s.io/yaml (go-yaml) honours them; yaml-rs not
@@ -376,7 +575,7 @@ def _yaml_rs_failure(message: str, body: str, chunk: Chunk) -> _Failure:
         match = _YAML_RS_DUPLICATE.match(message)
         return _duplicate_key_failure(body, chunk, match.group(1) if match else None)
     if "alias" in message and "exceeded" in message:
-        return _alias_bomb_failure(chunk)
+        return _alias_bomb_failure(chunk, len(body))
     lines = message.splitlines()
     problem = next((ln for ln in reversed(lines[1:]) if ln.strip()
                     and not _YAML_RS_GUTTER.match(ln)), lines[0] if lines else "")
@@ -393,10 +592,11 @@ def _human(problem: str) -> str:
     return f"malformed YAML: {problem}" + (f" ({hint})" if hint else "")
 
 
-def _alias_bomb_failure(chunk: Chunk) -> _Failure:
+def _alias_bomb_failure(chunk: Chunk, length: int) -> _Failure:
     return _Failure("yaml-alias-limit",
-                    f"YAML aliases expand this document by more than {_MAX_ALIAS_EVENTS} nodes "
-                    "(an alias bomb?); refused", chunk.line, 1)
+                    f"YAML aliases expand this document by more than {alias_budget(length) // 2} "
+                    "nodes, more than Kubernetes' YAML reader allows for its size (an alias bomb?); "
+                    "refused", chunk.line, 1)
 
 
 def _duplicate_key_failure(body: str, chunk: Chunk, key: str | None) -> _Failure:
@@ -553,8 +753,8 @@ def _parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
         first = (str(exc).splitlines() or ["cannot parse"])[0]
         return _Failure("yaml-syntax", _human(first), chunk.line, 1)
     # PyYAML shares aliased nodes instead of copying them: count what a consumer would walk.
-    if "*" in body and _expands_beyond(value, _MAX_ALIAS_EVENTS + len(body)):
-        return _alias_bomb_failure(chunk)
+    if "*" in body and _expands_beyond(value, alias_budget(len(body)) // 2 + len(body)):
+        return _alias_bomb_failure(chunk, len(body))
     return value
 
 

@@ -334,11 +334,13 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     assert codes(result) == ["unreadable"] and "permission denied" in result.diagnostics[0].message
 
 
-def test_permission_error_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_permission_error_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The same as above, but also when the tests run as root.
     def refuse(path: str, mode: str = "r") -> io.BufferedReader:
         raise PermissionError(13, "Permission denied", path)
 
+    (tmp_path / "secret.yaml").write_text(POD.format(name="a"))
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(load_module, "open", refuse, raising=False)
     result = load_paths(["secret.yaml"])
     assert result.objects == ()

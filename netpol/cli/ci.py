@@ -21,11 +21,12 @@ from netpol.cli.common import (
     command,
     input_options,
     main,
+    session_from,
     write_output,
 )
-from netpol.diagnostics import Diagnostic, ExitCode, InputError, UsageError
+from netpol.diagnostics import Diagnostic, ExitCode, InputError
 from netpol.lint import FailOn, LintConfig, Report, find_config, lint, load_config
-from netpol.load import Locator, load_paths
+from netpol.load import Locator
 from netpol.render import findings_text, junit, sarif
 
 __all__ = ["check_cmd", "lint_cmd"]
@@ -40,13 +41,8 @@ class ReportFormat(StrEnum):
 
 def _session(kw: dict[str, Any]) -> tuple[Session, Locator]:
     """The Session, and the load's Locator that gives findings their lines."""
-    inputs = [*kw["paths"], *kw["filenames"]]
-    if not inputs:
-        raise UsageError("no input: give manifest files or folders, or - to read stdin")
-    loaded = load_paths(inputs, stdin=sys.stdin if "-" in inputs else None)
-    session = Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
-                      kw["host_network_as_pods"], kw["verbose"], loaded=loaded)
-    return session, loaded.locator
+    session = session_from(kw)
+    return session, session.loaded.locator
 
 
 def report_options(func: Any) -> Any:

@@ -9,6 +9,7 @@ Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ import click
 import netpol
 from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
 from netpol.graph import AllowGraph
-from netpol.load import LoadResult, load_paths
+from netpol.load import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
 from netpol.model import Options
 
 __all__ = ["Session", "analysis_options", "choice", "command", "input_options", "main", "session_from",
@@ -50,9 +51,28 @@ def input_options(func: F) -> F:
     return func
 
 
+class ByteSize(click.ParamType):  # type: ignore[type-arg]
+    """A size in bytes: ``1048576``, ``512K``, ``512M``, ``1G`` (powers of 1024; ``KiB`` too)."""
+
+    name = "SIZE"
+    _FORM = re.compile(r"(\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        if isinstance(value, int):
+            return int(value)
+        match = self._FORM.fullmatch(str(value).strip())
+        if match is None or int(match.group(1)) == 0:
+            self.fail(f"{value!r} is not a size (e.g. 512M, 1G, 1048576)", param, ctx)
+        return int(match.group(1)) << (10 * " KMGT".index(match.group(2).upper() or " "))
+
+
 def analysis_options(func: F) -> F:
     """The semantic switches and the reporting switches (no inputs, no -n)."""
     decorators = [
+        click.option("--max-input-size", type=ByteSize(), default=DEFAULT_MAX_INPUT_SIZE,
+                     show_default="512M", metavar="SIZE",
+                     help="Refuse a file (or stdin) larger than this."),
         click.option("--ipblock-ignores-pods", is_flag=True,
                      help="ipBlocks match only addresses outside the cluster, never pod IPs "
                           "(Cilium's behaviour; the default follows the upstream e2e suite)."),
@@ -73,7 +93,8 @@ class Session:
 
     def __init__(self, paths: Sequence[str], filenames: Sequence[str], namespace: str | None,
                  ipblock_ignores_pods: bool, host_network_as_pods: bool, verbose: int, *,
-                 loaded: LoadResult | None = None, label: str | None = None) -> None:
+                 loaded: LoadResult | None = None, label: str | None = None,
+                 max_size: int = DEFAULT_MAX_INPUT_SIZE) -> None:
         """``loaded``: what was read already (paths then only name it); ``label``: which input
         this is, in the notes, when a command reads several (``diff``: old, new)."""
         inputs = [*paths, *filenames]
@@ -87,7 +108,8 @@ class Session:
         self.label = label
         if loaded is None:
             stdin = sys.stdin if "-" in inputs else None
-            loaded = load_paths(inputs, stdin=stdin)
+            loaded = load_paths(inputs, stdin=stdin, max_size=max_size)
+        self.loaded = loaded
         self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
         self.report_diagnostics()
 
@@ -180,4 +202,4 @@ def main() -> None:
 def session_from(kw: dict[str, Any]) -> Session:
     """A Session from the keyword arguments that :func:`input_options` added."""
     return Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
-                   kw["host_network_as_pods"], kw["verbose"])
+                   kw["host_network_as_pods"], kw["verbose"], max_size=kw["max_input_size"])

@@ -91,6 +91,7 @@ def _diff(sides: tuple[str, ...], rev: str | None, fmt: str, out: str | None,
           fail_on: tuple[str, ...], kw: dict[str, Any]) -> ExitCode:
     switches = (kw["namespace"], kw["ipblock_ignores_pods"], kw["host_network_as_pods"],
                 kw["verbose"])
+    size = kw["max_input_size"]
     if rev is not None:
         if not sides:
             raise UsageError("--git REV needs the PATHs to compare after --, e.g. "
@@ -99,15 +100,15 @@ def _diff(sides: tuple[str, ...], rev: str | None, fmt: str, out: str | None,
             raise UsageError("--git compares files; stdin (-) cannot be read at a revision")
         old = Session(list(sides), [], *switches, loaded=load_revision(rev, sides),
                       label=f"old, {rev}")
-        new = Session(list(sides), [], *switches, label="new, working tree")
+        new = Session(list(sides), [], *switches, label="new, working tree", max_size=size)
     else:
         if len(sides) != 2:
             raise UsageError(f"diff takes two inputs, OLD and NEW (got {len(sides)}); "
                              "or --git REV -- PATH...")
         if sides == ("-", "-"):
             raise UsageError("only one side can be read from stdin (-)")
-        old = Session([sides[0]], [], *switches, label="old")
-        new = Session([sides[1]], [], *switches, label="new")
+        old = Session([sides[0]], [], *switches, label="old", max_size=size)
+        new = Session([sides[1]], [], *switches, label="new", max_size=size)
     result = diff_graphs(old.graph, new.graph)
     if kw["namespace"]:
         result = result.touching(kw["namespace"])

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.load import Locator, load_text
+from netpol.load import Locator, load_text, read_text
 
 __all__ = ["Problems", "YamlFile", "read_yaml", "type_name"]
 
@@ -52,14 +52,7 @@ class Problems:
 
 def read_yaml(path: str, what: str) -> YamlFile:
     """Read one YAML document; raise InputError (exit code 2) with located diagnostics."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {(exc.strerror or str(exc)).lower()}"
-                         ) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {path} is not UTF-8 text") from None
+    text = read_text(path, what)  # the limits of manifests: no device, no endless file
     loaded = load_text(text, path)
     errors = tuple(d for d in loaded.diagnostics if d.severity is Severity.ERROR)
     if errors:
