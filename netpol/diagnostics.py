@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from netpol.escaping import terminal
+
 __all__ = [
     "Diagnostic",
     "ExitCode",
@@ -68,7 +70,8 @@ class Location:
     snippet: str | None = None
 
     def __str__(self) -> str:
-        where = self.source
+        """``file:line:col, document N, field.path``, escaped for a terminal (all of it is input)."""
+        where = terminal(self.source)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -77,7 +80,7 @@ class Location:
         if self.document is not None:
             parts.append(f"document {self.document}")
         if self.path:
-            parts.append(format_path(self.path))
+            parts.append(terminal(format_path(self.path)))
         return ", ".join(parts)
 
 
@@ -89,18 +92,58 @@ class Diagnostic:
     location: Location | None = None
 
     def format(self) -> str:
-        """The human form: ``file:line, document N, field.path: error[code]: message`` plus the line."""
-        head = f"{self.severity.value}[{self.code}]: {self.message}"
+        """The human form: ``file:line, document N, field.path: error[code]: message`` plus the line.
+
+        Safe to print: messages, sources and snippets quote input, so each is escaped for a
+        terminal, and a snippet is cut to a screen width around the column.
+        """
+        head = f"{self.severity.value}[{self.code}]: {terminal(self.message)}"
         if self.location is None:
             return head
         text = f"{self.location}: {head}"
         loc = self.location
         if loc.snippet is not None and loc.line is not None:
             gutter = f"{loc.line:>5} | "
-            text += f"\n{gutter}{loc.snippet}"
-            if loc.column is not None:
-                text += "\n" + " " * (len(gutter) + loc.column - 1) + "^"
+            snippet, caret = _cut_snippet(loc.snippet, loc.column)
+            text += f"\n{gutter}{snippet}"
+            if caret is not None:
+                text += "\n" + " " * (len(gutter) + caret) + "^"
         return text
+
+
+SNIPPET_WIDTH = 100
+"""The widest snippet :meth:`Diagnostic.format` prints, in columns, cut marks included."""
+_CUT = "…"
+
+
+def _cut_snippet(line: str, column: int | None) -> tuple[str, int | None]:
+    """``line`` escaped and cut to :data:`SNIPPET_WIDTH` around ``column`` (1-based), with the
+    caret's offset in the result (None without a column)."""
+    if len(line) <= SNIPPET_WIDTH and terminal(line) == line:
+        return line, None if column is None else column - 1
+    at = 0 if column is None else min(max(column - 1, 0), len(line))
+    # Each character takes at least one column, so none further than the width can be shown.
+    start = max(at - SNIPPET_WIDTH, 0)
+    units = [terminal(ch) for ch in line[start:at + SNIPPET_WIDTH]]
+    more_left, more_right = start > 0, start + len(units) < len(line)
+    at -= start
+    widths = [len(u) for u in units]
+    if not more_left and not more_right and sum(widths) <= SNIPPET_WIDTH:
+        return "".join(units), None if column is None else sum(widths[:at])
+    lo = 0
+    if more_left or sum(widths[:at]) > SNIPPET_WIDTH * 3 // 4:
+        lo, room = at, SNIPPET_WIDTH // 2 - len(_CUT)  # the caret half way across
+        while lo > 0 and widths[lo - 1] <= room:
+            lo -= 1
+            room -= widths[lo]
+    left = _CUT if lo > 0 or more_left else ""
+    hi, room = lo, SNIPPET_WIDTH - len(left) - len(_CUT)
+    while hi < len(units) and widths[hi] <= room:
+        room -= widths[hi]
+        hi += 1
+    right = _CUT if hi < len(units) or more_right else ""
+    caret = None if column is None else len(left) + sum(widths[lo:at])
+    return left + "".join(units[lo:hi]) + right, caret
 
 
 class NetpolError(Exception):
