@@ -1,4 +1,7 @@
-"""CSV: one row per source, destination and protocol, for spreadsheets."""
+"""CSV: one row per source, destination and protocol, for spreadsheets.
+
+Every cell goes through netpol.escaping.csv_cell (OWASP's rule against formula injection).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from netpol.escaping import csv_cell
 from netpol.graph import Connection
 
 __all__ = ["render_connections"]
@@ -18,5 +22,5 @@ def render_connections(connections: Sequence[Connection], endpoints: Sequence[st
     for c in connections:
         for proto, ranges in c.ports.items():
             spans = ";".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
-            writer.writerow([c.src, c.dst, proto.value, spans])
+            writer.writerow([csv_cell(cell) for cell in (c.src, c.dst, proto.value, spans)])
     return out.getvalue()

@@ -1,4 +1,7 @@
-"""CSV for `netpol diff`: one row per changed pair, then one per endpoint that came or went."""
+"""CSV for `netpol diff`: one row per changed pair, then one per endpoint that came or went.
+
+Every cell goes through netpol.escaping.csv_cell (OWASP's rule against formula injection).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import csv
 import io
 
 from netpol.diff import GraphDiff
+from netpol.escaping import csv_cell
 from netpol.ports import PortSet
 
 __all__ = ["HEADER", "render_diff"]
@@ -22,12 +26,13 @@ def render_diff(diff: GraphDiff) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    for c in diff.changes:
-        writer.writerow([c.kind.value, c.src, c.dst, c.scope.value,
-                         "yes" if c.new_exposure else "no", _ports(c.before), _ports(c.after),
-                         _ports(c.gained), _ports(c.lost), "; ".join(c.cause),
-                         "; ".join(c.allowed_after), "; ".join(c.allowed_before)])
-    for kind, endpoints in (("appeared", diff.appeared), ("disappeared", diff.disappeared)):
-        for e in endpoints:
-            writer.writerow([f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)])
+    rows = [[c.kind.value, c.src, c.dst, c.scope.value, "yes" if c.new_exposure else "no",
+             _ports(c.before), _ports(c.after), _ports(c.gained), _ports(c.lost),
+             "; ".join(c.cause), "; ".join(c.allowed_after), "; ".join(c.allowed_before)]
+            for c in diff.changes]
+    rows += [[f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)]
+             for kind, endpoints in (("appeared", diff.appeared),
+                                     ("disappeared", diff.disappeared))
+             for e in endpoints]
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()

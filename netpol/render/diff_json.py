@@ -1,7 +1,7 @@
 """JSON for `netpol diff`: the contract CI tools parse (docs/diff.md). Never colour or logs.
 
 One change per line, as `netpol list -o json` writes one connection per line, so the file stays
-greppable and diffable.
+greppable and diffable. Strings are ASCII (``ensure_ascii``), as in netpol.render.json_.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ __all__ = ["render_diff"]
 
 
 def _line(value: Any) -> str:
-    return json.dumps(value, separators=(", ", ": "))
+    return json.dumps(value, separators=(", ", ": "), ensure_ascii=True)
 
 
 def _block(key: str, rows: list[Any]) -> str:

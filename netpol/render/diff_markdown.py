@@ -1,13 +1,18 @@
 """Markdown for `netpol diff`: a pull-request comment. The summary table and the new exposure come
-first; every other detail is folded in ``<details>``."""
+first; every other detail is folded in ``<details>``.
+
+Endpoints, policies and rules are code spans (netpol.escaping.md_code); the causes, netpol's words
+around input-derived names, are escaped prose (md_text). Nothing from the input reaches a
+``<summary>`` line, and neither can close a ``<details>`` tag.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from netpol.diff import ChangeKind, GraphDiff, PairChange, Scope
+from netpol.escaping import md_code, md_text
 from netpol.render.diff_text import headline
-from netpol.render.markdown import escape
 
 __all__ = ["render_diff"]
 
@@ -15,8 +20,9 @@ _SCOPE = {Scope.EXTERNAL: "outside the cluster", Scope.CROSS_NAMESPACE: "across 
           Scope.NAMESPACE: "within a namespace"}
 
 
-def _code(text: str) -> str:
-    return f"`{escape(text)}`"
+def _item(text: str) -> str:
+    """A code span in a list item (outside a table, ``|`` needs no backslash)."""
+    return md_code(text, table=False)
 
 
 def _exposure(changes: Sequence[PairChange]) -> str:
@@ -29,14 +35,14 @@ def _exposure(changes: Sequence[PairChange]) -> str:
 
 
 def _cause(c: PairChange) -> str:
-    return escape("; ".join(c.cause)) or "—"
+    return md_text("; ".join(c.cause)) or "—"
 
 
 def _table(changes: Sequence[PairChange], *, scope: bool) -> list[str]:
     head = "| Change | Source | Destination | Ports |" + (" Scope |" if scope else "") + " Cause |"
     lines = [head, "| --- " * head.count(" |") + "|"]
     for c in changes:
-        cells = [c.kind.value, _code(c.src), _code(c.dst), escape(c.describe_ports())]
+        cells = [c.kind.value, md_code(c.src), md_code(c.dst), c.describe_ports()]
         if scope:
             cells.append(_SCOPE[c.scope])
         cells.append(_cause(c))
@@ -77,21 +83,21 @@ def render_diff(diff: GraphDiff) -> str:
         for c in diff.changes:
             parts = []
             if c.allowed_after:
-                parts.append("allowed by " + ", ".join(_code(r) for r in c.allowed_after))
+                parts.append("allowed by " + ", ".join(_item(r) for r in c.allowed_after))
             if c.allowed_before:
-                parts.append("allowed before by " + ", ".join(_code(r) for r in c.allowed_before))
-            why.append(f"- {c.kind.value} {_code(c.src)} → {_code(c.dst)} "
-                       f"({escape(c.describe_ports())}): {'; '.join(parts) or '—'}")
+                parts.append("allowed before by " + ", ".join(_item(r) for r in c.allowed_before))
+            why.append(f"- {c.kind.value} {_item(c.src)} → {_item(c.dst)} "
+                       f"({c.describe_ports()}): {'; '.join(parts) or '—'}")
         lines += _folded("The rules behind each change", why)
     if diff.appeared or diff.disappeared:
-        body = [f"- appeared {_code(e)}" for e in diff.appeared]
-        body += [f"- disappeared {_code(e)}" for e in diff.disappeared]
+        body = [f"- appeared {_item(e)}" for e in diff.appeared]
+        body += [f"- disappeared {_item(e)}" for e in diff.disappeared]
         lines += _folded(f"Endpoints ({len(diff.appeared) + len(diff.disappeared)})", body)
     if diff.policies:
         body = ["| Policy | Edit | Connection changes |", "| --- | --- | ---: |"]
         for p in diff.policies:
-            edit = (f"renamed from {_code(p.renamed_from)}" if p.renamed_from else p.kind.value)
-            body.append(f"| {_code(p.policy)} | {edit} | {p.connections} |")
+            edit = (f"renamed from {md_code(p.renamed_from)}" if p.renamed_from else p.kind.value)
+            body.append(f"| {md_code(p.policy)} | {edit} | {p.connections} |")
         title = (f"Policies edited ({len(diff.policies)})" if not diff.empty else
                  f"Policies edited without effect on connectivity ({len(diff.policies)})")
         lines += _folded(title, body)

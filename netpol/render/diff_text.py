@@ -1,8 +1,12 @@
-"""Plain text for `netpol diff`: a headline, then the changes a reviewer must see first."""
+"""Plain text for `netpol diff`: a headline, then the changes a reviewer must see first.
+
+Endpoints, policies, rules and causes hold input, so each is escaped for a terminal.
+"""
 
 from __future__ import annotations
 
 from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, Scope
+from netpol.escaping import terminal
 
 __all__ = ["headline", "render_diff"]
 
@@ -41,17 +45,21 @@ def _count(n: int, word: str) -> str:
 def _policy_line(p: PolicyChange) -> str:
     effect = (f"{_count(p.connections, 'connection change')}" if p.connections
               else "no effect on connectivity")
-    return f"  {p.describe()} ({effect})"
+    return f"  {terminal(p.describe())} ({effect})"
+
+
+def _list(items: tuple[str, ...]) -> str:
+    return terminal("; ".join(items))
 
 
 def _change_lines(c: PairChange, w_src: int, w_dst: int) -> list[str]:
-    lines = [f"{_MARK[c.kind]} {c.src:<{w_src}} -> {c.dst:<{w_dst}}  {c.describe_ports()}"
-             f"{_TAG[c.scope]}".rstrip()]
-    lines.append(f"    cause:          {'; '.join(c.cause) or '-'}")
+    lines = [f"{_MARK[c.kind]} {terminal(c.src):<{w_src}} -> {terminal(c.dst):<{w_dst}}  "
+             f"{c.describe_ports()}{_TAG[c.scope]}".rstrip()]
+    lines.append(f"    cause:          {_list(c.cause) or '-'}")
     if c.allowed_after:
-        lines.append(f"    allowed by:     {'; '.join(c.allowed_after)}")
+        lines.append(f"    allowed by:     {_list(c.allowed_after)}")
     if c.allowed_before:
-        lines.append(f"    allowed before: {'; '.join(c.allowed_before)}")
+        lines.append(f"    allowed before: {_list(c.allowed_before)}")
     return lines
 
 
@@ -60,16 +68,16 @@ def render_diff(diff: GraphDiff) -> str:
     exposure = exposure_line(diff)
     if exposure:
         lines.append(exposure)
-    w_src = max((len(c.src) for c in diff.changes), default=0)
-    w_dst = max((len(c.dst) for c in diff.changes), default=0)
+    w_src = max((len(terminal(c.src)) for c in diff.changes), default=0)
+    w_dst = max((len(terminal(c.dst)) for c in diff.changes), default=0)
     for title, changes in diff.groups():
         lines += ["", f"{title.upper()} ({len(changes)})"]
         for c in changes:
             lines += _change_lines(c, w_src, w_dst)
     if diff.appeared or diff.disappeared:
         lines += ["", f"ENDPOINTS ({len(diff.appeared) + len(diff.disappeared)})"]
-        lines += [f"+ {e}" for e in diff.appeared]
-        lines += [f"- {e}" for e in diff.disappeared]
+        lines += [f"+ {terminal(e)}" for e in diff.appeared]
+        lines += [f"- {terminal(e)}" for e in diff.disappeared]
     if diff.policies:
         lines += ["", f"POLICIES ({len(diff.policies)})"]
         lines += [_policy_line(p) for p in diff.policies]

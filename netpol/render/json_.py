@@ -1,6 +1,9 @@
 """JSON: the contract other tools parse (docs/output.md). Never colour or logs.
 
 The connection list is written one connection per line, so it stays greppable and diffable.
+Strings are ASCII: json.dumps escapes control characters, and ``ensure_ascii`` every other
+non-ASCII one, so U+2028/U+2029 (line breaks to JavaScript) and bidi controls stay ``\\u`` escapes
+when the file is printed or pasted.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ __all__ = ["dumps", "render_connections", "render_explanation"]
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False) + "\n"
+    return json.dumps(value, indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)
 
 
 def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
@@ -27,9 +34,9 @@ def render_connections(connections: Sequence[Connection], endpoints: Sequence[st
         pj = ports_json.get(c.ports)
         if pj is None:
             pj = ports_json[c.ports] = json.dumps(c.ports.to_json(), separators=(", ", ": "))
-        lines.append(f'    {{"src": {json.dumps(c.src)}, "dst": {json.dumps(c.dst)}, "ports": {pj}}}')
+        lines.append(f'    {{"src": {_string(c.src)}, "dst": {_string(c.dst)}, "ports": {pj}}}')
     body = ",\n".join(lines)
-    eps = ",\n".join(f"    {json.dumps(e)}" for e in endpoints)
+    eps = ",\n".join(f"    {_string(e)}" for e in endpoints)
     return (f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]\n}}\n'
             if lines or eps else '{\n  "connections": [],\n  "endpoints": []\n}\n')
 

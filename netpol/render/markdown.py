@@ -1,21 +1,21 @@
-"""Markdown: a table for pull requests, wikis and reports."""
+"""Markdown: a table for pull requests, wikis and reports.
+
+Endpoints are code spans (netpol.escaping.md_code); ports are numbers, netpol's own text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from netpol.escaping import md_code
 from netpol.graph import Connection
 
-__all__ = ["escape", "render_connections"]
-
-
-def escape(text: str) -> str:
-    return text.replace("|", "\\|")
+__all__ = ["render_connections"]
 
 
 def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
     lines = [f"**{len(connections)} allowed connection(s)** between {len(endpoints)} endpoints",
              "", "| Source | Destination | Ports |", "| --- | --- | --- |"]
-    lines += [f"| `{escape(c.src)}` | `{escape(c.dst)}` | {escape(str(c.ports))} |"
+    lines += [f"| {md_code(c.src)} | {md_code(c.dst)} | {c.ports} |"
               for c in connections]
     return "\n".join(lines) + "\n"

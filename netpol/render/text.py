@@ -1,9 +1,11 @@
-"""Plain text: aligned columns for people and for grep."""
+"""Plain text: aligned columns for people and for grep. Input-derived text is escaped for a
+terminal (netpol.escaping.terminal)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from netpol.escaping import terminal
 from netpol.explain import Explanation
 from netpol.graph import Connection
 
@@ -13,10 +15,11 @@ __all__ = ["render_connections", "render_explanation"]
 def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
     if not connections:
         return "no allowed connections\n"
-    w_src = max(len("SOURCE"), *(len(c.src) for c in connections))
-    w_dst = max(len("DESTINATION"), *(len(c.dst) for c in connections))
+    rows = [(terminal(c.src), terminal(c.dst), str(c.ports)) for c in connections]
+    w_src = max(len("SOURCE"), *(len(src) for src, _, _ in rows))
+    w_dst = max(len("DESTINATION"), *(len(dst) for _, dst, _ in rows))
     lines = [f"{'SOURCE':<{w_src}}    {'DESTINATION':<{w_dst}}  PORTS"]
-    lines += [f"{c.src:<{w_src}} -> {c.dst:<{w_dst}}  {c.ports}" for c in connections]
+    lines += [f"{src:<{w_src}} -> {dst:<{w_dst}}  {ports}" for src, dst, ports in rows]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -37,4 +40,5 @@ def render_explanation(exp: Explanation) -> str:
     lines.append(f"  ingress: {exp.ingress.describe(exp.src)}")
     if exp.note:
         lines.append(f"  note: {exp.note}")
-    return "\n".join(lines) + "\n"
+    # Endpoints, port names and policy names are input; netpol's own words hold nothing to escape.
+    return "\n".join(terminal(line) for line in lines) + "\n"
