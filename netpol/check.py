@@ -35,8 +35,8 @@ from enum import StrEnum
 from typing import Any
 
 from netpol.cluster import Endpoint
-from netpol.diagnostics import Diagnostic, InputError, Location, NetpolError, Severity
-from netpol.explain import Explanation, Side, explain
+from netpol.diagnostics import Diagnostic, Location, NetpolError, Severity
+from netpol.explain import Explanation, Side, explain, port_problem
 from netpol.graph import AllowGraph
 from netpol.ipspace import AddressRange
 from netpol.lint import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
@@ -46,7 +46,7 @@ from netpol.lint.findings import sorted_findings
 from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
 from netpol.load import Locator
 from netpol.model import Direction
-from netpol.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
+from netpol.ports import PortSet, Protocol, parse_port
 
 __all__ = [
     "CheckResult",
@@ -152,9 +152,16 @@ class Outcome:
 class CheckResult:
     outcomes: tuple[Outcome, ...]
     report: Report
+    errors: tuple[Diagnostic, ...] = ()
+    """Expectations that could not be judged (a side matching nothing, a port no destination
+    declares), each at its line; the others are judged all the same (exit code 2)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"expectations": [o.to_json() for o in self.outcomes]}
+        return {"expectations": [o.to_json() for o in self.outcomes],
+                "errors": [{"code": d.code, "message": d.message,
+                            "file": d.location.source if d.location else None,
+                            "line": d.location.line if d.location else None}
+                           for d in self.errors]}
 
 
 # -- reading an intent file ----------------------------------------------------------------------
@@ -221,13 +228,12 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
             p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {raw!r}",
                     "bad-protocol")
     port = item.get("port")
-    if isinstance(port, str) and port.isdigit():
-        port = int(port)
-    if port is not None and (isinstance(port, bool) or not isinstance(port, int | str)
-                             or (isinstance(port, int) and not MIN_PORT <= port <= MAX_PORT)
-                             or (isinstance(port, str) and not port)):
-        p.error((i, "port"), f"port must be a number between 1 and 65535 or a port name, got "
-                f"{port!r}", "bad-port")
+    if port is not None:
+        try:
+            port = parse_port(port) if isinstance(port, int | str) else parse_port(repr(port))
+        except ValueError as exc:
+            p.error((i, "port"), f"port must be a number between 1 and 65535 or a port name: "
+                    f"{exc}", "bad-port")
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         p.error((i, "name"), f"name must be a string, got {type_name(name)}", "wrong-type")
@@ -379,7 +385,8 @@ def _asked(e: Expectation, dst: object) -> PortSet:
 
 def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *,
           locator: Locator | None = None) -> CheckResult:
-    """Evaluate every expectation; InputError (exit code 2) when a side matches nothing.
+    """Evaluate every expectation; one that cannot be judged (a side matching nothing) is in
+    ``CheckResult.errors`` and the others are still evaluated.
 
     ``locator`` (the manifests' ``LoadResult.locator``) gives the related policy rules their lines.
     """
@@ -387,20 +394,24 @@ def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *
     rules = config.rules(CHECK_RULES)
     enabled = {r.id: r for r in rules}
     problems: list[Diagnostic] = []
-    resolved = [(e, _resolve(graph, e.src, problems), _resolve(graph, e.dst, problems))
-                for e in intent.expectations]
     n = graph.compiled.endpoint_count
-    for e, srcs, dsts in resolved:
+    outcomes = []
+    for e in intent.expectations:
+        before = len(problems)
+        srcs, dsts = _resolve(graph, e.src, problems), _resolve(graph, e.dst, problems)
         if srcs and dsts and all(s >= n for s in srcs) and all(d >= n for d in dsts):
             problems.append(Diagnostic(Severity.ERROR, "outside-only", "both sides are outside "
                                        "the cluster: netpol does not analyse that traffic",
                                        e.location))
-    if problems:
-        raise InputError(f"{len(problems)} error(s) in intent file {intent.source}",
-                         tuple(problems))
-    outcomes = []
-    for e, srcs, dsts in resolved:
-        outcomes.append(_evaluate(graph, e, srcs, dsts, enabled, locator))
+        if dsts and isinstance(e.port, str) and all(
+                port_problem(graph.nodes[d], e.port, e.protocol) for d in dsts):
+            problems.append(Diagnostic(
+                Severity.ERROR, "unknown-port",
+                f"no destination declares {(e.protocol or Protocol.TCP).value} port {e.port!r} "
+                f"(e.g. {port_problem(graph.nodes[dsts[0]], e.port, e.protocol)})",
+                e.location))
+        if len(problems) == before:  # one bad expectation never hides the verdict of the others
+            outcomes.append(_evaluate(graph, e, srcs, dsts, enabled, locator))
     findings = [o.finding for o in outcomes if o.finding is not None]
     kept, suppressed = suppress(findings, graph.cluster, config.exemptions)
     kept_ids = {id(f) for f in kept}
@@ -408,7 +419,7 @@ def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *
                        o.finding if o.finding is not None and id(o.finding) in kept_ids else None)
                   for o in outcomes)
     report = Report("check", rules, sorted_findings(kept), suppressed, cases)
-    return CheckResult(tuple(outcomes), report)
+    return CheckResult(tuple(outcomes), report, tuple(problems))
 
 
 def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequence[int],

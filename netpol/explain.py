@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netpol.cluster import Endpoint
@@ -11,7 +11,7 @@ from netpol.graph import AllowGraph
 from netpol.model import Direction
 from netpol.ports import PortSet, Protocol
 
-__all__ = ["Explanation", "RuleMatch", "Side", "explain"]
+__all__ = ["Explanation", "RuleMatch", "Side", "declared_ports", "explain", "port_problem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,11 @@ class Side:
     isolating: tuple[str, ...]
     """Policies that select the endpoint for this direction; () = not isolated."""
     matches: tuple[RuleMatch, ...]
+    """The rules that admit the other end on the asked ports (on any port when none was asked)."""
     ports: PortSet
-    """What this side allows toward/from the other end."""
+    """What this side allows toward/from the other end, on any port."""
+    asked: PortSet = field(default_factory=PortSet.all)
+    """What was asked; rules admitting the other end only outside it are not in ``matches``."""
 
     @property
     def isolated(self) -> bool:
@@ -63,6 +66,9 @@ class Side:
             return f"{self.endpoint} is not isolated for {d}: everything allowed"
         by = ", ".join(self.isolating)
         if not self.matches:
+            if self.ports:  # rules admit the other end, on other ports only
+                return (f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs "
+                        f"admits {other} on {self.asked} (they allow {self.ports})")
             return (f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs admits "
                     f"{other}")
         rules = "; ".join(m.describe() for m in self.matches)
@@ -121,7 +127,30 @@ def _asked(protocol: Protocol | None, port: int | str | None, dst: object) -> Po
     return PortSet.of(proto)
 
 
-def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int) -> Side:
+def declared_ports(node: object) -> str:
+    """``http (TCP 8080), metrics (TCP 9090)``: the port names a destination declares."""
+    if not isinstance(node, Endpoint):
+        return "none: it is outside the cluster"
+    named = [f"{p.name} ({p.protocol.value} {p.port})" for p in node.ports if p.name]
+    return ", ".join(named) if named else "none"
+
+
+def port_problem(node: object, port: int | str | None, protocol: Protocol | None) -> str | None:
+    """Why a named ``port`` cannot be asked of a destination, or None: a name it does not declare
+    (for that protocol) would read as "denied" and hide a typo."""
+    if not isinstance(port, str):
+        return None
+    proto = protocol or Protocol.TCP
+    if isinstance(node, Endpoint) and any(p.name == port and p.protocol is proto
+                                          for p in node.ports):
+        return None
+    node_id = getattr(node, "id", str(node))
+    return (f"{node_id} declares no {proto.value} port named {port!r} (its named ports: "
+            f"{declared_ports(node)}); give a port number or one of its names")
+
+
+def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int,
+          asked: PortSet) -> Side:
     compiled = graph.compiled
     node = graph.nodes[owner]
     if owner >= compiled.endpoint_count:
@@ -138,12 +167,12 @@ def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: 
     for cr in compiled.rules:
         if _admits(cr, direction, owner, other):
             ports = rule_ports(cr.rule, graph.nodes[dst])
-            if ports:
-                allowed |= ports
+            allowed |= ports
+            if ports & asked:  # a rule for other ports only does not explain this verdict
                 peers = ("all peers" if not cr.rule.peers
                          else " or ".join(str(p) for p in cr.rule.peers))
                 matches.append(RuleMatch(cr.policy.id, direction, cr.rule.index, peers, ports))
-    return Side(direction, node.id, True, None, isolating, tuple(matches), allowed)
+    return Side(direction, node.id, True, None, isolating, tuple(matches), allowed, asked)
 
 
 def _admits(cr: CompiledRule, direction: Direction, owner: int, other: int) -> bool:
@@ -156,8 +185,11 @@ def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None 
     """Explain src -> dst; ``port`` may be a number or a name (resolved on the destination)."""
     s, d = graph.resolve(src), graph.resolve(dst)
     src_id, dst_id = graph.nodes[s].id, graph.nodes[d].id
-    egress = _side(graph, Direction.EGRESS, s, d, d)
-    ingress = _side(graph, Direction.INGRESS, d, s, d)
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    asked = _asked(protocol, port, graph.nodes[d])
+    egress = _side(graph, Direction.EGRESS, s, d, d, asked)
+    ingress = _side(graph, Direction.INGRESS, d, s, d, asked)
     ports = graph.allowed_between(s, d)
     note = None
     src_node = graph.nodes[s]
@@ -169,9 +201,6 @@ def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None 
                     f"pods of {src_id}")
     elif egress.ports & ingress.ports != ports:
         note = "traffic from a pod's own node is always allowed"
-    if isinstance(port, str) and port.isdigit():
-        port = int(port)
-    asked = _asked(protocol, port, graph.nodes[d])
     if isinstance(port, str) and not asked:
         note = f"{dst_id} declares no {(protocol or Protocol.TCP).value} port named {port!r}"
     if port is not None and protocol is None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from netpol.intervals import intersect, merge, subtract
 
-__all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range"]
+__all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range", "parse_port", "valid_port_name"]
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -23,6 +24,39 @@ class Protocol(StrEnum):
     TCP = "TCP"
     UDP = "UDP"
     SCTP = "SCTP"
+
+
+# IANA_SVC_NAME (k8s.io/apimachinery validation.IsValidPortName): "must contain only
+# alpha-numeric characters (a-z, 0-9), and hyphens (-)", "must contain at least one letter
+# (a-z)", "must not contain consecutive hyphens", "must not begin or end with a hyphen", at
+# most 15 characters.
+_PORT_NAME = re.compile(r"(?=.*[a-z])[a-z0-9](?:[a-z0-9]|-(?!-))*")
+
+
+def valid_port_name(name: str) -> bool:
+    """Whether ``name`` is a port name the API server accepts (IANA_SVC_NAME)."""
+    return len(name) <= 15 and _PORT_NAME.fullmatch(name) is not None and not name.endswith("-")
+
+
+def parse_port(text: str | int) -> int | str:
+    """A port as a user writes it (``8080``, ``http``): a number between 1 and 65535 or a valid
+    port name; ValueError with the reason otherwise (``-1``, ``8080x``, ``0``, ``Http``)."""
+    if isinstance(text, bool):
+        raise ValueError(f"{text!r} is not a port")
+    if isinstance(text, int):
+        number = text
+    else:
+        text = text.strip()
+        if not text.isascii() or not text.isdigit():
+            if valid_port_name(text):
+                return text
+            raise ValueError(f"{text!r} is neither a port number (1-65535) nor a port name "
+                             "(IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with "
+                             "a letter)")
+        number = int(text)
+    if not MIN_PORT <= number <= MAX_PORT:
+        raise ValueError(f"port {number} is not between {MIN_PORT} and {MAX_PORT}")
+    return number
 
 
 _PROTOCOLS = tuple(Protocol)

@@ -110,9 +110,15 @@ def _check(intent_path: str, fmt: str, out: str | None, fail_on: str | None,
     config = _config(config_path)
     intent = _input(lambda: load_intent(intent_path))
     session, locator = _session(kw)
-    result = _input(lambda: check(session.graph, intent, config, locator=locator))
-    return _finish(session, result.report, fmt, out, _threshold(fail_on, config),
+    result = check(session.graph, intent, config, locator=locator)
+    for d in result.errors:
+        _echo_error(d)
+    if result.errors:
+        click.echo(f"{len(result.errors)} expectation(s) in {intent_path} could not be judged; "
+                   "the others are reported", err=True)
+    code = _finish(session, result.report, fmt, out, _threshold(fail_on, config),
                    extra=result.to_json())
+    return ExitCode.INPUT_ERROR if result.errors else code
 
 
 def _input(load: Any) -> Any:

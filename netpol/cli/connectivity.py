@@ -8,9 +8,9 @@ import click
 
 from netpol.cli.common import choice, command, input_options, main, session_from, write_output
 from netpol.diagnostics import ExitCode, UsageError
-from netpol.explain import explain
+from netpol.explain import explain, port_problem
 from netpol.graph import Connection
-from netpol.ports import Protocol
+from netpol.ports import Protocol, parse_port
 from netpol.render import ListFormat, QueryFormat, json_, render_connections, text
 
 __all__ = ["list_cmd", "query_cmd"]
@@ -66,14 +66,19 @@ def query_cmd(src: str, dst: str, port: str | None, protocol: str | None, fmt: s
 @command
 def _query(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
            kw: dict[str, Any]) -> ExitCode:
-    parsed_port: int | str | None = port
-    if port is not None and port.isdigit():
-        parsed_port = int(port)
-        if not 1 <= parsed_port <= 65535:
-            raise UsageError(f"--port {port}: not between 1 and 65535")
+    parsed_port: int | str | None = None
+    if port is not None:
+        try:
+            parsed_port = parse_port(port)
+        except ValueError as exc:
+            raise UsageError(f"--port: {exc}") from None
+    proto = Protocol(protocol.upper()) if protocol else None
     session = session_from(kw)
-    exp = explain(session.graph, src, dst,
-                  protocol=Protocol(protocol.upper()) if protocol else None, port=parsed_port)
+    graph = session.graph
+    problem = port_problem(graph.node(graph.resolve(dst)), parsed_port, proto)
+    if problem is not None:
+        raise UsageError(f"--port: {problem}")
+    exp = explain(graph, src, dst, protocol=proto, port=parsed_port)
     render = json_.render_explanation if fmt.lower() == "json" else text.render_explanation
     write_output(render(exp), None)
     return session.exit_code(ExitCode.OK if exp.allowed else ExitCode.FINDINGS)
