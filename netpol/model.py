@@ -1,8 +1,9 @@
 """Model stage: RawObjects -> validated, frozen resource records (namespaces, endpoints, policies).
 
-Validation follows what the API server accepts (pkg/apis/networking/validation). An object the API
-server would reject is reported as an error with its field path and left out of the analysis: it
-would not exist in the cluster. Kinds netpol does not analyse are counted, never dropped silently.
+Validation follows what the API server accepts (pkg/apis/networking/validation; names, labels and
+annotations as ValidateObjectMeta checks them, by netpol.k8snames). An object the API server would
+reject is reported as an error with its field path and left out of the analysis: it would not
+exist in the cluster. Kinds netpol does not analyse are counted, never dropped silently.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from typing import Any
 
 from netpol.diagnostics import Diagnostic, Location, Severity
 from netpol.ipspace import IPAddress, IPBlock, IPNetwork
+from netpol.k8snames import (
+    annotation_key_errors,
+    annotations_size_errors,
+    is_qualified_name,
+    is_valid_label_value,
+    job_name_errors,
+    name_rule,
+    object_name_errors,
+    validate_namespace_name,
+)
 from netpol.ports import MAX_PORT, MIN_PORT, Protocol
 from netpol.selectors import LabelSelector, Operator, Requirement
 
@@ -242,15 +253,46 @@ class _Checker:
         return value
 
     def labels(self, value: Any, path: Sequence[str | int]) -> dict[str, str]:
+        """A label map (metadata.labels, a selector's matchLabels): ValidateLabels checks every key
+        as a qualified name and every value as a label value (apis/meta/v1/validation)."""
         m = self.mapping(value, path)
         out: dict[str, str] = {}
         for k, v in (m or {}).items():
+            key = str(k)
+            at = _key_path(path, key)
             if not isinstance(v, str):
-                self.error([*path, str(k)], f"label values must be strings, got {_type_name(v)} "
+                self.error(at, f"label values must be strings, got {_type_name(v)} (quote it)",
+                           "wrong-type")
+                continue
+            if errs := is_qualified_name(key):
+                self.error(at, f"invalid label key {key!r}: {_join(errs)}", "bad-label-key")
+                continue
+            if errs := is_valid_label_value(v):
+                self.error(at, f"invalid value {v!r} of label {key!r}: {_join(errs)}",
+                           "bad-label-value")
+                continue
+            out[key] = v
+        return out
+
+    def annotations(self, value: Any, path: Sequence[str | int]) -> None:
+        """ValidateAnnotations (apimachinery pkg/api/validation/objectmeta.go): keys, total size."""
+        m = self.mapping(value, path)
+        if not m:
+            return
+        texts: dict[str, str] = {}
+        for k, v in m.items():
+            key = str(k)
+            at = _key_path(path, key)
+            if not isinstance(v, str):
+                self.error(at, f"annotation values must be strings, got {_type_name(v)} "
                            "(quote it)", "wrong-type")
                 continue
-            out[str(k)] = v
-        return out
+            if errs := annotation_key_errors(key):
+                self.error(at, f"invalid annotation key {key!r}: {_join(errs)}",
+                           "bad-annotation-key")
+            texts[key] = v
+        if errs := annotations_size_errors(texts):
+            self.error(path, f"annotations too long: {_join(errs)}", "annotations-too-long")
 
     def selector(self, value: Any, path: Sequence[str | int]) -> LabelSelector:
         m = self.mapping(value, path, allowed=("matchLabels", "matchExpressions"))
@@ -269,6 +311,12 @@ class _Checker:
             if not key:
                 self.error([*p, "key"], "key is required", "required")
                 continue
+            # ValidateLabelSelectorRequirement: ValidateLabelName(sr.Key), and each of sr.Values
+            # IsValidLabelValue (AllowInvalidLabelValueInSelector is false on create).
+            if errs := is_qualified_name(key):
+                self.error([*p, "key"], f"invalid label key {key!r}: {_join(errs)}",
+                           "bad-label-key")
+                continue
             op_raw = e.get("operator")
             try:
                 op = Operator(op_raw if isinstance(op_raw, str) else "")
@@ -280,8 +328,13 @@ class _Checker:
             values = []
             for j, v in enumerate(values_raw):
                 s = self.string(v, [*p, "values", j])
-                if s is not None:
-                    values.append(s)
+                if s is None:
+                    continue
+                if errs := is_valid_label_value(s):
+                    self.error([*p, "values", j], f"invalid label value {s!r}: {_join(errs)}",
+                               "bad-label-value")
+                    continue
+                values.append(s)
             if op in (Operator.IN, Operator.NOT_IN) and not values_raw:
                 self.error([*p, "values"], f"operator {op.value} needs at least one value",
                            "missing-values")
@@ -301,15 +354,59 @@ def _type_name(value: Any) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _metadata(c: _Checker, data: Mapping[str, Any], base: Sequence[str | int],
-              default_namespace: str | None) -> tuple[str, str | None, dict[str, str]]:
-    meta = c.mapping(data.get("metadata"), [*base, "metadata"]) or {}
-    name = c.string(meta.get("name"), [*base, "metadata", "name"])
-    if not name and default_namespace is not None and base == ():
-        c.error([*base, "metadata", "name"], "metadata.name is required", "required")
-    ns = c.string(meta.get("namespace"), [*base, "metadata", "namespace"]) or default_namespace
-    labels = c.labels(meta.get("labels"), [*base, "metadata", "labels"])
+def _join(errors: Iterable[str]) -> str:
+    return "; ".join(errors)
+
+
+def _key_path(path: Sequence[str | int], key: str) -> list[str | int]:
+    """The field path of a map key; a key that cannot be shown raw (empty, a newline, an escape
+    sequence) stays out of the path, and the message names it with repr()."""
+    return [*path, key] if key and key.isprintable() else list(path)
+
+
+def _metadata(c: _Checker, data: Mapping[str, Any], default_namespace: str
+              ) -> tuple[str, str | None, dict[str, str]]:
+    """ValidateObjectMeta: name (by kind), namespace (namespaced kinds), labels, annotations."""
+    meta = c.mapping(data.get("metadata"), ["metadata"]) or {}
+    name = c.string(meta.get("name"), ["metadata", "name"])
+    if not name:
+        c.error(["metadata", "name"], "metadata.name is required", "required")
+    elif errs := _name_errors(c.kind, name, data):
+        c.error(["metadata", "name"], f"invalid {c.kind} name {name!r} (must be "
+                f"{name_rule(c.kind)}): {_join(errs)}", "bad-name")
+    ns: str | None = None
+    if c.kind != "Namespace":  # cluster-scoped: the API server clears metadata.namespace
+        ns = c.string(meta.get("namespace"), ["metadata", "namespace"])
+        if ns:
+            # ValidateObjectMetaAccessor: ValidateNamespaceName(meta.GetNamespace()), a DNS label.
+            if errs := validate_namespace_name(ns):
+                c.error(["metadata", "namespace"], f"invalid namespace {ns!r} (must be a DNS-1123 "
+                        f"label): {_join(errs)}", "bad-namespace")
+        else:
+            ns = default_namespace
+            if not ns:
+                c.error(["metadata", "namespace"], "metadata.namespace is required (no default "
+                        "namespace is set)", "bad-namespace")
+            elif errs := validate_namespace_name(ns):
+                c.error(["metadata", "namespace"], f"invalid default namespace {ns!r} (given with "
+                        f"-n/--namespace; must be a DNS-1123 label): {_join(errs)}",
+                        "bad-namespace")
+    labels = c.labels(meta.get("labels"), ["metadata", "labels"])
+    c.annotations(meta.get("annotations"), ["metadata", "annotations"])
     return name or "", ns, labels
+
+
+def _name_errors(kind: str, name: str, data: Mapping[str, Any]) -> list[str]:
+    errs = object_name_errors(kind, name)
+    if kind == "Job" and not errs:
+        spec = data.get("spec")
+        spec = spec if isinstance(spec, Mapping) else {}
+        completions = spec.get("completions")
+        indexed = (spec.get("completionMode") == "Indexed" and isinstance(completions, int)
+                   and not isinstance(completions, bool))
+        errs = job_name_errors(name, manual_selector=spec.get("manualSelector") is True,
+                               indexed_completions=completions if indexed else None)
+    return errs
 
 
 def read_annotations(data: Mapping[str, Any]) -> dict[str, str]:
@@ -324,7 +421,7 @@ def read_annotations(data: Mapping[str, Any]) -> dict[str, str]:
 def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic]
                     ) -> NamespaceSpec | None:
     c = _Checker(origin, "Namespace", sink)
-    name, _, labels = _metadata(c, data, (), "")
+    name, _, labels = _metadata(c, data, "")
     if c.failed or not name:
         return None
     # The control plane sets this label whatever the manifest says.
@@ -397,7 +494,7 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
                    default_namespace: str) -> PodSpec | None:
     """A Pod, or a workload's pod template (labels and ports taken from the template)."""
     c = _Checker(origin, kind, sink)
-    name, ns, own_labels = _metadata(c, data, (), default_namespace)
+    name, ns, own_labels = _metadata(c, data, default_namespace)
     raw_meta = data.get("metadata")
     owner = _controller_owner(raw_meta) if isinstance(raw_meta, Mapping) else None
     if kind == "Pod":
@@ -411,7 +508,9 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
             node = node.get(step) if isinstance(node, Mapping) else None
         template = c.mapping(node, tpath) or {}
         tmeta = c.mapping(template.get("metadata"), [*tpath, "metadata"]) or {}
+        # ValidatePodTemplateSpec (ValidatePodTemplateSpecForStatefulSet): labels, annotations.
         labels = c.labels(tmeta.get("labels"), [*tpath, "metadata", "labels"])
+        c.annotations(tmeta.get("annotations"), [*tpath, "metadata", "annotations"])
     spec = c.mapping(template.get("spec"), [*tpath, "spec"]) or {}
     ports = _container_ports(c, spec, [*tpath, "spec"])
     host_network = spec.get("hostNetwork") is True
@@ -447,7 +546,7 @@ _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 def parse_network_policy(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic],
                          default_namespace: str) -> NetworkPolicy | None:
     c = _Checker(origin, "NetworkPolicy", sink)
-    name, ns, _ = _metadata(c, data, (), default_namespace)
+    name, ns, _ = _metadata(c, data, default_namespace)
     spec = c.mapping(data.get("spec"), ["spec"], allowed=_POLICY_SPEC_FIELDS) or {}
     # spec.podSelector: "An empty podSelector selects all pods in this namespace."
     pod_selector = c.selector(spec.get("podSelector"), ["spec", "podSelector"])
