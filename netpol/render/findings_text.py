@@ -1,4 +1,8 @@
-"""Findings of lint and check as text (grouped by file, coloured on a terminal) and as JSON."""
+"""Findings of lint and check as text (grouped by file, coloured on a terminal) and as JSON.
+
+Files, messages and fixes quote input: the text form escapes them (netpol.escaping.terminal)
+before it paints its own colours.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from netpol.diagnostics import Location, Severity, format_path
+from netpol.escaping import terminal
 from netpol.lint.findings import FailOn, Finding, Report
 from netpol.render.json_ import dumps
 
@@ -30,17 +35,18 @@ def render_text(report: Report, *, fail_on: FailOn = FailOn.ERROR, color: bool =
 
     for name, group in groupby(report.findings, key=source):
         items = list(group)
-        lines.append(_paint(name, _BOLD, color))
+        lines.append(_paint(terminal(name), _BOLD, color))
         places = [_place(f.location) for f in items]
         pad = max(len(p) for p in places)
         for f, place in zip(items, places, strict=True):
             sev = _paint(f"{f.severity.value:<{width}}", _COLOURS[f.severity], color)
             rule = _paint(f"{f.rule_id} {slugs.get(f.rule_id, '')}".rstrip(), _DIM, color)
-            lines.append(f"  {place:>{pad}}  {sev}  {rule}  {f.message}")
+            lines.append(f"  {place:>{pad}}  {sev}  {rule}  {terminal(f.message)}")
             indent = " " * (pad + width + 6)
-            lines.append(f"{indent}fix: {f.hint}")
+            lines.append(f"{indent}fix: {terminal(f.hint)}")
             for rel in f.related:
-                lines.append(f"{indent}see: {_where(rel.location)}: {rel.message}")
+                lines.append(f"{indent}see: {terminal(_where(rel.location))}: "
+                             f"{terminal(rel.message)}")
         lines.append("")
     lines.append(_summary(report, fail_on))
     return "\n".join(lines) + "\n"

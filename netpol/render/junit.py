@@ -3,6 +3,9 @@
 lint: one test suite per rule that ran; each finding is a test case, failed when its severity
 reaches ``--fail-on``; a rule without findings is one passing case; suppressed findings are skipped
 cases. check: one suite, one case per expectation.
+
+Names, messages and reasons quote input; every attribute and text goes through
+netpol.escaping.xml, since ElementTree writes the characters XML 1.0 forbids raw.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from netpol.escaping import xml
 from netpol.lint.findings import Case, FailOn, Finding, Report
 from netpol.render.sarif import relative_uri
 
@@ -42,8 +46,17 @@ def render_junit(report: Report, *, fail_on: FailOn = FailOn.ERROR, base: str = 
                         tc.remove(child)
                     ET.SubElement(tc, "skipped", message=f"suppressed: {s.reason}")
     _count(root, root.iter("testsuite"))
+    _escape(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _escape(root: ET.Element) -> None:
+    for element in root.iter():
+        if element.text is not None:
+            element.text = xml(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, xml(value))
 
 
 def _suite(root: ET.Element, name: str) -> ET.Element:

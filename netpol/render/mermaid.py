@@ -3,6 +3,8 @@
 Namespaces are subgraphs; an edge that stands for every pod of a namespace ends at the subgraph.
 Mermaid ids are derived from the diagram's stable ids (``shop/api[Deployment]`` ->
 ``n_shop_api_Deployment``), so a diff of two graphs reads like a diff of their connections.
+Input reaches the diagram in three places only: labels, double-quoted and escaped by
+netpol.escaping.mermaid; ids, letters, digits and underscores; comments, escaped to one line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from netpol.diagram import (
     LegendItem,
     NodeStyle,
 )
+from netpol.escaping import mermaid as escape  # text for a double-quoted label
+from netpol.escaping import terminal
 
 __all__ = ["escape", "render"]
 
@@ -36,12 +40,6 @@ _CLASSES = {
     NodeStyle.EXTERNAL: "external",
     NodeStyle.EVERY_POD: "everypod",
 }
-
-
-def escape(text: str) -> str:
-    """Text for a double-quoted Mermaid label (entity codes for the characters it reads)."""
-    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;")
-            .replace(">", "#gt;").replace("|", "#124;"))
 
 
 def _label(lines: tuple[str, ...]) -> str:
@@ -101,7 +99,7 @@ def render(diagram: Diagram) -> str:
     nodes = {n.id: n for n in diagram.nodes}
     out = [f"%% netpol graph, {diagram.level.value} level: "
            f"{diagram.connections} allowed connections",
-           *(f"%% {line}" for line in diagram.title[1:]),
+           *(f"%% {terminal(line)}" for line in diagram.title[1:]),
            "flowchart TB"]
     boxed = set()
     for box in diagram.boxes:
