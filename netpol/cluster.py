@@ -28,13 +28,32 @@ from netpol.model import (
     parse_pod_like,
 )
 
-__all__ = ["Cluster", "Endpoint", "Namespace", "build_cluster"]
+__all__ = ["SERVED", "Cluster", "Endpoint", "Namespace", "build_cluster"]
 
-_NETPOL_GROUP = "networking.k8s.io/"
-_NOT_ANALYSED_NOTES = {
-    "AdminNetworkPolicy": "admin network policy tiers are not analysed yet",
-    "BaselineAdminNetworkPolicy": "admin network policy tiers are not analysed yet",
+# The one apiVersion the API server serves each analysed kind at (Kubernetes >= 1.25). Older
+# versions were removed: extensions/v1beta1 and apps/v1beta1, v1beta2 in 1.16 (Deployment,
+# DaemonSet, ReplicaSet, StatefulSet, NetworkPolicy), batch/v1beta1 CronJob in 1.25; there never
+# was a networking.k8s.io/v1beta1 NetworkPolicy. ("Deprecated API Migration Guide")
+SERVED: Mapping[str, str] = {
+    "Namespace": "v1", "Pod": "v1", "ReplicationController": "v1",
+    "Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
+    "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
 }
+_BUILTIN_GROUPS = frozenset({"", "apps", "batch", "extensions", "networking.k8s.io"})
+"""Groups of the Kubernetes API itself: an analysed kind there at another version is an error.
+The same kind in another group (Calico's projectcalico.org/v3 NetworkPolicy) is another kind."""
+_REMOVED = {
+    **{("extensions/v1beta1", k): "1.16"
+       for k in ("Deployment", "DaemonSet", "ReplicaSet", "NetworkPolicy")},
+    **{("apps/v1beta1", k): "1.16" for k in ("Deployment", "StatefulSet")},
+    **{("apps/v1beta2", k): "1.16" for k in ("Deployment", "StatefulSet", "DaemonSet",
+                                             "ReplicaSet")},
+    ("batch/v1beta1", "CronJob"): "1.25",
+}
+# Policy kinds of other groups that also filter traffic; netpol does not model them (yet).
+_POLICY_GROUPS = ("policy.networking.k8s.io", "projectcalico.org", "crd.projectcalico.org",
+                  "cilium.io", "crd.antrea.io", "networking.gke.io", "k8s.ovn.org")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +108,27 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
     policies: dict[tuple[str, str], NetworkPolicy] = {}
     seen: dict[tuple[str, str, str], Origin] = {}
 
+    unmodelled: Counter[str] = Counter()
     for obj in objects:
         origin = Origin(obj.source, obj.document, obj.path)
         kind = obj.kind
         api = str(obj.data.get("apiVersion", ""))
+        group = api.rpartition("/")[0]
+        if kind in SERVED and api != SERVED[kind]:
+            if group in _BUILTIN_GROUPS:
+                removed = _REMOVED.get((api, kind))
+                why = f"removed in Kubernetes {removed}" if removed else "never served"
+                sink.append(Diagnostic(Severity.ERROR, "unserved-api-version",
+                                       f"the API server does not serve {kind} at {api} ({why}); "
+                                       f"it is {SERVED[kind]}", origin.at("apiVersion")))
+                continue
+            kind = f"{kind} ({api})"
         if kind == "Namespace":
             ns = parse_namespace(obj.data, origin, sink)
             if ns is not None:
                 _note_duplicate(sink, seen, (kind, "", ns.name), origin)
                 namespaces[ns.name] = ns
-        elif kind == "NetworkPolicy" and api.startswith(_NETPOL_GROUP):
+        elif kind == "NetworkPolicy":
             pol = parse_network_policy(obj.data, origin, sink, options.default_namespace)
             if pol is not None:
                 _note_duplicate(sink, seen, (kind, pol.namespace, pol.name), origin)
@@ -113,14 +143,17 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
             else:
                 templates[(kind, spec.namespace, spec.name)] = (spec, spec.owner)
         else:
-            label = kind if kind != "NetworkPolicy" else f"NetworkPolicy ({api})"
-            skipped[label] += 1
+            skipped[kind] += 1
+            if group.endswith(_POLICY_GROUPS):
+                unmodelled[f"{obj.kind} ({group})"] += 1
 
-    for kind, note in _NOT_ANALYSED_NOTES.items():
-        if skipped.get(kind):
-            sink.append(Diagnostic(Severity.WARNING, "not-analysed", f"{skipped[kind]} {kind} "
-                                   f"object(s) skipped: {note}"))
+    if unmodelled:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(unmodelled.items()))
+        sink.append(Diagnostic(Severity.WARNING, "policy-not-modelled",
+                               f"these policies also filter traffic, and netpol does not model "
+                               f"them: {kinds}; verdicts below ignore them"))
 
+    _note_shared_ips(pods, sink)
     blocks = [p.ip_block for pol in policies.values() for r in (*pol.ingress, *pol.egress)
               for p in r.peers if p.ip_block is not None]
     endpoints = _group(pods, templates, blocks, _pod_label_keys(policies.values()), options, sink)
@@ -152,6 +185,23 @@ def _note_duplicate(sink: list[Diagnostic], seen: dict[tuple[str, str, str], Ori
                                f"{kind} {ns + '/' if ns else ''}{name} is also defined at {where}; "
                                "the later one wins, as with kubectl apply", origin.at()))
     seen[key] = origin
+
+
+def _note_shared_ips(pods: Iterable[PodSpec], sink: list[Diagnostic]) -> None:
+    """Two running pods never share an IP (host-network pods share their node's): a dump that
+    says otherwise is stale or edited, and an ipBlock or ``--from IP`` cannot tell them apart."""
+    holders: dict[IPAddress, list[PodSpec]] = defaultdict(list)
+    for pod in pods:
+        if not pod.host_network:
+            for ip in pod.ips:
+                holders[ip].append(pod)
+    for ip, shared in sorted(holders.items(), key=lambda item: (item[0].version, item[0])):
+        if len(shared) > 1:
+            names = ", ".join(f"{p.namespace}/{p.name}" for p in shared)
+            sink.append(Diagnostic(Severity.WARNING, "shared-ip",
+                                   f"pods {names} all have the IP {ip}; the input is stale or "
+                                   "edited (running pods never share one)", shared[1].origin.at(
+                                       "status", "podIP")))
 
 
 def _controller_of(pod: PodSpec,

@@ -99,9 +99,14 @@ class AllowGraph:
         raise UsageError(f"unknown endpoint {text!r}{hint}")
 
     def _resolve_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
-        for i, node in enumerate(self.nodes[: self.compiled.endpoint_count]):
-            if isinstance(node, Endpoint) and address in node.ips:
-                return i
+        holders = [i for i, node in enumerate(self.nodes[: self.compiled.endpoint_count])
+                   if isinstance(node, Endpoint) and address in node.ips]
+        if len(holders) > 1:
+            options = ", ".join(self.ids[i] for i in holders)
+            raise UsageError(f"{address} is ambiguous: it is the IP of {options}; name the "
+                             "endpoint instead")
+        if holders:
+            return holders[0]
         for i in range(self.compiled.endpoint_count, len(self.nodes)):
             rng = self.nodes[i]
             assert isinstance(rng, AddressRange)

@@ -161,5 +161,5 @@ def _finish(session: Session, report: Report, fmt: str, out: str | None, fail_on
         to_terminal = (out is None or out == "-") and sys.stdout.isatty()
         color = to_terminal and "NO_COLOR" not in os.environ
         text = findings_text.render_text(report, fail_on=fail_on, color=color)
-    write_output(text, out)
+    write_output(text, out, session.inputs)
     return session.exit_code(ExitCode.FINDINGS if report.failed(fail_on) else ExitCode.OK)

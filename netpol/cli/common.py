@@ -8,11 +8,13 @@ Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,11 +23,12 @@ import click
 import netpol
 from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
 from netpol.graph import AllowGraph
+from netpol.k8snames import is_dns1123_label
 from netpol.load import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
 from netpol.model import Options
 
-__all__ = ["Session", "analysis_options", "choice", "command", "input_options", "main", "session_from",
-           "write_output"]
+__all__ = ["ByteSize", "Session", "analysis_options", "check_target", "choice", "command",
+           "input_options", "main", "session_from", "write_output"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,6 +103,10 @@ class Session:
         inputs = [*paths, *filenames]
         if not inputs:
             raise UsageError("no input: give manifest files or folders, or - to read stdin")
+        if namespace is not None:
+            problems = is_dns1123_label(namespace)
+            if problems:
+                raise UsageError(f"-n {namespace!r}: not a namespace name: {problems[0]}")
         self.namespace = namespace
         self.options = Options(default_namespace=namespace or "default",
                                ipblock_matches_pods=not ipblock_ignores_pods,
@@ -112,6 +119,19 @@ class Session:
         self.loaded = loaded
         self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
         self.report_diagnostics()
+        cluster = self.graph.cluster
+        if namespace is not None and cluster.namespace(namespace) is None:
+            known = [n.name for n in cluster.namespaces]
+            shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10
+                                             else "")
+            click.echo(click.style(f"warning[unknown-namespace]: namespace {namespace!r} is not "
+                                   f"in the input{f' (it holds: {shown})' if known else ''}; "
+                                   "nothing touches it", fg="yellow"), err=True)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The real paths of the files read: never to be overwritten by ``--out``."""
+        return self.loaded.files
 
     @property
     def failed(self) -> bool:
@@ -150,15 +170,23 @@ def _err(d: Diagnostic) -> None:
     click.echo(click.style(head, fg=color) + ("\n" + rest if rest else ""), err=True)
 
 
-def write_output(output: str, out: str | None) -> None:
-    """Write to ``out`` (a file path), or to stdout when it is None or ``-``."""
+def check_target(out: str | None, inputs: Collection[str]) -> None:
+    """Refuse an ``--out`` that is one of the files read (``inputs``: real paths)."""
+    if out is not None and out != "-" and os.path.realpath(out) in inputs:
+        raise UsageError(f"--out {out} is one of the input files; refusing to overwrite it")
+
+
+def write_output(output: str, out: str | None, inputs: Collection[str] = ()) -> None:
+    """Write to ``out`` (a file path), or to stdout when it is None or ``-``; never over one of
+    ``inputs`` (the real paths of the files read)."""
     if out is None or out == "-":
         click.echo(output, nl=False)
         return
+    check_target(out, inputs)
     try:
         Path(out).write_text(output, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
 
 
 def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
@@ -169,6 +197,9 @@ def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
         debug = any(isinstance(a, dict) and a.get("debug") for a in args)
         try:
             code = func(*args, **kwargs)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        except OSError as exc:  # writing stdout: a full disk, a closed pipe
+            code = _output_failed(exc)
         except NetpolError as exc:
             click.echo(click.style(f"error: {exc}", fg="red"), err=True)
             code = exc.exit_code
@@ -184,6 +215,20 @@ def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
         sys.exit(int(code))
 
     return wrapper
+
+
+def _output_failed(exc: OSError) -> ExitCode:
+    """An I/O error on stdout is the environment's, not a bug: exit 2 with the reason. A reader
+    that went away (``netpol list | head``) is no error to report."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    except (OSError, ValueError):
+        pass
+    if exc.errno != errno.EPIPE:
+        click.echo(f"error: cannot write the output: {(exc.strerror or str(exc)).lower()}",
+                   err=True)
+    return ExitCode.INPUT_ERROR
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

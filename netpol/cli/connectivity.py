@@ -36,7 +36,8 @@ def _list(fmt: str, out: str | None, kw: dict[str, Any]) -> ExitCode:
     if session.namespace:
         conns = [c for c in conns if _touches(c, session.namespace)]
         endpoints = [e for e in endpoints if e.startswith(session.namespace + "/")]
-    write_output(render_connections(ListFormat(fmt.lower()), conns, endpoints), out)
+    write_output(render_connections(ListFormat(fmt.lower()), conns, endpoints), out,
+                 session.inputs)
     return session.exit_code(ExitCode.OK)
 
 

@@ -112,7 +112,7 @@ def _diff(sides: tuple[str, ...], rev: str | None, fmt: str, out: str | None,
     result = diff_graphs(old.graph, new.graph)
     if kw["namespace"]:
         result = result.touching(kw["namespace"])
-    write_output(_RENDER[DiffFormat(fmt.lower())](result), out)
+    write_output(_RENDER[DiffFormat(fmt.lower())](result), out, (*old.inputs, *new.inputs))
     if old.failed or new.failed:
         return ExitCode.INPUT_ERROR
     chosen = [FailOn(f.lower()) for f in fail_on]
