@@ -2,6 +2,9 @@
 
 Also the plain-text helpers the HTML renderer shares: how a cell, a location or a list of rules
 reads. The text of the criteria lives here once, so both forms explain the same thing.
+
+Every input-derived string is a code span (netpol.escaping.md_code) or, inside netpol's own
+sentences, escaped prose (md_text); table cells are written escaped and never escaped again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from netpol.diagnostics import Location, Severity
 from netpol.diagram import Diagram
+from netpol.escaping import md_code, md_text
 from netpol.render import mermaid
 from netpol.report import (
     Cell,
@@ -176,29 +180,37 @@ def _share(part: int, whole: int) -> str:
 # -- markdown ------------------------------------------------------------------------------------
 
 
-def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
-
-
 def _code(text: str) -> str:
-    return f"`{text}`" if text else ""
+    """An input-derived name in a table cell."""
+    return md_code(text)
+
+
+def _item(text: str) -> str:
+    """An input-derived name outside a table."""
+    return md_code(text, table=False)
+
+
+def _lines(*lines: str) -> str:
+    """Prose lines in one table cell."""
+    return "<br>".join(md_text(line) for line in lines)
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A table of cells that are Markdown already (escaped by :func:`_code` or :func:`_lines`)."""
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
-    out += ["| " + " | ".join(_esc(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
     return [*out, ""]
 
 
 def _note(text: str) -> list[str]:
-    return [f"_{text}_", ""] if text else []
+    return [f"_{md_text(text)}_", ""] if text else []
 
 
 def render(report: Report) -> str:
-    lines = [f"# {report.title}", ""]
+    lines = [f"# {md_text(report.title)}", ""]
     s = report.summary
-    inputs = ", ".join(f"`{i}`" for i in s.inputs)
-    lines += [f"{report.tool}{' · input: ' + inputs if inputs else ''}", ""]
+    inputs = ", ".join(_item(i) for i in s.inputs)
+    lines += [f"{md_text(report.tool)}{' · input: ' + inputs if inputs else ''}", ""]
     lines += ["Contents: " + " · ".join(f"[{title}](#{title.lower().replace(' ', '-')})"
                                          for anchor, title in SECTIONS if anchor != "summary"
                                          and (anchor != "sensitive" or report.sensitive)), ""]
@@ -224,7 +236,8 @@ def _summary(report: Report) -> list[str]:
         ("Allowed connections between workloads", str(s.connections)),
         ("Lint findings", findings_line(s.findings, s.suppressed) if s.linted else "lint not run"),
     ]
-    return ["## Summary", "", *_table(("", ""), rows), f"**{s.headline}** {s.details}", ""]
+    return ["## Summary", "", *_table(("", ""), rows),
+            f"**{md_text(s.headline)}** {md_text(s.details)}", ""]
 
 
 def _exposure(report: Report) -> list[str]:
@@ -233,8 +246,8 @@ def _exposure(report: Report) -> list[str]:
     if x.from_outside.rows:
         out += _note(count_line(x.from_outside, "rows", "public internet first"))
         out += _table(("Workload", "From", "Ports", "Internet", "Allowed by"), (
-            (_code(e.endpoint), e.ranges, str(e.ports), "yes" if e.public else "no",
-             rules_text(e.via)) for e in x.from_outside.rows))
+            (_code(e.endpoint), _lines(e.ranges), str(e.ports), "yes" if e.public else "no",
+             _lines(rules_text(e.via))) for e in x.from_outside.rows))
     else:
         out += ["Nothing outside the cluster can connect to a workload.", ""]
 
@@ -242,7 +255,7 @@ def _exposure(report: Report) -> list[str]:
     if x.to_internet.rows:
         out += _note(count_line(x.to_internet, "rows", "every port first"))
         out += _table(("Workload", "To", "Ports", "Allowed by"), (
-            (_code(e.endpoint), e.ranges, str(e.ports), rules_text(e.via))
+            (_code(e.endpoint), _lines(e.ranges), str(e.ports), _lines(rules_text(e.via)))
             for e in x.to_internet.rows))
     else:
         out += ["No workload can open connections to public internet addresses.", ""]
@@ -253,7 +266,8 @@ def _exposure(report: Report) -> list[str]:
         out += _table(("Workload", "Reachable by", "Ports", "More", "Allowed by"), (
             (_code(w.endpoint), w.scope.value if w.scope is Scope.EVERY_POD
              else f"some pods of each of the {x.namespaces} namespaces", str(w.ports),
-             str(w.more) if w.more else "", rules_text(w.via)) for w in x.cluster_wide.rows))
+             str(w.more) if w.more else "", _lines(rules_text(w.via)))
+            for w in x.cluster_wide.rows))
     else:
         out += ["No workload is reachable from every pod or from every namespace.", ""]
 
@@ -266,9 +280,10 @@ def _exposure(report: Report) -> list[str]:
     if x.future.rows:
         out += _note(count_line(x.future, "rule peers", "most open first"))
         out += _table(("Rule", "Peer", "How", "Who can get in", "Workloads", "Ports", "Where"), (
-            (f.rule, f.peer, WAY_LABEL[f.way], f.who, ", ".join(_code(t) for t in f.targets[:4])
-             + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""), f.ports,
-             where(f.location)) for f in x.future.rows))
+            (_lines(f.rule), _lines(f.peer), WAY_LABEL[f.way], _lines(f.who),
+             ", ".join(_code(t) for t in f.targets[:4])
+             + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""), _lines(f.ports),
+             _lines(where(f.location))) for f in x.future.rows))
     else:
         out += ["No ingress rule admits pods that do not exist yet.", ""]
     return out
@@ -287,7 +302,7 @@ def _lint(report: Report) -> list[str]:
         (r.rule_id, r.severity.value, r.title, str(r.count)) for r in lint.rules))
     out += _note(count_line(lint.findings, "findings", "most severe first"))
     out += _table(("Severity", "Rule", "Finding", "Where", "Fix"), (
-        (f.severity.value, f.rule_id, f.message, where(f.location), f.hint)
+        (f.severity.value, f.rule_id, _lines(f.message), _lines(where(f.location)), _lines(f.hint))
         for f in lint.findings.rows))
     return out
 
@@ -296,10 +311,7 @@ def _matrix(m: Matrix) -> list[str]:
     head = ["from \\ to", *(_code(c) for c in m.destinations)]
     rows = [(_code(src), *(cell_text(c) for c in cells)) for src, cells in zip(m.sources, m.cells,
                                                                               strict=True)]
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
-    out += ["| " + " | ".join(_esc(c) if i else c for i, c in enumerate(row)) + " |"
-            for row in rows]
-    return [*out, ""]
+    return _table(head, rows)
 
 
 def _mermaid(diagram: Diagram) -> list[str]:
@@ -320,13 +332,13 @@ def _connectivity(report: Report) -> list[str]:
         out += _namespace(view)
     if c.omitted:
         out += [f"Namespaces without a section of their own ({len(c.omitted)}; `netpol list -n NS` "
-                "and `netpol graph -n NS` show them): " + ", ".join(_code(n) for n in c.omitted),
+                "and `netpol graph -n NS` show them): " + ", ".join(_item(n) for n in c.omitted),
                 ""]
     return out
 
 
 def _namespace(view: NamespaceView) -> list[str]:
-    out = [f"### Namespace {view.name}", "",
+    out = [f"### Namespace {md_text(view.name)}", "",
            f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
            f"{view.isolated_egress} for egress.", ""]
     if view.matrix.omitted:
@@ -349,7 +361,7 @@ def _whatif_text(entry: PolicyEntry) -> str:
     text = ", ".join(parts)
     if entry.no_effect:
         text += f": {entry.no_effect}"
-    return "\n".join([text, *examples])
+    return _lines(text, *examples)
 
 
 def _inventory(report: Report) -> list[str]:
@@ -364,7 +376,7 @@ def _inventory(report: Report) -> list[str]:
     if not inv.policies.rows:
         return [*out, "No NetworkPolicy in the input.", ""]
     out += _table(("Policy", "Where", "Selects", "Allows", "Without it"), (
-        (_code(p.id), where(p.location), _selects(p), "\n".join(p.rules), _whatif_text(p))
+        (_code(p.id), _lines(where(p.location)), _selects(p), _lines(*p.rules), _whatif_text(p))
         for p in inv.policies.rows))
     return out
 
@@ -373,13 +385,13 @@ def _selects(entry: PolicyEntry) -> str:
     sel = entry.selected
     head = f"podSelector {entry.selector}: {plural(sel.total, 'workload')}"
     names = ", ".join(sel.rows) + (f" and {sel.omitted} more" if sel.omitted else "")
-    return f"{head}\n{names}" if names else head
+    return _lines(head, names) if names else _lines(head)
 
 
 def _sensitive(report: Report) -> list[str]:
     out = ["## Sensitive workloads", "", CRITERIA["routes"], ""]
     for section in report.sensitive:
-        out += [f"### `--sensitive {section.spec}`", ""]
+        out += [f"### {_item(f'--sensitive {section.spec}')}", ""]
         if not section.targets.total:
             out += ["No workload matches.", ""]
             continue
@@ -390,19 +402,19 @@ def _sensitive(report: Report) -> list[str]:
 
 
 def _target(t: SensitiveTarget) -> list[str]:
-    out = [f"#### {_code(t.endpoint)}", "", "Direct sources:", ""]
+    out = [f"#### {_item(t.endpoint)}", "", "Direct sources:", ""]
     if t.direct.rows:
         out += _note(count_line(t.direct, "sources", "outside the cluster first"))
         out += _table(("Source", "Origin", "Ports", "Allowed by"), (
-            (_code(a.source) if a.origin is not Origin.OUTSIDE else a.source, a.origin.value,
-             str(a.ports), rules_text(a.via)) for a in t.direct.rows))
+            (_code(a.source) if a.origin is not Origin.OUTSIDE else _lines(a.source),
+             a.origin.value, str(a.ports), _lines(rules_text(a.via))) for a in t.direct.rows))
     else:
         out += ["Nothing can connect to it.", ""]
     out += ["Routes of two or three hops:", ""]
     if t.routes.rows:
         out += _note(count_line(t.routes, "routes", "shortest first, outside the cluster first"))
         out += _table(("From", "Route", "Ports per hop"), (
-            (r.origin.value, route_text(r), " → ".join(str(p) for p in r.ports))
+            (r.origin.value, _lines(route_text(r)), " → ".join(str(p) for p in r.ports))
             for r in t.routes.rows))
     else:
         out += ["None from outside the cluster or from another namespace.", ""]
@@ -414,13 +426,13 @@ def _about(report: Report) -> list[str]:
     x = report.exposure
     return [
         "## About this report", "",
-        f"Generated by {report.tool} from the manifests given; it shows what the NetworkPolicies "
+        f"Generated by {md_text(report.tool)} from the manifests given; it shows what the NetworkPolicies "
         "allow, not the traffic that flows. Tables are cut at "
         f"{lim.rows} rows, lint findings at {lim.findings}, namespace sections at "
         f"{lim.namespaces}, matrices at {lim.matrix} members, routes at {lim.paths} per "
         "workload; each cut says what it left out.",
         "",
         f"Open namespaces (anyone may create pods there): "
-        f"{', '.join(x.open_namespaces) if x.open_namespaces else 'none'}.",
+        f"{md_text(', '.join(x.open_namespaces)) if x.open_namespaces else 'none'}.",
         "",
     ]
