@@ -87,3 +87,19 @@ def test_namespace_flag_is_validated_and_an_absent_namespace_is_named() -> None:
     assert ("warning[unknown-namespace]: namespace 'nosuch' is not in the input (it holds: "
             "kube-system, monitoring, payments, shop)") in absent.stderr
     assert "unknown-namespace" not in run("list", str(WEBSHOP), "-n", "shop").stderr
+
+
+def test_input_read_back_to_the_terminal_is_escaped() -> None:
+    # YAML's own escapes (\e, \u202e) are legal: the raw characters are refused at load, these
+    # reach the analysis as data.
+    text = ('apiVersion: v1\nkind: "\\e[2J\\e[31mEvil\\u202e"\nmetadata: {name: x}\n---\n'
+            'apiVersion: v1\nkind: Pod\nmetadata: {name: "bad\\e[31m", namespace: x}\n')
+    result = CliRunner().invoke(main, ["list", "-", "-v", "--from", "x"], input=text)
+    assert result.exit_code == ExitCode.INPUT_ERROR  # --from is no option of list
+    result = CliRunner().invoke(main, ["list", "-", "-v"], input=text)
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert "\\x1b[2J\\x1b[31mEvil\\u202e (1)" in result.stderr
+    query = CliRunner().invoke(main, ["query", "-", "--from", "x/\x1b[31mz", "--to", "x/y"],
+                               input=text)
+    assert query.exit_code == ExitCode.INPUT_ERROR
+    assert "\x1b" not in query.stderr and "\\x1b[31mz" in query.stderr

@@ -25,6 +25,7 @@ from netpol.cli.common import (
     write_output,
 )
 from netpol.diagnostics import Diagnostic, ExitCode, InputError
+from netpol.escaping import terminal
 from netpol.lint import FailOn, LintConfig, Report, find_config, lint, load_config
 from netpol.load import Locator
 from netpol.render import findings_text, junit, sarif
@@ -114,8 +115,8 @@ def _check(intent_path: str, fmt: str, out: str | None, fail_on: str | None,
     for d in result.errors:
         _echo_error(d)
     if result.errors:
-        click.echo(f"{len(result.errors)} expectation(s) in {intent_path} could not be judged; "
-                   "the others are reported", err=True)
+        click.echo(f"{len(result.errors)} expectation(s) in {terminal(intent_path)} could not be "
+                   "judged; the others are reported", err=True)
     code = _finish(session, result.report, fmt, out, _threshold(fail_on, config),
                    extra=result.to_json())
     return ExitCode.INPUT_ERROR if result.errors else code

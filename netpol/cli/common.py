@@ -22,6 +22,7 @@ import click
 
 import netpol
 from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
+from netpol.escaping import terminal
 from netpol.graph import AllowGraph
 from netpol.k8snames import is_dns1123_label
 from netpol.load import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
@@ -149,7 +150,7 @@ class Session:
             if self.verbose:
                 kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
                 click.echo(f"{note}: skipped {total} object(s) that netpol does not analyse: "
-                           f"{kinds}", err=True)
+                           f"{terminal(kinds)}", err=True)
             else:
                 click.echo(f"{note}: skipped {total} object(s) of kinds netpol does not analyse "
                            "(-v names them)", err=True)
@@ -201,14 +202,16 @@ def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
         except OSError as exc:  # writing stdout: a full disk, a closed pipe
             code = _output_failed(exc)
         except NetpolError as exc:
-            click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+            click.echo(click.style(f"error: {terminal(str(exc), newlines=True)}", fg="red"),
+                       err=True)
             code = exc.exit_code
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so, never a bare traceback
             if debug:
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in netpol; "
+            click.echo(f"internal error: {type(exc).__name__}: {terminal(str(exc))}\n"
+                       "This is a bug in netpol; "
                        "please report it with the input (rerun with --debug for details).",
                        err=True)
             code = ExitCode.INTERNAL_ERROR

@@ -76,6 +76,7 @@ def _query(src: str, dst: str, port: str | None, protocol: str | None, fmt: str,
     proto = Protocol(protocol.upper()) if protocol else None
     session = session_from(kw)
     graph = session.graph
+    graph.resolve(src)  # the first unknown endpoint named is --from's
     problem = port_problem(graph.node(graph.resolve(dst)), parsed_port, proto)
     if problem is not None:
         raise UsageError(f"--port: {problem}")
