@@ -29,7 +29,7 @@ def test_ports_that_parse(text: str | int, parsed: int | str) -> None:
 
 
 @pytest.mark.parametrize("text", ["-1", "0", "65536", "70000", "Http", "a--b", "-web", "web-",
-                                  "a" * 16, "", "８０", "80 80", True, -5])
+                                  "a" * 16, "", "\uff18\uff10", "80 80", True, -5])
 def test_ports_that_do_not(text: str | int) -> None:
     with pytest.raises(ValueError, match="port"):
         parse_port(text)
