@@ -31,6 +31,7 @@ from netpol.ports import MAX_PORT, MIN_PORT, Protocol
 from netpol.selectors import LabelSelector, Operator, Requirement
 
 __all__ = [
+    "JOB_NAME_LABELS",
     "NAMESPACE_NAME_LABEL",
     "WORKLOAD_KINDS",
     "ContainerPort",
@@ -51,6 +52,10 @@ __all__ = [
 # "The Kubernetes control plane sets an immutable label kubernetes.io/metadata.name on all
 # namespaces. The value of the label is the namespace name." (Namespaces, Automatic labelling)
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+"""The labels the API server gives a Job's pod template: the Job's name (Kubernetes >= 1.27 sets
+both; the unprefixed one is the legacy spelling)."""
 
 # Where each workload kind keeps its pod template.
 WORKLOAD_KINDS: Mapping[str, tuple[str, ...]] = {
@@ -524,8 +529,19 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
             return None  # a finished pod holds no IP and takes no traffic
     if c.failed or not name or ns is None:
         return None
+    if kind == "Job" and not _manual_selector(data):
+        # The API server labels a Job's pods with its name (pkg/registry/batch/job/strategy.go,
+        # generateSelector: "The job-name label is unique except in cases that are expected to
+        # be quite uncommon ... So, we add it as a label", LegacyJobNameLabel and JobNameLabel),
+        # unless spec.manualSelector is true; labels the user set win.
+        labels = {**dict.fromkeys(JOB_NAME_LABELS, name), **labels}
     return PodSpec(ns, name, kind, labels, ports, ips, host_network, node_name, owner, origin,
                    read_annotations(data))
+
+
+def _manual_selector(data: Mapping[str, Any]) -> bool:
+    spec = data.get("spec")
+    return isinstance(spec, Mapping) and spec.get("manualSelector") is True
 
 
 def _controller_owner(meta: Mapping[str, Any]) -> tuple[str, str] | None:

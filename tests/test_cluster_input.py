@@ -110,3 +110,31 @@ def test_host_network_pods_share_their_node_ip_without_a_warning() -> None:
                    "spec: {hostNetwork: true, nodeName: n1}\nstatus: {podIP: 10.1.0.1}\n---\n"
                    for i in range(2))
     assert diagnostics(netpol.analyze_text(text), "shared-ip") == []
+
+
+def test_a_job_template_carries_the_job_name_labels_the_api_server_adds() -> None:
+    job = """apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: x}
+spec:
+  template:
+    metadata: {labels: {app: db-migrate}}
+    spec: {containers: [{name: m, image: m}], restartPolicy: Never}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-migrate, namespace: x}
+spec:
+  podSelector: {matchLabels: {batch.kubernetes.io/job-name: migrate}}
+  ingress: []
+"""
+    graph = netpol.analyze_text(job)
+    [endpoint] = [e for e in graph.cluster.endpoints if e.kind == "Job"]
+    assert endpoint.labels == {"app": "db-migrate", "batch.kubernetes.io/job-name": "migrate",
+                               "job-name": "migrate"}
+    why = netpol.explain(graph, "198.51.100.1", "x/migrate")
+    assert why.ingress.isolating == ("x/allow-migrate",) and not why.allowed
+    manual = netpol.analyze_text(job.replace("spec:\n  template:", "spec:\n  manualSelector: true\n"
+                                             "  template:"))
+    [endpoint] = [e for e in manual.cluster.endpoints if e.kind == "Job"]
+    assert endpoint.labels == {"app": "db-migrate"}
