@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from xml.parsers import expat
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import netpol
+from netpol.cli import main
 from netpol.diagnostics import SNIPPET_WIDTH, Diagnostic, Location, Severity
+from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
 from netpol.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
+from netpol.graph import Connection
+from netpol.lint import lint
+from netpol.ports import PortSet, Protocol
+from netpol.render import csv_, diff_csv, diff_json, diff_markdown, diff_text, json_, markdown
+from netpol.render import text as text_
+from netpol.render.findings_text import render_text
 
 HIDDEN = ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85", "\x9b", "\u061c", "\u200b", "\u200d",
           "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff",
@@ -281,3 +294,218 @@ def test_expat_rejects_what_xml_replaces() -> None:
         with pytest.raises(expat.ExpatError):
             expat.ParserCreate().Parse(f"<a>{ch}</a>", True)
         expat.ParserCreate().Parse(f"<a>{xml(ch)}</a>", True)
+
+
+# -- end to end: hostile input through the real commands -----------------------------------------
+#
+# Names, namespaces and labels are validated as the API server does, so hostile text reaches the
+# output through what is not: file names, intent names, exception reasons, the bytes of a broken
+# file (in diagnostics), and values that a diagnostic quotes.
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u202e @octocat <img src=x onerror=alert(1)> </details> `x` | y"
+# A file name holds anything but "/" and NUL.
+HOSTILE_FILE = "evil\x1b[2J`tick`|<b>@octocat\u202e.yaml"
+CLUSTER = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-open, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{}]
+"""
+# A policy name the API server rejects: the diagnostic quotes it.
+BAD_NAME = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: "bad\\e[2Jname\\u202e<b>", namespace: shop}
+spec: {podSelector: {}}
+"""
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    (folder / HOSTILE_FILE).write_text(CLUSTER)
+    (tmp_path / "intent.yaml").write_text(
+        f"- name: {json.dumps(HOSTILE)}\n  from: internet\n  to: shop/web\n  port: 80\n"
+        "  expect: deny\n")
+    (tmp_path / "netpol.yaml").write_text(
+        f"exceptions:\n  - rule: internet-ingress\n    namespace: shop\n"
+        f"    reason: {json.dumps(HOSTILE)}\n")
+    return tmp_path
+
+
+def _no_raw_controls(text: str) -> None:
+    assert _hidden(text.replace("\n", "")) == [], "a control or format character got through"
+
+
+def _parses_as_xml(text: str) -> ET.Element:
+    assert XML_CHAR.fullmatch(text), "a character XML 1.0 forbids"
+    parser = expat.ParserCreate()
+    parser.Parse(text.encode("utf-8"), True)  # expat, strict about well-formedness
+    return ET.fromstring(text)
+
+
+def test_lint_text_escapes_file_names(hostile: Path) -> None:
+    code, out, err = _run("lint", str(hostile / "cluster"))
+    assert code == 1, err
+    _no_raw_controls(out + err)
+    assert terminal(HOSTILE_FILE) in out  # the file header, visible
+
+
+def test_lint_text_escapes_before_it_paints(hostile: Path) -> None:
+    text = render_text(lint(netpol.analyze([str(hostile / "cluster")])), color=True)
+    assert "\x1b[1m" in text  # painted...
+    for code in ("\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[1m", "\x1b[2m", "\x1b[0m"):
+        text = text.replace(code, "")
+    _no_raw_controls(text)  # ...and nothing else
+
+
+def test_diagnostics_on_stderr_are_escaped(hostile: Path) -> None:
+    broken = hostile / "cluster" / f"bad-{HOSTILE_FILE}"
+    broken.write_text(BAD_NAME)
+    code, out, err = _run("list", str(broken), str(hostile / "cluster"))
+    assert code == 2
+    assert "invalid NetworkPolicy name" in err
+    _no_raw_controls(out + err)
+
+
+def test_binary_file_and_huge_line_in_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "binary.yaml").write_bytes(b"kind: Pod\nname: \x1b[2J\x1b]0;x\x07\x00\x9b\xff\n")
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 500_000 + "\n")
+    code, out, err = _run("list", str(tmp_path))
+    assert code == 2
+    _no_raw_controls(out + err)
+    widest = max(len(line) for line in err.splitlines())
+    assert widest < 20_000, "a snippet was printed whole"
+    snippets = [line for line in err.splitlines() if re.match(r" *\d+ \| ", line)]
+    assert snippets and all(len(s.split(" | ", 1)[1]) <= SNIPPET_WIDTH for s in snippets)
+
+
+def test_check_junit_parses_with_hostile_intent_names(hostile: Path) -> None:
+    code, out, err = _run("check", str(hostile / "cluster"), "--expect",
+                          str(hostile / "intent.yaml"), "-o", "junit")
+    assert code == 1, err
+    root = _parses_as_xml(out)
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert names == [xml(HOSTILE)]
+
+
+def test_lint_junit_parses_with_hostile_reasons_and_file_names(hostile: Path) -> None:
+    code, out, err = _run("lint", str(hostile / "cluster"), "-o", "junit", "--config",
+                          str(hostile / "netpol.yaml"))
+    assert code in (0, 1), err
+    root = _parses_as_xml(out)
+    skipped = [s.get("message") for s in root.iter("skipped")]
+    assert f"suppressed: {xml(HOSTILE)}" in skipped
+    files = {case.get("file") for case in root.iter("testcase")} - {None}
+    assert files and all("evil%1B%5B2J%60tick%60" in f for f in files if f)  # a URI
+
+
+def test_check_text_and_json_with_hostile_intent_names(hostile: Path) -> None:
+    args = ("check", str(hostile / "cluster"), "--expect", str(hostile / "intent.yaml"))
+    _, out, err = _run(*args)
+    _no_raw_controls(out + err)
+    _, out, _ = _run(*args, "-o", "json")
+    assert out.isascii()
+    assert json.loads(out)["expectations"][0]["name"] == HOSTILE
+
+
+def test_report_markdown_keeps_input_as_data(hostile: Path) -> None:
+    code, out, err = _run("report", str(hostile / "cluster"), "-o", "md", "--config",
+                          str(hostile / "netpol.yaml"))
+    assert code == 0, err
+    _no_raw_controls(out.replace("@\u2060", "@"))  # md_text's own word joiner
+    plain = _outside_code_spans(out)
+    assert "<b>" not in plain and "&lt;b&gt;" in plain  # the file name, as prose
+    assert re.search(r"@[A-Za-z0-9]", plain) is None  # no mention
+    assert "`tick`" not in plain
+    assert re.search(r"</?(?!details>|summary>|br>)[a-z]", plain) is None, "HTML from input"
+
+
+def _outside_code_spans(markdown: str) -> str:
+    """The Markdown text that is not inside a code span or a fenced block."""
+    text = re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text)
+
+
+# -- the renderers, given ids that validation would refuse today -------------------------------
+
+
+HOSTILE_IDS = ["=HYPERLINK(\"http://evil\",\"x\")/a[Pod]", "-2+3/b[Pod]", "@SUM(1)/c[Pod]",
+               "ns/\x1b[2J`x`|<img src=x onerror=alert(1)>[Pod]", "ns/\u202e@octocat</details>[Pod]"]
+
+
+def _connections() -> list[Connection]:
+    ports = PortSet.of(Protocol.TCP, 80)
+    return [Connection(a, b, ports) for a, b in itertools.pairwise(HOSTILE_IDS)]
+
+
+def _diff() -> GraphDiff:
+    tcp = PortSet.of(Protocol.TCP, 443)
+    changes = tuple(
+        PairChange(a, b, ChangeKind.ADDED, PortSet(), tcp, tcp, PortSet(), Scope.CROSS_NAMESPACE,
+                   (f"policy {a} added",), (f"{b} ingress rule #1",), ())
+        for a, b in itertools.pairwise(HOSTILE_IDS))
+    policies = (PolicyChange(HOSTILE_IDS[3], PolicyChangeKind.RENAMED, HOSTILE_IDS[4], 1),)
+    return GraphDiff(changes, (HOSTILE_IDS[0],), (HOSTILE_IDS[3],), policies)
+
+
+def _csv_cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def test_list_renderers_keep_hostile_ids_as_data() -> None:
+    conns = _connections()
+    _no_raw_controls(text_.render_connections(conns, HOSTILE_IDS))
+    cells = _csv_cells(csv_.render_connections(conns, HOSTILE_IDS))
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert set(HOSTILE_IDS) <= {c.removeprefix("'") for c in cells}  # only the quote added
+    _markdown_keeps(markdown.render_connections(conns, HOSTILE_IDS), HOSTILE_IDS)
+    out = json_.render_connections(conns, HOSTILE_IDS)
+    assert out.isascii() and json.loads(out)["endpoints"] == HOSTILE_IDS
+
+
+def test_diff_renderers_keep_hostile_ids_as_data() -> None:
+    diff = _diff()
+    _no_raw_controls(diff_text.render_diff(diff))
+    cells = _csv_cells(diff_csv.render_diff(diff))
+    assert cells and not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    _markdown_keeps(diff_markdown.render_diff(diff), HOSTILE_IDS)
+    out = diff_json.render_diff(diff)
+    assert out.isascii() and json.loads(out)["endpoints"]["appeared"] == [HOSTILE_IDS[0]]
+
+
+def _markdown_keeps(markdown_text: str, ids: list[str]) -> None:
+    """Every id is a code span of its own, every table row has its table's cells, and nothing
+    outside code spans is HTML or a mention."""
+    _no_raw_controls(markdown_text.replace("@\u2060", "@"))
+    spans = {_span_content(m.group().replace("\\|", "|"))
+             for m in re.finditer(r"(`+)(?!`).*?(?<!`)\1(?!`)", markdown_text)}
+    for i in ids:
+        assert terminal(i) in spans, f"{i!r} is not a code span of its own"
+    plain = _outside_code_spans(markdown_text)
+    assert re.search(r"</?(?!details>|summary>|br>)[a-z]", plain) is None, "HTML from input"
+    assert re.search(r"@[A-Za-z0-9]", plain) is None, "a mention"
+    for table in re.findall(r"(?:^\|.*\n)+", markdown_text, flags=re.M):
+        cells = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
+        assert len(cells) == 1, f"a row with a cell too many:\n{table}"
