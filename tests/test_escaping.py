@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -23,11 +24,13 @@ from netpol.diagnostics import SNIPPET_WIDTH, Diagnostic, Location, Severity
 from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
 from netpol.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
 from netpol.graph import Connection
-from netpol.lint import lint
+from netpol.lint import FailOn, lint
 from netpol.ports import PortSet, Protocol
 from netpol.render import csv_, diff_csv, diff_json, diff_markdown, diff_text, json_, markdown
 from netpol.render import text as text_
-from netpol.render.findings_text import render_text
+from netpol.render.findings_text import render_json, render_text
+from netpol.render.junit import render_junit
+from netpol.render.sarif import render_sarif
 
 HIDDEN = ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85", "\x9b", "\u061c", "\u200b", "\u200d",
           "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff",
@@ -509,3 +512,20 @@ def _markdown_keeps(markdown_text: str, ids: list[str]) -> None:
     for table in re.findall(r"(?:^\|.*\n)+", markdown_text, flags=re.M):
         cells = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
         assert len(cells) == 1, f"a row with a cell too many:\n{table}"
+
+
+def test_findings_renderers_keep_hostile_messages_as_data(hostile: Path) -> None:
+    report = lint(netpol.analyze([str(hostile / "cluster")]))
+    assert report.findings
+    doctored = dataclasses.replace(report, findings=tuple(
+        dataclasses.replace(f, message=HOSTILE, hint=HOSTILE, object=HOSTILE)
+        for f in report.findings))
+    _no_raw_controls(render_text(doctored))
+    sarif_out = render_sarif(doctored)
+    assert sarif_out.isascii()
+    for result in json.loads(sarif_out)["runs"][0]["results"]:
+        _no_raw_controls(result["message"]["text"])
+        assert result["message"]["text"].startswith(terminal(HOSTILE))
+    root = _parses_as_xml(render_junit(doctored, fail_on=FailOn.WARNING))
+    assert {f.get("message") for f in root.iter("failure")} == {xml(HOSTILE)}
+    assert json.loads(render_json(doctored))["findings"][0]["message"] == HOSTILE

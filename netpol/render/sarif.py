@@ -3,7 +3,8 @@
 Paths are relative to ``base`` (the current directory: the repository root in CI) with the
 ``%SRCROOT%`` base id; sources outside it become ``file://`` URIs. Suppressed findings are left
 out of ``results`` (GitHub code scanning ignores SARIF's ``suppressions`` and would open alerts for
-them); the run's properties count them.
+them); the run's properties count them. Messages, which code scanning shows to people, are escaped
+as for a terminal (netpol.escaping.terminal); the JSON itself is ASCII.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from netpol.diagnostics import Location, Severity
+from netpol.escaping import terminal
 from netpol.lint.findings import Finding, Report, RuleMeta
 from netpol.render.json_ import dumps
 
@@ -98,6 +100,11 @@ def _physical(loc: Location, base: str) -> dict[str, Any] | None:
     return out
 
 
+def _text(message: str) -> str:
+    """A message as code scanning shows it: no bidi override or invisible character."""
+    return terminal(message, newlines=True)
+
+
 def _result(f: Finding, index: dict[str, int], base: str) -> dict[str, Any]:
     location: dict[str, Any] = {}
     physical = _physical(f.location, base) if f.location is not None else None
@@ -110,7 +117,7 @@ def _result(f: Finding, index: dict[str, int], base: str) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": index[f.rule_id],
         "level": _LEVEL[f.severity],
-        "message": {"text": f"{f.message}. Fix: {f.hint}"},
+        "message": {"text": _text(f"{f.message}. Fix: {f.hint}")},
         "locations": [location] if location else [],
         "partialFingerprints": {"netpolFinding/v1": digest[:32]},
     }
@@ -118,7 +125,8 @@ def _result(f: Finding, index: dict[str, int], base: str) -> dict[str, Any]:
     for i, rel in enumerate(f.related):
         phys = _physical(rel.location, base)
         if phys is not None:
-            related.append({"id": i + 1, "physicalLocation": phys, "message": {"text": rel.message}})
+            related.append({"id": i + 1, "physicalLocation": phys,
+                            "message": {"text": _text(rel.message)}})
     if related:
         result["relatedLocations"] = related
     if f.subjects:
