@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import netpol
 from netpol.cli import main
 from netpol.diagnostics import SNIPPET_WIDTH, Diagnostic, Location, Severity
+from netpol.diagram import build_diagram
 from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
 from netpol.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
 from netpol.graph import Connection
@@ -30,6 +31,7 @@ from netpol.render import csv_, diff_csv, diff_json, diff_markdown, diff_text, j
 from netpol.render import text as text_
 from netpol.render.findings_text import render_json, render_text
 from netpol.render.junit import render_junit
+from netpol.render.mermaid import render as mermaid_render
 from netpol.render.sarif import render_sarif
 
 HIDDEN = ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85", "\x9b", "\u061c", "\u200b", "\u200d",
@@ -529,3 +531,21 @@ def test_findings_renderers_keep_hostile_messages_as_data(hostile: Path) -> None
     root = _parses_as_xml(render_junit(doctored, fail_on=FailOn.WARNING))
     assert {f.get("message") for f in root.iter("failure")} == {xml(HOSTILE)}
     assert json.loads(render_json(doctored))["findings"][0]["message"] == HOSTILE
+
+
+def test_mermaid_labels_and_comments_keep_hostile_text_as_data(hostile: Path) -> None:
+    diagram = build_diagram(netpol.analyze([str(hostile / "cluster")]))
+    doctored = dataclasses.replace(
+        diagram, title=(*diagram.title, HOSTILE + "\nclick n_x call alert(1)"),
+        nodes=tuple(dataclasses.replace(n, label=(HOSTILE, *n.label)) for n in diagram.nodes),
+        boxes=tuple(dataclasses.replace(b, label=(HOSTILE,)) for b in diagram.boxes),
+        edges=tuple(dataclasses.replace(e, label=HOSTILE) for e in diagram.edges))
+    out = mermaid_render(doctored)
+    assert out.count(mermaid(HOSTILE)) >= len(diagram.nodes) + len(diagram.boxes)
+    _no_raw_controls(out)
+    assert not re.search(r"^\s*click\b", out, flags=re.M), "a click directive"
+    for line in out.splitlines():
+        if line.startswith("%%"):
+            continue
+        assert line.count('"') % 2 == 0, f"a label that does not end where it should: {line}"
+        assert "`" not in line and "<" not in line.replace("<br/>", "").replace("<-", "")
