@@ -89,7 +89,7 @@ def md_code(text: str, *, table: bool = True) -> str:
 
 _MD_TEXT = str.maketrans({
     "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "~": "\\~", "|": "\\|", "$": "\\$",
-    # Entities, not backslashes: they are read inside HTML blocks (<summary>) too.
+    # Entities, not backslashes, for what HTML reads: they also work inside an HTML block.
     "<": "&lt;", ">": "&gt;", "&": "&amp;",
     # GitHub links @name after rendering, so an entity or a backslash would not stop it.
     "@": "@\u2060",
@@ -112,11 +112,9 @@ def md_text(text: str) -> str:
 
 # OWASP, "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): "ensure that no
 # cells begin with any of the following characters: Equals to (=), Plus (+), Minus (-), At (@),
-# Tab (0x09), Carriage return (0x0D)", and "Prepend each cell field with a single quote", so that
-# a spreadsheet reads the cell as text. (Quoting and doubling '"' is the csv module's job.)
+# Tab (0x09), Carriage return (0x0D)"; a cell that does is prefixed with a single quote, which
+# spreadsheets read as "this is text". (Quoting fields and doubling '"' is the csv module's job.)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
