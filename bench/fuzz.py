@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one step (a command, the library, the differential) may take")
     parser.add_argument("--hang", type=float, default=120.0,
                         help="seconds one case may take before the worker is killed")
-    parser.add_argument("--minimise", type=float, default=30.0,
+    parser.add_argument("--minimise", type=float, default=20.0,
                         help="seconds spent minimising each new failure (0: keep inputs whole)")
     parser.add_argument("--keep", type=int, default=2,
                         help="failures of one signature kept (and minimised) per worker")

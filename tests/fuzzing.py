@@ -132,7 +132,10 @@ class Failure:
 
     @property
     def signature(self) -> str:
-        """What two failures share when they are the same bug, for deduplication."""
+        """What two failures share when they are the same bug, for deduplication: a crash is
+        told by its exception and place, whatever the command; an output problem by command."""
+        if self.kind in ("exception", "exit-3", "hang", "crash"):
+            return f"{self.kind} | {self.klass}"
         command = self.argv[0] if self.argv else self.step
         return f"{self.kind} | {command} | {self.klass}"
 
@@ -504,7 +507,10 @@ def run_command(argv: Sequence[str], data: bytes, files: Mapping[str, bytes], *,
     if code == 3:
         line = next((ln for ln in err.decode("utf-8", "replace").splitlines()
                      if "internal error" in ln), "exit 3")
-        found.append(failure("exit-3", line + _debug_frame(invoke), _exit3_class(line, invoke)))
+        where = _debug_frame(invoke)
+        error = re.search(r"internal error: (\w+)", line)
+        found.append(failure("exit-3", line + where,
+                             (error.group(1) if error else "") + re.sub(r":\d+", "", where)))
     elif code not in (0, 1, 2):
         found.append(failure("bad-exit", f"exit code {code}", str(code)))
     if b"Traceback (most recent call last)" in out + err:
@@ -530,11 +536,6 @@ def _debug_frame(invoke: Callable[[Sequence[str]], Any]) -> str:
     path, line, func = frames[-1].groups()
     return f" at {Path(path).name}:{line} ({func})"
 
-
-def _exit3_class(line: str, invoke: Callable[[Sequence[str]], Any]) -> str:
-    match = re.search(r"internal error: (\w+)", line)
-    where = _debug_frame(invoke)
-    return (match.group(1) if match else "") + re.sub(r":\d+", "", where)
 
 
 def _output_problems(fmt: str, code: int, out: bytes, err: bytes
@@ -659,19 +660,30 @@ def recheck(failure: Failure, data: bytes, *, original: bytes, workdir: Path,
 
 def minimise(failure: Failure, *, original: bytes, workdir: Path, seconds: float = 20.0,
              budget: float | None = 10.0) -> Failure:
-    """The smallest input (by lines, then bytes) that still fails the same way (ddmin)."""
+    """The smallest input that still fails the same way (ddmin by lines, then bytes): the case
+    file first, then each other file the command reads (intent, configuration)."""
     stop = time.monotonic() + seconds
     best = failure
 
-    def holds(candidate: bytes) -> bool:
+    def holds(data: bytes, files: Mapping[str, bytes]) -> bool:
         nonlocal best
-        for f in recheck(failure, candidate, original=original, workdir=workdir, budget=budget):
+        probe = replace(failure, files=dict(files))
+        for f in recheck(probe, data, original=original, workdir=workdir, budget=budget):
             if f.signature == failure.signature:
                 best = replace(f, case=failure.case)
                 return True
         return False
 
-    data = failure.data
+    data = _ddmin(failure.data, lambda d: holds(d, failure.files), stop)
+    files = dict(failure.files)
+    for name in files:
+        def holds_file(candidate: bytes, name: str = name) -> bool:
+            return holds(data, {**files, name: candidate})
+        files[name] = _ddmin(files[name], holds_file, stop)
+    return best
+
+
+def _ddmin(data: bytes, holds: Callable[[bytes], bool], stop: float) -> bytes:
     for unit in ("lines", "bytes"):
         parts = data.splitlines(keepends=True) if unit == "lines" else [bytes([b]) for b in data]
         n = 2
@@ -690,7 +702,7 @@ def minimise(failure: Failure, *, original: bytes, workdir: Path, seconds: float
                     break
                 n = min(len(parts), n * 2)
         data = b"".join(parts)
-    return best
+    return data
 
 
 @dataclass(slots=True)
