@@ -25,6 +25,7 @@ __all__ = [
     "Severity",
     "UsageError",
     "format_path",
+    "shown",
 ]
 
 
@@ -45,6 +46,15 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """An input value as a message quotes it: ``repr()``, cut to ``limit`` characters; an integer
+    of more than 30 digits by its size (Python refuses to print one of over 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"a {value.bit_length() * 30103 // 100000 + 1}-digit number"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def format_path(path: tuple[str | int, ...]) -> str:

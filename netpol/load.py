@@ -648,10 +648,16 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python's int() (4,300 digits) is a float, as Go's JSON
+    decoding gives numbers that fit no int64: the model then refuses it where it wants a number."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
+
+
 def _parse_json_stream(text: str) -> tuple[list[tuple[Any, Chunk]], _Failure | None]:
     """Consecutive JSON values (usually one), each a document; and the failure that ended them."""
-    strict = json.JSONDecoder(object_pairs_hook=_unique_pairs)
-    lenient = json.JSONDecoder()
+    strict = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_int=_json_int)
+    lenient = json.JSONDecoder(parse_int=_json_int)
     parsed: list[tuple[Any, Chunk]] = []
     pos = _skip_space(text, 0)
     line, counted = 1, 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netpol.diagnostics import Diagnostic, Location, Severity
+from netpol.diagnostics import Diagnostic, Location, Severity, shown
 from netpol.ipspace import IPAddress, IPBlock, IPNetwork
 from netpol.k8snames import (
     annotation_key_errors,
@@ -700,7 +700,7 @@ def _policy_port(c: _Checker, raw: Any, path: list[str | int]) -> PolicyPort | N
         return None
     if isinstance(port_raw, int):
         if not MIN_PORT <= port_raw <= MAX_PORT:
-            c.error([*path, "port"], f"port {port_raw} is not between 1 and 65535", "bad-port")
+            c.error([*path, "port"], f"port {shown(port_raw)} is not between 1 and 65535", "bad-port")
             return None
         port = port_raw
     elif isinstance(port_raw, str):
@@ -720,11 +720,11 @@ def _policy_port(c: _Checker, raw: Any, path: list[str | int]) -> PolicyPort | N
                     "endport-named-port")
             return None
         if end_port < port:
-            c.error([*path, "endPort"], f"endPort {end_port} is below port {port}",
+            c.error([*path, "endPort"], f"endPort {shown(end_port)} is below port {port}",
                     "endport-below-port")
             return None
         if end_port > MAX_PORT:
-            c.error([*path, "endPort"], f"endPort {end_port} is above 65535", "bad-port")
+            c.error([*path, "endPort"], f"endPort {shown(end_port)} is above 65535", "bad-port")
             return None
     if proto is None:
         return None

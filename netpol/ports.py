@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from netpol.diagnostics import shown
 from netpol.intervals import intersect, merge, subtract
 
 __all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range", "parse_port", "valid_port_name"]
@@ -53,9 +54,11 @@ def parse_port(text: str | int) -> int | str:
             raise ValueError(f"{text!r} is neither a port number (1-65535) nor a port name "
                              "(IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with "
                              "a letter)")
+        if len(text.lstrip("0")) > 5:  # never convert a huge number (int() refuses 4,300 digits)
+            raise ValueError(f"port {shown(text)} is not between {MIN_PORT} and {MAX_PORT}")
         number = int(text)
     if not MIN_PORT <= number <= MAX_PORT:
-        raise ValueError(f"port {number} is not between {MIN_PORT} and {MAX_PORT}")
+        raise ValueError(f"port {shown(number)} is not between {MIN_PORT} and {MAX_PORT}")
     return number
 
 

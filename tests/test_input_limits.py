@@ -226,3 +226,19 @@ def test_the_files_read_are_recorded(tmp_path: Path) -> None:
     graph_input = load_paths([str(tmp_path)])
     assert graph_input.files == (os.path.realpath(tmp_path / "a.yaml"),)
     assert netpol.analyze([str(tmp_path)]).endpoint_ids()[0] == "x/a[Pod]"
+
+
+@pytest.mark.parametrize("source", ["p.yaml", "p.json"])
+def test_numbers_too_long_to_print_are_input_errors(source: str) -> None:
+    # Python refuses int() and str() of integers over 4,300 digits; Go's decoders refuse them too.
+    big = "9" * 5000
+    text = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": '
+            '{"name": "a", "namespace": "x"}, "spec": {"podSelector": {}, "ingress": [{"ports": '
+            f'[{{"port": {big}}}, {{"port": 80, "endPort": {big}}}]}}]}}}}')
+    graph = netpol.analyze_text(text, source=source)
+    errors = [d for d in graph.diagnostics if d.severity is Severity.ERROR]
+    assert errors and graph.cluster.policies == ()
+    assert all(len(d.message) < 300 for d in errors)
+    with pytest.raises(ValueError, match="not between 1 and 65535"):
+        from netpol.ports import parse_port
+        parse_port(big)
