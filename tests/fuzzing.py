@@ -573,7 +573,7 @@ def _output_problems(fmt: str, code: int, out: bytes, err: bytes
         yield from _csv_problems(text)
     if fmt == "md":
         yield from _markdown_problems(text)
-    if fmt in ("html", "svg", "md", "mermaid") and "<img src=x onerror" in text:
+    if fmt in ("html", "svg", "mermaid") and "<img src=x onerror" in text:
         yield "injection", f"{fmt}: {_around(text, text.index('<img src=x onerror'))}", fmt
 
 
@@ -623,9 +623,11 @@ def _markdown_problems(text: str) -> Iterator[tuple[str, str, str]]:
             yield "bad-markdown", f"a table row with {cells} pipes under {width}: {line!r:.300}", \
                 "table"
             return
-    bare = _CODE_SPAN.sub("", text)
+    bare = _CODE_SPAN.sub("", text)  # Markdown reads no HTML and links no @mention in code
     if MARKER_MENTION in bare:
         yield "md-mention", _around(bare, bare.index(MARKER_MENTION)), "md"
+    if "<img src=x onerror" in bare:
+        yield "injection", f"md: {_around(bare, bare.index('<img src=x onerror'))}", "md"
 
 
 # --- one case, minimising, and a run ---
