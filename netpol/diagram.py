@@ -23,13 +23,13 @@ import dataclasses
 import ipaddress
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from netpol.bits import from_indexes, iter_bits
 from netpol.cluster import Endpoint
-from netpol.diagnostics import Diagnostic, Severity
+from netpol.diagnostics import Diagnostic, Severity, UsageError
 from netpol.graph import AllowGraph
 from netpol.ipspace import AddressRange, format_range, merge_adjacent
 from netpol.model import Direction
@@ -41,8 +41,12 @@ __all__ = [
     "EVERY_POD_ID",
     "EXTERNAL_BOX",
     "LEGEND_TEXT",
+    "MAX_LABEL_RANGES",
+    "MAX_LINE",
+    "MAX_LISTED",
     "MAX_READABLE_EDGES",
     "MAX_READABLE_NODES",
+    "MAX_TOOLTIP_RANGES",
     "NODE_COLOURS",
     "ClusterBox",
     "Diagram",
@@ -54,6 +58,8 @@ __all__ = [
     "NodeStyle",
     "Swatch",
     "build_diagram",
+    "listing",
+    "port_text",
 ]
 
 MAX_READABLE_NODES = 150
@@ -61,6 +67,15 @@ MAX_READABLE_NODES = 150
 MAX_READABLE_EDGES = 250
 """Above this many edges a drawing stops being readable, and labelling every edge makes Graphviz
 slow: the diagram is ``dense`` (ports in tooltips only)."""
+
+MAX_LISTED = 20
+"""A tooltip names at most this many members, then says how many more ("… and 380 more")."""
+MAX_LABEL_RANGES = 8
+"""Port ranges per protocol in a label ("TCP 1,3,5,7,9,11,13,15 … and 40 more")."""
+MAX_TOOLTIP_RANGES = 64
+"""Port ranges per protocol in a tooltip."""
+MAX_LINE = 60
+"""Characters of a name on a node's label; the tooltip has it whole."""
 
 EVERY_POD_ID = "every-pod"
 EXTERNAL_BOX = "(outside)"
@@ -125,7 +140,7 @@ LEGEND_TEXT: Mapping[LegendItem, str] = {
     LegendItem.INTERNAL: "box title 'pods reach each other': every pair inside, these ports",
     LegendItem.SOME: "dashed 'some pods': at least one pair; ports of all pairs together",
     LegendItem.BOTH_WAYS: "arrow at both ends: allowed both ways on these ports",
-    LegendItem.UNLABELLED: "too many edges to label: an edge's ports are in its tooltip",
+    LegendItem.UNLABELLED: "no label (too many edges, or no room): the ports are in the tooltip",
     LegendItem.FOCUS: "thick border: the endpoint in focus",
 }
 
@@ -205,7 +220,8 @@ class DiagramEdge:
     @property
     def tooltip(self) -> str:
         arrow = " ↔ " if self.both_ways else " → "
-        return f"{self.src_name}{arrow}{self.dst_name}: {'some pods, ' * self.some}{self.ports}"
+        ports = port_text(self.ports, MAX_TOOLTIP_RANGES)
+        return f"{self.src_name}{arrow}{self.dst_name}: {'some pods, ' * self.some}{ports}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +249,32 @@ class Diagram:
         return next(n for n in self.nodes if n.id == node_id)
 
 
+# -- words, kept short -------------------------------------------------------------------------
+
+
+def listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """``a, b, c``; past ``limit`` items, the first ones and ``… and 380 more``."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} … and {len(items) - limit} more"
+
+
+def port_text(ports: PortSet, limit: int = MAX_LABEL_RANGES) -> str:
+    """``str(ports)`` with at most ``limit`` ranges per protocol: ``TCP 1,3,5 … and 40 more``."""
+    parts = []
+    for protocol, ranges in ports.items():
+        if len(ranges) <= limit:
+            parts.append(str(PortSet.from_mapping({protocol: ranges})))
+        else:
+            shown = PortSet.from_mapping({protocol: ranges[:limit]})
+            parts.append(f"{shown} … and {len(ranges) - limit} more")
+    return str(ports) if ports.is_all() or not parts else "; ".join(parts)
+
+
+def _clip(text: str, limit: int = MAX_LINE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # -- the filtered view -------------------------------------------------------------------------
 
 
@@ -240,7 +282,8 @@ class Diagram:
 class _Filters:
     focus: int | None
     namespace: str | None
-    port: int | None
+    port: int | str | None
+    """A number, or a name resolved on each destination (as ``netpol query --port``)."""
     protocol: Protocol | None
     exclude_external: bool
 
@@ -248,12 +291,18 @@ class _Filters:
     def by_port(self) -> bool:
         return self.port is not None or self.protocol is not None
 
-    def keeps(self, ports: PortSet) -> bool:
-        if self.port is not None:
-            return ports.allows(self.protocol or Protocol.TCP, self.port)
-        if self.protocol is not None:
-            return bool(ports.ranges(self.protocol))
-        return True
+    def asked(self, dst: object) -> PortSet | None:
+        """What a kept connection to ``dst`` allows some of; None: anything."""
+        proto = self.protocol or Protocol.TCP
+        if isinstance(self.port, int):
+            return PortSet.of(proto, self.port, self.port)
+        if isinstance(self.port, str):
+            # A named port is the destination pod's: an address outside the cluster has none.
+            if not isinstance(dst, Endpoint):
+                return PortSet.none()
+            return PortSet.from_mapping({proto: [(p.port, p.port) for p in dst.ports
+                                                 if p.name == self.port and p.protocol is proto]})
+        return PortSet.of(self.protocol) if self.protocol is not None else None
 
 
 class _View:
@@ -281,7 +330,8 @@ class _View:
         focus, ns = filters.focus, filters.namespace
         for d, blocks in enumerate(compiled.blocks):
             row: dict[PortSet, int] = {}
-            if not (filters.exclude_external and d >= n):
+            asked = filters.asked(self.nodes[d])
+            if not (filters.exclude_external and d >= n) and (asked is None or asked):
                 mask = everything & ~(1 << d)
                 if filters.exclude_external:
                     mask &= endpoint_bits
@@ -291,7 +341,7 @@ class _View:
                     mask &= self.ns_bits.get(ns, 0)
                 for block in blocks:
                     bits = block.sources & mask
-                    if bits and filters.keeps(block.ports):
+                    if bits and (asked is None or block.ports & asked):
                         row[block.ports] = row.get(block.ports, 0) | bits
             self.kept.append(row)
         self.ext_group, self.groups = self._group_ranges()
@@ -390,15 +440,19 @@ def _address_text(family: int, first: int, last: int) -> str:
 
 
 def build_diagram(graph: AllowGraph, *, level: Level = Level.WORKLOAD, focus: str | None = None,
-                  namespace: str | None = None, port: int | None = None,
+                  namespace: str | None = None, port: int | str | None = None,
                   protocol: Protocol | None = None, exclude_external: bool = False) -> Diagram:
     """The diagram of ``graph``'s allowed connections that the filters keep.
 
     ``focus``: only connections to or from this endpoint (resolved by :meth:`AllowGraph.resolve`,
     which raises UsageError when unknown); ``namespace``: only connections touching it;
     ``port``/``protocol``: only connections allowing that port (TCP when only ``port`` is given);
+    a port name is resolved on each destination, as ``netpol query --port`` does, and one that no
+    workload or pod declares raises UsageError naming those the input declares;
     ``exclude_external``: leave out addresses outside the cluster.
     """
+    if isinstance(port, str):
+        _check_port_name(graph, port, protocol or Protocol.TCP)
     focus_index = graph.resolve(focus) if focus is not None else None
     filters = _Filters(focus_index, namespace, port, protocol, exclude_external)
     view = _View(graph, filters)
@@ -413,6 +467,17 @@ def build_diagram(graph: AllowGraph, *, level: Level = Level.WORKLOAD, focus: st
     title = (*diagram.title, *_filter_line(graph, filters))
     return Diagram(diagram.level, title, diagram.boxes, diagram.nodes, diagram.edges,
                    diagram.legend, diagram.connections, (*diagram.diagnostics, *diagnostics))
+
+
+def _check_port_name(graph: AllowGraph, name: str, protocol: Protocol) -> None:
+    declared = {(p.name, p.protocol) for e in graph.cluster.endpoints for p in e.ports if p.name}
+    if (name, protocol) in declared:
+        return
+    names = sorted(n if p is Protocol.TCP else f"{n} ({p.value})" for n, p in declared)
+    hint = (f"the input declares {listing(names)}" if names
+            else "the input declares no named port")
+    raise UsageError(f"no workload or pod declares a {protocol.value} port named {name!r} "
+                     f"({hint}); give a port number (1-65535) or one of those names")
 
 
 def _filter_line(graph: AllowGraph, filters: _Filters) -> tuple[str, ...]:
@@ -460,9 +525,9 @@ class _Edge:
 
 def _label(words: tuple[str, ...], ports: PortSet, both_ways: bool) -> str:
     if not words:
-        return str(ports)
+        return port_text(ports)
     # ASCII arrows: the fonts Graphviz finds for PNG often lack U+2192 and U+2194.
-    return f"{(' <-> ' if both_ways else ' -> ').join(words)} · {ports}"
+    return f"{(' <-> ' if both_ways else ' -> ').join(words)} · {port_text(ports)}"
 
 
 def _finish(edges: list[_Edge]) -> list[DiagramEdge]:
@@ -603,7 +668,7 @@ def _workload_diagram(view: _View) -> Diagram:
         groups.append(every)
     for i in externals:
         ref = f"ext:{view.nodes[i].id}"
-        tooltip = ", ".join(view.range_ids(i))
+        tooltip = listing(view.range_ids(i))
         nodes.append(DiagramNode(ref, view.range_lines(i, externals), NodeStyle.EXTERNAL,
                                  focus=f.focus is not None and view.ext_group.get(f.focus) == i,
                                  tooltip=tooltip, members=view.range_ids(i)))
@@ -661,12 +726,12 @@ def _workload_diagram(view: _View) -> Diagram:
 def _endpoint_node(view: _View, i: int) -> DiagramNode:
     e = view.endpoints[i]
     unprotected = bool((view.unprotected >> i) & 1)
-    label = [e.name, e.kind]
+    label = [_clip(e.name), e.kind]
     if e.host_network:
         label.append("hostNetwork")
     if unprotected:
         label.append("no ingress policy")
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items()))
+    labels = listing([f"{k}={v}" for k, v in sorted(e.labels.items())])
     return DiagramNode(e.id, tuple(label),
                        NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT, box=e.namespace,
                        focus=view.filters.focus == i,
@@ -674,7 +739,7 @@ def _endpoint_node(view: _View, i: int) -> DiagramNode:
 
 
 def _box_label(label: tuple[str, ...], internal: PortSet | None) -> tuple[str, ...]:
-    return label if internal is None else (*label, f"pods reach each other · {internal}")
+    return label if internal is None else (*label, f"pods reach each other · {port_text(internal)}")
 
 
 def _legend(nodes: list[DiagramNode], boxes: list[ClusterBox], edges: list[DiagramEdge]
@@ -773,12 +838,12 @@ def _namespace_diagram(view: _View) -> Diagram:
         inside = union.get((ns, ns))
         if inside is not None:
             word = "every pod" if same.get((ns, ns)) == inside else "some pods"
-            label.append(f"within: {word} · {inside}")
+            label.append(f"within: {word} · {port_text(inside)}")
         nodes.append(DiagramNode(
             f"ns:{ns}", tuple(label),
             NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT, namespace_node=True,
             focus=f.focus is not None and f.focus < n and view.endpoints[f.focus].namespace == ns,
-            tooltip=f"namespace {ns}: " + ", ".join(view.endpoints[i].id for i in members),
+            tooltip=f"namespace {ns}: " + listing([view.endpoints[i].id for i in members]),
             members=tuple(view.endpoints[i].id for i in members)))
         ends[ns] = _End(f"ns:{ns}", tuple(members), len(ends), namespace=ns,
                         describe=f"namespace {ns}")
@@ -786,7 +851,7 @@ def _namespace_diagram(view: _View) -> Diagram:
     for rep in externals:
         key = key_of(rep)
         if key in shown:
-            tooltip = ", ".join(view.range_ids(rep))
+            tooltip = listing(view.range_ids(rep))
             nodes.append(DiagramNode(key, view.range_lines(rep, externals), NodeStyle.EXTERNAL,
                                      focus=f.focus is not None and view.ext_group.get(f.focus) == rep,
                                      tooltip=tooltip, members=view.range_ids(rep)))
