@@ -43,7 +43,7 @@ from netpol.diagram import (
 )
 from netpol.ipspace import AddressRange
 from netpol.render import dot, html_graph, mermaid
-from netpol.render.graphviz_run import GraphvizError, ImageFormat, run_dot
+from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, run_dot
 
 EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]
 FIXTURES = ROOT / "tests" / "fixtures" / "graph"
@@ -145,9 +145,10 @@ def covered(graph: AllowGraph, diagram: Diagram) -> set[tuple[int, int]]:
 
 
 def kept_pairs(graph: AllowGraph, *, focus: str | None = None, namespace: str | None = None,
-               port: int | None = None, protocol: Protocol | None = None,
+               port: int | str | None = None, protocol: Protocol | None = None,
                exclude_external: bool = False) -> set[tuple[int, int]]:
-    """The allowed pairs the filters keep, computed naively from ``AllowGraph.pairs``."""
+    """The allowed pairs the filters keep, computed naively from ``AllowGraph.pairs``; a port
+    name is looked up on the destination, as ``netpol query --port`` does."""
     n = graph.compiled.endpoint_count
     f = graph.resolve(focus) if focus is not None else None
 
@@ -163,8 +164,15 @@ def kept_pairs(graph: AllowGraph, *, focus: str | None = None, namespace: str | 
             continue
         if namespace is not None and namespace not in (ns_of(s), ns_of(d)):
             continue
-        if port is not None and not ports.allows(protocol or Protocol.TCP, port):
+        proto = protocol or Protocol.TCP
+        if isinstance(port, int) and not ports.allows(proto, port):
             continue
+        if isinstance(port, str):
+            dst = graph.nodes[d]
+            named = [p.port for p in dst.ports if p.name == port and p.protocol is proto
+                     ] if isinstance(dst, Endpoint) else []
+            if not any(ports.allows(proto, number) for number in named):
+                continue
         if port is None and protocol is not None and not ports.ranges(protocol):
             continue
         out.add((s, d))
@@ -198,6 +206,10 @@ def test_every_edge_is_exact_and_every_connection_drawn(source: str, level: Leve
     (example("webshop"), {"namespace": "shop"}),
     (example("webshop"), {"namespace": "shop", "port": 5432}),
     (example("webshop"), {"port": 53, "protocol": Protocol.UDP}),
+    (example("webshop"), {"port": "http"}),
+    (example("webshop"), {"port": "dns", "protocol": Protocol.UDP}),
+    (example("kubectl-dump"), {"port": "metrics"}),
+    (example("e2e-model"), {"port": "serve-80-udp", "protocol": Protocol.UDP}),
     (example("webshop"), {"protocol": Protocol.UDP}),
     (example("webshop"), {"exclude_external": True}),
     (example("e2e-model"), {"focus": "x/b", "exclude_external": True}),
@@ -214,7 +226,7 @@ def test_filters_keep_exactly_the_matching_connections(source: str, filters: dic
     drawn = covered(graph, diagram)
     if level is Level.WORKLOAD:
         assert drawn <= kept_pairs(graph, **filters)  # type: ignore[arg-type]
-    if "port" in filters:
+    if isinstance(filters.get("port"), int):
         protocol = filters.get("protocol") or Protocol.TCP
         assert all(e.ports.allows(protocol, filters["port"]) for e in diagram.edges  # type: ignore
                    if not e.some)
@@ -384,7 +396,11 @@ def test_golden_fixtures_and_filters(name: str, args: tuple[str, ...],
 
 def test_dot_quoting() -> None:
     assert dot.quote('a"b\\c\nd') == '"a\\"b\\\\c\\nd"'
+    assert dot.quote("ends with \\") == '"ends with \\\\"'  # the closing quote stays a quote
+    # Hidden characters are shown (\x1b), their backslash doubled like any other.
+    assert dot.quote("bell\x07 esc\x1b[31m") == '"bell\\\\x07 esc\\\\x1b[31m"'
     assert dot.html_text("<a & b>") == "&lt;a &amp; b&gt;"
+    assert dot.html_text('say "hi"\n\x00') == "say &quot;hi&quot;\\n\\x00"
     assert mermaid.escape('say "hi" <b> #1 | x') == "say #quot;hi#quot; #lt;b#gt; #35;1 #124; x"
 
 
@@ -500,8 +516,9 @@ def test_a_failing_dot_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     if false is None:
         pytest.skip("no false program")
     monkeypatch.setattr("netpol.render.graphviz_run.find_dot", lambda: false)
-    with pytest.raises(GraphvizError, match="failed"):
+    with pytest.raises(GraphvizFailed, match="failed on the DOT text netpol wrote") as caught:
         run_dot("digraph { a -> b }", ImageFormat.SVG)
+    assert caught.value.exit_code == 3 and "bug in netpol" in str(caught.value)
 
 
 def test_a_large_graph_warns_and_suggests(tmp_path: Path) -> None:
