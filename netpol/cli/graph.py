@@ -14,7 +14,8 @@ from netpol.diagnostics import ExitCode, UsageError
 from netpol.diagram import MAX_READABLE_EDGES, MAX_READABLE_NODES, Diagram, Level, build_diagram
 from netpol.ports import Protocol
 from netpol.render import dot, html_graph, mermaid
-from netpol.render.graphviz_run import ImageFormat, require_dot, run_dot
+from netpol.render.drawing import draw
+from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, require_dot
 
 __all__ = ["GraphFormat", "graph_cmd"]
 
@@ -45,13 +46,14 @@ LAYOUT_LIMIT = 5000
 @click.option("--focus", metavar="ENDPOINT",
               help="Only ENDPOINT's connections, in and out (ns/name, ns/name[Kind], a pod name "
                    "or an IP address).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Only connections allowing this port (TCP unless --protocol says otherwise).")
+@click.option("--port", default=None, metavar="PORT",
+              help="Only connections allowing this port: a number, or a named port of each "
+                   "destination (TCP unless --protocol says otherwise).")
 @click.option("--protocol", type=choice(Protocol), default=None,
               help="Only connections allowing this protocol (with --port: that port of it).")
 @click.option("--exclude-external", is_flag=True,
               help="Leave out addresses outside the cluster.")
-def graph_cmd(fmt: str, out: str | None, level: str, focus: str | None, port: int | None,
+def graph_cmd(fmt: str, out: str | None, level: str, focus: str | None, port: str | None,
               protocol: str | None, exclude_external: bool, **kw: Any) -> None:
     """Draw who can reach whom: namespaces as boxes, edges labelled with their ports.
 
@@ -61,6 +63,7 @@ def graph_cmd(fmt: str, out: str | None, level: str, focus: str | None, port: in
     \b
     netpol graph policies/ -o svg > cluster.svg
     netpol graph policies/ --focus shop/api -o png --out api.png
+    netpol graph policies/ --port http -o svg > http.svg
     netpol graph dump.yaml --level namespace -o html --out cluster.html
     """
     _graph(GraphFormat(fmt.lower()), out, Level(level.lower()), focus, port,
@@ -71,18 +74,29 @@ def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def parse_port(text: str) -> int | str:
+    """``--port``: a number from 1 to 65535, or a name (checked against the input later)."""
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        if not 1 <= number <= 65535:
+            raise UsageError(f"--port {text}: a port number is from 1 to 65535")
+        return number
+    return text
+
+
 @command
-def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, port: int | None,
+def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, port: str | None,
            protocol: Protocol | None, exclude_external: bool, kw: dict[str, Any]) -> ExitCode:
     to_stdout = out is None or out == "-"
     if fmt is GraphFormat.PNG and to_stdout and _stdout_is_terminal():
         raise UsageError("PNG is binary: not writing it to a terminal; give --out FILE.png or "
                          "redirect stdout to a file")
+    asked = parse_port(port) if port is not None else None
     if fmt in _NEEDS_DOT:
         require_dot(fmt.value)  # before reading any input
     session = session_from(kw)
     diagram = build_diagram(session.graph, level=level, focus=focus, namespace=session.namespace,
-                            port=port, protocol=protocol, exclude_external=exclude_external)
+                            port=asked, protocol=protocol, exclude_external=exclude_external)
     for d in diagram.diagnostics:
         click.echo(click.style(d.format(), fg="yellow"), err=True)
     if diagram.too_large:
@@ -96,11 +110,18 @@ def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, p
         write_output(dot.render(diagram), out)
     elif fmt is GraphFormat.MERMAID:
         write_output(mermaid.render(diagram), out)
-    elif fmt is GraphFormat.PNG:
-        _write_bytes(run_dot(dot.render(diagram), ImageFormat.PNG), out)
     else:
-        svg = run_dot(dot.render(diagram), ImageFormat.SVG).decode("utf-8")
-        write_output(svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg), out)
+        try:
+            image = draw(diagram, ImageFormat.PNG if fmt is GraphFormat.PNG else ImageFormat.SVG)
+        except GraphvizFailed as exc:
+            click.echo(f"internal error: {exc}; the same command with -o dot writes the DOT "
+                       "text", err=True)
+            return ExitCode.INTERNAL_ERROR
+        if fmt is GraphFormat.PNG:
+            _write_bytes(image, out)
+        else:
+            svg = image.decode("utf-8")
+            write_output(svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg), out)
     return session.exit_code(ExitCode.OK)
 
 
