@@ -8,13 +8,17 @@ with html.parser) and, when Debian's chromium is installed, rendered in a headle
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import shutil
 import struct
 import subprocess
 import zlib
 from collections.abc import Callable
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -535,6 +539,79 @@ def test_html_renders_in_a_headless_browser(tmp_path: Path) -> None:
     width, height, values = _png_pixels(shot)
     assert (width, height) == (1280, 2400)
     assert len(values) > 32, "the screenshot is blank"
+
+
+# Run in the page by chromium (--dump-dom prints the DOM once the page's scripts ran): where the
+# matrix headers and the diagrams' legends are drawn, in CSS pixels.
+_MEASURE = """<script>
+(function () {
+  function box(e) { var r = e.getBoundingClientRect();
+    return [Math.round(r.left), Math.round(r.top), Math.round(r.right), Math.round(r.bottom)]; }
+  var out = {viewport: document.documentElement.clientWidth, headers: [], legends: []};
+  document.querySelectorAll("table.matrix th.col").forEach(function (th) {
+    out.headers.push([th.textContent, box(th), box(th.querySelector("span"))]);
+  });
+  document.querySelectorAll(".figure").forEach(function (figure) {
+    figure.querySelectorAll("g.cluster").forEach(function (g) {
+      var title = g.querySelector("title");
+      if (title && title.textContent === "cluster_(frame)")
+        out.legends.push([figure.classList.contains("actual"), box(figure), box(g)]);
+    });
+  });
+  var pre = document.createElement("pre");
+  pre.id = "netpol-measure";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def _measure(page: str, width: int, tmp_path: Path) -> dict[str, Any]:
+    """Boxes of ``page``'s matrix headers and legends, laid out by chromium ``width`` px wide."""
+    assert CHROMIUM is not None
+    target = tmp_path / f"measure-{width}.html"
+    target.write_text(page.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--disable-background-networking", "--disable-component-update",
+                          "--disable-sync", "--no-first-run",
+                          f"--user-data-dir={tmp_path / f'profile-{width}'}",
+                          f"--window-size={width},1000", "--dump-dom", target.as_uri()],
+                         check=False, capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'<pre id="netpol-measure">(.*?)</pre>', dom, re.DOTALL)
+    assert found, "chromium ran the page's scripts"
+    result: dict[str, Any] = json.loads(unescape(found.group(1)))
+    return result
+
+
+def _inside(inner: list[int], outer: list[int], *, vertical: bool = True) -> bool:
+    horizontal = outer[0] <= inner[0] and inner[2] <= outer[2]
+    return horizontal and (not vertical or (outer[1] <= inner[1] and inner[3] <= outer[3]))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("width", [1400, 800])
+def test_headers_and_legends_fit_in_a_browser(width: int, tmp_path: Path) -> None:
+    """Vertical matrix headers stay inside their cells; a fitted diagram's legend (bottom left)
+    stays inside its figure, however wide the graph."""
+    graph = analyze("policies/kubectl-dump")
+    measured = _measure(report_html.render(build_report(graph, lint_result=lint(graph))),
+                        width, tmp_path)
+    assert measured["headers"] and measured["legends"]
+    for name, cell, text in measured["headers"]:
+        assert _inside(text, cell), (name, cell, text)
+    for actual, figure, legend in measured["legends"]:
+        assert actual or _inside(legend, figure, vertical=False), (figure, legend)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_the_graph_page_shows_its_legend_at_1400_px(tmp_path: Path) -> None:
+    code, page, err = run("graph", str(ROOT / "policies" / "kubectl-dump"), "-o", "html")
+    assert code == 0, err
+    measured = _measure(page, 1400, tmp_path)
+    [(_, figure, legend)] = measured["legends"]
+    assert legend[0] >= 0 and legend[2] <= min(figure[2], measured["viewport"]), (figure, legend)
 
 
 def test_blank_png_is_told_apart(tmp_path: Path) -> None:

@@ -77,7 +77,16 @@ def _report(fmt: ReportFormat, out: str | None, sensitive: tuple[str, ...],
     report = build_report(graph, sensitive=sensitive, lint_result=result, locator=loaded.locator,
                           inputs=inputs, title=title, open_namespaces=open_namespaces,
                           limits=limits, diagrams=diagrams, tool=f"netpol {netpol.__version__}")
-    text = report_html.render(report) if fmt is ReportFormat.HTML else report_markdown.render(report)
+    if fmt is ReportFormat.HTML:
+        figures = report_html.draw_diagrams(report)
+        failed = [f.error for f in figures.values() if f.error]
+        if failed:
+            click.echo(click.style(
+                f"warning[diagram-failed]: {len(failed)} of {len(figures)} diagrams could not be "
+                f"drawn (the page says so in their place): {failed[0]}", fg="yellow"), err=True)
+        text = report_html.render(report, figures=figures)
+    else:
+        text = report_markdown.render(report)
     write_output(text, out)
     return session.exit_code(ExitCode.OK)
 

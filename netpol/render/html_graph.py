@@ -1,5 +1,8 @@
 """HTML: one self-contained page with the diagram's SVG inline and its edges as a table.
 
+The picture is fitted to the window's width (a button shows it at its actual size), so that a
+wide graph keeps its legend in view.
+
 No network fetch: no external script, stylesheet, font or image; the SVG's XML prolog and DOCTYPE
 (which name a DTD by URL) are dropped.
 """
@@ -21,7 +24,8 @@ h1 { font-size: 1.3em; margin: 0 0 .2em; }
 p.summary { margin: 0 0 1em; color: #4a5568; }
 .diagnostics { background: #fffbea; border-left: 4px solid #a86a12; padding: .5em 1em; }
 .figure { overflow: auto; border: 1px solid #d0d7de; border-radius: 6px; padding: .5em; }
-.figure.fit svg { max-width: 100%; height: auto; }
+.figure svg { max-width: 100%; height: auto; }
+.figure.actual svg { max-width: none; }
 button { margin: 0 0 .5em; }
 table { border-collapse: collapse; margin-top: 1em; font-size: .9em; }
 th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: left; vertical-align: top; }
@@ -30,10 +34,10 @@ code { font-size: .95em; }
 """
 
 _SCRIPT = """
-document.getElementById("fit").addEventListener("click", function () {
+document.getElementById("zoom").addEventListener("click", function () {
   var figure = document.getElementById("figure");
-  figure.classList.toggle("fit");
-  this.textContent = figure.classList.contains("fit") ? "Actual size" : "Fit to window";
+  figure.classList.toggle("actual");
+  this.textContent = figure.classList.contains("actual") ? "Fit to window" : "Actual size";
 });
 """
 
@@ -63,7 +67,7 @@ def render(diagram: Diagram, svg: str) -> str:
         items = "".join(f"<li>{html.escape(d.message)}</li>" for d in diagram.diagnostics)
         parts.append(f'<div class="diagnostics"><ul>{items}</ul></div>')
     parts += [
-        '<button id="fit" type="button">Fit to window</button>',
+        '<button id="zoom" type="button">Actual size</button>',
         f'<div class="figure" id="figure">\n{inline_svg(svg)}\n</div>',
         "<h2>Edges</h2>",
         "<table><thead><tr><th>From</th><th>To</th><th>Allowed</th></tr></thead><tbody>",

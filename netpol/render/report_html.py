@@ -1,13 +1,16 @@
 """HTML: the review report as one self-contained page (templates/report.html.j2).
 
 No network fetch: CSS and the few lines of table-sorting JavaScript are inline, and diagrams are
-inline SVG drawn by Graphviz's ``dot`` (when it is installed; otherwise each diagram says so). The
-page prints: navigation hides, collapsed sections open, tables keep their rows whole.
+inline SVG drawn by Graphviz's ``dot`` (when it is installed; otherwise each diagram says so). A
+diagram Graphviz fails to draw, a bug in netpol, becomes a short note naming the ``netpol graph``
+command that gives its DOT text; the page is still written. The page prints: navigation hides,
+collapsed sections open, tables keep their rows whole.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,8 +21,9 @@ from markupsafe import Markup
 from netpol.diagnostics import NetpolError, Severity
 from netpol.diagram import Diagram
 from netpol.lint.findings import SEVERITY_RANK
-from netpol.render import dot, html_graph
-from netpol.render.graphviz_run import INSTALL_HINT, ImageFormat, find_dot, run_dot
+from netpol.render import html_graph
+from netpol.render.drawing import draw as draw_image
+from netpol.render.graphviz_run import INSTALL_HINT, GraphvizFailed, ImageFormat, find_dot
 from netpol.render.report_markdown import (
     CRITERIA,
     FUTURE_WAYS,
@@ -40,6 +44,11 @@ __all__ = ["Figure", "draw_diagrams", "render"]
 
 _ID = re.compile(r'\bid="([^"]*)"')
 _HREF = re.compile(r'\b(xlink:href|href)="#([^"]*)"')
+_WIDTH = re.compile(r'<svg\b[^>]*?\bwidth="([0-9.]+)pt"')
+FIT_BELOW_PT = 2900
+"""A diagram is fitted to the page's width (a click shows it at its actual size) unless it is
+wider than this, about three page widths: shrunk that much its text could not be read, so it is
+shown at its actual size, its legend at the bottom left."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +57,19 @@ class Figure:
 
     svg: Markup | None
     note: str = ""
+    error: str = ""
+    wide: bool = False
+    """Too wide to fit the page readably: shown at its actual size at first."""
+    """Graphviz failed on this diagram (a bug in netpol): what the CLI should warn about."""
 
 
-def draw_diagrams(report: Report, *, draw: Callable[[str], str] | None = None
+def draw_diagrams(report: Report, *, draw: Callable[[Diagram], str] | None = None
                   ) -> dict[int, Figure]:
     """The report's diagrams as figures, keyed by ``id(diagram)``, drawn in parallel.
 
-    ``draw`` turns DOT text into SVG text (default: Graphviz's ``dot``); without ``dot`` every
-    figure is a note naming what to install.
+    ``draw`` turns a diagram into SVG text (default: Graphviz's ``dot``, through
+    :func:`netpol.render.drawing.draw`); without ``dot`` every figure is a note naming what to
+    install.
     """
     diagrams = _diagrams(report)
     if not diagrams:
@@ -64,37 +78,49 @@ def draw_diagrams(report: Report, *, draw: Callable[[str], str] | None = None
         if find_dot() is None:
             note = (f"Graphviz's dot program is not installed, so this diagram is not drawn; "
                     f"{INSTALL_HINT}. The matrix above holds the same connections.")
-            return {id(d): Figure(None, note) for d in diagrams}
-        draw = _run_dot
+            return {id(d): Figure(None, note) for d, _ in diagrams}
+        draw = _draw_svg
     with ThreadPoolExecutor(max_workers=4) as pool:
-        figures = list(pool.map(lambda pair: _figure(pair[1], pair[0], draw),
+        figures = list(pool.map(lambda item: _figure(item[1][0], item[1][1], item[0], draw),
                                 enumerate(diagrams)))
-    return {id(d): f for d, f in zip(diagrams, figures, strict=True)}
+    return {id(d): f for (d, _), f in zip(diagrams, figures, strict=True)}
 
 
-def _run_dot(text: str) -> str:
-    return run_dot(text, ImageFormat.SVG).decode("utf-8")
+def _draw_svg(diagram: Diagram) -> str:
+    return draw_image(diagram, ImageFormat.SVG).decode("utf-8")
 
 
-def _diagrams(report: Report) -> list[Diagram]:
+def _diagrams(report: Report) -> list[tuple[Diagram, str]]:
+    """The diagrams, each with the ``netpol graph`` command that writes its DOT text."""
     c = report.connectivity
-    found = [c.diagram] if c.diagram is not None else []
-    found += [v.diagram for v in c.namespaces if v.diagram is not None]
+    inputs = " ".join(shlex.quote(i) for i in report.summary.inputs) or "INPUT"
+    found = [(c.diagram, f"netpol graph {inputs} --level namespace -o dot")
+             ] if c.diagram is not None else []
+    found += [(v.diagram, f"netpol graph {inputs} -n {shlex.quote(v.name)} -o dot")
+              for v in c.namespaces if v.diagram is not None]
     return found
 
 
-def _figure(diagram: Diagram, number: int, draw: Callable[[str], str]) -> Figure:
+def _figure(diagram: Diagram, command: str, number: int, draw: Callable[[Diagram], str]
+            ) -> Figure:
     if diagram.too_large:
         return Figure(None, f"{len(diagram.nodes)} nodes and {len(diagram.edges)} edges are too "
                             "many to draw readably; the matrix holds the same connections.")
     try:
-        svg = html_graph.inline_svg(draw(dot.render(diagram)))
+        svg = html_graph.inline_svg(draw(diagram))
+    except GraphvizFailed as exc:
+        return Figure(None, f"This diagram could not be drawn: Graphviz failed on it, which is a "
+                            f"bug in netpol (please report it). {command} gives its DOT text; "
+                            "the matrix holds the same connections.",
+                      error=str(exc))
     except NetpolError as exc:
-        return Figure(None, f"The diagram could not be drawn: {exc}")
+        return Figure(None, f"This diagram could not be drawn: {exc}. The matrix holds the same "
+                            "connections.")
     # Several SVGs share one page: give each its own ids.
     svg = _ID.sub(lambda m: f'id="d{number}-{m.group(1)}"', svg)
     svg = _HREF.sub(lambda m: f'{m.group(1)}="#d{number}-{m.group(2)}"', svg)
-    return Figure(Markup(svg))
+    width = _WIDTH.search(svg)
+    return Figure(Markup(svg), wide=width is not None and float(width.group(1)) > FIT_BELOW_PT)
 
 
 def _environment() -> jinja2.Environment:
