@@ -29,7 +29,8 @@ def shop(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("command", [["list"], ["lint"], ["check", "--expect", "INTENT"]])
+@pytest.mark.parametrize("command", [["list"], ["lint"], ["check", "--expect", "INTENT"],
+                                     ["graph", "-o", "mermaid"], ["report", "-o", "md"]])
 def test_out_never_overwrites_an_input(shop: Path, tmp_path: Path, command: list[str]) -> None:
     intent = tmp_path / "intent.yaml"
     intent.write_text("- from: shop/frontend\n  to: shop/db\n  expect: deny\n")
@@ -103,3 +104,14 @@ def test_input_read_back_to_the_terminal_is_escaped() -> None:
                                input=text)
     assert query.exit_code == ExitCode.INPUT_ERROR
     assert "\x1b" not in query.stderr and "\\x1b[31mz" in query.stderr
+
+
+def test_hidden_characters_in_file_names_are_shown_in_html(tmp_path: Path) -> None:
+    # A file name is input too: a bidi override in it must not reorder the report's text.
+    hostile = tmp_path / "policies\u202egpj.yaml"
+    shutil.copy(WEBSHOP / "policies.yaml", hostile)
+    shutil.copy(WEBSHOP / "workloads.yaml", tmp_path / "workloads.yaml")
+    result = run("report", str(tmp_path), "-o", "html", "--no-diagrams")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "\u202e" not in result.stdout
+    assert "policies\\u202egpj.yaml" in result.stdout

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from netpol.cli.common import choice, command, input_options, main, session_from, write_output
+from netpol.cli.common import (
+    check_target,
+    choice,
+    command,
+    input_options,
+    main,
+    session_from,
+    write_output,
+)
 from netpol.diagnostics import ExitCode, UsageError
 from netpol.diagram import MAX_READABLE_EDGES, MAX_READABLE_NODES, Diagram, Level, build_diagram
 from netpol.ports import Protocol
@@ -95,6 +103,7 @@ def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, p
     if fmt in _NEEDS_DOT:
         require_dot(fmt.value)  # before reading any input
     session = session_from(kw)
+    check_target(out, session.inputs)
     diagram = build_diagram(session.graph, level=level, focus=focus, namespace=session.namespace,
                             port=asked, protocol=protocol, exclude_external=exclude_external)
     for d in diagram.diagnostics:
@@ -107,9 +116,9 @@ def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, p
                          f"to lay out as an image (limit {LAYOUT_LIMIT}); draw less, or write the "
                          "DOT text with -o dot")
     if fmt is GraphFormat.DOT:
-        write_output(dot.render(diagram), out)
+        write_output(dot.render(diagram), out, session.inputs)
     elif fmt is GraphFormat.MERMAID:
-        write_output(mermaid.render(diagram), out)
+        write_output(mermaid.render(diagram), out, session.inputs)
     else:
         try:
             image = draw(diagram, ImageFormat.PNG if fmt is GraphFormat.PNG else ImageFormat.SVG)
@@ -121,7 +130,8 @@ def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, p
             _write_bytes(image, out)
         else:
             svg = image.decode("utf-8")
-            write_output(svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg), out)
+            write_output(svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg), out,
+                         session.inputs)
     return session.exit_code(ExitCode.OK)
 
 
@@ -145,5 +155,5 @@ def _write_bytes(data: bytes, out: str | None) -> None:
     try:
         Path(out).write_bytes(data)
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
 

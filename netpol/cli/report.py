@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Any
 
 import click
 
 import netpol
-from netpol.cli.common import Session, choice, command, input_options, main, write_output
-from netpol.diagnostics import ExitCode, InputError, UsageError
+from netpol.cli.common import (
+    check_target,
+    choice,
+    command,
+    input_options,
+    main,
+    session_from,
+    write_output,
+)
+from netpol.diagnostics import ExitCode, InputError
 from netpol.lint import LintConfig, find_config, lint, load_config
-from netpol.load import load_paths
 from netpol.render import report_html, report_markdown
 from netpol.report import Limits, build_report
 
@@ -66,12 +72,10 @@ def _report(fmt: ReportFormat, out: str | None, sensitive: tuple[str, ...],
             open_namespaces: tuple[str, ...], config_path: str | None, title: str | None,
             limits: Limits, diagrams: bool, kw: dict[str, Any]) -> ExitCode:
     config = _config(config_path)
+    session = session_from(kw)
+    check_target(out, session.inputs)  # before the work, not after it
     inputs = [*kw["paths"], *kw["filenames"]]
-    if not inputs:
-        raise UsageError("no input: give manifest files or folders, or - to read stdin")
-    loaded = load_paths(inputs, stdin=sys.stdin if "-" in inputs else None)
-    session = Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
-                      kw["host_network_as_pods"], kw["verbose"], loaded=loaded)
+    loaded = session.loaded
     graph = session.graph
     result = lint(graph, config, locator=loaded.locator)
     report = build_report(graph, sensitive=sensitive, lint_result=result, locator=loaded.locator,
@@ -87,7 +91,7 @@ def _report(fmt: ReportFormat, out: str | None, sensitive: tuple[str, ...],
         text = report_html.render(report, figures=figures)
     else:
         text = report_markdown.render(report)
-    write_output(text, out)
+    write_output(text, out, session.inputs)
     return session.exit_code(ExitCode.OK)
 
 

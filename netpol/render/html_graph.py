@@ -13,6 +13,7 @@ import html
 import re
 
 from netpol.diagram import Diagram
+from netpol.escaping import terminal
 
 __all__ = ["inline_svg", "render"]
 
@@ -48,8 +49,8 @@ def inline_svg(svg: str) -> str:
 
 
 def render(diagram: Diagram, svg: str) -> str:
-    title = html.escape(diagram.title[0])
-    summary = " · ".join(html.escape(line) for line in diagram.title[1:])
+    title = html.escape(terminal(diagram.title[0]))
+    summary = " · ".join(html.escape(terminal(line)) for line in diagram.title[1:])
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -64,7 +65,7 @@ def render(diagram: Diagram, svg: str) -> str:
         f'<p class="summary">{summary}</p>',
     ]
     if diagram.diagnostics:
-        items = "".join(f"<li>{html.escape(d.message)}</li>" for d in diagram.diagnostics)
+        items = "".join(f"<li>{html.escape(terminal(d.message))}</li>" for d in diagram.diagnostics)
         parts.append(f'<div class="diagnostics"><ul>{items}</ul></div>')
     parts += [
         '<button id="zoom" type="button">Actual size</button>',
@@ -74,8 +75,8 @@ def render(diagram: Diagram, svg: str) -> str:
     ]
     for edge in diagram.edges:
         arrow = "↔ " if edge.both_ways else ""
-        parts.append(f"<tr><td><code>{html.escape(edge.src_name)}</code></td>"
-                     f"<td>{arrow}<code>{html.escape(edge.dst_name)}</code></td>"
-                     f"<td>{html.escape(edge.label)}</td></tr>")
+        parts.append(f"<tr><td><code>{html.escape(terminal(edge.src_name))}</code></td>"
+                     f"<td>{arrow}<code>{html.escape(terminal(edge.dst_name))}</code></td>"
+                     f"<td>{html.escape(terminal(edge.label))}</td></tr>")
     parts += ["</tbody></table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"

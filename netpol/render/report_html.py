@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from netpol.diagnostics import NetpolError, Severity
 from netpol.diagram import Diagram
+from netpol.escaping import terminal
 from netpol.lint.findings import SEVERITY_RANK
 from netpol.render import html_graph
 from netpol.render.drawing import draw as draw_image
@@ -126,12 +127,21 @@ def _figure(diagram: Diagram, command: str, number: int, draw: Callable[[Diagram
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("netpol", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             finalize=_visible)
     env.filters.update(cell=_cell, where=where, rules=rules_text, count_line=count_line,
                        route=route_text, findings_line=findings_line, pct=_pct,
                        rank=lambda s: SEVERITY_RANK[Severity(s)], id=id, plural=plural,
                        severity_count=severity_count, way=WAY_LABEL.__getitem__)
     return env
+
+
+def _visible(value: object) -> object:
+    """Every value the template prints, before auto-escaping: text shows its hidden characters
+    (bidi overrides, zero-width, controls) as escapes; markup netpol made (the SVG) is kept."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return terminal(value, newlines=True)
+    return value
 
 
 def _cell(cell: Cell | None) -> str:
