@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def needs(program: str, install: str) -> pytest.MarkDecorator:
+    """Skip a test when ``program`` is missing, except in CI (``CI`` set, as .ci/run does): there
+    the test runs and fails, so a missing install step cannot pass unnoticed."""
+    if shutil.which(program) is not None or os.environ.get("CI"):
+        return pytest.mark.usefixtures()
+    return pytest.mark.skip(reason=f"{program} is not installed ({install})")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

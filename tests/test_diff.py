@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, needs
 
 import netpol
 from netpol.cli import main
@@ -273,7 +273,7 @@ def test_out_writes_a_file(tmp_path: Path) -> None:
     assert target.read_text().startswith("### netpol diff: 3 connections added")
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@needs("dot", "apt-get install graphviz")
 def test_svg_renders() -> None:
     code, out, err = run("diff", *sides("loosening"), "-o", "svg")
     assert code == 0, err

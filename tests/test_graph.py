@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, needs
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import analyze as analyze_docs
@@ -47,8 +47,7 @@ from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, run_dot
 
 EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]
 FIXTURES = ROOT / "tests" / "fixtures" / "graph"
-HAS_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+needs_dot = needs("dot", "apt-get install graphviz")
 
 
 def example(name: str) -> str:

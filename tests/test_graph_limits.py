@@ -9,13 +9,12 @@ DOT is netpol's bug: exit code 3, and a note in the HTML report, never Graphviz'
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, needs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,8 +26,7 @@ from netpol.ports import PortSet, Protocol
 from netpol.render import dot, drawing
 from netpol.render.graphviz_run import ImageFormat, layout, run_dot
 
-HAS_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+needs_dot = needs("dot", "apt-get install graphviz")
 WEBSHOP = str(ROOT / "policies" / "webshop")
 
 # A DOT token: a double-quoted string (escapes inside) or an HTML-like label (nested <>).

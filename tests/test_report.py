@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, needs
 
 import netpol
 from netpol.cli import main
@@ -521,7 +521,7 @@ def _png_pixels(path: Path) -> tuple[int, int, set[int]]:
     return width, height, set(zlib.decompress(idat))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@needs("chromium", "apt-get install chromium")
 def test_html_renders_in_a_headless_browser(tmp_path: Path) -> None:
     """The documented check: the report, opened offline in chromium, draws a non-blank page."""
     graph = analyze("policies/webshop")
@@ -588,8 +588,8 @@ def _inside(inner: list[int], outer: list[int], *, vertical: bool = True) -> boo
     return horizontal and (not vertical or (outer[1] <= inner[1] and inner[3] <= outer[3]))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@needs("chromium", "apt-get install chromium")
+@needs("dot", "apt-get install graphviz")
 @pytest.mark.parametrize("width", [1400, 800])
 def test_headers_and_legends_fit_in_a_browser(width: int, tmp_path: Path) -> None:
     """Vertical matrix headers stay inside their cells; a fitted diagram's legend (bottom left)
@@ -604,8 +604,8 @@ def test_headers_and_legends_fit_in_a_browser(width: int, tmp_path: Path) -> Non
         assert actual or _inside(legend, figure, vertical=False), (figure, legend)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@needs("chromium", "apt-get install chromium")
+@needs("dot", "apt-get install graphviz")
 def test_the_graph_page_shows_its_legend_at_1400_px(tmp_path: Path) -> None:
     code, page, err = run("graph", str(ROOT / "policies" / "kubectl-dump"), "-o", "html")
     assert code == 0, err
