@@ -79,8 +79,10 @@ __all__ = [
     "literal",
     "load_corpus",
     "minimise",
+    "output_problems",
     "recheck",
     "run",
+    "same_value",
 ]
 
 HARD_KINDS = frozenset({
@@ -216,16 +218,16 @@ def check_library(data: bytes, suffix: str, rng: random.Random, *, budget: float
     return [], ids
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal values of equal types, all the way down (1 is not 1.0 nor True; NaN is NaN)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         keys_a = {(type(k).__name__, repr(k)): v for k, v in a.items()}
         keys_b = {(type(k).__name__, repr(k)): v for k, v in b.items()}
-        return keys_a.keys() == keys_b.keys() and all(_same(v, keys_b[k]) for k, v in keys_a.items())
+        return keys_a.keys() == keys_b.keys() and all(same_value(v, keys_b[k]) for k, v in keys_a.items())
     if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float):
         return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
     return bool(a == b)
@@ -259,7 +261,7 @@ def check_differential(data: bytes, suffix: str, *, budget: float | None) -> lis
                 slow = _load._parse_with_pyyaml(body, chunk)
                 fast_ok = not isinstance(fast, _load._Failure)
                 slow_ok = not isinstance(slow, _load._Failure)
-                if not fast_ok or (slow_ok and _same(fast, slow)):
+                if not fast_ok or (slow_ok and same_value(fast, slow)):
                     continue
                 if errors is None:
                     errors = _documents_with_errors(text)
@@ -302,12 +304,12 @@ def _first_difference(a: Any, b: Any, path: FieldPath = ()) -> tuple[FieldPath, 
     """Where two values first differ, and the two values there."""
     if type(a) is type(b) and isinstance(a, dict):
         for k in a:
-            if k in b and not _same(a[k], b[k]):
+            if k in b and not same_value(a[k], b[k]):
                 return _first_difference(a[k], b[k], (*path, k))
         return path, sorted(map(repr, a)), sorted(map(repr, b))
     if type(a) is type(b) and isinstance(a, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if not _same(x, y):
+            if not same_value(x, y):
                 return _first_difference(x, y, (*path, i))
     return path, a, b
 
@@ -517,7 +519,7 @@ def run_command(argv: Sequence[str], data: bytes, files: Mapping[str, bytes], *,
         found.append(failure("traceback", err.decode("utf-8", "replace")[-1500:], ""))
     fmt = _format(argv)
     found += [failure(kind, detail, klass)
-              for kind, detail, klass in _output_problems(fmt, code, out, err)]
+              for kind, detail, klass in output_problems(fmt, code, out, err)]
     return found
 
 
@@ -538,7 +540,7 @@ def _debug_frame(invoke: Callable[[Sequence[str]], Any]) -> str:
 
 
 
-def _output_problems(fmt: str, code: int, out: bytes, err: bytes
+def output_problems(fmt: str, code: int, out: bytes, err: bytes
                      ) -> Iterator[tuple[str, str, str]]:
     """(kind, detail, class) of each problem with a command's output."""
     text = out.decode("utf-8", "replace")
