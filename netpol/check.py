@@ -35,7 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from netpol.cluster import Endpoint
-from netpol.diagnostics import Diagnostic, Location, NetpolError, Severity
+from netpol.diagnostics import Diagnostic, Location, NetpolError, Severity, shown
 from netpol.explain import Explanation, Side, explain, port_problem
 from netpol.graph import AllowGraph
 from netpol.ipspace import AddressRange
@@ -216,7 +216,7 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
         except ValueError:
             expect = None
         if expect is None:
-            p.error((i, "expect"), f"expect must be allow or deny, got {raw!r}", "bad-value")
+            p.error((i, "expect"), f"expect must be allow or deny, got {shown(raw)}", "bad-value")
     protocol = None
     if item.get("protocol") is not None:
         raw = item["protocol"]
@@ -225,7 +225,7 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
         except ValueError:
             protocol = None
         if protocol is None:
-            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {raw!r}",
+            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {shown(raw)}",
                     "bad-protocol")
     port = item.get("port")
     if port is not None:

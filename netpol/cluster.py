@@ -103,7 +103,7 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
     sink: list[Diagnostic] = []
     skipped: Counter[str] = Counter()
     namespaces: dict[str, NamespaceSpec] = {}
-    pods: list[PodSpec] = []
+    pods: dict[tuple[str, str], PodSpec] = {}
     templates: dict[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]] = {}
     policies: dict[tuple[str, str], NetworkPolicy] = {}
     seen: dict[tuple[str, str, str], Origin] = {}
@@ -139,7 +139,7 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
                 continue
             _note_duplicate(sink, seen, (kind, spec.namespace, spec.name), origin)
             if kind == "Pod":
-                pods.append(spec)
+                pods[(spec.namespace, spec.name)] = spec  # the later one wins, as kubectl apply
             else:
                 templates[(kind, spec.namespace, spec.name)] = (spec, spec.owner)
         else:
@@ -153,10 +153,11 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
                                f"these policies also filter traffic, and netpol does not model "
                                f"them: {kinds}; verdicts below ignore them"))
 
-    _note_shared_ips(pods, sink)
+    _note_shared_ips(pods.values(), sink)
     blocks = [p.ip_block for pol in policies.values() for r in (*pol.ingress, *pol.egress)
               for p in r.peers if p.ip_block is not None]
-    endpoints = _group(pods, templates, blocks, _pod_label_keys(policies.values()), options, sink)
+    endpoints = _group(list(pods.values()), templates, blocks,
+                       _pod_label_keys(policies.values()), options, sink)
 
     all_ns: dict[str, Namespace] = {}
     for name, declared in namespaces.items():

@@ -61,10 +61,10 @@ def format_path(path: tuple[str | int, ...]) -> str:
     """``("spec", "ingress", 0, "from", 1)`` -> ``spec.ingress[0].from[1]``."""
     out: list[str] = []
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out.append(f"[{part}]")
-        else:
-            out.append(f".{part}" if out else part)
+        else:  # a key, whatever YAML made of it (a null key in a hand-written file)
+            out.append(f".{part}" if out else str(part))
     return "".join(out)
 
 

@@ -1,8 +1,10 @@
 """The load stage: files, folders and stdin -> :class:`RawObject` records that know their origin.
 
-The fast path parses each YAML document with yaml-rs (PyYAML's C loader when yaml-rs is missing)
-and JSON with :mod:`json`; it keeps no positions. Positions are recovered on the error path only, by
-the :class:`~netpol.locate.Locator` (netpol/locate.py).
+The fast path parses each YAML document with yaml-rs and JSON with :mod:`json`; it keeps no
+positions. A document yaml-rs could read otherwise than Kubernetes (go-yaml v2) does, and every
+document when yaml-rs is missing, is read by PyYAML with go-yaml's rules (netpol/yamlcompat.py).
+Positions are recovered on the error path only, by the :class:`~netpol.locate.Locator`
+(netpol/locate.py).
 
 Documents are split on ``---`` / ``...`` lines here, not by the parser, so one malformed document
 does not lose the others and every document's first line is known.
@@ -17,7 +19,7 @@ import re
 import stat
 import sys
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TextIO
@@ -26,16 +28,12 @@ import yaml
 
 from netpol.diagnostics import Diagnostic, InputError, Location, Severity
 from netpol.locate import Chunk, FieldPath, Locator, find_duplicate_key
+from netpol.yamlcompat import DuplicateKeyError, GoYamlLoader, needs_goyaml
 
 try:
     import yaml_rs
 except ImportError:  # pragma: no cover - no wheel for this platform (PyPy, ...)
     yaml_rs = None  # type: ignore[assignment]
-
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = [
     "DEFAULT_MAX_INPUT_SIZE",
@@ -48,6 +46,7 @@ __all__ = [
     "load_paths",
     "load_sources",
     "load_text",
+    "parse_documents",
     "read_text",
 ]
 
@@ -67,11 +66,14 @@ _EXTENSIONS = (".yaml", ".yml", ".json")
 #   and it fails only when aliasCount > 100 && decodeCount > 1000.
 _ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
 _ALIAS_FLOOR = 1000
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 """What YAML's c-printable set leaves out (YAML 1.2, 5.1) and go-yaml refuses ("control characters
-are not allowed"): C0 but tab, LF and CR; DEL; C1 (go-yaml refuses NEL too); surrogates; U+FFFE/F.
-yaml-rs silently stops at a NUL, so they are refused before any parser sees them."""
-_UNICODE_NAMES = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL"}
+are not allowed"): C0 but tab, LF and CR; DEL; C1 (go-yaml refuses NEL too); surrogates; U+FFFE/F;
+and a byte-order mark anywhere but at the start of a document. yaml-rs silently stops at a NUL
+and reads a BOM into a key, so they are refused before any parser sees them."""
+_DOCUMENT_BOM = re.compile("((?:^|\n)---[^\n]*\n)\ufeff")
+"""A BOM at the start of a document: kubectl decodes each document on its own, where it is one."""
+_UNICODE_NAMES = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL", 0xFEFF: "a byte-order mark"}
 _MAX_INDENT = 512
 """yaml-rs overflows the C stack on ~11,000 levels of block nesting; a line indented by 512 columns
 (or ``- - - ...``) means the document nests far deeper than any manifest, so it is refused first."""
@@ -177,6 +179,15 @@ def read_text(path: str, what: str, *, max_size: int = DEFAULT_MAX_INPUT_SIZE) -
     if text is None:
         raise InputError(f"cannot read {what} {path}", tuple(loader.diagnostics))
     return text
+
+
+def parse_documents(text: str, source: str) -> tuple[list[Any], LoadResult]:
+    """The documents of a YAML (or JSON) text that holds no Kubernetes objects (an intent file,
+    the lint configuration), read exactly as manifests are: the values of the documents that
+    parse, and the LoadResult with the diagnostics and the Locator."""
+    loader = _DocumentLoader()
+    loader.load_source(text, source, is_json=_is_json_name(source) or None)
+    return loader.values, loader.result()
 
 
 def is_manifest_name(name: str) -> bool:
@@ -345,6 +356,8 @@ class _Loader:
     def load_source(self, text: str, source: str, *, is_json: bool | None) -> None:
         """``is_json``: True for a ``.json`` file, None to try JSON if the text starts like it."""
         text = text.removeprefix("\ufeff")
+        if "\ufeff" in text:
+            text = _DOCUMENT_BOM.sub(r"\1", text)
         if "\r" in text:  # YAML normalises line breaks in scalars too, so nothing is lost
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         first = _skip_space(text, 0)
@@ -399,6 +412,17 @@ class _Loader:
                            self.locator.locate(source, document, (*path, "items")))
                 return
         self.objects.append(RawObject(value, kind, source, document, path))
+
+
+class _DocumentLoader(_Loader):
+    """Keeps every document's value, whatever it is, instead of Kubernetes objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[Any] = []
+
+    def add_object(self, value: Any, source: str, document: int, path: FieldPath) -> None:
+        self.values.append(value)
 
 
 def _fill_in(item: Any, list_kind: str, list_api_version: str) -> Any:
@@ -551,7 +575,7 @@ def _parse_yaml(text: str, chunk: Chunk) -> Any:
         return _Failure("yaml-too-deep",
                         f"the document is indented by {_MAX_INDENT} columns or more; refused as "
                         "nested too deeply", chunk.line, 1)
-    if yaml_rs is None:
+    if yaml_rs is None or needs_goyaml(body):
         return _parse_with_pyyaml(body, chunk)
     try:
         value = yaml_rs.loads(body, parse_datetime=False,
@@ -637,14 +661,10 @@ def _merge_keys(value: Any, path: FieldPath) -> Any:
     return result
 
 
-class _DuplicateKeyError(Exception):
-    pass
-
-
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _DuplicateKeyError
+        raise DuplicateKeyError
     return result
 
 
@@ -674,7 +694,7 @@ def _parse_json_stream(text: str) -> tuple[list[tuple[Any, Chunk]], _Failure | N
         except RecursionError:
             return parsed, _Failure("json-syntax", "malformed JSON: nested too deeply", line,
                                     column + 1)
-        except _DuplicateKeyError:
+        except DuplicateKeyError:
             try:
                 _, end = lenient.raw_decode(text, pos)
             except (json.JSONDecodeError, RecursionError):
@@ -692,55 +712,13 @@ def _skip_space(text: str, pos: int) -> int:
     return pos if match is None else match.end()
 
 
-# --- the PyYAML fallback: YAML 1.2 core schema like yaml-rs, strict keys, merge keys ---
-
-
-class _FallbackLoader(_BaseLoader):
-    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level registry
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        keys = [k.value for k, _ in node.value
-                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge"]
-        if len(set(keys)) != len(keys):
-            raise _DuplicateKeyError
-        return super().construct_mapping(node, deep)
-
-
-def _construct_int(loader: _FallbackLoader, node: yaml.ScalarNode) -> int:
-    text = loader.construct_scalar(node).replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
-    base = {"0x": 16, "0o": 8, "0b": 2}.get(digits[:2], 10)
-    return sign * int(digits[2:] if base != 10 else digits, base)
-
-
-def _construct_any(loader: _FallbackLoader, node: yaml.Node) -> Any:
-    """Unknown tags (``!foo``) are ignored, as by yaml-rs and go-yaml."""
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-for _tag, _pattern, _first in (
-    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
-    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-    ("int", r"[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+", "-+0123456789"),
-    ("float", r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)", "-+0123456789."),
-    ("merge", r"<<", "<"),
-):
-    _FallbackLoader.add_implicit_resolver(
-        f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first))
-_FallbackLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_FallbackLoader.add_constructor(None, _construct_any)
+# --- the PyYAML path: go-yaml v2's reading (netpol/yamlcompat.py), strict keys, merge keys ---
 
 
 def _parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
     try:
-        value = yaml.load(body, Loader=_FallbackLoader)
-    except _DuplicateKeyError:
+        value = yaml.load(body, Loader=GoYamlLoader)
+    except DuplicateKeyError:
         return _duplicate_key_failure(body, chunk, None)
     except RecursionError:
         return _Failure("yaml-too-deep", "the document nests too deeply", chunk.line, 1)

@@ -470,7 +470,7 @@ def _protocol(c: _Checker, value: Any, path: list[str | int]) -> Protocol | None
     try:
         return Protocol(value if isinstance(value, str) else "")
     except ValueError:
-        c.error(path, f"unsupported protocol {value!r} (expected TCP, UDP or SCTP)",
+        c.error(path, f"unsupported protocol {shown(value)} (expected TCP, UDP or SCTP)",
                 "bad-protocol")
         return None
 

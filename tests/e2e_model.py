@@ -21,6 +21,7 @@ Plus small builders for hand-written manifests and for checking diagnostics.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -314,6 +315,15 @@ def pod_doc(
     return doc
 
 
+class KubernetesDumper(yaml.SafeDumper):
+    """PyYAML's dumper, quoting what go-yaml v2 (kubectl, the API server) reads as a boolean:
+    PyYAML leaves ``y`` and ``n`` bare, and Kubernetes would read namespace ``y`` as ``true``."""
+
+
+KubernetesDumper.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"),
+                                       list("yYnN"))
+
+
 def manifest(*docs: str | Mapping[str, Any]) -> str:
     """Join documents into one multi-document YAML text; strings are dedented and kept verbatim."""
     parts: list[str] = []
@@ -321,7 +331,8 @@ def manifest(*docs: str | Mapping[str, Any]) -> str:
         if isinstance(doc, str):
             parts.append(textwrap.dedent(doc).strip("\n"))
         else:
-            parts.append(yaml.safe_dump(dict(doc), sort_keys=False).rstrip("\n"))
+            parts.append(yaml.dump(dict(doc), Dumper=KubernetesDumper, sort_keys=False)
+                         .rstrip("\n"))
     return "---\n" + "\n---\n".join(parts) + "\n"
 
 

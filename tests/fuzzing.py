@@ -13,10 +13,11 @@ structure-aware mutations, deterministically from ``(seed, index)``. The oracles
   controls, bidi overrides, line separators) in text written for people; no raw HTML from the
   input in HTML, SVG, Markdown or Mermaid; every step within a time budget;
 - the parser differential: every YAML document is parsed as netpol's fast path parses it
-  (``netpol.load._parse_yaml``: yaml-rs, then merge keys) and by netpol's PyYAML fallback
-  (``_FallbackLoader``: YAML 1.2 core schema, so ``yes``, ``on`` and ``0755`` read the same in
-  both). When both succeed the values must be equal, types included (``1`` is not ``1.0`` nor
-  ``True``), or netpol must report an error for that document. yaml-rs returning a value that
+  (``netpol.load._parse_yaml``: yaml-rs, or PyYAML where yaml-rs could read the document
+  otherwise than Kubernetes) and by netpol's PyYAML path (``netpol.yamlcompat.GoYamlLoader``:
+  go-yaml v2's reading, as sigs.k8s.io/yaml applies it). When both succeed the values must be
+  equal, types included (``1`` is not ``1.0`` nor ``True``; keys compared as JSON strings), or
+  netpol must report an error for that document. yaml-rs returning a value that
   lacks the document's last line (the way a NUL byte once cut documents short) fails too.
   yaml-rs accepting what PyYAML refuses is recorded (``fast-only``) but fails nothing: either
   parser may be the one that is right.
@@ -64,6 +65,7 @@ from netpol import load as _load
 from netpol.cli import main
 from netpol.diagnostics import NetpolError, Severity
 from netpol.model import Options
+from netpol.yamlcompat import json_key
 
 __all__ = [
     "HARD_KINDS",
@@ -222,9 +224,9 @@ def same_value(a: Any, b: Any) -> bool:
     """Equal values of equal types, all the way down (1 is not 1.0 nor True; NaN is NaN)."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, dict):
-        keys_a = {(type(k).__name__, repr(k)): v for k, v in a.items()}
-        keys_b = {(type(k).__name__, repr(k)): v for k, v in b.items()}
+    if isinstance(a, dict):  # keys as JSON has them: Kubernetes makes every key a string
+        keys_a = {json_key(k): v for k, v in a.items()}
+        keys_b = {json_key(k): v for k, v in b.items()}
         return keys_a.keys() == keys_b.keys() and all(same_value(v, keys_b[k]) for k, v in keys_a.items())
     if isinstance(a, list | tuple):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))

@@ -85,23 +85,23 @@ def test_unmodelled_policy_kinds_are_counted_in_one_warning() -> None:
 
 
 def test_two_pods_with_one_ip_are_reported_and_the_ip_is_ambiguous() -> None:
-    text = (POD.format(name="a", ns="x", ip="10.0.0.5") + POD.format(name="b", ns="y", ip="10.0.0.5")
-            + POD.format(name="c", ns="y", ip="10.0.0.6"))
+    text = (POD.format(name="a", ns="x", ip="10.0.0.5") + POD.format(name="b", ns="v", ip="10.0.0.5")
+            + POD.format(name="c", ns="v", ip="10.0.0.6"))
     graph = netpol.analyze_text(text)
     [warning] = diagnostics(graph, "shared-ip")
-    assert "x/a, y/b" in warning.message and "10.0.0.5" in warning.message
+    assert "x/a, v/b" in warning.message and "10.0.0.5" in warning.message
     assert warning.location is not None and warning.location.document == 2
-    with pytest.raises(UsageError, match=r"10\.0\.0\.5 is ambiguous.*x/a\[Pod\], y/b\[Pod\]"):
+    with pytest.raises(UsageError, match=r"10\.0\.0\.5 is ambiguous.*v/b\[Pod\], x/a\[Pod\]"):
         graph.resolve("10.0.0.5")
-    assert graph.ids[graph.resolve("10.0.0.6")] == "y/c[Pod]"
+    assert graph.ids[graph.resolve("10.0.0.6")] == "v/c[Pod]"
 
 
 def test_the_cli_refuses_an_ambiguous_ip(tmp_path: object) -> None:
-    text = POD.format(name="a", ns="x", ip="10.0.0.5") + POD.format(name="b", ns="y", ip="10.0.0.5")
-    result = CliRunner().invoke(main, ["query", "-", "--from", "10.0.0.5", "--to", "y/b"],
+    text = POD.format(name="a", ns="x", ip="10.0.0.5") + POD.format(name="b", ns="v", ip="10.0.0.5")
+    result = CliRunner().invoke(main, ["query", "-", "--from", "10.0.0.5", "--to", "v/b"],
                                 input=text)
     assert result.exit_code == ExitCode.INPUT_ERROR
-    assert "ambiguous" in result.stderr and "x/a[Pod], y/b[Pod]" in result.stderr
+    assert "ambiguous" in result.stderr and "v/b[Pod], x/a[Pod]" in result.stderr
     assert "warning[shared-ip]" in result.stderr
 
 
@@ -138,3 +138,18 @@ spec:
                                              "  template:"))
     [endpoint] = [e for e in manual.cluster.endpoints if e.kind == "Job"]
     assert endpoint.labels == {"app": "db-migrate"}
+
+
+def test_a_pod_defined_twice_is_analysed_once_as_its_later_definition() -> None:
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop, labels: {app: api}}\n"
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            "metadata: {name: p, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: api}}\n")
+    graph = netpol.analyze_text(text)
+    assert [e.id for e in graph.cluster.endpoints] == ["shop/api[Pod]"]
+    assert graph.cluster.endpoints[0].labels == {"app": "api"}
+    assert [d.code for d in graph.diagnostics] == ["duplicate-object"]
+    assert not graph.allowed("203.0.113.1", "shop/api")  # the later one is isolated
+    old = netpol.analyze_text(text.split("---\n", 1)[1])
+    from netpol.diff import diff_graphs
+    assert diff_graphs(old, graph).empty

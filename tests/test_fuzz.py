@@ -87,7 +87,8 @@ def test_values_compare_with_their_types() -> None:
     assert not same_value(1, True)
     assert not same_value(1, 1.0)
     assert not same_value(0.0, -0.0)
-    assert not same_value({1: "a"}, {"1": "a"})
+    assert same_value({1: "a"}, {"1": "a"})  # keys as JSON has them, as Kubernetes reads them
+    assert not same_value({True: "a"}, {"True": "a"})
 
 
 def test_differential_agrees_on_clean_yaml() -> None:

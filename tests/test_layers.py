@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "netpol"
 LAYERS = {
     "diagnostics": 0, "escaping": 0, "bits": 0, "intervals": 0, "ports": 0, "selectors": 0, "ipspace": 0,
     "k8snames": 0,
-    "load": 1, "locate": 1, "gitsource": 1, "model": 2, "cluster": 2, "compile": 3, "graph": 4, "explain": 5,
+    "load": 1, "locate": 1, "yamlcompat": 1, "gitsource": 1, "model": 2, "cluster": 2, "compile": 3,
+    "graph": 4, "explain": 5,
     "lint": 5, "check": 5, "diff": 5, "render": 6, "report": 6, "cli": 8, "__main__": 8,
     "__init__": 7,
 }

@@ -151,11 +151,14 @@ def test_byte_order_mark(tmp_path: Path) -> None:
                            "c.json")) == ["c"]
 
 
-def test_yaml_1_2_core_schema_in_both_parsers(parser: str) -> None:
+def test_plain_scalars_are_read_as_kubernetes_reads_them(parser: str) -> None:
+    # sigs.k8s.io/yaml runs go-yaml v2: YAML 1.1 booleans and octal, timestamps kept as strings.
     result = load_text("apiVersion: v1\nkind: ConfigMap\nv: [yes, on, 0o17, 0x1f, 1_000, 0755, "
-                       "2020-01-01, ~, TRUE, 1e3, '1', !custom x]\n")
-    assert result.objects[0].data["v"] == ["yes", "on", 15, 31, 1000, 755, "2020-01-01", None,
-                                           True, 1000.0, "1", "x"]
+                       "2020-01-01, ~, TRUE, 1e3, '1', !custom x, _8080, 'yes', N, Off, .1_1, "
+                       "+0x10, 08]\n")
+    assert result.objects[0].data["v"] == [True, True, 15, 31, 1000, 493, "2020-01-01", None,
+                                           True, 1000.0, "1", "x", "_8080", "yes", False, False,
+                                           ".1_1", 16, 8.0]
 
 
 def test_merge_keys_are_resolved(parser: str) -> None:

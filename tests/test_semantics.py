@@ -222,13 +222,13 @@ def test_p03_connection_needs_source_egress_and_destination_ingress() -> None:
           policyTypes: [Egress]
           egress:
           - to:
-            - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+            - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
               podSelector: {matchLabels: {pod: b}}
         """,
         """
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
-        metadata: {name: b-from-x-c, namespace: y}
+        metadata: {name: b-from-x-c, namespace: "y"}
         spec:
           podSelector: {matchLabels: {pod: b}}
           policyTypes: [Ingress]
@@ -1115,7 +1115,7 @@ def test_p14_manifest_value_for_metadata_name_is_overridden() -> None:
           podSelector: {matchLabels: {pod: a}}
           ingress:
           - from:
-            - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+            - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
         """,
         """
         apiVersion: networking.k8s.io/v1
@@ -1360,7 +1360,7 @@ def test_p16_workload_is_selected_only_in_its_own_namespace() -> None:
         """
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
-        metadata: {name: deny-web, namespace: y}
+        metadata: {name: deny-web, namespace: "y"}
         spec:
           podSelector: {matchLabels: {app: web}}
           policyTypes: [Ingress]
@@ -1392,7 +1392,7 @@ def test_p16_endpoint_ids_are_canonical_and_sorted() -> None:
 VALID_NEIGHBOUR = """
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy
-    metadata: {name: valid-deny-y, namespace: y}
+    metadata: {name: valid-deny-y, namespace: "y"}
     spec:
       podSelector: {}
       policyTypes: [Ingress]

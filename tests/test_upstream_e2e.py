@@ -137,7 +137,7 @@ ALLOW_81_FROM_Y = """
       policyTypes: [Ingress]
       ingress:
       - from:
-        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
         ports:
         - {port: 81, protocol: TCP}
 """
@@ -151,7 +151,7 @@ ALLOW_80_FROM_Y = """
       policyTypes: [Ingress]
       ingress:
       - from:
-        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
         ports:
         - {port: 80, protocol: TCP}
 """
@@ -165,7 +165,7 @@ ONLY_FROM_NS_Y = """
       policyTypes: [Ingress]
       ingress:
       - from:
-        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
 """
 
 ALLOW_ALL_INGRESS_X = """
@@ -225,7 +225,7 @@ POD_AND_NS_SELECTOR_FROM_Y_A = """
       policyTypes: [Ingress]
       ingress:
       - from:
-        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
           podSelector: {matchLabels: {pod: a}}
 """
 
@@ -238,7 +238,7 @@ ALLOW_81_FROM_Y_ON = """
       policyTypes: [Ingress]
       ingress:
       - from:
-        - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: y}}}}
+        - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: "y"}}}}
         ports:
         - {{port: 81, protocol: {protocol}}}
 """
@@ -427,7 +427,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               - from:
                 - namespaceSelector:
                     matchExpressions:
-                    - {key: kubernetes.io/metadata.name, operator: In, values: [y]}
+                    - {key: kubernetes.io/metadata.name, operator: In, values: ["y"]}
             """,
         ),
         (tcp(80, expect_peer(X, XA, False), expect_peer(Z, XA, False)),),
@@ -645,7 +645,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               policyTypes: [Ingress]
               ingress:
               - from:
-                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
                 ports:
                 - {port: serve-80-tcp, protocol: TCP}
             """,
@@ -921,13 +921,13 @@ SCENARIOS: tuple[Scenario, ...] = (
               policyTypes: [Egress]
               egress:
               - to:
-                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
                   podSelector: {matchLabels: {pod: a}}
             """,
             """
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
-            metadata: {name: allow-from-xa-on-ya-match-selector, namespace: y}
+            metadata: {name: allow-from-xa-on-ya-match-selector, namespace: "y"}
             spec:
               podSelector: {matchLabels: {pod: a}}
               policyTypes: [Ingress]
@@ -939,7 +939,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             """
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
-            metadata: {name: allow-from-xa-on-yb-match-selector, namespace: y}
+            metadata: {name: allow-from-xa-on-yb-match-selector, namespace: "y"}
             spec:
               podSelector: {matchLabels: {pod: b}}
               policyTypes: [Ingress]
@@ -974,7 +974,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               policyTypes: [Egress]
               egress:
               - to:
-                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
                   podSelector: {matchLabels: {pod: a}}
             """,
         ),
@@ -1261,7 +1261,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               policyTypes: [Ingress]
               ingress:
               - from:
-                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: "y"}}
             """,
         ),
         (tcp(80, expect_peer(X, XA, False), expect_peer(Z, XA, False)),),
@@ -1283,7 +1283,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               - to:
                 - namespaceSelector:
                     matchExpressions:
-                    - {key: kubernetes.io/metadata.name, operator: NotIn, values: [y]}
+                    - {key: kubernetes.io/metadata.name, operator: NotIn, values: ["y"]}
             """,
         ),
         (tcp(80, expect_peer(XA, Y, False)),),
@@ -1408,7 +1408,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               policyTypes: [Egress]
               egress:
               - to:
-                - namespaceSelector: {matchLabels: {ns: y}}
+                - namespaceSelector: {matchLabels: {ns: "y"}}
                   podSelector: {matchLabels: {pod: a}}
               - ports:
                 - {protocol: UDP, port: 53}
@@ -1557,7 +1557,7 @@ SCENARIOS: tuple[Scenario, ...] = (
               - from:
                 - namespaceSelector:
                     matchExpressions:
-                    - {key: ns, operator: In, values: [y]}
+                    - {key: ns, operator: In, values: ["y"]}
             """,
         ),
         (tcp(80, expect_peer(X, XA, False), expect_peer(Z, XA, False)),),
@@ -1625,7 +1625,7 @@ ENDPORT_POLICY = """
 DENY_INGRESS_TO_Y_SERVER = """
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy
-    metadata: {name: deny-ingress-to-server, namespace: y}
+    metadata: {name: deny-ingress-to-server, namespace: "y"}
     spec:
       podSelector: {matchLabels: {app: server}}
       policyTypes: [Ingress]

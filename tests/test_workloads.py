@@ -166,7 +166,7 @@ def test_typed_pod_list_dump() -> None:
     items:
     - metadata: {name: a, namespace: x, labels: {app: a}}
       spec: {containers: [{name: c}]}
-    - metadata: {name: b, namespace: y, labels: {app: b}}
+    - metadata: {name: b, namespace: "y", labels: {app: b}}
       spec: {containers: [{name: c}]}
     """)
     g = netpol.analyze_text(text)

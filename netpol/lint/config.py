@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netpol.diagnostics import Location, Severity
+from netpol.diagnostics import Location, Severity, shown
 from netpol.lint.catalog import CHECK_RULES, LINT_RULES, lookup
 from netpol.lint.findings import FailOn, Finding, RuleMeta
 from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
@@ -176,7 +176,7 @@ def parse_config(file: YamlFile) -> LintConfig:
             fail_on = None
         if fail_on is None:
             p.error(("fail-on",), f"fail-on must be one of {', '.join(f.value for f in FailOn)}, "
-                    f"got {raw!r}", "bad-value")
+                    f"got {shown(raw)}", "bad-value")
 
     disabled: set[str] = set()
     raw_disable = data.get("disable", [])
@@ -202,7 +202,7 @@ def parse_config(file: YamlFile) -> LintConfig:
         except ValueError:
             sev = None
         if sev is None:
-            p.error(("severity", name), f"severity must be error, warning or info, got {level!r}",
+            p.error(("severity", name), f"severity must be error, warning or info, got {shown(level)}",
                     "bad-value")
             continue
         severities.update(dict.fromkeys(ids, sev))
@@ -221,7 +221,7 @@ def parse_config(file: YamlFile) -> LintConfig:
         top = 32 if key.endswith("ipv4") else 128
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
             p.error(("thresholds", key), f"{key} must be a prefix length between 0 and {top}, "
-                    f"got {value!r}", "bad-value")
+                    f"got {shown(value)}", "bad-value")
             continue
         prefixes[key] = value
 

@@ -9,17 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.load import Locator, load_text, read_text
+from netpol.load import Locator, parse_documents, read_text
 
 __all__ = ["Problems", "YamlFile", "read_yaml", "type_name"]
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +46,10 @@ class Problems:
 def read_yaml(path: str, what: str) -> YamlFile:
     """Read one YAML document; raise InputError (exit code 2) with located diagnostics."""
     text = read_text(path, what)  # the limits of manifests: no device, no endless file
-    loaded = load_text(text, path)
+    documents, loaded = parse_documents(text, path)  # and their reading: go-yaml's, as kubectl's
     errors = tuple(d for d in loaded.diagnostics if d.severity is Severity.ERROR)
     if errors:
         raise InputError(f"{what} {path} is not valid YAML", errors)
-    try:
-        documents = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except yaml.YAMLError as exc:  # what the fast parser accepted and PyYAML does not
-        mark = getattr(exc, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        raise InputError(f"{what} {path} is not valid YAML", (Diagnostic(
-            Severity.ERROR, "yaml-syntax", f"malformed YAML: {getattr(exc, 'problem', exc)}",
-            Location(path, 1, (), line)),)) from None
     if len(documents) > 1:
         raise InputError(f"{what} {path} holds {len(documents)} YAML documents; expected one")
     return YamlFile(path, documents[0] if documents else None, loaded.locator)
