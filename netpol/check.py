@@ -230,7 +230,9 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
     port = item.get("port")
     if port is not None:
         try:
-            port = parse_port(port) if isinstance(port, int | str) else parse_port(repr(port))
+            if not isinstance(port, int | str):
+                raise ValueError(f"got {shown(port)}")
+            port = parse_port(port)
         except ValueError as exc:
             p.error((i, "port"), f"port must be a number between 1 and 65535 or a port name: "
                     f"{exc}", "bad-port")

@@ -695,8 +695,9 @@ def _policy_port(c: _Checker, raw: Any, path: list[str | int]) -> PolicyPort | N
     port: int | str | None = None
     if isinstance(port_raw, bool) or (port_raw is not None
                                       and not isinstance(port_raw, int | str)):
-        c.error([*path, "port"], f"port must be a number or a port name, got "
-                f"{_type_name(port_raw)}", "wrong-type")
+        got = shown(port_raw) if isinstance(port_raw, float) else _type_name(port_raw)
+        c.error([*path, "port"], f"port must be an integer or a port name, got {got}",
+                "wrong-type")
         return None
     if isinstance(port_raw, int):
         if not MIN_PORT <= port_raw <= MAX_PORT:
