@@ -119,11 +119,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def csv_cell(text: str) -> str:
-    """A CSV cell that a spreadsheet cannot run as a formula (and that UTF-8 can hold).
-
-    Only lone surrogates, which no encoding writes, are escaped: CSV is data for programs too.
-    """
-    text = _SURROGATE.sub(lambda m: _code(m.group()), text)
+    """A CSV cell that a spreadsheet cannot run as a formula, and that a terminal showing the
+    CSV (``netpol list -o csv``) shows as it is: hidden characters as escapes, line breaks kept
+    (the csv module quotes the cell)."""
+    text = _visible(text, "\t\n")
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

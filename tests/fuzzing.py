@@ -9,7 +9,7 @@ structure-aware mutations, deterministically from ``(seed, index)``. The oracles
   formats): exit code 0, 1 or 2, never 3; no traceback; JSON and SARIF that parse, JUnit and SVG
   that parse as XML; CSV rows as wide as their header and no cell a spreadsheet runs as a formula;
   Markdown table rows as wide as their header and no @mention outside code; no raw ESC in any
-  output but CSV (nor on stderr, netpol's own colours aside), and no other hidden character (C0/C1
+  output (nor on stderr, netpol's own colours aside), and no other hidden character (C0/C1
   controls, bidi overrides, line separators) in text written for people; no raw HTML from the
   input in HTML, SVG, Markdown or Mermaid; every step within a time budget;
 - the parser differential: every YAML document is parsed as netpol's fast path parses it
@@ -546,7 +546,7 @@ def output_problems(fmt: str, code: int, out: bytes, err: bytes
                      ) -> Iterator[tuple[str, str, str]]:
     """(kind, detail, class) of each problem with a command's output."""
     text = out.decode("utf-8", "replace")
-    if fmt != "csv" and b"\x1b" in out:
+    if b"\x1b" in out:
         yield "raw-escape", f"stdout: {_around(text, text.index(chr(27)))}", f"stdout {fmt}"
     err_plain = _SGR.sub(b"", err).decode("utf-8", "replace")
     if "\x1b" in err_plain:

@@ -190,9 +190,13 @@ def test_md_text_leaves_ordinary_prose_alone() -> None:
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil\",\"x\")", "-2+3", "+1", "@SUM(A1)",
-                                  "\tx", "\rx"])
+                                  "\tx"])
 def test_csv_cell_defuses_formulas(text: str) -> None:
     assert csv_cell(text) == "'" + text
+
+
+def test_csv_cell_shows_a_leading_carriage_return_instead() -> None:
+    assert csv_cell("\rx") == "\\rx"  # shown, so it starts no formula either
 
 
 @pytest.mark.parametrize("text", ["shop/api[Deployment]", "80-90", "10.0.0.0/8",
@@ -282,6 +286,11 @@ def test_message_and_source_are_escaped() -> None:
 
 
 # -- CSV, XML and Markdown parse back ------------------------------------------------------------
+
+
+def test_csv_cells_show_hidden_characters() -> None:
+    assert csv_cell("a\x1b[31mb\u202e") == "a\\x1b[31mb\\u202e"
+    assert csv_cell("-\x1b") == "'-\\x1b"
 
 
 def test_csv_cells_round_trip_through_the_csv_module() -> None:
@@ -484,7 +493,8 @@ def test_list_renderers_keep_hostile_ids_as_data() -> None:
     _no_raw_controls(text_.render_connections(conns, HOSTILE_IDS))
     cells = _csv_cells(csv_.render_connections(conns, HOSTILE_IDS))
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
-    assert set(HOSTILE_IDS) <= {c.removeprefix("'") for c in cells}  # only the quote added
+    # only the quote added, and hidden characters shown as escapes (as on a terminal)
+    assert {terminal(i) for i in HOSTILE_IDS} <= {c.removeprefix("'") for c in cells}
     _markdown_keeps(markdown.render_connections(conns, HOSTILE_IDS), HOSTILE_IDS)
     out = json_.render_connections(conns, HOSTILE_IDS)
     assert out.isascii() and json.loads(out)["endpoints"] == HOSTILE_IDS
