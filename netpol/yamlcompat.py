@@ -112,6 +112,9 @@ _WORTH_A_LOOK = frozenset("yYnNoOtTfF~0+.-_")
 _INDICATORS = frozenset(("-", "?", ":", "--", "---", "...", "-:"))
 _STRUCTURE = frozenset("!?|>%")
 _END = r"(?=[ \t]*(?:$|#|[,\]}]|:(?:[ \t]|$)))"
+_EMPTY_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*:(?:[ \t]|$)", re.MULTILINE)
+_FLOW_COLON = re.compile(r":[}\],]")
+"""Empty keys and ":" closing a flow item: yaml-rs accepts both, libyaml and go-yaml do not."""
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
 _EXPLICIT_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*\?[ \t\n]")
 _FLOW_KEY = re.compile(r"[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)
@@ -143,8 +146,13 @@ def needs_goyaml(body: str) -> bool:
         return True
     if body.startswith("%") or "\n%" in body or '"<<"' in body or "'<<'" in body:
         return True  # a directive (go-yaml refuses %YAML 2.0); a quoted "<<" is no merge key
+    if "\t" in body or body.startswith("...") or "\n..." in body or _FLOW_COLON.search(body):
+        return True  # where yaml-rs accepts what libyaml's descendants refuse (tabs, "{e:}")
+    words = set(body.split())
+    if ":" in words and _EMPTY_KEY.search(body):
+        return True  # an empty key: a line starting with ":"
     structure: set[str] = set()
-    for word in set(body.split()):
+    for word in words:
         if not _STRUCTURE.isdisjoint(word):
             structure.update(_STRUCTURE.intersection(word))
         if not _FLOW_CHARS.isdisjoint(word):
