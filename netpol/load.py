@@ -355,11 +355,7 @@ class _Loader:
 
     def load_source(self, text: str, source: str, *, is_json: bool | None) -> None:
         """``is_json``: True for a ``.json`` file, None to try JSON if the text starts like it."""
-        text = text.removeprefix("\ufeff")
-        if "\ufeff" in text:
-            text = _DOCUMENT_BOM.sub(r"\1", text)
-        if "\r" in text:  # YAML normalises line breaks in scalars too, so nothing is lost
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _normalise(text)
         first = _skip_space(text, 0)
         if is_json or (is_json is None and text[first:first + 1] in ("{", "[")):
             parsed, failure = _parse_json_stream(text)
@@ -423,6 +419,17 @@ class _DocumentLoader(_Loader):
 
     def add_object(self, value: Any, source: str, document: int, path: FieldPath) -> None:
         self.values.append(value)
+
+
+def _normalise(text: str) -> str:
+    """A text as its documents are split and parsed: byte-order marks at the start of the text
+    and of each document dropped, line breaks made LF (YAML normalises them in scalars too)."""
+    text = text.removeprefix("\ufeff")
+    if "\ufeff" in text:
+        text = _DOCUMENT_BOM.sub(r"\1", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _fill_in(item: Any, list_kind: str, list_api_version: str) -> Any:
@@ -715,8 +722,16 @@ def _skip_space(text: str, pos: int) -> int:
 # --- the PyYAML path: go-yaml v2's reading (netpol/yamlcompat.py), strict keys, merge keys ---
 
 
+_PYYAML_RECURSION = 20_000
+"""Python frames PyYAML may use: constructing is recursive, about four frames a level, and
+nesting is bounded before (512 columns of indentation, libyaml's 1,000 flow levels). go-yaml
+takes 10,000 levels; without the headroom PyYAML would refuse ~250 levels that Kubernetes reads."""
+
+
 def _parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
+    limit = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(max(limit, _PYYAML_RECURSION))
         value = yaml.load(body, Loader=GoYamlLoader)
     except DuplicateKeyError:
         return _duplicate_key_failure(body, chunk, None)
@@ -736,6 +751,8 @@ def _parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
     except Exception as exc:  # a YAMLError without a mark, or a value no constructor accepts
         first = (str(exc).splitlines() or ["cannot parse"])[0]
         return _Failure("yaml-syntax", _human(first), chunk.line, 1)
+    finally:
+        sys.setrecursionlimit(limit)
     # PyYAML shares aliased nodes instead of copying them: count what a consumer would walk.
     if "*" in body and _expands_beyond(value, alias_budget(len(body)) // 2 + len(body)):
         return _alias_bomb_failure(chunk, len(body))

@@ -112,8 +112,12 @@ _WORTH_A_LOOK = frozenset("yYnNoOtTfF~0+.-_")
 _INDICATORS = frozenset(("-", "?", ":", "--", "---", "...", "-:"))
 _STRUCTURE = frozenset("!?|>%")
 _END = r"(?=[ \t]*(?:$|#|[,\]}]|:(?:[ \t]|$)))"
+_BEFORE_PLAIN = re.compile(r"(?:^|[:\-\[{,?])[ \t]*(?:[&!][^\s]*[ \t]+)*\Z")
+"""What may stand before a plain scalar on its line: nothing, an indicator, anchors and tags."""
 _EMPTY_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*:(?:[ \t]|$)", re.MULTILINE)
 _FLOW_COLON = re.compile(r":[}\],]")
+_MULTILINE_FLOW = re.compile(r"[\[{][^\]}\n]*\n")
+_EMPTY_ANCHOR = re.compile(r"&[^\s,\[\]{}]+[ \t]*(?:[,\]}]|$)", re.MULTILINE)
 """Empty keys and ":" closing a flow item: yaml-rs accepts both, libyaml and go-yaml do not."""
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
 _EXPLICIT_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*\?[ \t\n]")
@@ -146,7 +150,8 @@ def needs_goyaml(body: str) -> bool:
         return True
     if body.startswith("%") or "\n%" in body or '"<<"' in body or "'<<'" in body:
         return True  # a directive (go-yaml refuses %YAML 2.0); a quoted "<<" is no merge key
-    if "\t" in body or body.startswith("...") or "\n..." in body or _FLOW_COLON.search(body):
+    if ("\t" in body or body.startswith("...") or "\n..." in body or _FLOW_COLON.search(body)
+            or _MULTILINE_FLOW.search(body) or ("&" in body and _EMPTY_ANCHOR.search(body))):
         return True  # where yaml-rs accepts what libyaml's descendants refuse (tabs, "{e:}")
     words = set(body.split())
     if ":" in words and _EMPTY_KEY.search(body):
@@ -196,8 +201,7 @@ def _plain_somewhere(body: str, token: str, *, key: bool) -> bool:
     pattern = re.compile(rf"(?<![^\s\[{{,]){re.escape(token)}{_END}", re.MULTILINE)
     for match in pattern.finditer(body):
         line_start = body.rfind("\n", 0, match.start()) + 1
-        before = body[line_start:match.start()].rstrip(" \t")
-        if before == "" or before.endswith((":", "-", "[", "{", ",", "?")):
+        if _BEFORE_PLAIN.search(body, line_start, match.start()):
             return True
     return False
 

@@ -236,8 +236,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 def _normalise(text: str) -> str:
     """What netpol's loader does to a text before it splits it into documents."""
-    text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    return _load._normalise(text)
 
 
 def check_differential(data: bytes, suffix: str, *, budget: float | None) -> list[Failure]:
