@@ -582,14 +582,22 @@ def _parse_yaml(text: str, chunk: Chunk) -> Any:
         return _Failure("yaml-too-deep",
                         f"the document is indented by {_MAX_INDENT} columns or more; refused as "
                         "nested too deeply", chunk.line, 1)
-    if yaml_rs is None or needs_goyaml(body):
+    if yaml_rs is None:
         return _parse_with_pyyaml(body, chunk)
     try:
         value = yaml_rs.loads(body, parse_datetime=False,
                               alias_limits=yaml_rs.AliasLimits(
                                   max_total_replayed_events=alias_budget(len(body))))
     except Exception as exc:
-        return _yaml_rs_failure(str(exc), body, chunk)
+        failure = _yaml_rs_failure(str(exc), body, chunk)
+        if not needs_goyaml(body):
+            return failure
+        # Kubernetes may read what yaml-rs refuses (tags, keys true and 1); if not, yaml-rs's
+        # message says where the document breaks.
+        slow = _parse_with_pyyaml(body, chunk)
+        return failure if isinstance(slow, _Failure) else slow
+    if needs_goyaml(body):  # Kubernetes might read the document otherwise than yaml-rs
+        return _parse_with_pyyaml(body, chunk)
     if "<<" in body:  # YAML 1.1 merge keys: sigs.k8s.io/yaml (go-yaml) honours them; yaml-rs not
         try:
             return _merge_keys(value, ())

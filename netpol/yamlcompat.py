@@ -112,17 +112,17 @@ _WORTH_A_LOOK = frozenset("yYnNoOtTfF~0+.-_")
 _INDICATORS = frozenset(("-", "?", ":", "--", "---", "...", "-:"))
 _STRUCTURE = frozenset("!?|>%")
 _END = r"(?=[ \t]*(?:$|#|[,\]}]|:(?:[ \t]|$)))"
-_BEFORE_PLAIN = re.compile(r"(?:^|[:\-\[{,?])[ \t]*(?:[&!][^\s]*[ \t]+)*\Z")
+_BEFORE_PLAIN = re.compile(r"(?:^|[:\-\[{,?])[ \t]*(?:[&!][^\s]*[ \t]+)*\Z", re.MULTILINE)
 """What may stand before a plain scalar on its line: nothing, an indicator, anchors and tags."""
 _EMPTY_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*:(?:[ \t]|$)", re.MULTILINE)
 _FLOW_COLON = re.compile(r":[}\],]")
-_MULTILINE_FLOW = re.compile(r"[\[{][^\]}\n]*\n")
-_EMPTY_ANCHOR = re.compile(r"&[^\s,\[\]{}]+[ \t]*(?:[,\]}]|$)", re.MULTILINE)
+_MULTILINE_FLOW = re.compile(r"[\[{][^\[\]{}\n]*\n")  # linear: no scan crosses a bracket
+_EMPTY_ANCHOR = re.compile(r"&[^\s,\[\]{}&]+[ \t]*(?:[,\]}]|$)", re.MULTILINE)
 """Empty keys and ":" closing a flow item: yaml-rs accepts both, libyaml and go-yaml do not."""
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
 _EXPLICIT_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*\?[ \t\n]")
 _FLOW_KEY = re.compile(r"[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)
-_BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}(?:[ \t]*$|[ \t]+#)", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=4096)
