@@ -115,10 +115,12 @@ _END = r"(?=[ \t]*(?:$|#|[,\]}]|:(?:[ \t]|$)))"
 _BEFORE_PLAIN = re.compile(r"(?:^|[:\-\[{,?])[ \t]*(?:[&!][^\s]*[ \t]+)*\Z", re.MULTILINE)
 """What may stand before a plain scalar on its line: nothing, an indicator, anchors and tags."""
 _EMPTY_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*:(?:[ \t]|$)", re.MULTILINE)
-_FLOW_COLON = re.compile(r":[}\],]")
+_FLOW_COLON = re.compile(r":[}\],]|[\[{,][ \t]*[|>]|:[ \t]+[|>][ \t]*[\]},]")
+"""A colon closing a flow item, and "|" or ">" standing in a flow: yaml-rs reads them, libyaml
+not."""
 _MULTILINE_FLOW = re.compile(r"[\[{][^\[\]{}\n]*\n")  # linear: no scan crosses a bracket
 _EMPTY_ANCHOR = re.compile(r"&[^\s,\[\]{}&]+[ \t]*(?:[,\]}]|$)", re.MULTILINE)
-"""Empty keys and ":" closing a flow item: yaml-rs accepts both, libyaml and go-yaml do not."""
+"""An empty key: yaml-rs accepts it, libyaml and go-yaml do not."""
 _TAG = re.compile(r"(?:^|[\s\[{,:-])!")
 _EXPLICIT_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*\?[ \t\n]")
 _FLOW_KEY = re.compile(r"[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)

@@ -152,3 +152,19 @@ def as_json(value: Any) -> Any:
     if isinstance(value, list):
         return [as_json(v) for v in value]
     return value
+
+
+@pytest.mark.parametrize("text", [
+    # Found by the fuzzer: yaml-rs reads these, libyaml (PyYAML) and go-yaml refuse them, so
+    # kubectl would refuse the document and netpol must not analyse it as if it existed.
+    ":", "a: {a\n: {}}", "{a\ne: }", "[{e:}]", "{e,&p}", "{s,|: {}}", "[|]", "-\t#",
+    "...\na",
+])
+def test_what_go_yaml_refuses_is_refused(parser: str, text: str) -> None:
+    result = load_text(text)
+    assert [d.severity.value for d in result.diagnostics] == ["error"], text
+    assert result.objects == ()
+
+
+def test_a_big_number_after_an_anchor_is_read_as_go_yaml_reads_it(parser: str) -> None:
+    assert value("v: &a 18446744073709551616\n")["v"] == 1.8446744073709552e19
