@@ -109,15 +109,17 @@ _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _FLOW = re.compile(r"[\[\]{},]")
 _FLOW_CHARS = frozenset("[]{},")
 _WORTH_A_LOOK = frozenset("yYnNoOtTfF~0+.-_")
+_WORTH_A_LOOK_WORDS = re.compile(r"^(?:[yYnNoOtTfF~0+.\-_].*|.*[_\[\]{},!?|>%].*|.{19,})$",
+                                 re.MULTILINE)
+"""The words ``needs_goyaml`` looks at; one pass of the regular-expression engine picks them."""
 _INDICATORS = frozenset(("-", "?", ":", "--", "---", "...", "-:"))
 _STRUCTURE = frozenset("!?|>%")
 _END = r"(?=[ \t]*(?:$|#|[,\]}]|:(?:[ \t]|$)))"
 _BEFORE_PLAIN = re.compile(r"(?:^|[:\-\[{,?])[ \t]*(?:[&!][^\s]*[ \t]+)*\Z", re.MULTILINE)
 """What may stand before a plain scalar on its line: nothing, an indicator, anchors and tags."""
 _EMPTY_KEY = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)*:(?:[ \t]|$)", re.MULTILINE)
-_FLOW_COLON = re.compile(r":[}\],]|[\[{,][ \t]*[|>]|:[ \t]+[|>][ \t]*[\]},]")
-"""A colon closing a flow item, and "|" or ">" standing in a flow: yaml-rs reads them, libyaml
-not."""
+_FLOW_BLOCK = re.compile(r"[\[{,][ \t]*[|>]|:[ \t]+[|>][ \t]*[\]},]")
+"""A "|" or ">" standing in a flow: yaml-rs reads it as a plain scalar, libyaml refuses it."""
 _MULTILINE_FLOW = re.compile(r"[\[{][^\[\]{}\n]*\n")  # linear: no scan crosses a bracket
 _EMPTY_ANCHOR = re.compile(r"&[^\s,\[\]{}&]+[ \t]*(?:[,\]}]|$)", re.MULTILINE)
 """An empty key: yaml-rs accepts it, libyaml and go-yaml do not."""
@@ -147,33 +149,54 @@ def _fast_reads_alike(token: str) -> bool:
 
 def needs_goyaml(body: str) -> bool:
     """Whether yaml-rs might read this document otherwise than Kubernetes does (a document that
-    needs it is read by :class:`GoYamlLoader`)."""
+    needs it is read by :class:`GoYamlLoader`). One split into words, substring tests, and a
+    regular expression only where a word shows the construct it looks for."""
     if "\u2028" in body or "\u2029" in body:  # line breaks to go-yaml, not to yaml-rs
         return True
     if body.startswith("%") or "\n%" in body or '"<<"' in body or "'<<'" in body:
         return True  # a directive (go-yaml refuses %YAML 2.0); a quoted "<<" is no merge key
-    if ("\t" in body or body.startswith("...") or "\n..." in body or _FLOW_COLON.search(body)
-            or _MULTILINE_FLOW.search(body) or ("&" in body and _EMPTY_ANCHOR.search(body))):
+    if ("\t" in body or body.startswith("...") or "\n..." in body or ":}" in body
+            or ":]" in body or ":," in body or ("&" in body and _EMPTY_ANCHOR.search(body))):
         return True  # where yaml-rs accepts what libyaml's descendants refuse (tabs, "{e:}")
     words = set(body.split())
-    if ":" in words and _EMPTY_KEY.search(body):
-        return True  # an empty key: a line starting with ":"
-    structure: set[str] = set()
-    for word in words:
+    if (":" in words and _EMPTY_KEY.search(body)) or ("?" in words and _EXPLICIT_KEY.search(body)):
+        return True  # an empty key (a line starting with ":"); an explicit, maybe complex, key
+    seen = _Seen()
+    for word in _WORTH_A_LOOK_WORDS.findall("\n".join(words)):  # in C: most words are names
         if not _STRUCTURE.isdisjoint(word):
-            structure.update(_STRUCTURE.intersection(word))
+            seen.note(word)
         if not _FLOW_CHARS.isdisjoint(word):
+            seen.note_flow(word)
             if any(piece and _differs(body, piece) for piece in _FLOW.split(word)):
                 return True
         elif (word[0] in _WORTH_A_LOOK or "_" in word or len(word) >= 19) and _differs(body, word):
             return True
-    if "!" in structure and _TAG.search(body):
+    if seen.tag and _TAG.search(body):
         return True  # a tag: yaml-rs ignores it, go-yaml does not
-    if "?" in structure and _EXPLICIT_KEY.search(body):
-        return True  # an explicit key, maybe a collection
-    if ("]" in body or "}" in body) and _FLOW_KEY.search(body):
+    if seen.open_flow and _MULTILINE_FLOW.search(body):
+        return True  # a flow collection across lines (a key broken over a line break)
+    if seen.flow_key and _FLOW_KEY.search(body):
         return True  # a flow collection as a key
-    return bool(structure & {"|", ">"}) and _block_scalar_differs(body)
+    # "|" or ">" in a flow; an empty block scalar, or one ending the text
+    return seen.block and bool(_FLOW_BLOCK.search(body) or _block_scalar_differs(body))
+
+
+class _Seen:
+    """What the words of a document show, to run a regular expression only where it can match."""
+
+    __slots__ = ("block", "flow_key", "open_flow", "tag")
+
+    def __init__(self) -> None:
+        self.tag = self.block = self.open_flow = self.flow_key = False
+
+    def note(self, word: str) -> None:
+        self.tag = self.tag or word.startswith("!") or any(f"{c}!" in word for c in "[{,:")
+        self.block = self.block or "|" in word or ">" in word
+
+    def note_flow(self, word: str) -> None:
+        self.flow_key = self.flow_key or word.endswith(("]:", "}:")) or "]:" in word
+        opened = word.count("[") + word.count("{")
+        self.open_flow = self.open_flow or opened > word.count("]") + word.count("}")
 
 
 def _differs(body: str, piece: str) -> bool:
