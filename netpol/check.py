@@ -36,7 +36,7 @@ from typing import Any
 
 from netpol.cluster import Endpoint
 from netpol.diagnostics import Diagnostic, Location, NetpolError, Severity, shown
-from netpol.explain import Explanation, Side, explain, port_problem
+from netpol.explain import Explanation, Side, asked_ports, explain, port_problem
 from netpol.graph import AllowGraph
 from netpol.ipspace import AddressRange
 from netpol.lint import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
@@ -46,7 +46,7 @@ from netpol.lint.findings import sorted_findings
 from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
 from netpol.load import Locator
 from netpol.model import Direction
-from netpol.ports import PortSet, Protocol, parse_port
+from netpol.ports import Protocol, parse_port
 
 __all__ = [
     "CheckResult",
@@ -371,20 +371,6 @@ def _families(graph: AllowGraph) -> set[int]:
     return {4, 6} if v6 else {4}
 
 
-def _asked(e: Expectation, dst: object) -> PortSet:
-    if e.port is None and e.protocol is None:
-        return PortSet.all()
-    proto = e.protocol or Protocol.TCP
-    if isinstance(e.port, int):
-        return PortSet.of(proto, e.port, e.port)
-    if isinstance(e.port, str):
-        if not isinstance(dst, Endpoint):
-            return PortSet.none()
-        nums = [(p.port, p.port) for p in dst.ports if p.name == e.port and p.protocol is proto]
-        return PortSet.from_mapping({proto: nums})
-    return PortSet.of(proto)
-
-
 def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *,
           locator: Locator | None = None) -> CheckResult:
     """Evaluate every expectation; one that cannot be judged (a side matching nothing) is in
@@ -431,7 +417,7 @@ def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequ
     pairs = 0
     bad: list[tuple[int, int]] = []
     for d in dsts:
-        asked = _asked(e, nodes[d])
+        asked = asked_ports(e.protocol, e.port, nodes[d])
         for s in srcs:
             if s == d or (s >= n and d >= n):
                 continue  # a pod always reaches itself; outside-to-outside is not analysed

@@ -30,6 +30,7 @@ from enum import StrEnum
 from netpol.bits import from_indexes, iter_bits
 from netpol.cluster import Endpoint
 from netpol.diagnostics import Diagnostic, Severity, UsageError
+from netpol.explain import asked_ports
 from netpol.graph import AllowGraph
 from netpol.ipspace import AddressRange, format_range, merge_adjacent
 from netpol.model import Direction
@@ -293,16 +294,7 @@ class _Filters:
 
     def asked(self, dst: object) -> PortSet | None:
         """What a kept connection to ``dst`` allows some of; None: anything."""
-        proto = self.protocol or Protocol.TCP
-        if isinstance(self.port, int):
-            return PortSet.of(proto, self.port, self.port)
-        if isinstance(self.port, str):
-            # A named port is the destination pod's: an address outside the cluster has none.
-            if not isinstance(dst, Endpoint):
-                return PortSet.none()
-            return PortSet.from_mapping({proto: [(p.port, p.port) for p in dst.ports
-                                                 if p.name == self.port and p.protocol is proto]})
-        return PortSet.of(self.protocol) if self.protocol is not None else None
+        return asked_ports(self.protocol, self.port, dst) if self.by_port else None
 
 
 class _View:

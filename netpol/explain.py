@@ -11,7 +11,8 @@ from netpol.graph import AllowGraph
 from netpol.model import Direction
 from netpol.ports import PortSet, Protocol
 
-__all__ = ["Explanation", "RuleMatch", "Side", "declared_ports", "explain", "port_problem"]
+__all__ = ["Explanation", "RuleMatch", "Side", "asked_ports", "declared_ports", "explain",
+           "port_problem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,9 @@ class Explanation:
                 "ingress": self.ingress.to_json()}
 
 
-def _asked(protocol: Protocol | None, port: int | str | None, dst: object) -> PortSet:
+def asked_ports(protocol: Protocol | None, port: int | str | None, dst: object) -> PortSet:
+    """What is asked of ``dst``: TCP by default with a port; a named port resolved on the
+    destination (an address outside the cluster has none); everything when nothing is asked."""
     if protocol is None and port is None:
         return PortSet.all()
     proto = protocol or Protocol.TCP
@@ -187,7 +190,7 @@ def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None 
     src_id, dst_id = graph.nodes[s].id, graph.nodes[d].id
     if isinstance(port, str) and port.isdigit():
         port = int(port)
-    asked = _asked(protocol, port, graph.nodes[d])
+    asked = asked_ports(protocol, port, graph.nodes[d])
     egress = _side(graph, Direction.EGRESS, s, d, d, asked)
     ingress = _side(graph, Direction.INGRESS, d, s, d, asked)
     ports = graph.allowed_between(s, d)
