@@ -54,10 +54,10 @@ SCENARIOS = (
 def measure(path: str) -> dict[str, float]:
     """Run in the child: time each stage on ``path``."""
     import netpol
-    from netpol.cluster import build_cluster
-    from netpol.explain import explain
-    from netpol.graph import AllowGraph
-    from netpol.load import load_paths
+    from netpol.engine.graph import AllowGraph
+    from netpol.load.files import load_paths
+    from netpol.model.cluster import build_cluster
+    from netpol.query.explain import explain
     from netpol.render import ListFormat, render_connections
 
     out: dict[str, float] = {}

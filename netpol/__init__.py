@@ -5,17 +5,16 @@
 >>> graph.allowed("shop/frontend", "shop/api").allows("TCP", 8080)
 True
 
-The pipeline is load -> model -> compile -> query/render; see docs/architecture.md.
+This package only re-exports; the pipeline is load -> model -> engine -> query/lint/diff ->
+report -> render, with the command line on top (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from typing import TextIO
-
-from netpol.cluster import Cluster, Endpoint, Namespace, build_cluster
-from netpol.diagnostics import (
+from netpol.api import analyze, analyze_loaded, analyze_text
+from netpol.core.ports import PortSet, Protocol
+from netpol.engine.graph import AllowGraph, Connection
+from netpol.errors import (
     Diagnostic,
     ExitCode,
     InputError,
@@ -24,11 +23,9 @@ from netpol.diagnostics import (
     Severity,
     UsageError,
 )
-from netpol.explain import Explanation, explain
-from netpol.graph import AllowGraph, Connection
-from netpol.load import LoadResult, load_paths, load_text
-from netpol.model import Direction, NetworkPolicy, Options
-from netpol.ports import PortSet, Protocol
+from netpol.model.cluster import Cluster, Endpoint, Namespace
+from netpol.model.parse import Direction, NetworkPolicy, Options
+from netpol.query.explain import Explanation, explain
 
 __all__ = [
     "AllowGraph",
@@ -56,33 +53,3 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
-
-
-def analyze_loaded(loaded: LoadResult, options: Options = Options()) -> AllowGraph:
-    """Model and compile what :func:`netpol.load.load_paths` read."""
-    cluster = build_cluster(loaded.objects, options)
-    located = tuple(
-        d if d.location is None or d.location.line is not None
-        else Diagnostic(d.severity, d.code, d.message,
-                        loaded.locator.locate(d.location.source, d.location.document,
-                                              d.location.path))
-        for d in (*loaded.diagnostics, *cluster.diagnostics)
-    )
-    skipped = Counter(loaded.skipped)
-    skipped.update(cluster.skipped)
-    return AllowGraph(cluster, options, located, dict(sorted(skipped.items())))
-
-
-def analyze(paths: Sequence[str], options: Options = Options(), *,
-            stdin: TextIO | None = None) -> AllowGraph:
-    """Load files, folders (or ``-`` for ``stdin``), then model and compile them.
-
-    Bad input never raises: it is reported in ``graph.diagnostics``.
-    """
-    return analyze_loaded(load_paths(paths, stdin=stdin), options)
-
-
-def analyze_text(text: str, options: Options = Options(), source: str = "<string>"
-                 ) -> AllowGraph:
-    """The same as :func:`analyze` for manifests held in a string."""
-    return analyze_loaded(load_text(text, source), options)

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from netpol import load as _load
+from netpol.load import files as _load
 
 __all__ = [
     "BYTE_MUTATORS",

@@ -14,7 +14,7 @@ structure-aware mutations, deterministically from ``(seed, index)``. The oracles
   input in HTML, SVG, Markdown or Mermaid; every step within a time budget;
 - the parser differential: every YAML document is parsed as netpol's fast path parses it
   (``netpol.load._parse_yaml``: yaml-rs, or PyYAML where yaml-rs could read the document
-  otherwise than Kubernetes) and by netpol's PyYAML path (``netpol.yamlcompat.GoYamlLoader``:
+  otherwise than Kubernetes) and by netpol's PyYAML path (``netpol.load.compat.GoYamlLoader``:
   go-yaml v2's reading, as sigs.k8s.io/yaml applies it). When both succeed the values must be
   equal, types included (``1`` is not ``1.0`` nor ``True``; keys compared as JSON strings), or
   netpol must report an error for that document. yaml-rs returning a value that
@@ -61,11 +61,11 @@ from fuzz_mutations import (
 )
 
 import netpol
-from netpol import load as _load
 from netpol.cli import main
-from netpol.diagnostics import NetpolError, Severity
-from netpol.model import Options
-from netpol.yamlcompat import json_key
+from netpol.errors import NetpolError, Severity
+from netpol.load import files as _load
+from netpol.load.compat import json_key
+from netpol.model.parse import Options
 
 __all__ = [
     "HARD_KINDS",
@@ -206,7 +206,7 @@ def check_library(data: bytes, suffix: str, rng: random.Random, *, budget: float
                 d.format()
             if ids:
                 with contextlib.suppress(NetpolError):
-                    netpol.explain(graph, rng.choice(ids), rng.choice(ids))
+                    netpol.query.explain(graph, rng.choice(ids), rng.choice(ids))
             if rng.random() < 0.1:
                 graph.to_networkx()
     except Hang as exc:

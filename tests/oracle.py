@@ -11,9 +11,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-from netpol.cluster import Cluster, Endpoint
-from netpol.model import Direction, NetworkPolicy, Options, Peer, PolicyPort, Rule
-from netpol.ports import PortSet, Protocol
+from netpol.core.ports import PortSet, Protocol
+from netpol.model.cluster import Cluster, Endpoint
+from netpol.model.parse import Direction, NetworkPolicy, Options, Peer, PolicyPort, Rule
 
 __all__ = ["Address", "Party", "oracle_allowed"]
 

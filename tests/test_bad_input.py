@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import Severity, format_path
+from netpol.errors import Severity, format_path
 
 GOOD = """\
 apiVersion: v1

@@ -2,7 +2,7 @@
 
 SARIF is validated against the official 2.1.0 schema (tests/data/sarif-schema-2.1.0.json, an
 unmodified copy from OASIS; tests/data/README.md names its source); JUnit is parsed with
-xml.etree; exit codes follow netpol.diagnostics.ExitCode.
+xml.etree; exit codes follow netpol.errors.ExitCode.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from conftest import ROOT
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import ExitCode
+from netpol.errors import ExitCode
 from netpol.lint import lint
 from netpol.render.findings_text import render_text
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from conftest import ROOT
 
 from netpol.cli import main
-from netpol.diagnostics import ExitCode
+from netpol.errors import ExitCode
 
 WEBSHOP = ROOT / "policies" / "webshop"
 

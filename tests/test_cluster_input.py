@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import ExitCode, Severity, UsageError
+from netpol.errors import ExitCode, Severity, UsageError
 
 POLICY = """apiVersion: {api}
 kind: NetworkPolicy
@@ -132,7 +132,7 @@ spec:
     [endpoint] = [e for e in graph.cluster.endpoints if e.kind == "Job"]
     assert endpoint.labels == {"app": "db-migrate", "batch.kubernetes.io/job-name": "migrate",
                                "job-name": "migrate"}
-    why = netpol.explain(graph, "198.51.100.1", "x/migrate")
+    why = netpol.query.explain(graph, "198.51.100.1", "x/migrate")
     assert why.ingress.isolating == ("x/allow-migrate",) and not why.allowed
     manual = netpol.analyze_text(job.replace("spec:\n  template:", "spec:\n  manualSelector: true\n"
                                              "  template:"))
@@ -151,5 +151,5 @@ def test_a_pod_defined_twice_is_analysed_once_as_its_later_definition() -> None:
     assert [d.code for d in graph.diagnostics] == ["duplicate-object"]
     assert not graph.allowed("203.0.113.1", "shop/api")  # the later one is isolated
     old = netpol.analyze_text(text.split("---\n", 1)[1])
-    from netpol.diff import diff_graphs
+    from netpol.diff.compare import diff_graphs
     assert diff_graphs(old, graph).empty

@@ -22,9 +22,9 @@ from conftest import ROOT, needs
 
 import netpol
 from netpol.cli import main
-from netpol.diff import ChangeKind, GraphDiff, PolicyChangeKind, Scope, diff_graphs, pair_sides
-from netpol.explain import explain
-from netpol.gitsource import GitError, load_revision
+from netpol.diff.compare import ChangeKind, GraphDiff, PolicyChangeKind, Scope, diff_graphs, pair_sides
+from netpol.load.git import GitError, load_revision
+from netpol.query.explain import explain
 
 FIXTURES = ROOT / "tests" / "fixtures" / "diff"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())

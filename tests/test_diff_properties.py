@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import netpol
 from netpol import AllowGraph, PortSet
-from netpol.diff import ChangeKind, GraphDiff, PairChange, diff_graphs, pair_sides
-from netpol.explain import explain
+from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, diff_graphs, pair_sides
+from netpol.query.explain import explain
 
 Doc = dict[str, Any]
 

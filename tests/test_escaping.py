@@ -20,15 +20,15 @@ from hypothesis import strategies as st
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import SNIPPET_WIDTH, Diagnostic, Location, Severity
-from netpol.diagram import build_diagram
-from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
-from netpol.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
-from netpol.graph import Connection
+from netpol.core.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
+from netpol.core.ports import PortSet, Protocol
+from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
+from netpol.engine.graph import Connection
+from netpol.errors import SNIPPET_WIDTH, Diagnostic, Location, Severity
 from netpol.lint import FailOn, lint
-from netpol.ports import PortSet, Protocol
 from netpol.render import csv_, diff_csv, diff_json, diff_markdown, diff_text, json_, markdown
 from netpol.render import text as text_
+from netpol.render.diagram.model import build_diagram
 from netpol.render.findings_text import render_json, render_text
 from netpol.render.junit import render_junit
 from netpol.render.mermaid import render as mermaid_render

@@ -25,9 +25,11 @@ import netpol
 from netpol import AllowGraph, PortSet, Protocol
 from netpol.cli import graph as graph_cli
 from netpol.cli import main
-from netpol.cluster import Endpoint
-from netpol.diagnostics import UsageError
-from netpol.diagram import (
+from netpol.core.ipspace import AddressRange
+from netpol.errors import UsageError
+from netpol.model.cluster import Endpoint
+from netpol.render import dot, html_graph, mermaid
+from netpol.render.diagram.model import (
     EVERY_POD_ID,
     MAX_READABLE_EDGES,
     ClusterBox,
@@ -41,8 +43,6 @@ from netpol.diagram import (
     build_diagram,
     describe_ranges,
 )
-from netpol.ipspace import AddressRange
-from netpol.render import dot, html_graph, mermaid
 from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, run_dot
 
 EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]

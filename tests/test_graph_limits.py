@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import UsageError
-from netpol.diagram import Level, build_diagram, listing, port_text
-from netpol.ports import PortSet, Protocol
+from netpol.core.ports import PortSet, Protocol
+from netpol.errors import UsageError
 from netpol.render import dot, drawing
+from netpol.render.diagram.model import Level, build_diagram, listing, port_text
 from netpol.render.graphviz_run import ImageFormat, layout, run_dot
 
 needs_dot = needs("dot", "apt-get install graphviz")

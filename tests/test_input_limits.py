@@ -15,10 +15,10 @@ import yaml
 from click.testing import CliRunner
 
 import netpol
-import netpol.load as load_module
+import netpol.load.files as load_module
 from netpol.cli import main
-from netpol.diagnostics import InputError, Severity
-from netpol.load import alias_budget, load_paths, load_text, read_text
+from netpol.errors import InputError, Severity
+from netpol.load.files import alias_budget, load_paths, load_text, read_text
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: x\n"
 POLICY = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n"
@@ -240,5 +240,5 @@ def test_numbers_too_long_to_print_are_input_errors(source: str) -> None:
     assert errors and graph.cluster.policies == ()
     assert all(len(d.message) < 300 for d in errors)
     with pytest.raises(ValueError, match="not between 1 and 65535"):
-        from netpol.ports import parse_port
+        from netpol.core.ports import parse_port
         parse_port(big)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from netpol.ipspace import IPBlock, cut_address_space, format_range
+from netpol.core.ipspace import IPBlock, cut_address_space, format_range
 
 
 def net(s: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

@@ -21,14 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import netpol
-from netpol.cluster import Cluster
-from netpol.graph import AllowGraph
+from netpol.engine.graph import AllowGraph
+from netpol.findings.catalog import CHECK_RULES
+from netpol.findings.config import parse_config
+from netpol.findings.records import Finding, SuppressionKind
 from netpol.lint import LINT_RULES, LintConfig, Report, lint
-from netpol.lint.catalog import CHECK_RULES
-from netpol.lint.config import parse_config
-from netpol.lint.findings import Finding, SuppressionKind
-from netpol.lint.yamlfile import YamlFile
-from netpol.load import load_paths, load_text
+from netpol.load.fields import YamlFile
+from netpol.load.files import load_paths, load_text
+from netpol.model.cluster import Cluster
 from netpol.render.findings_text import render_text
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import netpol.load as load_module
-from netpol.diagnostics import Severity
-from netpol.load import NOT_AN_OBJECT, LoadResult, RawObject, load_paths, load_text
+import netpol.load.files as load_module
+from netpol.errors import Severity
+from netpol.load.files import NOT_AN_OBJECT, LoadResult, RawObject, load_paths, load_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "load"
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import Severity, format_path
-from netpol.k8snames import (
+from netpol.errors import Severity, format_path
+from netpol.model.names import (
     CRONJOB_NAME_MAX_LENGTH,
     NAME_RULES,
     TOTAL_ANNOTATION_SIZE_LIMIT,
@@ -32,7 +32,7 @@ from netpol.k8snames import (
     object_name_errors,
     validate_namespace_name,
 )
-from netpol.model import WORKLOAD_KINDS
+from netpol.model.parse import WORKLOAD_KINDS
 
 # ---------------------------------------------------------------- the validators, one by one
 

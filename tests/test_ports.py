@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netpol.ports import PortSet, Protocol
+from netpol.core.ports import PortSet, Protocol
 
 ranges = st.lists(st.tuples(st.integers(1, 200), st.integers(0, 20)).map(
     lambda t: (t[0], min(t[0] + t[1], 65535))), max_size=5)

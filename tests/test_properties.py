@@ -25,8 +25,8 @@ from oracle import Address, Party, oracle_allowed
 
 import netpol
 from netpol import AllowGraph, Endpoint, Options, PortSet, Protocol
-from netpol.ipspace import AddressRange
-from netpol.model import ContainerPort
+from netpol.core.ipspace import AddressRange
+from netpol.model.parse import ContainerPort
 
 Doc = dict[str, Any]
 

@@ -26,11 +26,11 @@ from conftest import ROOT, needs
 
 import netpol
 from netpol.cli import main
-from netpol.diagnostics import UsageError
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange
+from netpol.core.ipspace import AddressRange
+from netpol.engine.graph import AllowGraph
+from netpol.errors import UsageError
 from netpol.lint import lint
-from netpol.load import load_paths
+from netpol.load.files import load_paths
 from netpol.render import report_html, report_markdown
 from netpol.render.report_html import Figure
 from netpol.report import (

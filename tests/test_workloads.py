@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import netpol
-from netpol.diagnostics import Severity
+from netpol.errors import Severity
 
 
 def pod(name: str, ns: str = "x", labels: dict[str, str] | None = None,

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import netpol
-import netpol.load as load_module
-from netpol.load import load_text
-from netpol.yamlcompat import GoYamlLoader, goyaml_scalar, json_key, needs_goyaml
+import netpol.load.files as load_module
+from netpol.load.compat import GoYamlLoader, goyaml_scalar, json_key, needs_goyaml
+from netpol.load.files import load_text
 
 yaml_rs = pytest.importorskip("yaml_rs")
 

@@ -1,6 +1,6 @@
 """The command line: a thin click layer over the library, one module per command family.
 
-Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
+Exit codes (the same for every command; see netpol.errors.ExitCode):
 0 success / allowed, 1 denied or findings, 2 usage or input error, 3 internal error.
 """
 

@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 import netpol
-from netpol.check import check, load_intent
 from netpol.cli.common import (
     Session,
     choice,
@@ -24,10 +23,11 @@ from netpol.cli.common import (
     session_from,
     write_output,
 )
-from netpol.diagnostics import Diagnostic, ExitCode, InputError
-from netpol.escaping import terminal
+from netpol.core.escaping import terminal
+from netpol.errors import Diagnostic, ExitCode, InputError
 from netpol.lint import FailOn, LintConfig, Report, find_config, lint, load_config
-from netpol.load import Locator
+from netpol.load.files import Locator
+from netpol.query.check import check, load_intent
 from netpol.render import findings_text, junit, sarif
 
 __all__ = ["check_cmd", "lint_cmd"]

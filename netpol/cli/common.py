@@ -2,7 +2,7 @@
 
 Results go to stdout, diagnostics to stderr.
 
-Exit codes (the same for every command; see netpol.diagnostics.ExitCode):
+Exit codes (the same for every command; see netpol.errors.ExitCode):
 0 success / allowed, 1 denied or findings, 2 usage or input error, 3 internal error.
 """
 
@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 import click
 
 import netpol
-from netpol.diagnostics import Diagnostic, ExitCode, NetpolError, Severity, UsageError
-from netpol.escaping import terminal
-from netpol.graph import AllowGraph
-from netpol.k8snames import is_dns1123_label
-from netpol.load import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
-from netpol.model import Options
+from netpol.core.escaping import terminal
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Diagnostic, ExitCode, NetpolError, Severity, UsageError
+from netpol.load.files import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
+from netpol.model.names import is_dns1123_label
+from netpol.model.parse import Options
 
 __all__ = ["ByteSize", "Session", "analysis_options", "check_target", "choice", "command",
            "input_options", "main", "session_from", "write_output"]

@@ -7,10 +7,11 @@ from typing import Any
 import click
 
 from netpol.cli.common import choice, command, input_options, main, session_from, write_output
-from netpol.diagnostics import ExitCode, UsageError
-from netpol.explain import explain, port_problem
-from netpol.graph import Connection
-from netpol.ports import Protocol, parse_port
+from netpol.core.ports import Protocol, parse_port
+from netpol.engine.asked import port_problem
+from netpol.engine.graph import Connection
+from netpol.errors import ExitCode, UsageError
+from netpol.query.explain import explain
 from netpol.render import ListFormat, QueryFormat, json_, render_connections, text
 
 __all__ = ["list_cmd", "query_cmd"]

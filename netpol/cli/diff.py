@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from netpol.cli.common import Session, analysis_options, choice, command, main, write_output
-from netpol.diagnostics import ExitCode, UsageError
-from netpol.diff import ChangeKind, GraphDiff, diff_graphs
-from netpol.gitsource import load_revision
+from netpol.diff.compare import ChangeKind, GraphDiff, diff_graphs
+from netpol.errors import ExitCode, UsageError
+from netpol.load.git import load_revision
 from netpol.render import diff_csv, diff_dot, diff_json, diff_markdown, diff_text
 
 __all__ = ["DiffFormat", "FailOn", "diff_cmd"]

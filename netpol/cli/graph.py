@@ -18,10 +18,10 @@ from netpol.cli.common import (
     session_from,
     write_output,
 )
-from netpol.diagnostics import ExitCode, UsageError
-from netpol.diagram import MAX_READABLE_EDGES, MAX_READABLE_NODES, Diagram, Level, build_diagram
-from netpol.ports import Protocol
+from netpol.core.ports import Protocol
+from netpol.errors import ExitCode, UsageError
 from netpol.render import dot, html_graph, mermaid
+from netpol.render.diagram.model import MAX_READABLE_EDGES, MAX_READABLE_NODES, Diagram, Level, build_diagram
 from netpol.render.drawing import draw
 from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, require_dot
 

@@ -17,7 +17,7 @@ from netpol.cli.common import (
     session_from,
     write_output,
 )
-from netpol.diagnostics import ExitCode, InputError
+from netpol.errors import ExitCode, InputError
 from netpol.lint import LintConfig, find_config, lint, load_config
 from netpol.render import report_html, report_markdown
 from netpol.report import Limits, build_report

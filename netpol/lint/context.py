@@ -6,21 +6,20 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from netpol.bits import iter_bits
-from netpol.cluster import Endpoint, Namespace
-from netpol.compile import CompiledRule
-from netpol.diagnostics import Location, Severity
-from netpol.graph import AllowGraph
-from netpol.lint.config import LintConfig
-from netpol.lint.findings import Finding, Related, RuleMeta
-from netpol.load import Locator
-from netpol.model import Direction, NetworkPolicy, Origin
-from netpol.ports import PortSet
-from netpol.selectors import LabelSelector
+from netpol.core.bits import iter_bits
+from netpol.core.ports import PortSet
+from netpol.core.selectors import LabelSelector
+from netpol.engine.compile import CompiledRule
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Location, Severity
+from netpol.findings.config import LintConfig
+from netpol.findings.records import Finding, Related, RuleMeta
+from netpol.load.files import Locator
+from netpol.model.cluster import Endpoint, Namespace
+from netpol.model.parse import Direction, NetworkPolicy, Origin
 
-__all__ = ["Context", "is_default_deny", "listing", "plural", "policy_ref", "port_list", "rule_path"]
+__all__ = ["Context", "is_default_deny", "port_list", "rule_path"]
 
-_SHOWN = 4
 """How many subjects a message names before "and N more"."""
 
 
@@ -120,23 +119,14 @@ def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
             and not any(not r.peers and not r.ports for r in policy.rules(direction)))
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def policy_ref(policy: NetworkPolicy) -> str:
-    return f"{policy.id}[NetworkPolicy]"
 
 
 def rule_path(direction: Direction, index: int) -> tuple[str | int, ...]:
     return ("spec", "ingress" if direction is Direction.INGRESS else "egress", index)
 
 
-def listing(ids: Sequence[str], shown: int = _SHOWN) -> str:
-    """``a, b, c and 2 more``."""
-    if len(ids) <= shown:
-        return ", ".join(ids)
-    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
 
 
 def port_list(ports: PortSet, limit: int = 6) -> str:

@@ -10,13 +10,14 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
-from netpol.bits import iter_bits
-from netpol.cluster import Endpoint
-from netpol.compile import rule_ports
-from netpol.lint.context import Context, is_default_deny, listing, policy_ref, port_list
-from netpol.lint.findings import Finding
-from netpol.model import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
-from netpol.ports import PortSet, Protocol
+from netpol.core.bits import iter_bits
+from netpol.core.ports import PortSet, Protocol
+from netpol.core.text import listing
+from netpol.engine.compile import rule_ports
+from netpol.findings.records import Finding, policy_ref
+from netpol.lint.context import Context, is_default_deny, port_list
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
 
 __all__ = ["check"]
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from netpol.bits import iter_bits
-from netpol.compile import CompiledRule
-from netpol.lint.context import Context, listing, plural, policy_ref, rule_path
-from netpol.lint.findings import Finding
-from netpol.model import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
+from netpol.core.bits import iter_bits
+from netpol.core.text import listing, plural
+from netpol.engine.compile import CompiledRule
+from netpol.findings.records import Finding, policy_ref
+from netpol.lint.context import Context, rule_path
+from netpol.model.parse import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
 
 __all__ = ["check"]
 

@@ -5,59 +5,21 @@ NP006 internet-ingress, NP007 internet-egress, NP008 all-namespaces, NP009 all-p
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from netpol.bits import iter_bits
-from netpol.compile import CompiledRule, rule_ports
-from netpol.intervals import Span, intersect, merge, subtract
-from netpol.ipspace import IPBlock
-from netpol.lint.context import Context, listing, plural, policy_ref, port_list, rule_path
-from netpol.lint.findings import Finding
-from netpol.model import Direction
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ports import PortSet
+from netpol.core.public import public_addresses
+from netpol.core.text import listing, plural
+from netpol.engine.compile import CompiledRule, rule_ports
+from netpol.findings.records import Finding, policy_ref
+from netpol.lint.context import Context, port_list, rule_path
+from netpol.model.parse import Direction
 
-__all__ = ["check", "holds_public_addresses", "public_addresses"]
+__all__ = ["check"]
 
 # Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): what is
 # left is the public internet.
-_NOT_PUBLIC_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-                  "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
-                  "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-                  "224.0.0.0/4", "240.0.0.0/4")
-_PUBLIC_V6 = ("2000::/3",)  # global unicast
-_NOT_PUBLIC_V6 = ("2001:db8::/32", "2001::/23", "2002::/16")
-
-
-def _spans(nets: Iterable[str]) -> tuple[Span, ...]:
-    out = []
-    for text in nets:
-        net = ipaddress.ip_network(text)
-        out.append((int(net.network_address), int(net.broadcast_address)))
-    return merge(out)
-
-
-_PUBLIC = {4: subtract([(0, (1 << 32) - 1)], _spans(_NOT_PUBLIC_V4)),
-           6: subtract(_spans(_PUBLIC_V6), _spans(_NOT_PUBLIC_V6))}
-
-
-def public_addresses(blocks: Iterable[IPBlock] | None) -> dict[int, int]:
-    """How many public addresses (per IP family) the blocks hold together; None: every address."""
-    if blocks is None:
-        return {fam: sum(hi - lo + 1 for lo, hi in spans) for fam, spans in _PUBLIC.items()}
-    per: dict[int, list[Span]] = {4: [], 6: []}
-    for block in blocks:
-        inside = _spans([str(block.cidr)])
-        per[block.family] += subtract(inside, _spans(str(e) for e in block.excepts))
-    return {fam: sum(hi - lo + 1 for lo, hi in intersect(merge(spans), _PUBLIC[fam]))
-            for fam, spans in per.items()}
-
-
-def holds_public_addresses(family: int, first: int, last: int) -> bool:
-    """Whether the inclusive range holds any public address (is part of "the internet")."""
-    return bool(intersect([(first, last)], _PUBLIC[family]))
-
-
 def _as_prefix(count: int, bits: int) -> str:
     """The prefix length of a network about as large as ``count`` addresses: ``/1``."""
     return f"/{bits - (count.bit_length() - 1)}"

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from netpol.bits import iter_bits
-from netpol.cluster import Endpoint
-from netpol.compile import CompiledRule, Node, rule_ports
-from netpol.lint.context import Context, is_default_deny, listing, policy_ref, rule_path
-from netpol.lint.findings import Finding, Related
-from netpol.model import Direction, NetworkPolicy
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ports import PortSet
+from netpol.core.text import listing
+from netpol.engine.compile import CompiledRule, Node, rule_ports
+from netpol.findings.records import Finding, Related, policy_ref
+from netpol.lint.context import Context, is_default_deny, rule_path
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import Direction, NetworkPolicy
 
 __all__ = ["check"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
-from netpol.graph import Connection
+from netpol.engine.graph import Connection
 from netpol.render import csv_, json_, markdown, text
 
 __all__ = ["ListFormat", "QueryFormat", "render_connections"]

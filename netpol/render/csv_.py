@@ -1,6 +1,6 @@
 """CSV: one row per source, destination and protocol, for spreadsheets.
 
-Every cell goes through netpol.escaping.csv_cell (OWASP's rule against formula injection).
+Every cell goes through netpol.core.escaping.csv_cell (OWASP's rule against formula injection).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import csv
 import io
 from collections.abc import Sequence
 
-from netpol.escaping import csv_cell
-from netpol.graph import Connection
+from netpol.core.escaping import csv_cell
+from netpol.engine.graph import Connection
 
 __all__ = ["render_connections"]
 

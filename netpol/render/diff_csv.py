@@ -1,6 +1,6 @@
 """CSV for `netpol diff`: one row per changed pair, then one per endpoint that came or went.
 
-Every cell goes through netpol.escaping.csv_cell (OWASP's rule against formula injection).
+Every cell goes through netpol.core.escaping.csv_cell (OWASP's rule against formula injection).
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import io
 
-from netpol.diff import GraphDiff
-from netpol.escaping import csv_cell
-from netpol.ports import PortSet
+from netpol.core.escaping import csv_cell
+from netpol.core.ports import PortSet
+from netpol.diff.compare import GraphDiff
 
 __all__ = ["HEADER", "render_diff"]
 

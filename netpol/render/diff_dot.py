@@ -10,8 +10,8 @@ import shutil
 import subprocess
 from collections import defaultdict
 
-from netpol.diagnostics import NetpolError
-from netpol.diff import ChangeKind, GraphDiff, PairChange
+from netpol.diff.compare import ChangeKind, GraphDiff, PairChange
+from netpol.errors import NetpolError
 
 __all__ = ["GraphvizMissing", "render_diff", "render_svg", "to_svg"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from netpol.diff import GraphDiff
+from netpol.diff.compare import GraphDiff
 
 __all__ = ["render_diff"]
 

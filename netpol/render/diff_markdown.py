@@ -1,7 +1,7 @@
 """Markdown for `netpol diff`: a pull-request comment. The summary table and the new exposure come
 first; every other detail is folded in ``<details>``.
 
-Endpoints, policies and rules are code spans (netpol.escaping.md_code); the causes, netpol's words
+Endpoints, policies and rules are code spans (netpol.core.escaping.md_code); the causes, netpol's words
 around input-derived names, are escaped prose (md_text). Nothing from the input reaches a
 ``<summary>`` line, and neither can close a ``<details>`` tag.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netpol.diff import ChangeKind, GraphDiff, PairChange, Scope
-from netpol.escaping import md_code, md_text
+from netpol.core.escaping import md_code, md_text
+from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, Scope
 from netpol.render.diff_text import headline
 
 __all__ = ["render_diff"]

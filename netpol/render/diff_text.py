@@ -5,8 +5,8 @@ Endpoints, policies, rules and causes hold input, so each is escaped for a termi
 
 from __future__ import annotations
 
-from netpol.diff import ChangeKind, GraphDiff, PairChange, PolicyChange, Scope
-from netpol.escaping import terminal
+from netpol.core.escaping import terminal
+from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, PolicyChange, Scope
 
 __all__ = ["headline", "render_diff"]
 

@@ -18,7 +18,8 @@ import itertools
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Set
 
-from netpol.diagram import (
+from netpol.core.escaping import terminal
+from netpol.render.diagram.model import (
     BOX_COLOURS,
     EDGE_COLOURS,
     LEGEND_TEXT,
@@ -31,7 +32,6 @@ from netpol.diagram import (
     LegendItem,
     NodeStyle,
 )
-from netpol.escaping import terminal
 
 __all__ = ["MAX_LABEL_BYTES", "MAX_TOKEN_BYTES", "NUMBER", "html_text", "ident", "quote", "render"]
 

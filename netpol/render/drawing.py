@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from netpol.diagram import Diagram
 from netpol.render import dot
+from netpol.render.diagram.model import Diagram
 from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, layout, run_dot
 
 __all__ = ["GAP", "ROUNDS", "collisions", "draw", "place_labels"]

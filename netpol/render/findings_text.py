@@ -1,6 +1,6 @@
 """Findings of lint and check as text (grouped by file, coloured on a terminal) and as JSON.
 
-Files, messages and fixes quote input: the text form escapes them (netpol.escaping.terminal)
+Files, messages and fixes quote input: the text form escapes them (netpol.core.escaping.terminal)
 before it paints its own colours.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from netpol.diagnostics import Location, Severity, format_path
-from netpol.escaping import terminal
-from netpol.lint.findings import FailOn, Finding, Report
+from netpol.core.escaping import terminal
+from netpol.errors import Location, Severity, format_path
+from netpol.findings.records import FailOn, Finding, Report
 from netpol.render.json_ import dumps
 
 __all__ = ["finding_to_json", "location_to_json", "render_json", "render_text"]

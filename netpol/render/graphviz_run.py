@@ -19,8 +19,8 @@ import subprocess
 from enum import StrEnum
 from typing import Any
 
-from netpol.diagnostics import ExitCode, NetpolError
-from netpol.escaping import terminal
+from netpol.core.escaping import terminal
+from netpol.errors import ExitCode, NetpolError
 
 __all__ = ["INSTALL_HINT", "GraphvizError", "GraphvizFailed", "ImageFormat", "find_dot", "layout",
            "require_dot", "run_dot"]

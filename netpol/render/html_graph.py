@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import re
 
-from netpol.diagram import Diagram
-from netpol.escaping import terminal
+from netpol.core.escaping import terminal
+from netpol.render.diagram.model import Diagram
 
 __all__ = ["inline_svg", "render"]
 

@@ -12,9 +12,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from netpol.explain import Explanation
-from netpol.graph import Connection
-from netpol.ports import PortSet
+from netpol.core.ports import PortSet
+from netpol.engine.graph import Connection
+from netpol.query.explain import Explanation
 
 __all__ = ["dumps", "render_connections", "render_explanation"]
 

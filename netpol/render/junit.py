@@ -5,7 +5,7 @@ reaches ``--fail-on``; a rule without findings is one passing case; suppressed f
 cases. check: one suite, one case per expectation.
 
 Names, messages and reasons quote input; every attribute and text goes through
-netpol.escaping.xml, since ElementTree writes the characters XML 1.0 forbids raw.
+netpol.core.escaping.xml, since ElementTree writes the characters XML 1.0 forbids raw.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from netpol.escaping import xml
-from netpol.lint.findings import Case, FailOn, Finding, Report
+from netpol.core.escaping import xml
+from netpol.findings.records import Case, FailOn, Finding, Report
 from netpol.render.sarif import relative_uri
 
 __all__ = ["render_junit"]

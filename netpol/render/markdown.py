@@ -1,14 +1,14 @@
 """Markdown: a table for pull requests, wikis and reports.
 
-Endpoints are code spans (netpol.escaping.md_code); ports are numbers, netpol's own text.
+Endpoints are code spans (netpol.core.escaping.md_code); ports are numbers, netpol's own text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netpol.escaping import md_code
-from netpol.graph import Connection
+from netpol.core.escaping import md_code
+from netpol.engine.graph import Connection
 
 __all__ = ["render_connections"]
 

@@ -4,7 +4,7 @@ Namespaces are subgraphs; an edge that stands for every pod of a namespace ends 
 Mermaid ids are derived from the diagram's stable ids (``shop/api[Deployment]`` ->
 ``n_shop_api_Deployment``), so a diff of two graphs reads like a diff of their connections.
 Input reaches the diagram in three places only: labels, double-quoted and escaped by
-netpol.escaping.mermaid; ids, letters, digits and underscores; comments, escaped to one line.
+netpol.core.escaping.mermaid; ids, letters, digits and underscores; comments, escaped to one line.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from netpol.diagram import (
+from netpol.core.escaping import mermaid as escape  # text for a double-quoted label
+from netpol.core.escaping import terminal
+from netpol.render.diagram.model import (
     BOX_COLOURS,
     EDGE_COLOURS,
     EXTERNAL_BOX,
@@ -25,8 +27,6 @@ from netpol.diagram import (
     LegendItem,
     NodeStyle,
 )
-from netpol.escaping import mermaid as escape  # text for a double-quoted label
-from netpol.escaping import terminal
 
 __all__ = ["escape", "render"]
 

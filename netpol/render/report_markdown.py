@@ -3,7 +3,7 @@
 Also the plain-text helpers the HTML renderer shares: how a cell, a location or a list of rules
 reads. The text of the criteria lives here once, so both forms explain the same thing.
 
-Every input-derived string is a code span (netpol.escaping.md_code) or, inside netpol's own
+Every input-derived string is a code span (netpol.core.escaping.md_code) or, inside netpol's own
 sentences, escaped prose (md_text); table cells are written escaped and never escaped again.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from netpol.diagnostics import Location, Severity
-from netpol.diagram import Diagram
-from netpol.escaping import md_code, md_text
+from netpol.core.escaping import md_code, md_text
+from netpol.errors import Location, Severity
 from netpol.render import mermaid
+from netpol.render.diagram.model import Diagram
 from netpol.report import (
     Cell,
     FutureWay,

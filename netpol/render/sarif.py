@@ -4,7 +4,7 @@ Paths are relative to ``base`` (the current directory: the repository root in CI
 ``%SRCROOT%`` base id; sources outside it become ``file://`` URIs. Suppressed findings are left
 out of ``results`` (GitHub code scanning ignores SARIF's ``suppressions`` and would open alerts for
 them); the run's properties count them. Messages, which code scanning shows to people, are escaped
-as for a terminal (netpol.escaping.terminal); the JSON itself is ASCII.
+as for a terminal (netpol.core.escaping.terminal); the JSON itself is ASCII.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import urllib.parse
 from pathlib import Path, PurePath
 from typing import Any
 
-from netpol.diagnostics import Location, Severity
-from netpol.escaping import terminal
-from netpol.lint.findings import Finding, Report, RuleMeta
+from netpol.core.escaping import terminal
+from netpol.errors import Location, Severity
+from netpol.findings.records import Finding, Report, RuleMeta
 from netpol.render.json_ import dumps
 
 __all__ = ["SARIF_SCHEMA", "relative_uri", "render_sarif"]

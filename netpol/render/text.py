@@ -1,13 +1,13 @@
 """Plain text: aligned columns for people and for grep. Input-derived text is escaped for a
-terminal (netpol.escaping.terminal)."""
+terminal (netpol.core.escaping.terminal)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netpol.escaping import terminal
-from netpol.explain import Explanation
-from netpol.graph import Connection
+from netpol.core.escaping import terminal
+from netpol.engine.graph import Connection
+from netpol.query.explain import Explanation
 
 __all__ = ["render_connections", "render_explanation"]
 

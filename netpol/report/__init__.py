@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netpol.graph import AllowGraph
+from netpol.engine.graph import AllowGraph
 from netpol.lint import LintResult
-from netpol.load import Locator
+from netpol.load.files import Locator
 from netpol.report.connectivity import build_connectivity
 from netpol.report.exposure import build_exposure
 from netpol.report.inventory import build_inventory

@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from netpol.diagram import MAX_READABLE_NODES, Level, build_diagram
-from netpol.graph import AllowGraph
-from netpol.model import Direction
-from netpol.ports import PortSet
+from netpol.core.ports import PortSet
+from netpol.engine.graph import AllowGraph
+from netpol.model.parse import Direction
+from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
 from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from netpol.bits import iter_bits
-from netpol.model import NAMESPACE_NAME_LABEL, Direction, Peer
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ports import PortSet
+from netpol.core.selectors import LabelSelector
+from netpol.model.parse import NAMESPACE_NAME_LABEL, Direction, Peer
 from netpol.report.records import (
     ClusterWide,
     Exposure,
@@ -19,7 +20,6 @@ from netpol.report.records import (
     Scope,
 )
 from netpol.report.view import View
-from netpol.selectors import LabelSelector
 
 __all__ = ["build_exposure"]
 

@@ -7,11 +7,11 @@ import itertools
 from collections import defaultdict
 from dataclasses import replace
 
-from netpol.bits import iter_bits
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange
-from netpol.model import Direction, NetworkPolicy, Rule
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ipspace import AddressRange
+from netpol.core.ports import PortSet
+from netpol.engine.graph import AllowGraph
+from netpol.model.parse import Direction, NetworkPolicy, Rule
 from netpol.report.records import InventorySection, Limits, Listing, PolicyChange, PolicyEntry, WhatIf
 from netpol.report.view import OUTSIDE, View
 

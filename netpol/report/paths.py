@@ -9,11 +9,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from netpol.cluster import Endpoint
-from netpol.diagnostics import UsageError
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange
-from netpol.ports import PortSet
+from netpol.core.ipspace import AddressRange
+from netpol.core.ports import PortSet
+from netpol.core.selectors import LabelSelector
+from netpol.engine.graph import AllowGraph
+from netpol.errors import UsageError
+from netpol.model.cluster import Endpoint
 from netpol.report.records import (
     DirectAccess,
     Limits,
@@ -24,7 +25,6 @@ from netpol.report.records import (
     SensitiveTarget,
 )
 from netpol.report.view import View, describe_ranges
-from netpol.selectors import LabelSelector
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from netpol.diagnostics import Location, Severity
-from netpol.diagram import Diagram
-from netpol.lint import Finding
-from netpol.model import Direction
-from netpol.ports import PortSet
+from netpol.core.ports import PortSet
+from netpol.errors import Location, Severity
+from netpol.findings import Finding
+from netpol.model.parse import Direction
+from netpol.render.diagram.model import Diagram
 
 __all__ = [
     "Cell",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from netpol.diagnostics import Severity
+from netpol.errors import Severity
+from netpol.findings.records import SEVERITY_RANK
 from netpol.lint import Finding, LintResult
-from netpol.lint.findings import SEVERITY_RANK
-from netpol.model import Direction
+from netpol.model.parse import Direction
 from netpol.report.records import (
     ExposureSection,
     Limits,

@@ -6,14 +6,14 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from netpol.bits import from_indexes, iter_bits
-from netpol.cluster import Endpoint
-from netpol.diagnostics import Location
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange, IPBlock, format_range, merge_adjacent
-from netpol.lint.exposure import public_addresses
-from netpol.load import Locator
-from netpol.model import Direction, NetworkPolicy
+from netpol.core.bits import from_indexes, iter_bits
+from netpol.core.ipspace import AddressRange, IPBlock, format_range, merge_adjacent
+from netpol.core.public import public_addresses
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Location
+from netpol.load.files import Locator
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import Direction, NetworkPolicy
 
 __all__ = ["HOST_NETWORK", "NOT_EGRESS_ISOLATED", "NOT_ISOLATED", "OTHER_NAMESPACES", "OUTSIDE",
            "View", "describe_ranges", "first"]

@@ -3,7 +3,7 @@
 The fast path parses each YAML document with yaml-rs and JSON with :mod:`json`; it keeps no
 positions. A document yaml-rs could read otherwise than Kubernetes (go-yaml v2) does, and every
 document when yaml-rs is missing, is read by PyYAML with go-yaml's rules (netpol/yamlcompat.py).
-Positions are recovered on the error path only, by the :class:`~netpol.locate.Locator`
+Positions are recovered on the error path only, by the :class:`~netpol.load.locate.Locator`
 (netpol/locate.py).
 
 Documents are split on ``---`` / ``...`` lines here, not by the parser, so one malformed document
@@ -26,9 +26,9 @@ from typing import Any, TextIO
 
 import yaml
 
-from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.locate import Chunk, FieldPath, Locator, find_duplicate_key
-from netpol.yamlcompat import DuplicateKeyError, GoYamlLoader, needs_goyaml
+from netpol.errors import Diagnostic, InputError, Location, Severity
+from netpol.load.compat import DuplicateKeyError, GoYamlLoader, needs_goyaml
+from netpol.load.locate import Chunk, FieldPath, Locator, find_duplicate_key
 
 try:
     import yaml_rs

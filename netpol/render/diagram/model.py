@@ -27,14 +27,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netpol.bits import from_indexes, iter_bits
-from netpol.cluster import Endpoint
-from netpol.diagnostics import Diagnostic, Severity, UsageError
-from netpol.explain import asked_ports
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange, format_range, merge_adjacent
-from netpol.model import Direction
-from netpol.ports import PortSet, Protocol
+from netpol.core.bits import from_indexes, iter_bits
+from netpol.core.ipspace import AddressRange, format_range, merge_adjacent
+from netpol.core.ports import PortSet, Protocol
+from netpol.engine.asked import asked_ports
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Diagnostic, Severity, UsageError
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import Direction
 
 __all__ = [
     "BOX_COLOURS",

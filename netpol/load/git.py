@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.load import LoadResult, is_manifest_name, load_sources
+from netpol.errors import Diagnostic, InputError, Location, Severity
+from netpol.load.files import LoadResult, is_manifest_name, load_sources
 
 __all__ = ["GitError", "load_revision"]
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from netpol.diagnostics import Location
+from netpol.errors import Location
 
 if TYPE_CHECKING:
-    from netpol.load import RawObject
+    from netpol.load.files import RawObject
 
 try:  # composing keeps marks with either loader; only the scanner and parser run here
     from yaml import CSafeLoader as _ComposeLoader

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from netpol.bits import iter_bits
-from netpol.cluster import Endpoint
-from netpol.compile import rule_ports
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange, format_range
-from netpol.model import Direction, NetworkPolicy, Rule
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ipspace import AddressRange, format_range
+from netpol.core.ports import PortSet
+from netpol.engine.compile import rule_ports
+from netpol.engine.graph import AllowGraph
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import Direction, NetworkPolicy, Rule
 
 __all__ = [
     "ChangeKind",
@@ -409,7 +409,7 @@ def _ranges(graph: AllowGraph) -> Iterator[AddressRange]:
 @dataclass(frozen=True, slots=True)
 class SideView:
     """One direction of one allowed pair, read from the compiled blocks: what
-    :func:`netpol.explain.explain` reports as a :class:`~netpol.explain.Side`, without scanning
+    :func:`netpol.query.explain.explain` reports as a :class:`~netpol.query.explain.Side`, without scanning
     every policy and rule."""
 
     direction: Direction

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netpol.bits import iter_bits
-from netpol.cluster import Cluster, Endpoint
-from netpol.compile import Compiled, Node, compile_cluster
-from netpol.diagnostics import Diagnostic, UsageError
-from netpol.ipspace import AddressRange, format_range
-from netpol.model import Direction, Options
-from netpol.ports import PortSet
+from netpol.core.bits import iter_bits
+from netpol.core.ipspace import AddressRange, format_range
+from netpol.core.ports import PortSet
+from netpol.engine.compile import Compiled, Node, compile_cluster
+from netpol.errors import Diagnostic, UsageError
+from netpol.model.cluster import Cluster, Endpoint
+from netpol.model.parse import Direction, Options
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -13,12 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from netpol.bits import from_indexes, iter_bits
-from netpol.cluster import Cluster, Endpoint
-from netpol.ipspace import AddressRange, cut_address_space
-from netpol.model import Direction, NetworkPolicy, Options, Peer, Rule
-from netpol.ports import PortSet, Protocol
-from netpol.selectors import LabelSelector, Operator
+from netpol.core.bits import from_indexes, iter_bits
+from netpol.core.ipspace import AddressRange, cut_address_space
+from netpol.core.ports import PortSet, Protocol
+from netpol.core.selectors import LabelSelector, Operator
+from netpol.model.cluster import Cluster, Endpoint
+from netpol.model.parse import Direction, NetworkPolicy, Options, Peer, Rule
 
 __all__ = ["AllowBlock", "Compiled", "CompiledRule", "Node", "compile_cluster", "rule_ports"]
 

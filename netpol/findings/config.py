@@ -27,10 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netpol.diagnostics import Location, Severity, shown
-from netpol.lint.catalog import CHECK_RULES, LINT_RULES, lookup
-from netpol.lint.findings import FailOn, Finding, RuleMeta
-from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
+from netpol.errors import Location, Severity, shown
+from netpol.findings.catalog import CHECK_RULES, LINT_RULES, lookup
+from netpol.findings.records import FailOn, Finding, RuleMeta
+from netpol.load.fields import Problems, YamlFile, read_yaml, type_name
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -11,10 +11,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from netpol.diagnostics import Diagnostic, Severity
-from netpol.ipspace import IPAddress, IPBlock, cut_address_space
-from netpol.load import RawObject
-from netpol.model import (
+from netpol.core.ipspace import IPAddress, IPBlock, cut_address_space
+from netpol.errors import Diagnostic, Severity
+from netpol.load.files import RawObject
+from netpol.model.parse import (
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
     ContainerPort,

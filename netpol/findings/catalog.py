@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netpol.diagnostics import Severity
-from netpol.lint.findings import RuleMeta
+from netpol.errors import Severity
+from netpol.findings.records import RuleMeta
 
 __all__ = ["CHECK_RULES", "LINT_RULES", "lookup"]
 

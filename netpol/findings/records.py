@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from netpol.diagnostics import Location, Severity
+from netpol.errors import Location, Severity
+from netpol.model.parse import NetworkPolicy
 
 __all__ = [
     "SEVERITY_RANK",
@@ -24,6 +25,7 @@ __all__ = [
     "RuleMeta",
     "Suppressed",
     "SuppressionKind",
+    "policy_ref",
     "sorted_findings",
 ]
 
@@ -166,3 +168,8 @@ def _plural(n: int, word: str) -> str:
 
 def sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(set(findings), key=Finding.sort_key))
+
+
+def policy_ref(policy: NetworkPolicy) -> str:
+    """How findings name a policy (``shop/deny[NetworkPolicy]``), as suppressions match it."""
+    return f"{policy.id}[NetworkPolicy]"

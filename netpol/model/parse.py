@@ -1,7 +1,7 @@
 """Model stage: RawObjects -> validated, frozen resource records (namespaces, endpoints, policies).
 
 Validation follows what the API server accepts (pkg/apis/networking/validation; names, labels and
-annotations as ValidateObjectMeta checks them, by netpol.k8snames). An object the API server would
+annotations as ValidateObjectMeta checks them, by netpol.model.names). An object the API server would
 reject is reported as an error with its field path and left out of the analysis: it would not
 exist in the cluster. Kinds netpol does not analyse are counted, never dropped silently.
 """
@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from netpol.diagnostics import Diagnostic, Location, Severity, shown
-from netpol.ipspace import IPAddress, IPBlock, IPNetwork
-from netpol.k8snames import (
+from netpol.core.ipspace import IPAddress, IPBlock, IPNetwork
+from netpol.core.ports import MAX_PORT, MIN_PORT, Protocol
+from netpol.core.selectors import LabelSelector, Operator, Requirement
+from netpol.errors import Diagnostic, Location, Severity, shown
+from netpol.model.names import (
     annotation_key_errors,
     annotations_size_errors,
     is_qualified_name,
@@ -27,8 +29,6 @@ from netpol.k8snames import (
     object_name_errors,
     validate_namespace_name,
 )
-from netpol.ports import MAX_PORT, MIN_PORT, Protocol
-from netpol.selectors import LabelSelector, Operator, Requirement
 
 __all__ = [
     "JOB_NAME_LABELS",

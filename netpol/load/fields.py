@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from netpol.diagnostics import Diagnostic, InputError, Location, Severity
-from netpol.load import Locator, parse_documents, read_text
+from netpol.errors import Diagnostic, InputError, Location, Severity
+from netpol.load.files import Locator, parse_documents, read_text
 
 __all__ = ["Problems", "YamlFile", "read_yaml", "type_name"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from netpol.escaping import terminal
+from netpol.core.escaping import terminal
 
 __all__ = [
     "Diagnostic",

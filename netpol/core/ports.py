@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from netpol.diagnostics import shown
-from netpol.intervals import intersect, merge, subtract
+from netpol.core.intervals import intersect, merge, subtract
+from netpol.errors import shown
 
 __all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range", "parse_port", "valid_port_name"]
 

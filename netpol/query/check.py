@@ -34,19 +34,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from netpol.cluster import Endpoint
-from netpol.diagnostics import Diagnostic, Location, NetpolError, Severity, shown
-from netpol.explain import Explanation, Side, asked_ports, explain, port_problem
-from netpol.graph import AllowGraph
-from netpol.ipspace import AddressRange
-from netpol.lint import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
-from netpol.lint.context import listing
-from netpol.lint.exposure import holds_public_addresses
-from netpol.lint.findings import sorted_findings
-from netpol.lint.yamlfile import Problems, YamlFile, read_yaml, type_name
-from netpol.load import Locator
-from netpol.model import Direction
-from netpol.ports import Protocol, parse_port
+from netpol.core.ipspace import AddressRange
+from netpol.core.ports import Protocol, parse_port
+from netpol.core.public import holds_public_addresses
+from netpol.core.text import listing
+from netpol.engine.asked import asked_ports, port_problem
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Diagnostic, Location, NetpolError, Severity, shown
+from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
+from netpol.findings.records import sorted_findings
+from netpol.load.fields import Problems, YamlFile, read_yaml, type_name
+from netpol.load.files import Locator
+from netpol.model.cluster import Endpoint
+from netpol.model.parse import Direction
+from netpol.query.explain import Explanation, Side, explain
 
 __all__ = [
     "CheckResult",

@@ -1,0 +1,48 @@
+"""The library's entry points: read manifests, model and compile them, into an AllowGraph.
+
+Bad input never raises here: it is reported in ``graph.diagnostics``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TextIO
+
+from netpol.engine.graph import AllowGraph
+from netpol.errors import Diagnostic
+from netpol.load.files import LoadResult, load_paths, load_text
+from netpol.model.cluster import build_cluster
+from netpol.model.parse import Options
+
+__all__ = ["analyze", "analyze_loaded", "analyze_text"]
+
+
+def analyze_loaded(loaded: LoadResult, options: Options = Options()) -> AllowGraph:
+    """Model and compile what :func:`netpol.load.load_paths` read."""
+    cluster = build_cluster(loaded.objects, options)
+    located = tuple(
+        d if d.location is None or d.location.line is not None
+        else Diagnostic(d.severity, d.code, d.message,
+                        loaded.locator.locate(d.location.source, d.location.document,
+                                              d.location.path))
+        for d in (*loaded.diagnostics, *cluster.diagnostics)
+    )
+    skipped = Counter(loaded.skipped)
+    skipped.update(cluster.skipped)
+    return AllowGraph(cluster, options, located, dict(sorted(skipped.items())))
+
+
+def analyze(paths: Sequence[str], options: Options = Options(), *,
+            stdin: TextIO | None = None) -> AllowGraph:
+    """Load files, folders (or ``-`` for ``stdin``), then model and compile them.
+
+    Bad input never raises: it is reported in ``graph.diagnostics``.
+    """
+    return analyze_loaded(load_paths(paths, stdin=stdin), options)
+
+
+def analyze_text(text: str, options: Options = Options(), source: str = "<string>"
+                 ) -> AllowGraph:
+    """The same as :func:`analyze` for manifests held in a string."""
+    return analyze_loaded(load_text(text, source), options)

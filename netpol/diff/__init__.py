@@ -1,0 +1,29 @@
+"""Diff stage: what a change opens and closes, with the policy edits behind it."""
+
+from __future__ import annotations
+
+from netpol.diff.compare import (
+    ChangeKind,
+    GraphDiff,
+    PairChange,
+    PolicyChange,
+    PolicyChangeKind,
+    Scope,
+    SideView,
+    diff_graphs,
+    pair_sides,
+    policy_key,
+)
+
+__all__ = [
+    "ChangeKind",
+    "GraphDiff",
+    "PairChange",
+    "PolicyChange",
+    "PolicyChangeKind",
+    "Scope",
+    "SideView",
+    "diff_graphs",
+    "pair_sides",
+    "policy_key",
+]
