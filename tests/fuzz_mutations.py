@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from netpol.load import files as _load
+from netpol.load.compat import GoYamlLoader
 
 __all__ = [
     "BYTE_MUTATORS",
@@ -651,7 +651,7 @@ def mutate_structure(rng: random.Random, data: bytes, *, is_json: bool) -> tuple
         if is_json:
             docs: list[Any] = [json.loads(text)]
         else:
-            docs = list(yaml.load_all(text, Loader=_load._FallbackLoader))
+            docs = list(yaml.load_all(text, Loader=GoYamlLoader))
     except Exception:
         return data, "structure: the seed does not parse"
     candidates = [i for i, d in enumerate(docs) if d is not None] or list(range(len(docs)))

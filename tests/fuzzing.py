@@ -13,7 +13,7 @@ structure-aware mutations, deterministically from ``(seed, index)``. The oracles
   controls, bidi overrides, line separators) in text written for people; no raw HTML from the
   input in HTML, SVG, Markdown or Mermaid; every step within a time budget;
 - the parser differential: every YAML document is parsed as netpol's fast path parses it
-  (``netpol.load._parse_yaml``: yaml-rs, or PyYAML where yaml-rs could read the document
+  (``netpol.load.yaml.parse_document``: yaml-rs, or PyYAML where yaml-rs could read the document
   otherwise than Kubernetes) and by netpol's PyYAML path (``netpol.load.compat.GoYamlLoader``:
   go-yaml v2's reading, as sigs.k8s.io/yaml applies it). When both succeed the values must be
   equal, types included (``1`` is not ``1.0`` nor ``True``; keys compared as JSON strings), or
@@ -63,8 +63,10 @@ from fuzz_mutations import (
 import netpol
 from netpol.cli import main
 from netpol.errors import NetpolError, Severity
-from netpol.load import files as _load
+from netpol.load import json as _json
+from netpol.load import yaml as _yaml
 from netpol.load.compat import json_key
+from netpol.load.locate import Failure as LoadFailure
 from netpol.model.parse import Options
 
 __all__ = [
@@ -236,7 +238,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 def _normalise(text: str) -> str:
     """What netpol's loader does to a text before it splits it into documents."""
-    return _load._normalise(text)
+    return _yaml.normalise(text)
 
 
 def check_differential(data: bytes, suffix: str, *, budget: float | None) -> list[Failure]:
@@ -248,19 +250,19 @@ def check_differential(data: bytes, suffix: str, *, budget: float | None) -> lis
     except UnicodeDecodeError:
         return []  # netpol refuses the file before any parser sees it
     raw, text = text, _normalise(text)
-    first = _load._skip_space(text, 0)
-    if text[first:first + 1] in ("{", "[") and _load._parse_json_stream(text)[1] is None:
+    first = _json.skip_space(text, 0)
+    if text[first:first + 1] in ("{", "[") and _json.parse_json_stream(text)[1] is None:
         return []  # read as JSON
     failures: list[Failure] = []
     errors: set[int] | None = None
     try:
         with deadline(budget):
-            for index, chunk in enumerate(_load._split_documents(text), 1):
+            for index, chunk in enumerate(_yaml.split_documents(text), 1):
                 body = text[chunk.start:chunk.end]
-                fast = _load._parse_yaml(text, chunk)
-                slow = _load._parse_with_pyyaml(body, chunk)
-                fast_ok = not isinstance(fast, _load._Failure)
-                slow_ok = not isinstance(slow, _load._Failure)
+                fast = _yaml.parse_document(text, chunk)
+                slow = _yaml.parse_with_pyyaml(body, chunk)
+                fast_ok = not isinstance(fast, LoadFailure)
+                slow_ok = not isinstance(slow, LoadFailure)
                 if not fast_ok or (slow_ok and same_value(fast, slow)):
                     continue
                 if errors is None:

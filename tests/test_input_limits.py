@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 import netpol
 import netpol.load.files as load_module
+import netpol.load.yaml as yaml_module
 from netpol.cli import main
 from netpol.errors import InputError, Severity
 from netpol.load.files import alias_budget, load_paths, load_text, read_text
@@ -28,7 +29,7 @@ POLICY = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  n
 @pytest.fixture(params=["yaml_rs", "pyyaml"])
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if request.param == "pyyaml":
-        monkeypatch.setattr(load_module, "yaml_rs", None)
+        monkeypatch.setattr(yaml_module, "yaml_rs", None)
     yield str(request.param)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import netpol.load.files as load_module
+import netpol.load.yaml as yaml_module
 from netpol.errors import Severity
 from netpol.load.files import NOT_AN_OBJECT, LoadResult, RawObject, load_paths, load_text
 
@@ -26,8 +27,8 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: x}}\n"
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Run a test with the fast parser and again with the PyYAML fallback."""
     if request.param == "pyyaml":
-        monkeypatch.setattr(load_module, "yaml_rs", None)
-    elif vars(load_module)["yaml_rs"] is None:  # pragma: no cover - no yaml-rs wheel
+        monkeypatch.setattr(yaml_module, "yaml_rs", None)
+    elif vars(yaml_module)["yaml_rs"] is None:  # pragma: no cover - no yaml-rs wheel
         pytest.skip("yaml-rs is not installed")
     yield str(request.param)
 

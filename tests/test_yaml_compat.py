@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import netpol
-import netpol.load.files as load_module
+import netpol.load.yaml as yaml_module
 from netpol.load.compat import GoYamlLoader, goyaml_scalar, json_key, needs_goyaml
 from netpol.load.files import load_text
 
@@ -27,7 +27,7 @@ yaml_rs = pytest.importorskip("yaml_rs")
 @pytest.fixture(params=["yaml_rs", "pyyaml"])
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if request.param == "pyyaml":
-        monkeypatch.setattr(load_module, "yaml_rs", None)
+        monkeypatch.setattr(yaml_module, "yaml_rs", None)
     yield str(request.param)
 
 

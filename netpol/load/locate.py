@@ -24,7 +24,7 @@ try:  # composing keeps marks with either loader; only the scanner and parser ru
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _ComposeLoader  # type: ignore[assignment]
 
-__all__ = ["Chunk", "FieldPath", "Locator", "find_duplicate_key"]
+__all__ = ["Chunk", "Failure", "FieldPath", "Locator", "find_duplicate_key"]
 
 FieldPath = tuple[str | int, ...]
 
@@ -299,3 +299,14 @@ def _stream_position(text: str, path: FieldPath) -> tuple[int, int] | None:
     except Exception:
         return best
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A document that could not be loaded; line/column are 1-based and absolute in the source."""
+
+    code: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: FieldPath = ()
