@@ -159,64 +159,39 @@ def parse_config(file: YamlFile) -> LintConfig:
     data = file.value
     if data is None:
         return LintConfig(source=file.source)
-    if not isinstance(data, Mapping):
-        p.error((), f"expected a mapping of settings, got {type_name(data)}", "wrong-type")
+    if p.mapping(data, (), what="expected a mapping of settings") is None:
         p.raise_if_any()
-    for key in data:
-        if key not in _KEYS:
-            p.error((key,), f"unknown setting {key!r} (expected one of: {', '.join(_KEYS)})",
-                    "unknown-field")
+    p.unknown_keys(data, (), _KEYS, noun="setting")
 
     fail_on = None
     if "fail-on" in data:
-        raw = data["fail-on"]
-        try:
-            fail_on = FailOn(str(raw).lower()) if isinstance(raw, str) else None
-        except ValueError:
-            fail_on = None
-        if fail_on is None:
-            p.error(("fail-on",), f"fail-on must be one of {', '.join(f.value for f in FailOn)}, "
-                    f"got {shown(raw)}", "bad-value")
+        fail_on = p.choice(data["fail-on"], ("fail-on",), FailOn, what="fail-on must be one of "
+                           f"{', '.join(f.value for f in FailOn)}")
 
     disabled: set[str] = set()
     raw_disable = data.get("disable", [])
     if isinstance(raw_disable, str):
         raw_disable = [raw_disable]
-    if not isinstance(raw_disable, list):
-        p.error(("disable",), f"disable must be a list of rule ids, got {type_name(raw_disable)}",
-                "wrong-type")
-        raw_disable = []
-    for i, name in enumerate(raw_disable):
+    for i, name in enumerate(p.sequence(raw_disable, ("disable",),
+                                        what="disable must be a list of rule ids") or ()):
         disabled.update(_rules_at(p, ("disable", i), name, allow_all=False))
 
     severities: dict[str, Severity] = {}
-    raw_sev = data.get("severity", {})
-    if not isinstance(raw_sev, Mapping):
-        p.error(("severity",), f"severity must map rule ids to error, warning or info, got "
-                f"{type_name(raw_sev)}", "wrong-type")
-        raw_sev = {}
+    raw_sev = p.mapping(data.get("severity", {}), ("severity",),
+                        what="severity must map rule ids to error, warning or info") or {}
     for name, level in raw_sev.items():
         ids = _rules_at(p, ("severity", name), name, allow_all=False)
-        try:
-            sev = Severity(level.lower()) if isinstance(level, str) else None
-        except ValueError:
-            sev = None
-        if sev is None:
-            p.error(("severity", name), f"severity must be error, warning or info, got {shown(level)}",
-                    "bad-value")
-            continue
-        severities.update(dict.fromkeys(ids, sev))
+        sev = p.choice(level, ("severity", name), Severity,
+                       what="severity must be error, warning or info")
+        if sev is not None:
+            severities.update(dict.fromkeys(ids, sev))
 
     prefixes = {"internet-prefix-ipv4": 16, "internet-prefix-ipv6": 32}
-    raw_thr = data.get("thresholds", {})
-    if not isinstance(raw_thr, Mapping):
-        p.error(("thresholds",), f"thresholds must be a mapping, got {type_name(raw_thr)}",
-                "wrong-type")
-        raw_thr = {}
+    raw_thr = p.mapping(data.get("thresholds", {}), ("thresholds",),
+                        what="thresholds must be a mapping") or {}
+    p.unknown_keys(raw_thr, ("thresholds",), _THRESHOLDS, noun="threshold")
     for key, value in raw_thr.items():
         if key not in _THRESHOLDS:
-            p.error(("thresholds", key), f"unknown threshold {key!r} (expected one of: "
-                    f"{', '.join(_THRESHOLDS)})", "unknown-field")
             continue
         top = 32 if key.endswith("ipv4") else 128
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
@@ -280,11 +255,9 @@ def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all:
 
 
 def _exemptions(p: Problems, raw: Any) -> tuple[Exemption, ...]:
-    if not isinstance(raw, list):
-        p.error(("exceptions",), f"exceptions must be a list, got {type_name(raw)}", "wrong-type")
-        return ()
     out: list[Exemption] = []
-    for i, item in enumerate(raw):
+    for i, item in enumerate(p.sequence(raw, ("exceptions",), what="exceptions must be a list")
+                             or ()):
         path: tuple[str | int, ...] = ("exceptions", i)
         if not isinstance(item, Mapping):
             p.error(path, f"an exception must be a mapping with rule, object or namespace, and "

@@ -6,11 +6,12 @@ ValidateObjectMeta checks them (:mod:`netpol.model.names`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from netpol.core.selectors import LabelSelector, Operator, Requirement
 from netpol.errors import Diagnostic, Severity
+from netpol.load.fields import FieldReader, type_name
 from netpol.model.names import (
     annotation_key_errors,
     annotations_size_errors,
@@ -22,7 +23,7 @@ from netpol.model.resources import Origin
 __all__ = ["Checker", "join_errors", "key_path", "type_name"]
 
 
-class Checker:
+class Checker(FieldReader):
     """Reads one object's fields, collecting diagnostics with their field paths."""
 
     def __init__(self, origin: Origin, kind: str, sink: list[Diagnostic]) -> None:
@@ -31,54 +32,11 @@ class Checker:
         self.sink = sink
         self.failed = False
 
-    def error(self, path: Sequence[str | int], message: str, code: str = "invalid") -> None:
-        self.failed = True
+    def report(self, path: Sequence[str | int], message: str, code: str) -> None:
         self.sink.append(Diagnostic(Severity.ERROR, code, message, self.origin.at(*path)))
 
     def warn(self, path: Sequence[str | int], message: str, code: str) -> None:
         self.sink.append(Diagnostic(Severity.WARNING, code, message, self.origin.at(*path)))
-
-    def mapping(self, value: Any, path: Sequence[str | int], *, allowed: Iterable[str] = ()
-                ) -> Mapping[str, Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            self.error(path, f"expected a mapping, got {type_name(value)}", "wrong-type")
-            return None
-        known = set(allowed)
-        if known:
-            for key in value:
-                if key not in known:
-                    self.error(
-                        [*path, str(key)],
-                        f"unknown field {key!r} (expected one of: {', '.join(sorted(known))})",
-                        "unknown-field",
-                    )
-        return value
-
-    def sequence(self, value: Any, path: Sequence[str | int]) -> Sequence[Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            self.error(path, f"expected a list, got {type_name(value)}", "wrong-type")
-            return None
-        return value
-
-    def string(self, value: Any, path: Sequence[str | int]) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.error(path, f"expected a string, got {type_name(value)}", "wrong-type")
-            return None
-        return value
-
-    def integer(self, value: Any, path: Sequence[str | int]) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(path, f"expected an integer, got {type_name(value)}", "wrong-type")
-            return None
-        return value
 
     def labels(self, value: Any, path: Sequence[str | int]) -> dict[str, str]:
         """A label map (metadata.labels, a selector's matchLabels): ValidateLabels checks every key
@@ -175,11 +133,6 @@ class Checker:
         return LabelSelector(tuple(sorted(labels.items())), tuple(reqs))
 
 
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(value), type(value).__name__)
 
 
 def join_errors(errors: Iterable[str]) -> str:
