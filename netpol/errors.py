@@ -2,11 +2,17 @@
 
 The library never prints. Stages collect :class:`Diagnostic` records; the CLI decides what to show.
 
-Exceptions::
+Every exception netpol raises on purpose is here, each with the exit code a command ends with::
 
-    NetpolError            base of everything netpol raises on purpose
-    ├── InputError         the user's input cannot be analysed (exit code 2)
-    └── UsageError         a flag or argument is wrong (exit code 2)
+    NetpolError                base of everything netpol raises on purpose
+    ├── InputError             the input cannot be analysed (exit code 2)
+    │   └── GitError           git is missing, or the folder or revision is unusable (exit code 2)
+    ├── UsageError             a flag, an argument or a question is wrong (exit code 2)
+    └── GraphvizError          Graphviz's dot cannot run or takes too long (exit code 2)
+        ├── GraphvizMissing    dot is not on PATH (exit code 2)
+        └── GraphvizFailed     dot failed on the DOT text netpol wrote: a bug (exit code 3)
+
+Anything else escaping a command is a bug in netpol: exit code 3.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from netpol.core.escaping import terminal
 __all__ = [
     "Diagnostic",
     "ExitCode",
+    "GitError",
+    "GraphvizError",
+    "GraphvizFailed",
+    "GraphvizMissing",
     "InputError",
     "Location",
     "NetpolError",
@@ -163,12 +173,45 @@ class NetpolError(Exception):
 
 
 class InputError(NetpolError):
-    """The input cannot be analysed at all (no object could be read, a path does not exist)."""
+    """The input cannot be analysed at all (no object could be read, a path does not exist).
+
+    ``diagnostics``: the located problems behind it (file:line of a bad intent or configuration
+    file), shown before the message.
+    """
 
     def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
 
 
+class GitError(InputError):
+    """git is missing, the folder is not in a repository, or the revision is unknown or unsafe."""
+
+
 class UsageError(NetpolError):
-    """A flag or argument is wrong: an unknown endpoint, a port out of range."""
+    """A flag, an argument or a question is wrong: an unknown endpoint, a port out of range."""
+
+
+class GraphvizError(NetpolError):
+    """Graphviz's ``dot`` cannot run or takes too long (exit code 2: the environment, not the
+    input)."""
+
+
+class GraphvizMissing(GraphvizError):
+    """Graphviz's ``dot`` is not on PATH; the message names the package to install."""
+
+
+class GraphvizFailed(GraphvizError):
+    """``dot`` rejected or crashed on DOT text that netpol wrote: a bug in netpol (exit code 3).
+
+    ``detail`` is the first line dot printed, cut short: for the bug report, not for the user to
+    act on.
+    """
+
+    exit_code = ExitCode.INTERNAL_ERROR
+
+    def __init__(self, fmt: str, detail: str) -> None:
+        super().__init__(f"Graphviz's dot -T{fmt} failed on the DOT text netpol wrote "
+                         f"({detail}); this is a bug in netpol: please report it with the input")
+        self.fmt = fmt
+        self.detail = detail

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from netpol.errors import Diagnostic, InputError, Location, Severity
+from netpol.errors import Diagnostic, GitError, Location, Severity
 from netpol.load.files import LoadResult, is_manifest_name, load_sources
 
 __all__ = ["GitError", "load_revision"]
@@ -27,10 +27,6 @@ _FILE_MODES = ("100644", "100755")
 _REFUSED_COMPONENTS = ("", ".", "..", ".git")
 """Names git itself refuses to check out (verify_path in read-cache.c: empty, ``.``, ``..`` and
 ``.git`` in any case); a revision holding one is refused whole."""
-
-
-class GitError(InputError):
-    """git is missing, the folder is not in a repository, or the revision is unknown or unsafe."""
 
 
 @dataclass(frozen=True, slots=True)

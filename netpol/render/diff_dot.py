@@ -1,4 +1,5 @@
-"""Graphviz for `netpol diff`: DOT text, and SVG through Graphviz's ``dot`` program.
+"""Graphviz for `netpol diff`: DOT text, and SVG through Graphviz's ``dot`` program
+(:mod:`netpol.render.graphviz`, the one runner).
 
 Added edges are solid green, removed edges dashed red, changed edges orange; endpoints that
 appeared or disappeared are outlined the same way. Namespaces are clusters.
@@ -6,27 +7,22 @@ appeared or disappeared are outlined the same way. Namespaces are clusters.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections import defaultdict
 
 from netpol.diff.compare import ChangeKind, GraphDiff, PairChange
-from netpol.errors import NetpolError
+from netpol.render.graphviz import ImageFormat, run_dot
 
-__all__ = ["GraphvizMissing", "render_diff", "render_svg", "to_svg"]
+__all__ = ["render_diff", "render_svg", "to_svg"]
 
 _EDGE = {
     ChangeKind.ADDED: 'color="#1a7f37", fontcolor="#1a7f37", penwidth=2',
     ChangeKind.REMOVED: 'color="#cf222e", fontcolor="#cf222e", style=dashed',
     ChangeKind.CHANGED: 'color="#bc4c00", fontcolor="#bc4c00"',
 }
-_TIMEOUT_SECONDS = 600
 _APPEARED = 'color="#1a7f37", penwidth=2'
 _DISAPPEARED = 'color="#cf222e", style="rounded,dashed"'
-
-
-class GraphvizMissing(NetpolError):
-    """SVG output needs Graphviz's ``dot`` (exit code 2, like any input problem)."""
+_MISSING = ("SVG output needs Graphviz's dot program, which is not on PATH: install it "
+            "(apt-get install graphviz, brew install graphviz) or use -o dot")
 
 
 def _q(text: str) -> str:
@@ -81,20 +77,9 @@ def render_diff(diff: GraphDiff) -> str:
 
 
 def to_svg(dot: str) -> str:
-    """Run Graphviz's ``dot -Tsvg``; raises GraphvizMissing when it is not installed."""
-    program = shutil.which("dot")
-    if program is None:
-        raise GraphvizMissing("SVG output needs Graphviz's dot program, which is not on PATH: "
-                              "install it (apt-get install graphviz, brew install graphviz) or "
-                              "use -o dot")
-    try:
-        result = subprocess.run([program, "-Tsvg"], input=dot, capture_output=True, text=True,
-                                check=False, timeout=_TIMEOUT_SECONDS)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise NetpolError(f"cannot run {program} -Tsvg: {exc}") from exc
-    if result.returncode != 0:
-        raise NetpolError(f"dot -Tsvg failed: {result.stderr.strip()}")
-    return result.stdout
+    """Draw ``dot`` with Graphviz's ``dot -Tsvg``: GraphvizMissing when it is not installed,
+    GraphvizFailed when it fails on the text (see :mod:`netpol.render.graphviz`)."""
+    return run_dot(dot, ImageFormat.SVG, missing=_MISSING).decode("utf-8")
 
 
 def render_svg(diff: GraphDiff) -> str:

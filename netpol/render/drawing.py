@@ -7,7 +7,7 @@ the labels that touch another label, a node or a box title are found, and those 
 ``xlabel`` instead, which Graphviz places after the layout, clear of most of what is drawn. A
 label that collides even so is left out: the edge's tooltip keeps its ports, and the legend says
 so. At most :data:`ROUNDS` layouts are tried before drawing; a diagram without collisions costs
-one.
+one. Graphviz runs in :mod:`netpol.render.graphviz`, as for every picture.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from netpol.errors import GraphvizFailed
 from netpol.render import dot
 from netpol.render.diagram.model import Diagram
-from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, layout, run_dot
+from netpol.render.graphviz import ImageFormat, layout, run_dot
 
 __all__ = ["GAP", "ROUNDS", "collisions", "draw", "place_labels"]
 

@@ -19,12 +19,12 @@ import jinja2
 from markupsafe import Markup
 
 from netpol.core.escaping import terminal
-from netpol.errors import NetpolError, Severity
+from netpol.errors import GraphvizFailed, NetpolError, Severity
 from netpol.findings.records import SEVERITY_RANK
 from netpol.render import html_graph
 from netpol.render.diagram.model import Diagram
 from netpol.render.drawing import draw as draw_image
-from netpol.render.graphviz_run import INSTALL_HINT, GraphvizFailed, ImageFormat, find_dot
+from netpol.render.graphviz import INSTALL_HINT, ImageFormat, find_dot
 from netpol.render.report_markdown import (
     CRITERIA,
     FUTURE_WAYS,
