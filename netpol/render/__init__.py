@@ -1,36 +1,24 @@
-"""Render stage: one module per output format. Renderers return text; they never print."""
+"""Render stage: one module per output format. Renderers return text; they never print.
+
+:mod:`netpol.render.registry` lists the formats of every result and the renderer behind each;
+:mod:`netpol.render.graphviz` is the one place Graphviz runs. This package imports neither when
+it loads (the report stage builds on :mod:`netpol.render.diagram`, below every renderer), so the
+names re-exported here are looked up on first use.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from enum import StrEnum
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from netpol.engine.graph import Connection
-from netpol.render import csv_, json_, markdown, text
+if TYPE_CHECKING:
+    from netpol.render.registry import ListFormat, QueryFormat, render_connections
 
 __all__ = ["ListFormat", "QueryFormat", "render_connections"]
 
 
-class ListFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-    MD = "md"
-
-
-class QueryFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-
-
-_LIST: dict[ListFormat, Callable[[Sequence[Connection], Sequence[str]], str]] = {
-    ListFormat.TEXT: text.render_connections,
-    ListFormat.JSON: json_.render_connections,
-    ListFormat.CSV: csv_.render_connections,
-    ListFormat.MD: markdown.render_connections,
-}
-
-
-def render_connections(fmt: ListFormat, connections: Sequence[Connection],
-                       endpoints: Sequence[str]) -> str:
-    return _LIST[fmt](connections, endpoints)
+def __getattr__(name: str) -> Any:
+    """``ListFormat``, ``QueryFormat`` and ``render_connections``, from the registry."""
+    if name in __all__:
+        return getattr(importlib.import_module("netpol.render.registry"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

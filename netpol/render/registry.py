@@ -1,0 +1,163 @@
+"""Every output format netpol writes, as one enum per result, and the renderer behind each value.
+
+A command offers ``click.Choice`` built from these enums and asks this module for the text (or,
+for PNG, the bytes); adding a format is a value here and a module beside this one. The review
+report's formats are listed here too, but its renderers (``report_html``, ``report_markdown``)
+are called by the ``report`` command itself: they draw figures and warn about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from netpol.diff import GraphDiff
+from netpol.engine.graph import Connection
+from netpol.findings.records import FailOn, Report
+from netpol.query.explain import Explanation
+from netpol.render import (
+    csv_,
+    diff_csv,
+    diff_dot,
+    diff_json,
+    diff_markdown,
+    diff_text,
+    dot,
+    findings_text,
+    html_graph,
+    json_,
+    junit,
+    markdown,
+    mermaid,
+    sarif,
+    text,
+)
+from netpol.render.diagram.model import Diagram
+from netpol.render.drawing import draw
+from netpol.render.graphviz import ImageFormat
+
+__all__ = ["DiffFormat", "FindingsFormat", "GraphFormat", "ListFormat", "QueryFormat",
+           "ReportFormat", "render_connections", "render_diagram", "render_diff",
+           "render_explanation", "render_findings"]
+
+
+class ListFormat(StrEnum):
+    """``netpol list``: the allowed connections."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MD = "md"
+
+
+class QueryFormat(StrEnum):
+    """``netpol query``: one explained verdict."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class FindingsFormat(StrEnum):
+    """``netpol lint`` and ``netpol check``: findings for CI."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+
+
+class GraphFormat(StrEnum):
+    """``netpol graph``: the allow-graph as a picture."""
+
+    DOT = "dot"
+    SVG = "svg"
+    PNG = "png"
+    MERMAID = "mermaid"
+    HTML = "html"
+
+    @property
+    def needs_dot(self) -> bool:
+        """Drawn by Graphviz's ``dot`` program (the others are text netpol writes itself)."""
+        return self in (GraphFormat.SVG, GraphFormat.PNG, GraphFormat.HTML)
+
+
+class DiffFormat(StrEnum):
+    """``netpol diff``: what a change opens and closes."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MD = "md"
+    DOT = "dot"
+    SVG = "svg"
+
+
+class ReportFormat(StrEnum):
+    """``netpol report``: the security review a person reads."""
+
+    HTML = "html"
+    MD = "md"
+
+
+_LIST: Mapping[ListFormat, Callable[[Sequence[Connection], Sequence[str]], str]] = {
+    ListFormat.TEXT: text.render_connections,
+    ListFormat.JSON: json_.render_connections,
+    ListFormat.CSV: csv_.render_connections,
+    ListFormat.MD: markdown.render_connections,
+}
+
+_QUERY: Mapping[QueryFormat, Callable[[Explanation], str]] = {
+    QueryFormat.TEXT: text.render_explanation,
+    QueryFormat.JSON: json_.render_explanation,
+}
+
+_DIFF: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
+    DiffFormat.TEXT: diff_text.render_diff,
+    DiffFormat.JSON: diff_json.render_diff,
+    DiffFormat.CSV: diff_csv.render_diff,
+    DiffFormat.MD: diff_markdown.render_diff,
+    DiffFormat.DOT: diff_dot.render_diff,
+    DiffFormat.SVG: diff_dot.render_svg,
+}
+
+
+def render_connections(fmt: ListFormat, connections: Sequence[Connection],
+                       endpoints: Sequence[str]) -> str:
+    return _LIST[fmt](connections, endpoints)
+
+
+def render_explanation(fmt: QueryFormat, explanation: Explanation) -> str:
+    return _QUERY[fmt](explanation)
+
+
+def render_diff(fmt: DiffFormat, diff: GraphDiff) -> str:
+    """The diff in ``fmt``; SVG runs Graphviz (GraphvizMissing, GraphvizFailed)."""
+    return _DIFF[fmt](diff)
+
+
+def render_findings(fmt: FindingsFormat, report: Report, *, fail_on: FailOn, version: str,
+                    color: bool = False, extra: dict[str, Any] | None = None) -> str:
+    """Lint or check findings in ``fmt``; ``color`` only for text, ``extra`` (check's own
+    results) only for JSON."""
+    if fmt is FindingsFormat.SARIF:
+        return sarif.render_sarif(report, version=version)
+    if fmt is FindingsFormat.JUNIT:
+        return junit.render_junit(report, fail_on=fail_on)
+    if fmt is FindingsFormat.JSON:
+        return findings_text.render_json(report, fail_on=fail_on, version=version, extra=extra)
+    return findings_text.render_text(report, fail_on=fail_on, color=color)
+
+
+def render_diagram(fmt: GraphFormat, diagram: Diagram) -> str | bytes:
+    """The diagram in ``fmt``: bytes for PNG, text otherwise; SVG, PNG and HTML run Graphviz
+    (GraphvizError, GraphvizFailed)."""
+    if fmt is GraphFormat.DOT:
+        return dot.render(diagram)
+    if fmt is GraphFormat.MERMAID:
+        return mermaid.render(diagram)
+    image = draw(diagram, ImageFormat.PNG if fmt is GraphFormat.PNG else ImageFormat.SVG)
+    if fmt is GraphFormat.PNG:
+        return image
+    svg = image.decode("utf-8")
+    return svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg)
