@@ -1,5 +1,7 @@
-"""What every command shares: the click group, input options, the session, exit-code handling.
+"""What every command shares: the click group, the command wrapper, and writing results.
 
+A command parses its flags, calls a pure ``run_<command>()`` that returns an :class:`Outcome`, and
+hands it to :func:`emit`. :func:`command` is the one place errors become messages and exit codes.
 Results go to stdout, diagnostics to stderr.
 
 Exit codes (the same for every command; see netpol.errors.ExitCode):
@@ -11,164 +13,62 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import re
 import sys
 import traceback
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Concatenate, NoReturn, ParamSpec
 
 import click
 
 import netpol
+from netpol.cli.options import InputSpec
 from netpol.core.escaping import terminal
-from netpol.engine.graph import AllowGraph
-from netpol.errors import Diagnostic, ExitCode, NetpolError, Severity, UsageError
-from netpol.load.files import DEFAULT_MAX_INPUT_SIZE, LoadResult, load_paths
-from netpol.model.names import is_dns1123_label
-from netpol.model.parse import Options
+from netpol.errors import ExitCode, GraphvizFailed, InputError, NetpolError, UsageError
 
-__all__ = ["ByteSize", "Session", "analysis_options", "check_target", "choice", "command",
-           "input_options", "main", "session_from", "write_output"]
+__all__ = ["Note", "Outcome", "check_target", "command", "emit", "main", "show", "write_output"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 
-def choice(enum: type[Any]) -> click.Choice[str]:
-    """A case-insensitive click.Choice built from an enum's values."""
-    return click.Choice([e.value for e in enum], case_sensitive=False)
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A message for stderr; ``color`` is that of its first line (the rest is a quoted line)."""
+
+    text: str
+    color: str | None = None
 
 
-def input_options(func: F) -> F:
-    """PATH arguments and the switches every analysing command shares."""
-    decorators = [
-        click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
-        click.option("-f", "--filename", "filenames", multiple=True, type=click.Path(
-            allow_dash=True), help="A manifest file or folder (repeatable), like kubectl -f."),
-        click.option("-n", "--namespace", default=None, metavar="NS",
-                     help="Namespace for objects that name none (default: 'default'); "
-                          "list, graph and report show only connections touching NS."),
-        analysis_options,
-    ]
-    for dec in reversed(decorators):
-        func = dec(func)
-    return func
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a ``run_<command>()`` gives back: notes for stderr, then the output (bytes for PNG)
+    and the exit code; or, after the notes, the ``error`` that ends the command."""
+
+    code: ExitCode
+    output: str | bytes = ""
+    notes: tuple[Note, ...] = ()
+    error: NetpolError | None = None
 
 
-class ByteSize(click.ParamType):  # type: ignore[type-arg]
-    """A size in bytes: ``1048576``, ``512K``, ``512M``, ``1G`` (powers of 1024; ``KiB`` too)."""
-
-    name = "SIZE"
-    _FORM = re.compile(r"(\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> int:
-        if isinstance(value, int):
-            return int(value)
-        match = self._FORM.fullmatch(str(value).strip())
-        if match is None or int(match.group(1)) == 0:
-            self.fail(f"{value!r} is not a size (e.g. 512M, 1G, 1048576)", param, ctx)
-        return int(match.group(1)) << (10 * " KMGT".index(match.group(2).upper() or " "))
+def show(notes: Iterable[Note]) -> None:
+    for note in notes:
+        head, nl, rest = note.text.partition("\n")
+        styled = click.style(head, fg=note.color) if note.color else head
+        click.echo(styled + nl + rest, err=True)
 
 
-def analysis_options(func: F) -> F:
-    """The semantic switches and the reporting switches (no inputs, no -n)."""
-    decorators = [
-        click.option("--max-input-size", type=ByteSize(), default=DEFAULT_MAX_INPUT_SIZE,
-                     show_default="512M", metavar="SIZE",
-                     help="Refuse a file (or stdin) larger than this."),
-        click.option("--ipblock-ignores-pods", is_flag=True,
-                     help="ipBlocks match only addresses outside the cluster, never pod IPs "
-                          "(Cilium's behaviour; the default follows the upstream e2e suite)."),
-        click.option("--host-network-as-pods", is_flag=True,
-                     help="Apply policies to hostNetwork pods like to other pods "
-                          "(default: their traffic is node traffic)."),
-        click.option("-v", "--verbose", count=True,
-                     help="Name skipped objects and show informational diagnostics."),
-        click.option("--debug", is_flag=True, hidden=True),
-    ]
-    for dec in reversed(decorators):
-        func = dec(func)
-    return func
-
-
-class Session:
-    """What one command run read, and how it reports."""
-
-    def __init__(self, paths: Sequence[str], filenames: Sequence[str], namespace: str | None,
-                 ipblock_ignores_pods: bool, host_network_as_pods: bool, verbose: int, *,
-                 loaded: LoadResult | None = None, label: str | None = None,
-                 max_size: int = DEFAULT_MAX_INPUT_SIZE) -> None:
-        """``loaded``: what was read already (paths then only name it); ``label``: which input
-        this is, in the notes, when a command reads several (``diff``: old, new)."""
-        inputs = [*paths, *filenames]
-        if not inputs:
-            raise UsageError("no input: give manifest files or folders, or - to read stdin")
-        if namespace is not None:
-            problems = is_dns1123_label(namespace)
-            if problems:
-                raise UsageError(f"-n {namespace!r}: not a namespace name: {problems[0]}")
-        self.namespace = namespace
-        self.options = Options(default_namespace=namespace or "default",
-                               ipblock_matches_pods=not ipblock_ignores_pods,
-                               host_network_as_pods=host_network_as_pods)
-        self.verbose = verbose
-        self.label = label
-        if loaded is None:
-            stdin = sys.stdin if "-" in inputs else None
-            loaded = load_paths(inputs, stdin=stdin, max_size=max_size)
-        self.loaded = loaded
-        self.graph: AllowGraph = netpol.analyze_loaded(loaded, self.options)
-        self.report_diagnostics()
-        cluster = self.graph.cluster
-        if namespace is not None and cluster.namespace(namespace) is None:
-            known = [n.name for n in cluster.namespaces]
-            shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10
-                                             else "")
-            click.echo(click.style(f"warning[unknown-namespace]: namespace {namespace!r} is not "
-                                   f"in the input{f' (it holds: {shown})' if known else ''}; "
-                                   "nothing touches it", fg="yellow"), err=True)
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        """The real paths of the files read: never to be overwritten by ``--out``."""
-        return self.loaded.files
-
-    @property
-    def failed(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.graph.diagnostics)
-
-    def report_diagnostics(self) -> None:
-        diags = self.graph.diagnostics
-        for d in diags:
-            if d.severity is not Severity.INFO or self.verbose:
-                _err(d)
-        skipped = self.graph.skipped
-        total = sum(skipped.values())
-        note = f"note ({self.label})" if self.label else "note"
-        if total:
-            if self.verbose:
-                kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
-                click.echo(f"{note}: skipped {total} object(s) that netpol does not analyse: "
-                           f"{terminal(kinds)}", err=True)
-            else:
-                click.echo(f"{note}: skipped {total} object(s) of kinds netpol does not analyse "
-                           "(-v names them)", err=True)
-        errors = sum(d.severity is Severity.ERROR for d in diags)
-        if errors:
-            where = f" in the {self.label} input" if self.label else ""
-            click.echo(f"{errors} input error(s){where}: the objects at fault are left out of the "
-                       "analysis, as the API server would reject them", err=True)
-
-    def exit_code(self, code: ExitCode) -> ExitCode:
-        return ExitCode.INPUT_ERROR if self.failed else code
-
-
-def _err(d: Diagnostic) -> None:
-    color = {"error": "red", "warning": "yellow", "info": "blue"}[d.severity.value]
-    text_ = d.format()
-    head, _, rest = text_.partition("\n")
-    click.echo(click.style(head, fg=color) + ("\n" + rest if rest else ""), err=True)
+def emit(outcome: Outcome, out: str | None, inputs: Collection[str] = ()) -> ExitCode:
+    """Show the notes, then write the output to ``out`` (see :func:`write_output`) or raise the
+    error; the exit code."""
+    show(outcome.notes)
+    if outcome.error is not None:
+        raise outcome.error
+    if isinstance(outcome.output, bytes):
+        _write_bytes(outcome.output, out)
+    else:
+        write_output(outcome.output, out, inputs)
+    return outcome.code
 
 
 def check_target(out: str | None, inputs: Collection[str]) -> None:
@@ -190,25 +90,38 @@ def write_output(output: str, out: str | None, inputs: Collection[str] = ()) -> 
         raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
 
 
-def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
-    """Run a command body; turn NetpolErrors into messages and bugs into exit code 3."""
+def _write_bytes(data: bytes, out: str | None) -> None:
+    if out is None or out == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        Path(out).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
+
+
+def command(func: Callable[Concatenate[InputSpec, P], ExitCode]
+            ) -> Callable[Concatenate[InputSpec, P], NoReturn]:
+    """Run a command body and exit with its code; turn NetpolErrors into messages and their exit
+    codes, a failing stdout into exit code 2, and bugs into exit code 3 (a traceback with
+    ``--debug``)."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        debug = any(isinstance(a, dict) and a.get("debug") for a in args)
+    def wrapper(spec: InputSpec, /, *args: P.args, **kwargs: P.kwargs) -> NoReturn:
         try:
-            code = func(*args, **kwargs)
+            code = func(spec, *args, **kwargs)
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         except OSError as exc:  # writing stdout: a full disk, a closed pipe
             code = _output_failed(exc)
         except NetpolError as exc:
-            click.echo(click.style(f"error: {terminal(str(exc), newlines=True)}", fg="red"),
-                       err=True)
+            _report(exc)
             code = exc.exit_code
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so, never a bare traceback
-            if debug:
+            if spec.debug:
                 traceback.print_exc()
             click.echo(f"internal error: {type(exc).__name__}: {terminal(str(exc))}\n"
                        "This is a bug in netpol; "
@@ -218,6 +131,18 @@ def command(func: Callable[..., ExitCode]) -> Callable[..., None]:
         sys.exit(int(code))
 
     return wrapper
+
+
+def _report(exc: NetpolError) -> None:
+    """The message of an error netpol raised on purpose, after the located problems behind it."""
+    if isinstance(exc, InputError):
+        show(Note(d.format(), "red") for d in exc.diagnostics)
+    if isinstance(exc, GraphvizFailed):
+        click.echo(f"internal error: {exc}; the same command with -o dot writes the DOT text",
+                   err=True)
+    else:
+        click.echo(click.style(f"error: {terminal(str(exc), newlines=True)}", fg="red"),
+                   err=True)
 
 
 def _output_failed(exc: OSError) -> ExitCode:
@@ -245,9 +170,3 @@ def main() -> None:
     Exit codes: 0 success (query: allowed), 1 denied or findings,
                 2 usage or input error, 3 internal error.
     """
-
-
-def session_from(kw: dict[str, Any]) -> Session:
-    """A Session from the keyword arguments that :func:`input_options` added."""
-    return Session(kw["paths"], kw["filenames"], kw["namespace"], kw["ipblock_ignores_pods"],
-                   kw["host_network_as_pods"], kw["verbose"], max_size=kw["max_input_size"])

@@ -3,40 +3,27 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
 import click
 
-from netpol.cli.common import (
-    check_target,
-    choice,
-    command,
-    input_options,
-    main,
-    session_from,
-    write_output,
-)
+from netpol import AllowGraph
+from netpol.cli.common import Note, Outcome, check_target, command, emit, main
+from netpol.cli.options import InputSpec, choice, input_options
+from netpol.cli.session import open_session
 from netpol.core.ports import Protocol
-from netpol.errors import ExitCode, UsageError
-from netpol.render import dot, html_graph, mermaid
-from netpol.render.diagram.model import MAX_READABLE_EDGES, MAX_READABLE_NODES, Diagram, Level, build_diagram
-from netpol.render.drawing import draw
-from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, require_dot
+from netpol.errors import ExitCode, NetpolError, UsageError
+from netpol.render.diagram.model import (
+    MAX_READABLE_EDGES,
+    MAX_READABLE_NODES,
+    Diagram,
+    Level,
+    build_diagram,
+)
+from netpol.render.graphviz import require_dot
+from netpol.render.registry import GraphFormat, render_diagram
 
-__all__ = ["GraphFormat", "graph_cmd"]
+__all__ = ["LAYOUT_LIMIT", "graph_cmd", "parse_port", "run_graph"]
 
-
-class GraphFormat(StrEnum):
-    DOT = "dot"
-    SVG = "svg"
-    PNG = "png"
-    MERMAID = "mermaid"
-    HTML = "html"
-
-
-_NEEDS_DOT = (GraphFormat.SVG, GraphFormat.PNG, GraphFormat.HTML)
 LAYOUT_LIMIT = 5000
 """Above this many nodes plus edges Graphviz takes minutes to hours: images are refused."""
 
@@ -61,8 +48,9 @@ LAYOUT_LIMIT = 5000
               help="Only connections allowing this protocol (with --port: that port of it).")
 @click.option("--exclude-external", is_flag=True,
               help="Leave out addresses outside the cluster.")
-def graph_cmd(fmt: str, out: str | None, level: str, focus: str | None, port: str | None,
-              protocol: str | None, exclude_external: bool, **kw: Any) -> None:
+@command
+def graph_cmd(spec: InputSpec, fmt: str, out: str | None, level: str, focus: str | None,
+              port: str | None, protocol: str | None, exclude_external: bool) -> ExitCode:
     """Draw who can reach whom: namespaces as boxes, edges labelled with their ports.
 
     -n NS draws only the connections touching namespace NS. Identical fan-in and fan-out are
@@ -74,8 +62,20 @@ def graph_cmd(fmt: str, out: str | None, level: str, focus: str | None, port: st
     netpol graph policies/ --port http -o svg > http.svg
     netpol graph dump.yaml --level namespace -o html --out cluster.html
     """
-    _graph(GraphFormat(fmt.lower()), out, Level(level.lower()), focus, port,
-           Protocol(protocol.upper()) if protocol else None, exclude_external, kw)
+    kind = GraphFormat(fmt.lower())
+    if kind is GraphFormat.PNG and (out is None or out == "-") and _stdout_is_terminal():
+        raise UsageError("PNG is binary: not writing it to a terminal; give --out FILE.png or "
+                         "redirect stdout to a file")
+    asked = parse_port(port) if port is not None else None
+    if kind.needs_dot:
+        require_dot(kind.value)  # before reading any input
+    session = open_session(spec)
+    check_target(out, session.inputs)
+    outcome = run_graph(session.graph, kind, level=Level(level.lower()), focus=focus,
+                        namespace=spec.namespace, port=asked,
+                        protocol=Protocol(protocol.upper()) if protocol else None,
+                        exclude_external=exclude_external)
+    return session.exit_code(emit(outcome, out, session.inputs))
 
 
 def _stdout_is_terminal() -> bool:
@@ -92,68 +92,35 @@ def parse_port(text: str) -> int | str:
     return text
 
 
-@command
-def _graph(fmt: GraphFormat, out: str | None, level: Level, focus: str | None, port: str | None,
-           protocol: Protocol | None, exclude_external: bool, kw: dict[str, Any]) -> ExitCode:
-    to_stdout = out is None or out == "-"
-    if fmt is GraphFormat.PNG and to_stdout and _stdout_is_terminal():
-        raise UsageError("PNG is binary: not writing it to a terminal; give --out FILE.png or "
-                         "redirect stdout to a file")
-    asked = parse_port(port) if port is not None else None
-    if fmt in _NEEDS_DOT:
-        require_dot(fmt.value)  # before reading any input
-    session = session_from(kw)
-    check_target(out, session.inputs)
-    diagram = build_diagram(session.graph, level=level, focus=focus, namespace=session.namespace,
-                            port=asked, protocol=protocol, exclude_external=exclude_external)
-    for d in diagram.diagnostics:
-        click.echo(click.style(d.format(), fg="yellow"), err=True)
+def run_graph(graph: AllowGraph, fmt: GraphFormat, *, level: Level = Level.WORKLOAD,
+              focus: str | None = None, namespace: str | None = None,
+              port: int | str | None = None, protocol: Protocol | None = None,
+              exclude_external: bool = False) -> Outcome:
+    """The diagram in ``fmt`` (bytes for PNG), with warnings about what it shows. UsageError
+    for an unknown ``focus`` or ``port``; after the warnings, the error of a diagram too large
+    to lay out or of a Graphviz failure."""
+    diagram = build_diagram(graph, level=level, focus=focus, namespace=namespace, port=port,
+                            protocol=protocol, exclude_external=exclude_external)
+    notes = [Note(d.format(), "yellow") for d in diagram.diagnostics]
     if diagram.too_large:
-        _warn_too_large(diagram, level)
-    size = len(diagram.nodes) + len(diagram.edges)
-    if fmt in _NEEDS_DOT and size > LAYOUT_LIMIT:
-        raise UsageError(f"{len(diagram.nodes)} nodes and {len(diagram.edges)} edges are too many "
-                         f"to lay out as an image (limit {LAYOUT_LIMIT}); draw less, or write the "
-                         "DOT text with -o dot")
-    if fmt is GraphFormat.DOT:
-        write_output(dot.render(diagram), out, session.inputs)
-    elif fmt is GraphFormat.MERMAID:
-        write_output(mermaid.render(diagram), out, session.inputs)
-    else:
-        try:
-            image = draw(diagram, ImageFormat.PNG if fmt is GraphFormat.PNG else ImageFormat.SVG)
-        except GraphvizFailed as exc:
-            click.echo(f"internal error: {exc}; the same command with -o dot writes the DOT "
-                       "text", err=True)
-            return ExitCode.INTERNAL_ERROR
-        if fmt is GraphFormat.PNG:
-            _write_bytes(image, out)
-        else:
-            svg = image.decode("utf-8")
-            write_output(svg if fmt is GraphFormat.SVG else html_graph.render(diagram, svg), out,
-                         session.inputs)
-    return session.exit_code(ExitCode.OK)
+        notes.append(_too_large(diagram, level))
+    try:
+        size = len(diagram.nodes) + len(diagram.edges)
+        if fmt.needs_dot and size > LAYOUT_LIMIT:
+            raise UsageError(f"{len(diagram.nodes)} nodes and {len(diagram.edges)} edges are too "
+                             f"many to lay out as an image (limit {LAYOUT_LIMIT}); draw less, or "
+                             "write the DOT text with -o dot")
+        output = render_diagram(fmt, diagram)
+    except NetpolError as exc:  # shown after the warnings
+        return Outcome(exc.exit_code, notes=tuple(notes), error=exc)
+    return Outcome(ExitCode.OK, output, tuple(notes))
 
 
-def _warn_too_large(diagram: Diagram, level: Level) -> None:
+def _too_large(diagram: Diagram, level: Level) -> Note:
     hints = ["--focus ENDPOINT", "-n NAMESPACE"]
     if level is Level.WORKLOAD:
         hints.insert(0, "--level namespace")
-    click.echo(click.style(
-        f"warning[graph-too-large]: {len(diagram.nodes)} nodes and {len(diagram.edges)} edges "
-        f"are more than a person can read (about {MAX_READABLE_NODES} nodes or "
-        f"{MAX_READABLE_EDGES} edges); try {', '.join(hints[:-1])} or {hints[-1]}",
-        fg="yellow"), err=True)
-
-
-def _write_bytes(data: bytes, out: str | None) -> None:
-    if out is None or out == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(out).write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
-
+    return Note(f"warning[graph-too-large]: {len(diagram.nodes)} nodes and {len(diagram.edges)} "
+                f"edges are more than a person can read (about {MAX_READABLE_NODES} nodes or "
+                f"{MAX_READABLE_EDGES} edges); try {', '.join(hints[:-1])} or {hints[-1]}",
+                "yellow")

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from collections.abc import Sequence
 
 import click
 
 import netpol
-from netpol.cli.common import (
-    check_target,
-    choice,
-    command,
-    input_options,
-    main,
-    session_from,
-    write_output,
-)
-from netpol.errors import ExitCode, InputError
-from netpol.lint import LintConfig, find_config, lint, load_config
+from netpol import AllowGraph
+from netpol.cli.common import Note, Outcome, check_target, command, emit, main
+from netpol.cli.findings import load_lint_config
+from netpol.cli.options import InputSpec, choice, input_options
+from netpol.cli.session import open_session
+from netpol.errors import ExitCode
+from netpol.findings import LintConfig
+from netpol.lint import lint
+from netpol.load.files import Locator
 from netpol.render import report_html, report_markdown
+from netpol.render.registry import ReportFormat
 from netpol.report import Limits, build_report
 
-__all__ = ["ReportFormat", "report_cmd"]
+__all__ = ["report_cmd", "run_report"]
 
 _DEFAULT = Limits()
-
-
-class ReportFormat(StrEnum):
-    HTML = "html"
-    MD = "md"
 
 
 @main.command("report")
@@ -54,52 +47,43 @@ class ReportFormat(StrEnum):
               help="Policies whose removal is simulated (the broadest first; fewer on large "
                    "clusters).")
 @click.option("--no-diagrams", is_flag=True, help="Leave the diagrams out (faster).")
-def report_cmd(fmt: str, out: str | None, sensitive: tuple[str, ...],
+@command
+def report_cmd(spec: InputSpec, fmt: str, out: str | None, sensitive: tuple[str, ...],
                open_namespaces: tuple[str, ...], config_path: str | None, title: str | None,
-               top: int, max_whatif: int, no_diagrams: bool, **kw: Any) -> None:
+               top: int, max_whatif: int, no_diagrams: bool) -> ExitCode:
     """A security review: exposure, lint findings, connectivity, policy inventory.
 
     \b
     netpol report policies/ -o html > report.html
     netpol report policies/ -o md --out report.md --sensitive shop/db --sensitive tier=data
     """
-    _report(ReportFormat(fmt.lower()), out, sensitive, open_namespaces or ("default",),
-            config_path, title, Limits(rows=top, whatif=max_whatif), not no_diagrams, kw)
-
-
-@command
-def _report(fmt: ReportFormat, out: str | None, sensitive: tuple[str, ...],
-            open_namespaces: tuple[str, ...], config_path: str | None, title: str | None,
-            limits: Limits, diagrams: bool, kw: dict[str, Any]) -> ExitCode:
-    config = _config(config_path)
-    session = session_from(kw)
+    config = load_lint_config(config_path)
+    session = open_session(spec)
     check_target(out, session.inputs)  # before the work, not after it
-    inputs = [*kw["paths"], *kw["filenames"]]
-    loaded = session.loaded
-    graph = session.graph
-    result = lint(graph, config, locator=loaded.locator)
-    report = build_report(graph, sensitive=sensitive, lint_result=result, locator=loaded.locator,
+    outcome = run_report(session.graph, config, ReportFormat(fmt.lower()),
+                         locator=session.loaded.locator, inputs=spec.inputs,
+                         sensitive=sensitive, open_namespaces=open_namespaces or ("default",),
+                         title=title, limits=Limits(rows=top, whatif=max_whatif),
+                         diagrams=not no_diagrams)
+    return session.exit_code(emit(outcome, out, session.inputs))
+
+
+def run_report(graph: AllowGraph, config: LintConfig, fmt: ReportFormat, *,
+               locator: Locator | None = None, inputs: Sequence[str] = (),
+               sensitive: Sequence[str] = (), open_namespaces: Sequence[str] = ("default",),
+               title: str | None = None, limits: Limits = _DEFAULT,
+               diagrams: bool = True) -> Outcome:
+    """The review in ``fmt``, with a warning when Graphviz failed on some of its diagrams.
+    UsageError for a ``sensitive`` workload the input does not hold."""
+    result = lint(graph, config, locator=locator)
+    report = build_report(graph, sensitive=sensitive, lint_result=result, locator=locator,
                           inputs=inputs, title=title, open_namespaces=open_namespaces,
                           limits=limits, diagrams=diagrams, tool=f"netpol {netpol.__version__}")
-    if fmt is ReportFormat.HTML:
-        figures = report_html.draw_diagrams(report)
-        failed = [f.error for f in figures.values() if f.error]
-        if failed:
-            click.echo(click.style(
-                f"warning[diagram-failed]: {len(failed)} of {len(figures)} diagrams could not be "
-                f"drawn (the page says so in their place): {failed[0]}", fg="yellow"), err=True)
-        text = report_html.render(report, figures=figures)
-    else:
-        text = report_markdown.render(report)
-    write_output(text, out, session.inputs)
-    return session.exit_code(ExitCode.OK)
-
-
-def _config(path: str | None) -> LintConfig:
-    """The lint configuration; a bad file is an input error, its problems printed with lines."""
-    try:
-        return load_config(find_config(path))
-    except InputError as exc:
-        for d in exc.diagnostics:
-            click.echo(click.style(d.format(), fg="red"), err=True)
-        raise
+    if fmt is ReportFormat.MD:
+        return Outcome(ExitCode.OK, report_markdown.render(report))
+    figures = report_html.draw_diagrams(report)
+    failed = [f.error for f in figures.values() if f.error]
+    notes = [Note(f"warning[diagram-failed]: {len(failed)} of {len(figures)} diagrams could not "
+                  f"be drawn (the page says so in their place): {failed[0]}", "yellow")
+             ] if failed else []
+    return Outcome(ExitCode.OK, report_html.render(report, figures=figures), tuple(notes))

@@ -1,0 +1,112 @@
+"""One input of a command run: read and analysed by :func:`read_session` (no printing), its
+diagnostics told by :func:`session_notes`; :func:`open_session` does both, as a command needs."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import netpol
+from netpol import AllowGraph
+from netpol.cli.common import Note, show
+from netpol.cli.options import InputSpec
+from netpol.core.escaping import terminal
+from netpol.errors import Diagnostic, ExitCode, Severity, UsageError
+from netpol.load.files import LoadResult, load_paths
+from netpol.model.names import is_dns1123_label
+
+__all__ = ["Session", "open_session", "read_session", "session_notes"]
+
+_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_NAMESPACES_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What one command run read and analysed. ``label``: which input this is, in the notes,
+    when a command reads several (``diff``: old, new)."""
+
+    spec: InputSpec
+    loaded: LoadResult
+    graph: AllowGraph
+    label: str | None = None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The real paths of the files read: never to be overwritten by ``--out``."""
+        return self.loaded.files
+
+    @property
+    def failed(self) -> bool:
+        """Some input was bad (the objects at fault are left out of the analysis)."""
+        return any(d.severity is Severity.ERROR for d in self.graph.diagnostics)
+
+    def exit_code(self, code: ExitCode) -> ExitCode:
+        """``code``, unless the input was bad: then exit code 2."""
+        return ExitCode.INPUT_ERROR if self.failed else code
+
+
+def read_session(spec: InputSpec, *, loaded: LoadResult | None = None,
+                 label: str | None = None) -> Session:
+    """Read (unless ``loaded`` holds what was read already) and analyse ``spec``'s inputs.
+
+    UsageError when there is no input or ``-n`` names no possible namespace.
+    """
+    inputs = spec.inputs
+    if not inputs:
+        raise UsageError("no input: give manifest files or folders, or - to read stdin")
+    if spec.namespace is not None:
+        problems = is_dns1123_label(spec.namespace)
+        if problems:
+            raise UsageError(f"-n {spec.namespace!r}: not a namespace name: {problems[0]}")
+    if loaded is None:
+        stdin = sys.stdin if "-" in inputs else None
+        loaded = load_paths(inputs, stdin=stdin, max_size=spec.max_input_size)
+    return Session(spec, loaded, netpol.analyze_loaded(loaded, spec.options), label)
+
+
+def session_notes(session: Session) -> list[Note]:
+    """The input's diagnostics (informational ones with ``-v``), what was skipped, how many
+    errors, and a ``-n`` namespace the input does not hold."""
+    spec, label = session.spec, session.label
+    diags = session.graph.diagnostics
+    notes = [_note(d) for d in diags if d.severity is not Severity.INFO or spec.verbose]
+    skipped = session.graph.skipped
+    total = sum(skipped.values())
+    note = f"note ({label})" if label else "note"
+    if total:
+        if spec.verbose:
+            kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
+            notes.append(Note(f"{note}: skipped {total} object(s) that netpol does not analyse: "
+                              f"{terminal(kinds)}"))
+        else:
+            notes.append(Note(f"{note}: skipped {total} object(s) of kinds netpol does not "
+                              "analyse (-v names them)"))
+    errors = sum(d.severity is Severity.ERROR for d in diags)
+    if errors:
+        where = f" in the {label} input" if label else ""
+        notes.append(Note(f"{errors} input error(s){where}: the objects at fault are left out of "
+                          "the analysis, as the API server would reject them"))
+    namespace = spec.namespace
+    cluster = session.graph.cluster
+    if namespace is not None and cluster.namespace(namespace) is None:
+        known = [n.name for n in cluster.namespaces]
+        shown = ", ".join(known[:_NAMESPACES_SHOWN])
+        if len(known) > _NAMESPACES_SHOWN:
+            shown += f" and {len(known) - _NAMESPACES_SHOWN} more"
+        notes.append(Note(f"warning[unknown-namespace]: namespace {namespace!r} is not in the "
+                          f"input{f' (it holds: {shown})' if known else ''}; nothing touches it",
+                          "yellow"))
+    return notes
+
+
+def open_session(spec: InputSpec, *, loaded: LoadResult | None = None,
+                 label: str | None = None) -> Session:
+    """:func:`read_session`, then its notes shown on stderr."""
+    session = read_session(spec, loaded=loaded, label=label)
+    show(session_notes(session))
+    return session
+
+
+def _note(d: Diagnostic) -> Note:
+    return Note(d.format(), _COLOR[d.severity])
