@@ -6,14 +6,40 @@ import bisect
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
-__all__ = ["AddressRange", "IPBlock", "IPNetwork", "cut_address_space", "format_range",
+__all__ = ["AddressRange", "IPBlock", "IPFamily", "IPNetwork", "cut_address_space", "format_range",
            "merge_adjacent"]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_TOP = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+
+class IPFamily(IntEnum):
+    """An IP version; it equals its number (``IPFamily.V4 == 4``), as ``ip_address().version``."""
+
+    V4 = 4
+    V6 = 6
+
+    @property
+    def bits(self) -> int:
+        """How many bits an address has: 32 or 128."""
+        return _BITS[self]
+
+    @property
+    def top(self) -> int:
+        """The highest address, as an integer."""
+        return (1 << self.bits) - 1
+
+    def address(self, value: int) -> IPAddress:
+        return ipaddress.IPv4Address(value) if self is IPFamily.V4 else ipaddress.IPv6Address(value)
+
+    def network(self, first: int, prefix: int) -> IPNetwork:
+        return (ipaddress.IPv4Network((first, prefix)) if self is IPFamily.V4
+                else ipaddress.IPv6Network((first, prefix)))
+
+
+_BITS = {IPFamily.V4: 32, IPFamily.V6: 128}
 
 
 def _bounds(net: IPNetwork) -> tuple[int, int]:
@@ -46,14 +72,11 @@ class IPBlock:
 
 def format_range(family: int, lo: int, hi: int) -> str:
     """A CIDR when the range is exactly one network, otherwise ``first-last``."""
+    fam = IPFamily(family)
     size = hi - lo + 1
-    bits = 32 if family == 4 else 128
     if size & (size - 1) == 0 and lo % size == 0:
-        prefix = bits - (size.bit_length() - 1)
-        return str(ipaddress.ip_network((lo, prefix)) if family == 4 else
-                   ipaddress.IPv6Network((lo, prefix)))
-    make = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
-    return f"{make(lo)}-{make(hi)}"
+        return str(fam.network(lo, fam.bits - (size.bit_length() - 1)))
+    return f"{fam.address(lo)}-{fam.address(hi)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +142,9 @@ def cut_address_space(blocks: Iterable[IPBlock]) -> AddressSpace:
             cuts[net.version].add(lo)
             cuts[net.version].add(hi + 1)
     ranges: list[AddressRange] = []
-    for fam in (4, 6):
-        points = sorted(p for p in cuts[fam] if p <= _TOP[fam])
+    for fam in IPFamily:
+        points = sorted(p for p in cuts[fam] if p <= fam.top)
         for i, start in enumerate(points):
-            end = points[i + 1] - 1 if i + 1 < len(points) else _TOP[fam]
+            end = points[i + 1] - 1 if i + 1 < len(points) else fam.top
             ranges.append(AddressRange(fam, start, end))
     return AddressSpace(ranges)
