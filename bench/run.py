@@ -54,7 +54,7 @@ SCENARIOS = (
 def measure(path: str) -> dict[str, float]:
     """Run in the child: time each stage on ``path``."""
     import netpol
-    from netpol.engine.graph import AllowGraph
+    from netpol.engine.graph import compile_graph
     from netpol.load.files import load_paths
     from netpol.model.cluster import build_cluster
     from netpol.query.explain import explain
@@ -68,7 +68,7 @@ def measure(path: str) -> dict[str, float]:
     cluster = build_cluster(loaded.objects)
     out["model"] = time.perf_counter() - t
     t = time.perf_counter()
-    graph = AllowGraph(cluster)
+    graph = compile_graph(cluster)
     out["compile"] = time.perf_counter() - t
     t = time.perf_counter()
     conns = graph.connections()
@@ -82,7 +82,7 @@ def measure(path: str) -> dict[str, float]:
         explain(graph, src, dst, port=8080)
     out["query_ms"] = (time.perf_counter() - t) / len(pairs) * 1000
     out["endpoints"] = len(cluster.endpoints)
-    out["classes"] = graph.compiled.classes
+    out["classes"] = graph.classes
     out["connections"] = len(conns)
     out["objects"] = len(loaded.objects)
     out["errors"] = sum(d.severity.value == "error" for d in graph.diagnostics)

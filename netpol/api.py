@@ -9,28 +9,34 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from netpol.engine.graph import AllowGraph
+from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.errors import Diagnostic
 from netpol.load.files import LoadResult, load_paths, load_text
+from netpol.load.locate import Locator
+from netpol.model import Options
 from netpol.model.cluster import build_cluster
-from netpol.model.parse import Options
 
-__all__ = ["analyze", "analyze_loaded", "analyze_text"]
+__all__ = ["analyze", "analyze_loaded", "analyze_text", "locate_diagnostics"]
 
 
 def analyze_loaded(loaded: LoadResult, options: Options = Options()) -> AllowGraph:
     """Model and compile what :func:`netpol.load.load_paths` read."""
     cluster = build_cluster(loaded.objects, options)
-    located = tuple(
-        d if d.location is None or d.location.line is not None
-        else Diagnostic(d.severity, d.code, d.message,
-                        loaded.locator.locate(d.location.source, d.location.document,
-                                              d.location.path))
-        for d in (*loaded.diagnostics, *cluster.diagnostics)
-    )
+    diagnostics = locate_diagnostics((*loaded.diagnostics, *cluster.diagnostics), loaded.locator)
     skipped = Counter(loaded.skipped)
     skipped.update(cluster.skipped)
-    return AllowGraph(cluster, options, located, dict(sorted(skipped.items())))
+    return compile_graph(cluster, options, diagnostics, dict(sorted(skipped.items())))
+
+
+def locate_diagnostics(diagnostics: Sequence[Diagnostic], locator: Locator
+                       ) -> tuple[Diagnostic, ...]:
+    """The diagnostics, each one known by its field path only given the line it is on."""
+    return tuple(
+        d if d.location is None or d.location.line is not None
+        else Diagnostic(d.severity, d.code, d.message,
+                        locator.locate(d.location.source, d.location.document, d.location.path))
+        for d in diagnostics
+    )
 
 
 def analyze(paths: Sequence[str], options: Options = Options(), *,

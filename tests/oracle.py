@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from netpol.core.ports import PortSet, Protocol
 from netpol.model.cluster import Cluster, Endpoint
-from netpol.model.parse import Direction, NetworkPolicy, Options, Peer, PolicyPort, Rule
+from netpol.model.resources import Direction, NetworkPolicy, Options, Peer, PolicyPort, Rule
 
 __all__ = ["Address", "Party", "oracle_allowed"]
 

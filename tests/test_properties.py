@@ -26,7 +26,7 @@ from oracle import Address, Party, oracle_allowed
 import netpol
 from netpol import AllowGraph, Endpoint, Options, PortSet, Protocol
 from netpol.core.ipspace import AddressRange
-from netpol.model.parse import ContainerPort
+from netpol.model.resources import ContainerPort
 
 Doc = dict[str, Any]
 
@@ -652,7 +652,7 @@ def test_connections_list_exactly_the_allowed_pairs(docs: list[Doc]) -> None:
                     assert s != d, f"{conn} lists a self pair"
                     assert graph.allowed_between(s, d) == conn.ports, conn
                     listed[(s, d)] = conn.ports
-        count = graph.compiled.endpoint_count
+        count = graph.endpoint_count
         for s in range(len(graph.nodes)):
             for d in range(len(graph.nodes)):
                 if s == d or (s >= count and d >= count):

@@ -21,13 +21,12 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from netpol.core.bits import iter_bits
 from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
-from netpol.engine.compile import rule_ports
+from netpol.core.refs import RuleRef
 from netpol.engine.graph import AllowGraph
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import Direction, NetworkPolicy, Rule
+from netpol.model.resources import Direction, NetworkPolicy, Rule
 
 __all__ = [
     "ChangeKind",
@@ -339,7 +338,7 @@ class _Parties:
         direction (True: inbound from outside) the runs of outside addresses, adjacent ranges
         with the same ports merged."""
         graph = self.sides[side]
-        n = graph.compiled.endpoint_count
+        n = graph.endpoint_count
         party = [self.index[node.id] for node in _endpoints(graph)]
         ranges = [(r.family, r.first, r.last) for r in _ranges(graph)]
         internal: dict[tuple[int, int], PortSet] = {}
@@ -392,13 +391,13 @@ def _sweep(old: Sequence[_Run], new: Sequence[_Run]
 
 
 def _endpoints(graph: AllowGraph) -> Iterator[Endpoint]:
-    for node in graph.nodes[: graph.compiled.endpoint_count]:
+    for node in graph.nodes[: graph.endpoint_count]:
         assert isinstance(node, Endpoint)
         yield node
 
 
 def _ranges(graph: AllowGraph) -> Iterator[AddressRange]:
-    for node in graph.nodes[graph.compiled.endpoint_count:]:
+    for node in graph.nodes[graph.endpoint_count:]:
         assert isinstance(node, AddressRange)
         yield node
 
@@ -428,8 +427,8 @@ class SideView:
             return []
         if not self.isolated:
             return [f"{self.endpoint} not isolated for {direction}"]
-        return [f"{policy} {direction} rule #{index + 1}" for policy, index, allowed in self.matches
-                if allowed & ports]
+        return [str(RuleRef(policy, self.direction, index))
+                for policy, index, allowed in self.matches if allowed & ports]
 
 
 def pair_sides(graph: AllowGraph, src: int, dst: int) -> tuple[SideView, SideView]:
@@ -437,21 +436,18 @@ def pair_sides(graph: AllowGraph, src: int, dst: int) -> tuple[SideView, SideVie
 
     The block of ``dst`` holding ``src`` already lists the rules that admit it on each side.
     """
-    compiled = graph.compiled
-    block = next(b for b in compiled.blocks[dst] if (b.sources >> src) & 1)
-    target = graph.nodes[dst]
+    block = graph.block_between(src, dst)
+    assert block is not None, "pair_sides is asked about allowed pairs only"
     out: list[SideView] = []
-    for direction, owner, rule_ids in ((Direction.EGRESS, src, block.egress),
-                                       (Direction.INGRESS, dst, block.ingress)):
-        applies = (owner < compiled.endpoint_count
-                   and not (compiled.host_network >> owner) & 1)
-        isolated = applies and bool((compiled.isolated[direction] >> owner) & 1)
+    for direction, owner, rules in ((Direction.EGRESS, src, block.egress),
+                                    (Direction.INGRESS, dst, block.ingress)):
+        applies = not graph.is_external(owner) and owner not in graph.host_network
+        isolated = applies and owner in graph.isolated(direction)
         matches = []
-        for r in rule_ids if isolated else ():
-            cr = compiled.rules[r]
-            ports = cr.static_ports if cr.static_ports is not None else rule_ports(cr.rule, target)
+        for rule in rules if isolated else ():
+            ports = rule.ports_toward(dst)
             if ports:
-                matches.append((cr.policy.id, cr.rule.index, ports))
+                matches.append((rule.policy.id, rule.rule.index, ports))
         out.append(SideView(direction, graph.ids[owner], applies, isolated, tuple(matches)))
     return out[0], out[1]
 
@@ -476,15 +472,6 @@ class _Why:
     def __init__(self, parties: _Parties, policy_kinds: Mapping[str, PolicyChangeKind]) -> None:
         self.parties = parties
         self.policy_kinds = policy_kinds
-        # per side and direction: node index -> every policy isolating it
-        self.isolating: list[dict[Direction, dict[int, list[str]]]] = []
-        for graph in parties.sides:
-            per: dict[Direction, dict[int, list[str]]] = {d: defaultdict(list) for d in Direction}
-            for policy, targets in graph.compiled.policies:
-                for direction in policy.policy_types:
-                    for i in iter_bits(targets):
-                        per[direction][i].append(policy.id)
-            self.isolating.append(per)
         old, new = parties.sides
         old_eps = {e.id: e for e in _endpoints(old)}
         new_eps = {e.id: e for e in _endpoints(new)}
@@ -514,7 +501,7 @@ class _Why:
             return None
         if self.parties.is_cell(party):
             return []
-        return self.isolating[side][direction].get(node, [])
+        return [p.id for p in self.parties.sides[side].isolating(node, direction)]
 
     def of(self, src: int, dst: int, gained: PortSet, lost: PortSet
            ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

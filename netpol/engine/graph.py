@@ -1,24 +1,37 @@
-"""The allow-graph: the compiled cluster as every query, renderer and later command sees it."""
+"""The allow-graph: the compiled cluster as every query, renderer and later command sees it.
+
+:func:`compile_graph` compiles a Cluster and wraps the result in an :class:`AllowGraph`. The
+graph answers typed questions (the sets of endpoints, the rules that select or admit one, where
+an endpoint is isolated, the blocks of sources allowed into a destination); the compiled form
+behind them stays private to ``netpol/engine/``.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from netpol.core.bits import iter_bits
 from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
-from netpol.engine.compile import Compiled, Node, compile_cluster
+from netpol.core.refs import RuleRef
+from netpol.engine.blocks import RulePorts
+from netpol.engine.compile import compile_cluster
+from netpol.engine.form import AllowBlock, Compiled, Node
+from netpol.engine.nodeset import NodeSet, Universe
+from netpol.engine.views import Block, PolicyView, RuleView
 from netpol.errors import Diagnostic, UsageError
+from netpol.model import Options
 from netpol.model.cluster import Cluster, Endpoint
-from netpol.model.parse import Direction, Options
+from netpol.model.resources import Direction, NetworkPolicy
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["AllowGraph", "Connection"]
+__all__ = ["AllowGraph", "Connection", "compile_graph"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +46,21 @@ class Connection:
         return {"src": self.src, "dst": self.dst, "ports": self.ports.to_json()}
 
 
+def compile_graph(cluster: Cluster, options: Options = Options(),
+                  diagnostics: tuple[Diagnostic, ...] = (),
+                  skipped: Mapping[str, int] | None = None) -> AllowGraph:
+    """Compile ``cluster`` into its AllowGraph; ``diagnostics`` and ``skipped`` ride along."""
+    return AllowGraph(cluster, compile_cluster(cluster, options), options, diagnostics, skipped)
+
+
 class AllowGraph:
     """Endpoints and, for every ordered pair, the ports allowed, with provenance.
 
-    Built once by :func:`netpol.analyze`; every method reads the compiled form.
+    Nodes are indexes into :attr:`nodes`: workloads and pods sorted by id (``endpoint_count`` of
+    them), then external address ranges in address order. Built by :func:`compile_graph`.
     """
 
-    def __init__(self, cluster: Cluster, options: Options = Options(),
+    def __init__(self, cluster: Cluster, compiled: Compiled, options: Options = Options(),
                  diagnostics: tuple[Diagnostic, ...] = (),
                  skipped: Mapping[str, int] | None = None) -> None:
         self.cluster = cluster
@@ -47,11 +68,129 @@ class AllowGraph:
         """Objects not analysed, by kind (``<not a Kubernetes object>`` for other YAML)."""
         self.options = options
         self.diagnostics = diagnostics
-        self.compiled: Compiled = compile_cluster(cluster, options)
-        self.nodes = self.compiled.nodes
+        self._form = compiled
+        self.nodes: tuple[Node, ...] = compiled.nodes
         self.ids: tuple[str, ...] = tuple(node.id for node in self.nodes)
         """``ids[i]`` is the id of ``nodes[i]``."""
+        self.endpoint_count = compiled.endpoint_count
+        """Nodes below this index are endpoints; the others are external address ranges."""
+        self.classes = compiled.classes
+        """How many distinct destination classes the compiler built (the rest shared one)."""
         self._index = {node_id: i for i, node_id in enumerate(self.ids)}
+        self._universe = u = Universe(self.ids)
+        endpoints = (1 << compiled.endpoint_count) - 1
+        self.everything = NodeSet(u.everything, u)
+        self.nothing = NodeSet(0, u)
+        self.endpoints = NodeSet(endpoints, u)
+        self.externals = NodeSet(u.everything & ~endpoints, u)
+        self.host_network = NodeSet(compiled.host_network, u)
+        """Endpoints outside pod selectors: hostNetwork pods (unless ``host_network_as_pods``),
+        whose traffic is node traffic."""
+        self.selectable = NodeSet(endpoints & ~compiled.host_network, u)
+        """Endpoints that policies can select."""
+        self._isolated = {d: NodeSet(compiled.isolated(d), u) for d in Direction}
+        self._ports = RulePorts()
+        self._blocks: dict[int, tuple[Block, ...]] = {}
+
+    # -- sets of nodes ---------------------------------------------------------------------------
+
+    def nodeset(self, indexes: Iterable[int]) -> NodeSet:
+        return self._universe.of(indexes)
+
+    def one(self, index: int) -> NodeSet:
+        return self._universe.one(index)
+
+    def isolated(self, direction: Direction) -> NodeSet:
+        """Endpoints some policy selects for ``direction``."""
+        return self._isolated[direction]
+
+    def is_external(self, index: int) -> bool:
+        return index >= self.endpoint_count
+
+    def translate(self, nodes: NodeSet, ranges: Mapping[int, NodeSet]) -> NodeSet:
+        """A set of another graph of the same endpoints (the same cluster under other policies)
+        as a set of this one: endpoints keep their index, its external range ``r`` becomes
+        ``ranges[r]``."""
+        n = self.endpoint_count
+        out = nodes._bits & self.endpoints._bits
+        for r in iter_bits(nodes._bits >> n):
+            out |= ranges[n + r]._bits
+        return NodeSet(out, self._universe)
+
+    # -- policies and rules ----------------------------------------------------------------------
+
+    @cached_property
+    def _rule_views(self) -> tuple[RuleView, ...]:
+        u, nodes = self._universe, self.nodes
+        return tuple(RuleView(cr.id, cr.policy, cr.direction, cr.rule, NodeSet(cr.targets, u),
+                              NodeSet(cr.peers, u), cr.static_ports,
+                              RuleRef(cr.policy.id, cr.direction, cr.rule.index), cr, nodes,
+                              self._ports)
+                     for cr in self._form.rules)
+
+    @cached_property
+    def _policy_views(self) -> tuple[PolicyView, ...]:
+        mine: dict[int, list[RuleView]] = {id(sp.policy): [] for sp in self._form.policies}
+        for rv in self._rule_views:
+            mine[id(rv.policy)].append(rv)
+        return tuple(PolicyView(sp.policy, NodeSet(sp.targets, self._universe),
+                                tuple(mine[id(sp.policy)]))
+                     for sp in self._form.policies)
+
+    def rules(self) -> tuple[RuleView, ...]:
+        """Every rule of a direction its policy isolates: policies in order, ingress first."""
+        return self._rule_views
+
+    def policies(self) -> tuple[PolicyView, ...]:
+        """Every policy, in the cluster's order, with what it selects and its rules."""
+        return self._policy_views
+
+    @cached_property
+    def _isolating(self) -> dict[tuple[int, Direction], tuple[NetworkPolicy, ...]]:
+        found: dict[tuple[int, Direction], list[NetworkPolicy]] = {}
+        for sp in self._form.policies:
+            for direction in Direction:
+                if direction in sp.policy.policy_types:
+                    for i in iter_bits(sp.targets):
+                        found.setdefault((i, direction), []).append(sp.policy)
+        return {k: tuple(v) for k, v in found.items()}
+
+    def isolating(self, node: int, direction: Direction) -> tuple[NetworkPolicy, ...]:
+        """The policies that select ``node`` for ``direction``, in the cluster's order; () when
+        it is not isolated."""
+        return self._isolating.get((node, direction), ())
+
+    def rules_admitting(self, owner: int, other: int, direction: Direction) -> list[RuleView]:
+        """The ``direction`` rules that apply to ``owner`` and admit ``other`` as the other end
+        (the source's egress rules admitting a destination, or a destination's ingress rules
+        admitting a source), in rule order."""
+        views = self._rule_views
+        return [views[cr.id] for cr in self._form.rules
+                if cr.direction is direction and (cr.targets >> owner) & 1
+                and (cr.peers >> other) & 1]
+
+    # -- blocks ----------------------------------------------------------------------------------
+
+    def blocks_into(self, dst: int) -> tuple[Block, ...]:
+        """Disjoint blocks of the sources allowed into ``dst``, each with its ports and the rules
+        that allow it (a node's traffic to itself included)."""
+        compiled = self._form.blocks[dst]
+        hit = self._blocks.get(id(compiled))
+        if hit is None:
+            hit = self._blocks[id(compiled)] = tuple(self._view(b) for b in compiled)
+        return hit
+
+    def _view(self, block: AllowBlock) -> Block:
+        views = self._rule_views
+        return Block(NodeSet(block.sources, self._universe), block.ports,
+                     tuple(views[r] for r in block.ingress), tuple(views[r] for r in block.egress))
+
+    def block_between(self, src: int, dst: int) -> Block | None:
+        """The block of ``dst`` holding ``src``; None when nothing is allowed."""
+        for i, block in enumerate(self._form.blocks[dst]):
+            if (block.sources >> src) & 1:
+                return self.blocks_into(dst)[i]
+        return None
 
     # -- endpoints -------------------------------------------------------------------------------
 
@@ -82,24 +221,24 @@ class AllowGraph:
         kind = None
         if name.endswith("]") and "[" in name:
             name, _, kind = name[:-1].partition("[")
-        matches = [i for i, e in enumerate(self.nodes[: self.compiled.endpoint_count])
+        endpoints = self.nodes[: self.endpoint_count]
+        matches = [i for i, e in enumerate(endpoints)
                    if isinstance(e, Endpoint) and e.namespace == ns and e.name == name
                    and (kind is None or e.kind.lower() == kind.lower())]
         if not matches:
-            matches = [i for i, e in enumerate(self.nodes[: self.compiled.endpoint_count])
+            matches = [i for i, e in enumerate(endpoints)
                        if isinstance(e, Endpoint) and e.namespace == ns and name in e.pods]
         if len(matches) == 1:
             return matches[0]
         if matches:
             options = ", ".join(self.nodes[i].id for i in matches)
             raise UsageError(f"{text!r} is ambiguous: {options}")
-        near = [n.id for n in self.nodes[: self.compiled.endpoint_count]
-                if isinstance(n, Endpoint) and n.namespace == ns][:10]
+        near = [n.id for n in endpoints if isinstance(n, Endpoint) and n.namespace == ns][:10]
         hint = f"; endpoints in {ns}: {', '.join(near)}" if near else f"; no endpoint in {ns!r}"
         raise UsageError(f"unknown endpoint {text!r}{hint}")
 
     def _resolve_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
-        holders = [i for i, node in enumerate(self.nodes[: self.compiled.endpoint_count])
+        holders = [i for i, node in enumerate(self.nodes[: self.endpoint_count])
                    if isinstance(node, Endpoint) and address in node.ips]
         if len(holders) > 1:
             options = ", ".join(self.ids[i] for i in holders)
@@ -107,7 +246,7 @@ class AllowGraph:
                              "endpoint instead")
         if holders:
             return holders[0]
-        for i in range(self.compiled.endpoint_count, len(self.nodes)):
+        for i in range(self.endpoint_count, len(self.nodes)):
             rng = self.nodes[i]
             assert isinstance(rng, AddressRange)
             if rng.family == address.version and rng.first <= int(address) <= rng.last:
@@ -122,7 +261,7 @@ class AllowGraph:
             node = self.nodes[src]
             if isinstance(node, Endpoint) and node.kind == "Pod":
                 return PortSet.all()
-        for block in self.compiled.blocks[dst]:
+        for block in self._form.blocks[dst]:
             if (block.sources >> src) & 1:
                 return block.ports
         return PortSet.none()
@@ -134,7 +273,7 @@ class AllowGraph:
         """Every allowed (src, dst, ports) by index, self-pairs and external-to-external excluded,
         sorted by source then destination."""
         per_src: list[list[tuple[int, PortSet]]] = [[] for _ in self.nodes]
-        for d, blocks in enumerate(self.compiled.blocks):
+        for d, blocks in enumerate(self._form.blocks):
             for block in blocks:
                 for s in iter_bits(block.sources):
                     if s != d:
@@ -146,7 +285,7 @@ class AllowGraph:
     def connections(self) -> list[Connection]:
         """Every allowed connection, sorted by source then destination (endpoints by id, external
         ranges by address); runs of adjacent external ranges with the same ports are merged."""
-        n = self.compiled.endpoint_count
+        n = self.endpoint_count
         rows: list[tuple[int, int, int, int, PortSet]] = []  # src first/last, dst first/last
         toward: dict[int, list[tuple[int, PortSet]]] = {}
         for s, d, ports in self.pairs():
@@ -193,25 +332,19 @@ class AllowGraph:
         """
         import networkx as nx
 
-        compiled = self.compiled
-        isolating: dict[tuple[int, Direction], list[str]] = {}
-        for pol, targets in compiled.policies:
-            for direction in pol.policy_types:
-                for i in iter_bits(targets):
-                    isolating.setdefault((i, direction), []).append(pol.id)
         g = nx.DiGraph()
         for i, node in enumerate(self.nodes):
-            ingress = tuple(isolating.get((i, Direction.INGRESS), ()))
-            egress = tuple(isolating.get((i, Direction.EGRESS), ()))
             if isinstance(node, Endpoint):
+                ingress = tuple(p.id for p in self.isolating(i, Direction.INGRESS))
+                egress = tuple(p.id for p in self.isolating(i, Direction.EGRESS))
                 g.add_node(node.id, kind=node.kind, namespace=node.namespace,
                            labels=dict(node.labels), external=False,
                            isolated_ingress=ingress, isolated_egress=egress)
             else:
                 g.add_node(node.id, kind="External", namespace=None, labels={}, external=True,
                            isolated_ingress=(), isolated_egress=())
-        labels = [r.label for r in compiled.rules]
-        for d, blocks in enumerate(compiled.blocks):
+        labels = [str(r.ref) for r in self._rule_views]
+        for d, blocks in enumerate(self._form.blocks):
             for block in blocks:
                 ingress_rules = tuple(labels[r] for r in block.ingress)
                 egress_rules = tuple(labels[r] for r in block.egress)

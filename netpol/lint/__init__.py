@@ -6,7 +6,7 @@
 >>> sorted({f.rule_id for f in result.findings})[:2]
 ['NP001', 'NP002']
 
-Every rule is a function over the compiled cluster (:mod:`netpol.lint.coverage`,
+Every rule is a function over the AllowGraph (:mod:`netpol.lint.coverage`,
 :mod:`~netpol.lint.exposure`, :mod:`~netpol.lint.dead`, :mod:`~netpol.lint.redundancy`); the
 catalogue (:mod:`netpol.findings.catalog`) holds their ids and help text. The library never prints:
 :func:`lint` returns a :class:`Report`, which the renderers in :mod:`netpol.render` format.

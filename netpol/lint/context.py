@@ -6,70 +6,59 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet
 from netpol.core.selectors import LabelSelector
-from netpol.engine.compile import CompiledRule
 from netpol.engine.graph import AllowGraph
+from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import PolicyView
 from netpol.errors import Location, Severity
 from netpol.findings.config import LintConfig
 from netpol.findings.records import Finding, Related, RuleMeta
 from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint, Namespace
-from netpol.model.parse import Direction, NetworkPolicy, Origin
+from netpol.model.resources import Direction, NetworkPolicy, Origin
 
-__all__ = ["Context", "is_default_deny", "port_list", "rule_path"]
+__all__ = ["Context", "is_default_deny", "port_list"]
 
 """How many subjects a message names before "and N more"."""
 
 
 class Context:
-    """The compiled cluster seen by the rules, plus helpers to build located findings."""
+    """The AllowGraph seen by the rules, plus helpers to build located findings."""
 
     def __init__(self, graph: AllowGraph, config: LintConfig, rules: Sequence[RuleMeta],
                  locator: Locator | None) -> None:
         self.graph = graph
-        self.compiled = graph.compiled
         self.cluster = graph.cluster
         self.config = config
         self.rules = {r.id: r for r in rules}
         self.locator = locator
-        n = self.compiled.endpoint_count
-        self.n = n
-        self.every = (1 << len(self.compiled.nodes)) - 1
-        hosts = self.compiled.host_network
-        self.workloads: tuple[int, ...] = tuple(i for i in range(n) if not (hosts >> i) & 1)
+        self.workloads: tuple[int, ...] = tuple(graph.selectable)
         """Indexes of the endpoints policies can select (hostNetwork pods are node traffic)."""
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i in self.workloads:
             by_ns[self.endpoint(i).namespace].append(i)
         self.by_namespace: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_ns.items()}
-        self.rules_of: dict[int, list[CompiledRule]] = defaultdict(list)
-        for cr in self.compiled.rules:
-            self.rules_of[id(cr.policy)].append(cr)
 
-    # -- reading the compiled cluster ------------------------------------------------------------
+    # -- reading the graph -----------------------------------------------------------------------
 
     def wants(self, *rule_ids: str) -> bool:
         return any(r in self.rules for r in rule_ids)
 
     def endpoint(self, index: int) -> Endpoint:
-        node = self.compiled.nodes[index]
+        node = self.graph.nodes[index]
         assert isinstance(node, Endpoint)
         return node
 
     def namespace(self, name: str) -> Namespace | None:
         return self.cluster.namespace(name)
 
-    def policies(self) -> Iterator[tuple[NetworkPolicy, int]]:
-        """Every policy with the workloads it selects (a bitset)."""
-        yield from self.compiled.policies
+    def policies(self) -> Iterator[PolicyView]:
+        """Every policy with the workloads it selects and its rules."""
+        yield from self.graph.policies()
 
-    def compiled_rules(self, policy: NetworkPolicy) -> list[CompiledRule]:
-        return self.rules_of[id(policy)]
-
-    def ids(self, bits: int) -> tuple[str, ...]:
-        return tuple(sorted(self.compiled.nodes[i].id for i in iter_bits(bits)))
+    def ids(self, nodes: NodeSet) -> tuple[str, ...]:
+        return tuple(sorted(nodes.ids()))
 
     @staticmethod
     def close_labels(selector: LabelSelector, candidates: Iterable[Mapping[str, str]]) -> str:
@@ -117,14 +106,6 @@ def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
     """
     return (policy.pod_selector.is_empty and direction in policy.policy_types
             and not any(not r.peers and not r.ports for r in policy.rules(direction)))
-
-
-
-
-
-
-def rule_path(direction: Direction, index: int) -> tuple[str | int, ...]:
-    return ("spec", "ingress" if direction is Direction.INGRESS else "egress", index)
 
 
 

@@ -10,14 +10,12 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
-from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet, Protocol
 from netpol.core.text import listing
-from netpol.engine.compile import rule_ports
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context, is_default_deny, port_list
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
+from netpol.model.resources import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
 
 __all__ = ["check"]
 
@@ -37,15 +35,14 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _isolating(ctx: Context, index: int, direction: Direction) -> list[str]:
-    return sorted(p.id for p, targets in ctx.policies()
-                  if direction in p.policy_types and (targets >> index) & 1)
+    return sorted(p.id for p in ctx.graph.isolating(index, direction))
 
 
 def _workloads(ctx: Context) -> Iterator[Finding]:
-    iso = ctx.compiled.isolated
+    inward, outward = ctx.graph.isolated(_IN), ctx.graph.isolated(_OUT)
     for i in ctx.workloads:
         ep = ctx.endpoint(i)
-        inside, outside = (iso[_IN] >> i) & 1, (iso[_OUT] >> i) & 1
+        inside, outside = i in inward, i in outward
         where = ctx.locate(ep.origin, "metadata", "name")
         declared = PortSet.from_mapping(_declared(ep))
         if not inside and not outside:
@@ -80,7 +77,7 @@ def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
 def _namespaces(ctx: Context) -> Iterator[Finding]:
     for name, members in sorted(ctx.by_namespace.items()):
         ns = ctx.namespace(name)
-        own = [p for p, _ in ctx.policies() if p.namespace == name]
+        own = [p.policy for p in ctx.policies() if p.policy.namespace == name]
         ids = [ctx.endpoint(i).id for i in members]
         if ns is not None and ns.origin is not None:
             where = ctx.locate(ns.origin, "metadata", "name")
@@ -92,8 +89,8 @@ def _namespaces(ctx: Context) -> Iterator[Finding]:
             if not ctx.wants(rule_id) or any(is_default_deny(p, direction) for p in own):
                 continue
             d = direction.value.lower()
-            open_ = [ctx.endpoint(i).id for i in members
-                     if not (ctx.compiled.isolated[direction] >> i) & 1]
+            isolated = ctx.graph.isolated(direction)
+            open_ = [ctx.endpoint(i).id for i in members if i not in isolated]
             state = _state(len(open_), len(members), d)
             extra = ", plus a rule allowing DNS" if direction is _OUT else ""
             yield ctx.finding(
@@ -128,21 +125,21 @@ def _dns(ctx: Context) -> Iterator[Finding]:
     synthetic = Endpoint(cfg.dns_namespace, "kube-dns", "Deployment", labels, _DNS_PORTS)
     target = f"{cfg.dns_namespace}/{','.join(f'{k}={v}' for k, v in cfg.dns_labels)}"
 
-    egress_rules = [cr for cr in ctx.compiled.rules if cr.direction is _OUT and cr.targets]
+    egress_rules = [cr for cr in ctx.graph.rules() if cr.direction is _OUT and cr.targets]
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
     first_policy: dict[str, NetworkPolicy] = {}
-    for i in iter_bits(ctx.compiled.isolated[_OUT]):
-        if i in dns_nodes or i >= ctx.n:
+    for i in ctx.graph.isolated(_OUT):
+        if i in dns_nodes or ctx.graph.is_external(i):
             continue
         allowed = PortSet.none()
-        mine = [cr for cr in egress_rules if (cr.targets >> i) & 1]
+        mine = [cr for cr in egress_rules if i in cr.targets]
         if dns_nodes:
             best = PortSet.none()
             for d in dns_nodes:
                 ports = PortSet.none()
                 for cr in mine:
-                    if (cr.peers >> d) & 1:
-                        ports |= rule_ports(cr.rule, ctx.compiled.nodes[d])
+                    if d in cr.peers:
+                        ports |= cr.ports_toward(d)
                 if _dns_ok(ports) > _dns_ok(best):
                     best = ports
             allowed = best
@@ -151,11 +148,10 @@ def _dns(ctx: Context) -> Iterator[Finding]:
                 if not cr.rule.peers or any(
                         _matches(p, cr.policy.namespace, ns_labels, labels,
                                  ctx.graph.options.ipblock_matches_pods) for p in cr.rule.peers):
-                    allowed |= rule_ports(cr.rule, synthetic)
+                    allowed |= cr.ports_for(synthetic)
         missing = [p.value for p in (Protocol.UDP, Protocol.TCP) if not allowed.allows(p, 53)]
         if missing:
-            policies = sorted((p for p, t in ctx.policies()
-                               if _OUT in p.policy_types and (t >> i) & 1), key=lambda p: p.id)
+            policies = sorted(ctx.graph.isolating(i, _OUT), key=lambda p: p.id)
             first_policy[policies[0].id] = policies[0]
             blocked[policies[0].id].append((ctx.endpoint(i).id, " and ".join(missing)))
     for pid, items in sorted(blocked.items()):

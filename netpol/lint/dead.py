@@ -13,20 +13,22 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from netpol.core.bits import iter_bits
+from netpol.core.refs import RuleRef
 from netpol.core.text import listing, plural
-from netpol.engine.compile import CompiledRule
+from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import RuleView
 from netpol.findings.records import Finding, policy_ref
-from netpol.lint.context import Context, rule_path
-from netpol.model.parse import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
+from netpol.lint.context import Context
+from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
 
 __all__ = ["check"]
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for pol, targets in ctx.policies():
+    for view in ctx.policies():
+        pol = view.policy
         if ctx.wants("NP010"):
-            yield from _selects_nothing(ctx, pol, targets)
+            yield from _selects_nothing(ctx, pol, view.targets)
         if ctx.wants("NP016"):
             yield from _ignored(ctx, pol)
         if ctx.wants("NP011"):
@@ -35,11 +37,11 @@ def check(ctx: Context) -> Iterator[Finding]:
                     for j, peer in enumerate(rule.peers):
                         yield from _dangling(ctx, pol, direction, rule.index, j, peer)
     if ctx.wants("NP012"):
-        for cr in ctx.compiled.rules:
+        for cr in ctx.graph.rules():
             yield from _named_ports(ctx, cr)
 
 
-def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: int) -> Iterator[Finding]:
+def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: NodeSet) -> Iterator[Finding]:
     members = ctx.by_namespace.get(pol.namespace, ())
     if targets or not members:
         return  # it selects something, or the input shows no workload of its namespace
@@ -71,8 +73,8 @@ def _dangling(ctx: Context, pol: NetworkPolicy, direction: Direction, index: int
     if peer.ip_block is not None:
         return
     word = "from" if direction is Direction.INGRESS else "to"
-    path = (*rule_path(direction, index), word, j)
-    head = f"{pol.id} {direction.value.lower()} rule #{index + 1}"
+    head = RuleRef(pol.id, direction, index)
+    path = (*head.path, word, j)
     nss = peer.namespace_selector
     if nss is None:
         scope = [pol.namespace]
@@ -104,22 +106,22 @@ def _dangling(ctx: Context, pol: NetworkPolicy, direction: Direction, index: int
         f"{near + ' ' if near else ''}fix the podSelector labels", obj=policy_ref(pol))
 
 
-def _named_ports(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     rule, pol = cr.rule, cr.policy
     named = [(j, pp) for j, pp in enumerate(rule.ports) if isinstance(pp.port, str)]
     if not named:
         return
     ingress = cr.direction is Direction.INGRESS
-    dests = cr.targets if ingress else cr.peers & ((1 << ctx.n) - 1)
-    externals_only = not ingress and not dests and bool(cr.peers >> ctx.n)
+    dests = cr.targets if ingress else cr.peers & ctx.graph.endpoints
+    externals_only = not ingress and not dests and bool(cr.peers & ctx.graph.externals)
     if not dests and not externals_only:
         return  # nothing to resolve against: NP010 / NP011
-    eps = [ctx.endpoint(i) for i in iter_bits(dests)]
+    eps = [ctx.endpoint(i) for i in dests]
     for j, pp in named:
         if any(cp.name == pp.port and cp.protocol is pp.protocol for ep in eps for cp in ep.ports):
             continue
-        where = ctx.locate(pol.origin, *rule_path(cr.direction, rule.index), "ports", j, "port")
-        head = f"{pol.id} {cr.direction.value.lower()} rule #{rule.index + 1}"
+        where = ctx.locate(pol.origin, *cr.ref.path, "ports", j, "port")
+        head = cr.ref
         if externals_only:
             yield ctx.finding(
                 "NP012", f"{head}: named port {pp.port!r} toward an ipBlock matches nothing (only "

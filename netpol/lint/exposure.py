@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netpol.core.bits import iter_bits
+from netpol.core.ipspace import IPFamily
 from netpol.core.ports import PortSet
 from netpol.core.public import public_addresses
 from netpol.core.text import listing, plural
-from netpol.engine.compile import CompiledRule, rule_ports
+from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import RuleView
 from netpol.findings.records import Finding, policy_ref
-from netpol.lint.context import Context, port_list, rule_path
-from netpol.model.parse import Direction
+from netpol.lint.context import Context, port_list
+from netpol.model.resources import Direction
 
 __all__ = ["check"]
 
@@ -26,7 +27,7 @@ def _as_prefix(count: int, bits: int) -> str:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for cr in ctx.compiled.rules:
+    for cr in ctx.graph.rules():
         if not cr.targets:
             continue  # the policy selects nothing: NP010
         if ctx.wants("NP006", "NP007"):
@@ -37,12 +38,12 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield from _all_ports(ctx, cr)
 
 
-def _internet(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     rule = cr.rule
     blocks = [p.ip_block for p in rule.peers if p.ip_block is not None]
     counts = public_addresses(None if not rule.peers else blocks)
-    limits = {4: 1 << (32 - ctx.config.internet_prefix_v4),
-              6: 1 << (128 - ctx.config.internet_prefix_v6)}
+    limits = {4: 1 << (IPFamily.V4.bits - ctx.config.internet_prefix_v4),
+              6: 1 << (IPFamily.V6.bits - ctx.config.internet_prefix_v6)}
     wide = [fam for fam in (4, 6) if counts[fam] > limits[fam]]
     if not wide:
         return
@@ -51,25 +52,25 @@ def _internet(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
     if not ctx.wants(rule_id):
         return
     word = "from" if ingress else "to"
-    path = rule_path(cr.direction, rule.index)
+    path: tuple[str | int, ...] = cr.ref.path
     if not rule.peers:
         what = f"every {'source' if ingress else 'destination'}, the whole internet included " \
                f"(no '{word}')"
     else:
         shown = [b for b in blocks if any(public_addresses([b])[f] > 0 for f in wide)]
-        sizes = ", ".join(f"public IPv{f} as wide as a {_as_prefix(counts[f], 32 if f == 4 else 128)}"
+        sizes = ", ".join(f"public IPv{f} as wide as a {_as_prefix(counts[f], IPFamily(f).bits)}"
                           for f in wide)
         what = f"ipBlock {'; '.join(str(b) for b in shown)} ({sizes})"
         first = next(j for j, p in enumerate(rule.peers) if p.ip_block in shown)
         path = (*path, word, first, "ipBlock", "cidr")
     where = ctx.locate(cr.policy.origin, *path)
-    head = f"{cr.policy.id} {cr.direction.value.lower()} rule #{rule.index + 1}"
+    head = cr.ref
     if ingress:
         exposed = []
-        for t in iter_bits(cr.targets):
-            ports = rule_ports(rule, ctx.compiled.nodes[t])
+        for t in cr.targets:
+            ports = cr.ports_toward(t)
             if ports:
-                exposed.append(f"{ctx.compiled.nodes[t].id} ({ports})")
+                exposed.append(f"{ctx.graph.ids[t]} ({ports})")
         if not exposed:
             return  # its named ports match nothing on the targets: NP012
         yield ctx.finding(
@@ -78,7 +79,7 @@ def _internet(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
             "ingress controller's namespace), or add an exception with the reason",
             subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
     else:
-        ports = rule_ports(rule, None)
+        ports = cr.ports_for(None)
         if not ports:
             return
         yield ctx.finding(
@@ -87,18 +88,16 @@ def _internet(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
             "egress proxy", subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
 
 
-def _outside(ctx: Context, bits: int, namespace: str) -> list[str]:
-    """Endpoints of ``bits`` in other namespaces than ``namespace``."""
-    return [ctx.endpoint(i).id for i in iter_bits(bits & ((1 << ctx.n) - 1))
+def _outside(ctx: Context, nodes: NodeSet, namespace: str) -> list[str]:
+    """Endpoints of ``nodes`` in other namespaces than ``namespace``."""
+    return [ctx.endpoint(i).id for i in nodes & ctx.graph.endpoints
             if ctx.endpoint(i).namespace != namespace]
 
 
-def _all_namespaces(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     pol, rule = cr.policy, cr.rule
     word = "from" if cr.direction is Direction.INGRESS else "to"
-    everyone = 0
-    for i in ctx.workloads:
-        everyone |= 1 << i
+    everyone = ctx.graph.selectable
     for j, peer in enumerate(rule.peers):
         nss = peer.namespace_selector
         if nss is None or not nss.is_empty or (peer.pod_selector is not None
@@ -109,38 +108,35 @@ def _all_namespaces(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
             continue  # no other namespace has workloads: nothing is widened (yet)
         namespaces = sorted({o.split("/", 1)[0] for o in others})
         yield ctx.finding(
-            "NP008", f"{pol.id} {cr.direction.value.lower()} rule #{rule.index + 1}: "
-            f"namespaceSelector: {{}} admits every pod of every namespace "
+            "NP008", f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace "
             f"({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})",
-            ctx.locate(pol.origin, *rule_path(cr.direction, rule.index), word, j,
-                       "namespaceSelector"),
+            ctx.locate(pol.origin, *cr.ref.path, word, j, "namespaceSelector"),
             "select the namespaces that need access: namespaceSelector: {matchLabels: "
             "{kubernetes.io/metadata.name: <namespace>}}, and narrow with a podSelector",
             subjects=ctx.ids(cr.targets), obj=policy_ref(pol))
 
 
-def _all_ports(ctx: Context, cr: CompiledRule) -> Iterator[Finding]:
+def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     pol, rule = cr.policy, cr.rule
     if rule.ports or not rule.peers:
         return  # ports are listed; or no peers at all (every source: NP006/NP007)
     ingress = cr.direction is Direction.INGRESS
-    externals = cr.peers >> ctx.n
+    externals = cr.peers & ctx.graph.externals
     others = _outside(ctx, cr.peers, pol.namespace)
     if not others and not externals:
         return  # only its own namespace: what a namespace needs inside is its own business
     who = listing(others) if others else ""
     if externals:
         who = f"{who} and external addresses" if who else "external addresses"
-    destinations = cr.targets if ingress else cr.peers & ((1 << ctx.n) - 1)
+    destinations = cr.targets if ingress else cr.peers & ctx.graph.endpoints
     declared = PortSet.none()
-    for d in iter_bits(destinations):
+    for d in destinations:
         for cp in ctx.endpoint(d).ports:
             declared |= PortSet.of(cp.protocol, cp.port, cp.port)
     hint = (f"add ports: {port_list(declared)} (what the {'selected pods' if ingress else 'peers'}"
             " declare)" if declared else "list the ports the peers use")
     word = "from" if ingress else "to"
     yield ctx.finding(
-        "NP009", f"{pol.id} {cr.direction.value.lower()} rule #{rule.index + 1} has no ports: "
-        f"every port is open {word} {who}",
-        ctx.locate(pol.origin, *rule_path(cr.direction, rule.index)), hint,
+        "NP009", f"{cr.ref} has no ports: every port is open {word} {who}",
+        ctx.locate(pol.origin, *cr.ref.path), hint,
         subjects=ctx.ids(cr.targets), obj=policy_ref(pol))

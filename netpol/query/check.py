@@ -46,7 +46,7 @@ from netpol.findings.records import sorted_findings
 from netpol.load.fields import Problems, YamlFile, read_yaml, type_name
 from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import Direction
+from netpol.model.resources import Direction
 from netpol.query.explain import Explanation, Side, explain
 
 __all__ = [
@@ -315,9 +315,8 @@ def _short(value: Any) -> str:
 
 
 def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> list[int]:
-    compiled = graph.compiled
-    n = compiled.endpoint_count
-    nodes = compiled.nodes
+    n = graph.endpoint_count
+    nodes = graph.nodes
     found: list[int] = []
     if target.ref is not None:
         try:
@@ -383,7 +382,7 @@ def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *
     rules = config.rules(CHECK_RULES)
     enabled = {r.id: r for r in rules}
     problems: list[Diagnostic] = []
-    n = graph.compiled.endpoint_count
+    n = graph.endpoint_count
     outcomes = []
     for e in intent.expectations:
         before = len(problems)
@@ -413,7 +412,7 @@ def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *
 
 def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequence[int],
               enabled: Mapping[str, Any], locator: Locator | None) -> Outcome:
-    n = graph.compiled.endpoint_count
+    n = graph.endpoint_count
     nodes = graph.nodes
     pairs = 0
     bad: list[tuple[int, int]] = []
@@ -469,8 +468,7 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
                 parts.append(f"isolate {side.endpoint} for {side.direction.value.lower()} "
                              "(a default-deny policy in its namespace)")
             else:
-                rules = ", ".join(f"{m.policy} {m.direction.value.lower()} rule #{m.index + 1}"
-                                  for m in side.matches)
+                rules = ", ".join(str(m.ref) for m in side.matches)
                 parts.append(f"narrow {rules}")
         return " or ".join(parts) if parts else "the traffic cannot be denied by NetworkPolicies"
     parts = []
@@ -501,9 +499,7 @@ def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Loca
     for side in sides:
         if expect is Verdict.DENY:
             for m in side.matches:
-                key = "ingress" if m.direction is Direction.INGRESS else "egress"
-                add(m.policy, ("spec", key, m.index),
-                    f"{m.policy} {key} rule #{m.index + 1} allows it")
+                add(m.policy, m.ref.path, f"{m.ref} allows it")
         elif side.isolating and not (side.ports & exp.asked):
             for pid in side.isolating:
                 add(pid, ("metadata", "name"), f"{pid} isolates {side.endpoint} for "

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netpol.core.ports import PortSet, Protocol
+from netpol.core.refs import RuleRef
 from netpol.engine.asked import asked_ports
-from netpol.engine.compile import CompiledRule, rule_ports
 from netpol.engine.graph import AllowGraph
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import Direction
+from netpol.model.resources import Direction
 
 __all__ = ["Explanation", "RuleMatch", "Side", "explain"]
 
@@ -26,10 +26,13 @@ class RuleMatch:
     peers: str
     ports: PortSet
 
+    @property
+    def ref(self) -> RuleRef:
+        return RuleRef(self.policy, self.direction, self.index)
+
     def describe(self) -> str:
         word = "from" if self.direction is Direction.INGRESS else "to"
-        return (f"{self.policy} {self.direction.value.lower()} rule #{self.index + 1} "
-                f"({word} {self.peers}; {self.ports})")
+        return f"{self.ref} ({word} {self.peers}; {self.ports})"
 
     def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "direction": self.direction.value, "rule": self.index,
@@ -114,37 +117,27 @@ class Explanation:
                 "ingress": self.ingress.to_json()}
 
 
-
-
 def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int,
           asked: PortSet) -> Side:
-    compiled = graph.compiled
     node = graph.nodes[owner]
-    if owner >= compiled.endpoint_count:
+    if graph.is_external(owner):
         return Side(direction, node.id, False, "is outside the cluster", (), (), PortSet.all())
-    if (compiled.host_network >> owner) & 1:
+    if owner in graph.host_network:
         return Side(direction, node.id, False, "is a host-network pod (node traffic)", (), (),
                     PortSet.all())
-    isolating = tuple(p.id for p, targets in compiled.policies
-                      if direction in p.policy_types and (targets >> owner) & 1)
+    isolating = tuple(p.id for p in graph.isolating(owner, direction))
     if not isolating:
         return Side(direction, node.id, True, None, (), (), PortSet.all())
     matches: list[RuleMatch] = []
     allowed = PortSet.none()
-    for cr in compiled.rules:
-        if _admits(cr, direction, owner, other):
-            ports = rule_ports(cr.rule, graph.nodes[dst])
-            allowed |= ports
-            if ports & asked:  # a rule for other ports only does not explain this verdict
-                peers = ("all peers" if not cr.rule.peers
-                         else " or ".join(str(p) for p in cr.rule.peers))
-                matches.append(RuleMatch(cr.policy.id, direction, cr.rule.index, peers, ports))
+    for rule in graph.rules_admitting(owner, other, direction):
+        ports = rule.ports_toward(dst)
+        allowed |= ports
+        if ports & asked:  # a rule for other ports only does not explain this verdict
+            peers = ("all peers" if not rule.rule.peers
+                     else " or ".join(str(p) for p in rule.rule.peers))
+            matches.append(RuleMatch(rule.policy.id, direction, rule.rule.index, peers, ports))
     return Side(direction, node.id, True, None, isolating, tuple(matches), allowed, asked)
-
-
-def _admits(cr: CompiledRule, direction: Direction, owner: int, other: int) -> bool:
-    return (cr.direction is direction and bool((cr.targets >> owner) & 1)
-            and bool((cr.peers >> other) & 1))
 
 
 def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None = None,

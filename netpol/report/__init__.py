@@ -6,7 +6,7 @@
 >>> report.summary.rating.value, report.exposure.reachable_from_outside
 ('needs attention', 3)
 
-:func:`build_report` reads the compiled cluster (and a lint result) and returns a :class:`Report`:
+:func:`build_report` reads the AllowGraph (and a lint result) and returns a :class:`Report`:
 frozen records (:mod:`netpol.report.records`), one per section, already ordered and bounded, so
 that a renderer (``netpol/render/report_markdown.py``, ``report_html.py``) only spells them out.
 One module per section, all reading the same :class:`~netpol.report.view.View`:

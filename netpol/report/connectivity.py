@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from netpol.core.ports import PortSet
-from netpol.engine.graph import AllowGraph
-from netpol.model.parse import Direction
+from netpol.engine.graph import compile_graph
+from netpol.engine.nodeset import NodeSet
+from netpol.model.resources import Direction
 from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
 from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
@@ -37,30 +38,31 @@ class _Agg:
                     self.allowed / self.pairs if counted and self.pairs else None)
 
 
-def _aggregate(view: View, sources: Mapping[str, int], destinations: Mapping[str, Sequence[int]],
-               skip: Callable[[str, str], bool], outside: str) -> dict[tuple[str, str], Cell]:
-    """Cells for groups of sources (bitsets) by groups of destinations (indexes); a cell exists
-    when the groups hold at least one (source, destination) pair. ``outside`` is the key of the
-    group of external ranges."""
-    blocks = view.compiled.blocks
+def _aggregate(view: View, sources: Mapping[str, NodeSet],
+               destinations: Mapping[str, Sequence[int]], skip: Callable[[str, str], bool],
+               outside: str) -> dict[tuple[str, str], Cell]:
+    """Cells for groups of sources by groups of destinations (indexes); a cell exists when the
+    groups hold at least one (source, destination) pair. ``outside`` is the key of the group of
+    external ranges."""
+    graph = view.graph
     cells: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
     for dk, dests in destinations.items():
-        keys = [(sk, bits) for sk, bits in sources.items() if not skip(sk, dk)]
+        keys = [(sk, nodes) for sk, nodes in sources.items() if not skip(sk, dk)]
         for d in dests:
-            not_d = ~(1 << d)
-            for sk, bits in keys:
-                members = bits & not_d
+            blocks = graph.blocks_into(d)
+            for sk, nodes in keys:
+                members = nodes.without(d)
                 if not members:
                     continue
                 agg = cells[(sk, dk)]
-                covered = 0
-                for block in blocks[d]:
+                covered = graph.nothing
+                for block in blocks:
                     hit = block.sources & members
                     if hit:
                         covered |= hit
                         agg.add(block.ports)
-                agg.allowed += covered.bit_count()
-                agg.pairs += members.bit_count()
+                agg.allowed += len(covered)
+                agg.pairs += len(members)
                 if covered != members:
                     agg.add(PortSet.none())
     return {k: v.cell(outside not in k) for k, v in cells.items()}
@@ -78,7 +80,7 @@ def _matrix(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str, 
 def build_connectivity(view: View, limits: Limits, diagrams: bool) -> ConnectivitySection:
     """The namespace matrix and diagram, and a section for each of the most reached namespaces."""
     graph = view.graph
-    in_degree = [sum(b.sources.bit_count() for b in view.compiled.blocks[d]) for d in range(view.n)]
+    in_degree = [sum(len(b.sources) for b in graph.blocks_into(d)) for d in range(view.n)]
     weight = {ns: sum(in_degree[i] for i in m) for ns, m in view.members.items()}
     ranked = sorted(view.members, key=lambda ns: (-weight[ns], ns))
     shown = sorted(ranked[: limits.matrix])
@@ -87,7 +89,7 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
     def skip_ns(a: str, b: str) -> bool:
         return a == ext_key and b == ext_key
 
-    sources = {ns: view.ns_bits[ns] for ns in shown} | {ext_key: view.external_bits}
+    sources = {ns: view.ns_sets[ns] for ns in shown} | {ext_key: view.external_set}
     dests = {ns: view.members[ns] for ns in shown} | {ext_key: list(range(view.n, view.total))}
     cells = _aggregate(view, sources, dests, skip_ns, ext_key)
     names = {ext_key: OUTSIDE}
@@ -101,7 +103,7 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
             # are the same.
             top = set(ranked[: limits.diagram])
             kept = tuple(e for e in graph.cluster.endpoints if e.namespace in top)
-            sub = AllowGraph(replace(graph.cluster, endpoints=kept), graph.options)
+            sub = compile_graph(replace(graph.cluster, endpoints=kept), graph.options)
             diagram = build_diagram(sub, level=Level.NAMESPACE, exclude_external=True)
             note = (f"The diagram shows the {len(top)} most reached namespaces; connections with "
                     f"the {len(view.members) - len(top)} others and with addresses outside the "
@@ -125,8 +127,8 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
 
     keys = [str(i) for i in picked]
     others = [i for i in range(view.n) if view.endpoints[i].namespace != ns]
-    sources = {str(i): 1 << i for i in picked} | {
-        other_key: view.endpoint_bits & ~view.ns_bits[ns], ext_key: view.external_bits}
+    sources = {str(i): view.graph.one(i) for i in picked} | {
+        other_key: view.endpoint_set - view.ns_sets[ns], ext_key: view.external_set}
     dests: dict[str, Sequence[int]] = {str(i): [i] for i in picked}
     dests |= {other_key: others, ext_key: range(view.n, view.total)}
     cells = _aggregate(view, sources, dests, skip, ext_key)
@@ -134,8 +136,7 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
     names = short | {other_key: OTHER_NAMESPACES, ext_key: OUTSIDE}
     matrix = _matrix([*keys, other_key, ext_key], [*keys, other_key, ext_key], cells, skip,
                      len(members) - len(picked), names)
-    c = view.compiled
-    bits = view.ns_bits[ns] & view.selectable
+    selectable = view.ns_sets[ns] & view.selectable
     diagram, note = None, ""
     if diagrams:
         touching = _touching(view, ns)
@@ -145,7 +146,7 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
             count = len(diagram.nodes) if diagram is not None else touching
             # Its own endpoints alone, every policy kept: the connections among them are the same.
             kept = tuple(e for e in view.graph.cluster.endpoints if e.namespace == ns)
-            sub = AllowGraph(replace(view.graph.cluster, endpoints=kept), view.graph.options)
+            sub = compile_graph(replace(view.graph.cluster, endpoints=kept), view.graph.options)
             diagram = build_diagram(sub, exclude_external=True)
             if diagram.too_large:
                 diagram = None
@@ -156,20 +157,22 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
                 note = (f"The diagram shows the connections inside {ns} only: with their peers "
                         f"elsewhere they involve {count} workloads and ranges, too many to draw "
                         f"(the matrix has them; netpol graph -n {ns} draws them anyway).")
-    return NamespaceView(ns, len(members), (bits & c.isolated[Direction.INGRESS]).bit_count(),
-                         (bits & c.isolated[Direction.EGRESS]).bit_count(), matrix, diagram, note)
+    graph = view.graph
+    return NamespaceView(ns, len(members), len(selectable & graph.isolated(Direction.INGRESS)),
+                         len(selectable & graph.isolated(Direction.EGRESS)), matrix, diagram, note)
 
 
 def _touching(view: View, ns: str) -> int:
     """How many endpoints a workload-level diagram of ``ns`` would draw (ranges aside)."""
-    mine = view.ns_bits[ns]
+    graph = view.graph
+    mine = view.ns_sets[ns]
     seen = mine
-    for d, blocks in enumerate(view.compiled.blocks[: view.n]):
-        inward = (mine >> d) & 1
-        for block in blocks:
+    for d in range(view.n):
+        inward = d in mine
+        for block in graph.blocks_into(d):
             if inward:
-                seen |= block.sources & view.endpoint_bits
+                seen |= block.sources & view.endpoint_set
             elif block.sources & mine:
-                seen |= 1 << d
+                seen |= graph.one(d)
                 break
-    return seen.bit_count()
+    return len(seen)

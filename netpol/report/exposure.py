@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet
 from netpol.core.selectors import LabelSelector
-from netpol.model.parse import NAMESPACE_NAME_LABEL, Direction, Peer
+from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import RuleView
+from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, Peer
 from netpol.report.records import (
     ClusterWide,
     Exposure,
@@ -31,34 +32,34 @@ _WAY_RANK = {w: i for i, w in enumerate(FutureWay)}
 def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits) -> ExposureSection:
     """Who is reachable from outside, reaches the internet, is reached by every pod or by pods
     that do not exist yet."""
-    c = view.compiled
+    graph = view.graph
     from_outside: list[Exposure] = []
     cluster_wide: list[ClusterWide] = []
-    selectable_ns = [bits & view.selectable for bits in view.ns_bits.values()
-                     if bits & view.selectable]
+    selectable_ns = [nodes & view.selectable for nodes in view.ns_sets.values()
+                     if nodes & view.selectable]
     for d in range(view.n):
-        by_ports: dict[PortSet, tuple[int, set[int]]] = {}
-        others = view.selectable & ~(1 << d)
-        covered, union, common = 0, PortSet.none(), None
-        rules: set[int] = set()
-        for block in c.blocks[d]:
-            ext = block.sources & view.external_bits
+        by_ports: dict[PortSet, tuple[NodeSet, set[RuleView]]] = {}
+        others = view.selectable.without(d)
+        covered, union, common = graph.nothing, PortSet.none(), None
+        rules: set[RuleView] = set()
+        for block in graph.blocks_into(d):
+            ext = block.sources & view.external_set
             if ext:
-                bits, ids = by_ports.get(block.ports, (0, set()))
-                by_ports[block.ports] = (bits | ext, ids | set(block.ingress))
+                ranges, ids = by_ports.get(block.ports, (graph.nothing, set()))
+                by_ports[block.ports] = (ranges | ext, ids | set(block.ingress))
             inside = block.sources & others
             if inside:
                 covered |= inside
                 union |= block.ports
                 common = block.ports if common is None else common & block.ports
                 rules.update(block.ingress)
-        for ports, (bits, ids) in by_ports.items():
-            public = any(view.is_public(r) for r in iter_bits(bits))
-            from_outside.append(Exposure(view.id(d), view.ranges_text(bits), ports, public,
+        for ports, (ranges, ids) in by_ports.items():
+            public = any(view.is_public(r) for r in ranges)
+            from_outside.append(Exposure(view.id(d), view.ranges_text(ranges), ports, public,
                                          view.ingress_via(d, ids)))
         if not covered:
             continue
-        groups = [m for m in (bits & others for bits in selectable_ns) if m]
+        groups = [m for m in (nodes & others for nodes in selectable_ns) if m]
         if covered == others:
             common = common or PortSet.none()
             cluster_wide.append(ClusterWide(view.id(d), Scope.EVERY_POD, common, union - common,
@@ -71,7 +72,7 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     from_outside.sort(key=lambda e: (not e.public, not e.ports.is_all(), e.endpoint, e.ranges))
     cluster_wide.sort(key=lambda w: (list(Scope).index(w.scope), not w.ports.is_all(), w.endpoint))
     future = _future(view, open_namespaces)
-    unprotected = (view.selectable & ~c.isolated[Direction.INGRESS]).bit_count()
+    unprotected = len(view.selectable - graph.isolated(Direction.INGRESS))
     return ExposureSection(
         Listing.of(from_outside, limits.rows), Listing.of(to_internet, limits.rows),
         Listing.of(cluster_wide, limits.rows), Listing.of(future, limits.rows), unprotected,
@@ -84,14 +85,15 @@ def _to_internet(view: View) -> list[Exposure]:
     """Endpoints that may open connections to public addresses, per set of ports, with every
     range outside the cluster they may reach on those ports (so the ranges read as the policies
     wrote them)."""
-    acc: dict[tuple[int, PortSet], tuple[int, set[int]]] = {}
+    graph = view.graph
+    acc: dict[tuple[int, PortSet], tuple[NodeSet, set[RuleView]]] = {}
     public: set[tuple[int, PortSet]] = set()
     for r in range(view.n, view.total):
-        for block in view.compiled.blocks[r]:
-            for s in iter_bits(block.sources & view.endpoint_bits):
+        for block in graph.blocks_into(r):
+            for s in block.sources & view.endpoint_set:
                 key = (s, block.ports)
-                bits, ids = acc.get(key, (0, set()))
-                acc[key] = (bits | (1 << r), ids | set(block.egress))
+                ranges, ids = acc.get(key, (graph.nothing, set()))
+                acc[key] = (ranges | graph.one(r), ids | set(block.egress))
                 if view.is_public(r):
                     public.add(key)
     rows = [Exposure(view.id(s), view.ranges_text(acc[(s, ports)][0]), ports, True,
@@ -104,15 +106,16 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
     existing = {ns.name for ns in view.graph.cluster.namespaces}
     namespaces = view.graph.cluster.namespaces
     rows: list[FutureAccess] = []
-    for cr in view.compiled.rules:
+    for cr in view.graph.rules():
         if cr.direction is not Direction.INGRESS or not cr.targets:
             continue
         pol, rule = cr.policy, cr.rule
-        targets = tuple(view.id(i) for i in iter_bits(cr.targets))
+        targets = cr.targets.ids()
         ports = ", ".join(str(p) for p in rule.ports) or "all ports"
-        path = ("spec", "ingress", rule.index)
+        path = cr.ref.path
         if not rule.peers:
-            rows.append(FutureAccess(cr.label, view.locate(pol, *path), "every source (no 'from')",
+            rows.append(FutureAccess(str(cr.ref), view.locate(pol, *path),
+                                     "every source (no 'from')",
                                      FutureWay.EVERY_SOURCE,
                                      "any pod of any namespace, present or future, and every "
                                      "address", targets, ports))
@@ -121,7 +124,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
             hit = _future_way(peer, pol.namespace, existing, open_namespaces,
                               {ns.name: ns.labels for ns in namespaces})
             if hit is not None:
-                rows.append(FutureAccess(cr.label, view.locate(pol, *path, "from", j), str(peer),
+                rows.append(FutureAccess(str(cr.ref), view.locate(pol, *path, "from", j), str(peer),
                                          hit[0], hit[1], targets, ports))
     rows.sort(key=lambda f: (_WAY_RANK[f.way], f.rule, f.peer))
     return rows

@@ -44,10 +44,10 @@ def resolve_sensitive(graph: AllowGraph, spec: str) -> list[int]:
                 raise UsageError(f"--sensitive {spec!r}: labels are key=value[,key=value]")
             pairs.append((key.strip(), value.strip()))
         selector = LabelSelector(tuple(pairs))
-        return [i for i, node in enumerate(graph.nodes[: graph.compiled.endpoint_count])
+        return [i for i, node in enumerate(graph.nodes[: graph.endpoint_count])
                 if isinstance(node, Endpoint) and selector.matches(node.labels)]
     index = graph.resolve(text)
-    if index >= graph.compiled.endpoint_count:
+    if index >= graph.endpoint_count:
         raise UsageError(f"--sensitive {spec!r} is an address outside the cluster, not a workload")
     return [index]
 
@@ -107,7 +107,7 @@ class _Paths:
                                Listing(tuple(routes), total, exact))
 
     def _range(self, node_id: str) -> AddressRange:
-        node = self.view.compiled.nodes[self.index[node_id]]
+        node = self.view.graph.nodes[self.index[node_id]]
         assert isinstance(node, AddressRange)
         return node
 

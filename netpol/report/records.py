@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from netpol.core.ports import PortSet
 from netpol.errors import Location, Severity
 from netpol.findings import Finding
-from netpol.model.parse import Direction
+from netpol.model.resources import Direction
 from netpol.render.diagram.model import Diagram
 
 __all__ = [

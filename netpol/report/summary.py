@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from netpol.errors import Severity
 from netpol.findings.records import SEVERITY_RANK
 from netpol.lint import Finding, LintResult
-from netpol.model.parse import Direction
+from netpol.model.resources import Direction
 from netpol.report.records import (
     ExposureSection,
     Limits,
@@ -43,19 +43,19 @@ def build_lint_section(result: LintResult | None, limits: Limits) -> LintSection
 def build_summary(view: View, inputs: tuple[str, ...], exposure: ExposureSection, lint: LintSection,
              sensitive: Sequence[SensitiveSection]) -> Summary:
     """The counts at the top of the report, and the verdict drawn from every section."""
-    c = view.compiled
-    cluster = view.graph.cluster
+    graph = view.graph
+    cluster = graph.cluster
     connections = 0
     for d in range(view.n):
-        for block in c.blocks[d]:
-            connections += (block.sources & view.endpoint_bits & ~(1 << d)).bit_count()
+        for block in graph.blocks_into(d):
+            connections += len((block.sources & view.endpoint_set).without(d))
     counts = dict(lint.counts)
     rating, headline, details = _verdict(view, exposure, counts, lint.ran, sensitive)
     return Summary(
         inputs, len(cluster.namespaces),
         view.n, sum(len(e.pods) for e in view.endpoints), len(cluster.policies),
-        view.selectable.bit_count(), (view.selectable & c.isolated[Direction.INGRESS]).bit_count(),
-        (view.selectable & c.isolated[Direction.EGRESS]).bit_count(), connections,
+        len(view.selectable), len(view.selectable & graph.isolated(Direction.INGRESS)),
+        len(view.selectable & graph.isolated(Direction.EGRESS)), connections,
         lint.counts, lint.suppressed, lint.ran, rating, headline, details)
 
 
@@ -69,10 +69,9 @@ def _n(count: int, word: str, plural: str | None = None) -> str:
 
 def _verdict(view: View, exposure: ExposureSection, counts: Mapping[Severity, int], linted: bool,
              sensitive: Sequence[SensitiveSection]) -> tuple[Rating, str, str]:
-    c = view.compiled
-    sel = view.selectable.bit_count()
-    ing = (view.selectable & c.isolated[Direction.INGRESS]).bit_count()
-    egr = (view.selectable & c.isolated[Direction.EGRESS]).bit_count()
+    sel = len(view.selectable)
+    ing = len(view.selectable & view.graph.isolated(Direction.INGRESS))
+    egr = len(view.selectable & view.graph.isolated(Direction.EGRESS))
     x = exposure
     exposed_sensitive = sorted({t.endpoint for s in sensitive for t in s.targets.rows
                                 if any(a.origin is Origin.OUTSIDE for a in t.direct.rows)})

@@ -1,4 +1,4 @@
-"""The compiled cluster as every section of the report reads it, and how ranges read."""
+"""The AllowGraph as every section of the report reads it, and how ranges read."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from netpol.core.bits import from_indexes, iter_bits
-from netpol.core.ipspace import AddressRange, IPBlock, format_range, merge_adjacent
+from netpol.core.ipspace import AddressRange, IPBlock, IPFamily, format_range, merge_adjacent
 from netpol.core.public import public_addresses
 from netpol.engine.graph import AllowGraph
+from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import RuleView
 from netpol.errors import Location
 from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import Direction, NetworkPolicy
+from netpol.model.resources import Direction, NetworkPolicy
 
 __all__ = ["HOST_NETWORK", "NOT_EGRESS_ISOLATED", "NOT_ISOLATED", "OTHER_NAMESPACES", "OUTSIDE",
            "View", "describe_ranges", "first"]
@@ -26,57 +27,57 @@ HOST_NETWORK = "host-network pod: node traffic, no policy applies"
 
 
 class View:
-    """The compiled cluster with the indexes every section reads."""
+    """The AllowGraph with the groupings every section reads."""
 
     def __init__(self, graph: AllowGraph, locator: Locator | None) -> None:
         self.graph = graph
         self.locator = locator
-        c = self.compiled = graph.compiled
-        self.n = n = c.endpoint_count
-        self.total = len(c.nodes)
-        self.endpoint_bits = (1 << n) - 1
-        self.external_bits = ((1 << self.total) - 1) & ~self.endpoint_bits
-        self.endpoints: list[Endpoint] = [e for e in c.nodes[:n] if isinstance(e, Endpoint)]
-        self.ranges: list[AddressRange] = [r for r in c.nodes[n:] if isinstance(r, AddressRange)]
-        self.selectable = self.endpoint_bits & ~c.host_network
+        self.n = n = graph.endpoint_count
+        self.total = len(graph.nodes)
+        self.endpoint_set = graph.endpoints
+        self.external_set = graph.externals
+        self.endpoints: list[Endpoint] = [e for e in graph.nodes[:n] if isinstance(e, Endpoint)]
+        self.ranges: list[AddressRange] = [r for r in graph.nodes[n:]
+                                           if isinstance(r, AddressRange)]
+        self.selectable = graph.selectable
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.endpoints):
             by_ns[e.namespace].append(i)
         self.members: dict[str, list[int]] = dict(sorted(by_ns.items()))
-        self.ns_bits = {ns: from_indexes(m) for ns, m in self.members.items()}
-        self.labels = [r.label for r in c.rules]
+        self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.members.items()}
         self._public: dict[int, bool] = {}
 
     def id(self, i: int) -> str:
-        return self.compiled.nodes[i].id
+        return self.graph.ids[i]
 
     def is_public(self, r: int) -> bool:
         """Whether external node ``r`` holds public internet addresses."""
         hit = self._public.get(r)
         if hit is None:
             rng = self.ranges[r - self.n]
-            make = ipaddress.IPv4Address if rng.family == 4 else ipaddress.IPv6Address
-            nets = ipaddress.summarize_address_range(make(rng.first), make(rng.last))
+            family = IPFamily(rng.family)
+            nets = ipaddress.summarize_address_range(family.address(rng.first),
+                                                     family.address(rng.last))
             hit = public_addresses([IPBlock(net) for net in nets])[rng.family] > 0
             self._public[r] = hit
         return hit
 
-    def ranges_text(self, bits: int) -> str:
-        return describe_ranges([self.ranges[r - self.n] for r in iter_bits(bits)])
+    def ranges_text(self, ranges: NodeSet) -> str:
+        return describe_ranges([self.ranges[r - self.n] for r in ranges])
 
-    def ingress_via(self, d: int, rule_ids: Iterable[int]) -> tuple[str, ...]:
-        if (self.compiled.host_network >> d) & 1:
+    def ingress_via(self, d: int, rules: Iterable[RuleView]) -> tuple[str, ...]:
+        if d in self.graph.host_network:
             return (HOST_NETWORK,)
-        if not (self.compiled.isolated[Direction.INGRESS] >> d) & 1:
+        if d not in self.graph.isolated(Direction.INGRESS):
             return (NOT_ISOLATED,)
-        return tuple(sorted({self.labels[r] for r in rule_ids}))
+        return tuple(sorted({str(r.ref) for r in rules}))
 
-    def egress_via(self, s: int, rule_ids: Iterable[int]) -> tuple[str, ...]:
-        if (self.compiled.host_network >> s) & 1:
+    def egress_via(self, s: int, rules: Iterable[RuleView]) -> tuple[str, ...]:
+        if s in self.graph.host_network:
             return (HOST_NETWORK,)
-        if not (self.compiled.isolated[Direction.EGRESS] >> s) & 1:
+        if s not in self.graph.isolated(Direction.EGRESS):
             return (NOT_EGRESS_ISOLATED,)
-        return tuple(sorted({self.labels[r] for r in rule_ids}))
+        return tuple(sorted({str(r.ref) for r in rules}))
 
     def locate(self, policy: NetworkPolicy, *path: str | int) -> Location:
         o = policy.origin
@@ -87,10 +88,9 @@ class View:
 
 def describe_ranges(ranges: Sequence[AddressRange], shown: int = 6) -> str:
     """``0.0.0.0/0``, ``0.0.0.0/0 except 10.0.0.0/8``, ``10.0.0.0/8, 192.168.0.0/16``."""
-    top = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
     whole = {4: "0.0.0.0/0", 6: "::/0"}
     parts: list[str] = []
-    for fam in (4, 6):
+    for fam in IPFamily:
         spans = merge_adjacent(ranges, fam)
         if not spans:
             continue
@@ -99,8 +99,8 @@ def describe_ranges(ranges: Sequence[AddressRange], shown: int = 6) -> str:
             if lo > cur:
                 gaps.append((cur, lo - 1))
             cur = hi + 1
-        if cur <= top[fam]:
-            gaps.append((cur, top[fam]))
+        if cur <= fam.top:
+            gaps.append((cur, fam.top))
         if not gaps:
             parts.append(whole[fam])
         elif len(gaps) < len(spans):

@@ -20,21 +20,20 @@ External address ranges that every drawn connection treats alike are drawn as on
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netpol.core.bits import from_indexes, iter_bits
-from netpol.core.ipspace import AddressRange, format_range, merge_adjacent
+from netpol.core.ipspace import AddressRange, IPFamily, format_range, merge_adjacent
 from netpol.core.ports import PortSet, Protocol
 from netpol.engine.asked import asked_ports
 from netpol.engine.graph import AllowGraph
+from netpol.engine.nodeset import NodeSet
 from netpol.errors import Diagnostic, Severity, UsageError
 from netpol.model.cluster import Endpoint
-from netpol.model.parse import Direction
+from netpol.model.resources import Direction
 
 __all__ = [
     "BOX_COLOURS",
@@ -298,57 +297,54 @@ class _Filters:
 
 
 class _View:
-    """The allowed connections the filters keep, as source bitsets per destination, with external
+    """The allowed connections the filters keep, as sets of sources per destination, with external
     ranges grouped into classes that every kept connection treats alike."""
 
     def __init__(self, graph: AllowGraph, filters: _Filters) -> None:
         self.graph = graph
         self.filters = filters
-        compiled = graph.compiled
-        self.n = n = compiled.endpoint_count
-        self.nodes = compiled.nodes
+        self.n = n = graph.endpoint_count
+        self.nodes = graph.nodes
         self.endpoints: list[Endpoint] = [e for e in self.nodes[:n] if isinstance(e, Endpoint)]
-        everything = (1 << len(self.nodes)) - 1
-        endpoint_bits = (1 << n) - 1
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.endpoints):
             by_ns[e.namespace].append(i)
         self.ns_members: dict[str, list[int]] = dict(sorted(by_ns.items()))
-        self.ns_bits = {ns: from_indexes(m) for ns, m in self.ns_members.items()}
-        self.unprotected = endpoint_bits & ~compiled.isolated[Direction.INGRESS]
+        self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.ns_members.items()}
+        self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS)
 
         # kept[d]: ports -> the sources allowed to d on exactly those ports (self excluded).
-        self.kept: list[dict[PortSet, int]] = []
+        self.kept: list[dict[PortSet, NodeSet]] = []
         focus, ns = filters.focus, filters.namespace
-        for d, blocks in enumerate(compiled.blocks):
-            row: dict[PortSet, int] = {}
+        for d in range(len(self.nodes)):
+            row: dict[PortSet, NodeSet] = {}
             asked = filters.asked(self.nodes[d])
             if not (filters.exclude_external and d >= n) and (asked is None or asked):
-                mask = everything & ~(1 << d)
+                mask = graph.everything.without(d)
                 if filters.exclude_external:
-                    mask &= endpoint_bits
+                    mask &= graph.endpoints
                 if focus is not None and d != focus:
-                    mask &= 1 << focus
+                    mask &= graph.one(focus)
                 if ns is not None and not (d < n and self.endpoints[d].namespace == ns):
-                    mask &= self.ns_bits.get(ns, 0)
-                for block in blocks:
-                    bits = block.sources & mask
-                    if bits and (asked is None or block.ports & asked):
-                        row[block.ports] = row.get(block.ports, 0) | bits
+                    mask &= self.ns_sets.get(ns, graph.nothing)
+                for block in graph.blocks_into(d):
+                    sources = block.sources & mask
+                    if sources and (asked is None or block.ports & asked):
+                        row[block.ports] = row.get(block.ports, graph.nothing) | sources
             self.kept.append(row)
         self.ext_group, self.groups = self._group_ranges()
 
     def _group_ranges(self) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
         """Ranges with the same kept connections, keyed by their first range's index."""
-        n = self.n
+        n, externals = self.n, self.graph.externals
         out: dict[int, list[tuple[int, PortSet]]] = defaultdict(list)
         for d in range(n):
-            for ports, bits in self.kept[d].items():
-                for r in iter_bits(bits >> n):
-                    out[n + r].append((d, ports))
+            for ports, sources in self.kept[d].items():
+                for r in sources & externals:
+                    out[r].append((d, ports))
         signature: dict[object, list[int]] = defaultdict(list)
         for r in range(n, len(self.nodes)):
-            into = tuple(sorted(((b, str(p)) for p, b in self.kept[r].items())))
+            into = frozenset((b, str(p)) for p, b in self.kept[r].items())
             frm = tuple((d, str(p)) for d, p in out.get(r, ()))
             if into or frm or r == self.filters.focus:
                 signature[(into, frm, r == self.filters.focus)].append(r)
@@ -359,8 +355,8 @@ class _View:
     def sources(self, d: int) -> Iterator[tuple[int, PortSet]]:
         """Kept (source, ports) toward ``d``; an external group is represented by its first range."""
         n = self.n
-        for ports, bits in self.kept[d].items():
-            for s in iter_bits(bits):
+        for ports, sources in self.kept[d].items():
+            for s in sources:
                 if s < n or self.ext_group.get(s) == s:
                     yield s, ports
 
@@ -415,7 +411,7 @@ def describe_ranges(ranges: list[AddressRange], max_lines: int = 6) -> tuple[str
 
 def _enclosing(family: int, first: int, last: int) -> tuple[int, int]:
     """The smallest CIDR block holding ``first`` .. ``last``."""
-    bits = 32 if family == 4 else 128
+    bits = IPFamily(family).bits
     size = bits - (first ^ last).bit_length()
     mask = ((1 << bits) - 1) ^ ((1 << (bits - size)) - 1)
     return first & mask, (first & mask) | ((1 << (bits - size)) - 1)
@@ -424,7 +420,7 @@ def _enclosing(family: int, first: int, last: int) -> tuple[int, int]:
 def _address_text(family: int, first: int, last: int) -> str:
     """One address as itself, else a CIDR or ``first-last``."""
     if first == last:
-        return str(ipaddress.ip_address(first) if family == 4 else ipaddress.IPv6Address(first))
+        return str(IPFamily(family).address(first))
     return format_range(family, first, last)
 
 
@@ -717,7 +713,7 @@ def _workload_diagram(view: _View) -> Diagram:
 
 def _endpoint_node(view: _View, i: int) -> DiagramNode:
     e = view.endpoints[i]
-    unprotected = bool((view.unprotected >> i) & 1)
+    unprotected = i in view.unprotected
     label = [_clip(e.name), e.kind]
     if e.host_network:
         label.append("hostNetwork")
@@ -767,7 +763,7 @@ _BROKEN = PortSet()  # a marker: the pairs are not all allowed on the same ports
 
 def _namespace_diagram(view: _View) -> Diagram:
     n, f = view.n, view.filters
-    ns_bits = view.ns_bits
+    ns_sets, outside = view.ns_sets, view.graph.externals
     union: dict[tuple[str, str], PortSet] = {}
     same: dict[tuple[str, str], PortSet] = {}
     connections = 0
@@ -785,23 +781,24 @@ def _namespace_diagram(view: _View) -> Diagram:
     for d in (*range(n), *view.groups):
         row = view.kept[d]
         b = key_of(d)
-        for ports, bits in row.items():
-            for a, abits in ns_bits.items():
-                if bits & abits:
+        for ports, sources in row.items():
+            for a, group in ns_sets.items():
+                inside = sources & group
+                if inside:
                     union[(a, b)] = union.get((a, b), PortSet()) | ports
-                    connections += (bits & abits).bit_count()
-            for r in iter_bits(bits >> n):
-                if view.ext_group.get(n + r) == n + r:
-                    g = key_of(n + r)
+                    connections += len(inside)
+            for r in sources & outside:
+                if view.ext_group.get(r) == r:
+                    g = key_of(r)
                     union[(g, b)] = union.get((g, b), PortSet()) | ports
                     connections += 1
-        for a, abits in ns_bits.items():
-            need = abits & ~(1 << d)
+        for a, group in ns_sets.items():
+            need = group.without(d)
             if need:
-                note(a, b, next((p for p, bits in row.items() if not need & ~bits), None))
+                note(a, b, next((p for p, sources in row.items() if need <= sources), None))
         if d < n:
             for rep in view.groups:
-                note(key_of(rep), b, next((p for p, bits in row.items() if (bits >> rep) & 1),
+                note(key_of(rep), b, next((p for p, sources in row.items() if rep in sources),
                                           None))
 
     if f.focus is not None:
@@ -824,7 +821,7 @@ def _namespace_diagram(view: _View) -> Diagram:
         counts = ([f"{workloads} workload{'s' * (workloads != 1)}"] if workloads else []) + (
             [f"{pods} pod{'s' * (pods != 1)}"] if pods else [])
         label = [ns, ", ".join(counts)]
-        unprotected = (view.unprotected & ns_bits[ns]).bit_count()
+        unprotected = len(view.unprotected & ns_sets[ns])
         if unprotected:
             label.append(f"{unprotected} of {len(members)} without ingress policy")
         inside = union.get((ns, ns))

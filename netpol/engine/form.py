@@ -1,0 +1,80 @@
+"""The compiled form: what the compile stage produces and only the AllowGraph reads.
+
+Endpoints (workloads, pods, then external address ranges) get indexes; every set of them is a
+bitset (a Python int, see :mod:`netpol.core.bits`). Nothing outside ``netpol/engine/`` reads these
+records: the other stages ask the AllowGraph (:mod:`netpol.engine.graph`) instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netpol.core.ipspace import AddressRange
+from netpol.core.ports import PortSet
+from netpol.model.cluster import Endpoint
+from netpol.model.resources import Direction, NetworkPolicy, Rule
+
+__all__ = ["AllowBlock", "Compiled", "CompiledRule", "Node", "SelectedPolicy"]
+
+Node = Endpoint | AddressRange
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One ingress or egress rule with its sets resolved: whom it applies to, which peers it admits."""
+
+    id: int
+    """The rule's position in ``Compiled.rules``."""
+    policy: NetworkPolicy
+    direction: Direction
+    rule: Rule
+    targets: int
+    """Endpoints the policy selects (the rule applies to their traffic)."""
+    peers: int
+    """Endpoints and external ranges the rule admits as the other end."""
+    static_ports: PortSet | None
+    """The ports when they do not depend on the destination (no named port); else None."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedPolicy:
+    """A policy and the endpoints its podSelector selects."""
+
+    policy: NetworkPolicy
+    targets: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllowBlock:
+    """Sources (a bitset) allowed to one destination on ``ports``, and the rules that allow them."""
+
+    sources: int
+    ports: PortSet
+    ingress: tuple[int, ...]
+    """Ids of the ingress rules that admit these sources; () when the destination is not isolated."""
+    egress: tuple[int, ...]
+    """Ids of the egress rules that admit the destination; () when the sources are not isolated."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Nodes, rules, isolation and, per destination, the blocks of sources allowed to it."""
+
+    nodes: tuple[Node, ...]
+    endpoint_count: int
+    rules: tuple[CompiledRule, ...]
+    policies: tuple[SelectedPolicy, ...]
+    """Every policy, in the cluster's order, with the endpoints it selects."""
+    isolated_ingress: int
+    """Endpoints some policy selects for ingress."""
+    isolated_egress: int
+    """Endpoints some policy selects for egress."""
+    blocks: tuple[tuple[AllowBlock, ...], ...]
+    """For each destination index, disjoint source blocks with what they may use."""
+    host_network: int
+    """Endpoints outside pod selectors (hostNetwork pods, unless Options.host_network_as_pods)."""
+    classes: int
+    """How many distinct destination classes were compiled (the rest shared a class)."""
+
+    def isolated(self, direction: Direction) -> int:
+        return self.isolated_ingress if direction is Direction.INGRESS else self.isolated_egress

@@ -1,0 +1,86 @@
+"""Read-only views of the compiled rules, policies and blocks, as the other stages read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netpol.core.ports import PortSet
+from netpol.core.refs import RuleRef
+from netpol.engine.blocks import RulePorts, rule_ports
+from netpol.engine.form import CompiledRule, Node
+from netpol.engine.nodeset import NodeSet
+from netpol.model.resources import Direction, NetworkPolicy, Rule
+
+__all__ = ["Block", "PolicyView", "RuleView"]
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RuleView:
+    """One ingress or egress rule of a policy, resolved: whom it applies to, whom it admits.
+
+    Views compare (and hash) by identity: a graph makes one view per rule.
+    """
+
+    id: int
+    """The rule's position in ``AllowGraph.rules()`` (policies in order, ingress then egress)."""
+    policy: NetworkPolicy
+    direction: Direction
+    rule: Rule
+    targets: NodeSet
+    """Endpoints the policy selects: the rule applies to their traffic."""
+    peers: NodeSet
+    """Endpoints and external ranges the rule admits as the other end."""
+    static_ports: PortSet | None
+    """The ports when they do not depend on the destination (no named port); else None."""
+    ref: RuleRef
+    _compiled: CompiledRule = field(repr=False)
+    _nodes: tuple[Node, ...] = field(repr=False)
+    _ports: RulePorts = field(repr=False)
+
+    @property
+    def named(self) -> bool:
+        """Whether the ports depend on the destination (a named port)."""
+        return self.static_ports is None
+
+    def ports_toward(self, dst: int) -> PortSet:
+        """The ports the rule allows toward node ``dst``, named ports resolved on it."""
+        return self._ports.toward(self._compiled, self._nodes[dst])
+
+    def ports_for(self, dst: Node | None) -> PortSet:
+        """The ports the rule allows toward ``dst``, a node of no graph (a pod the input does not
+        show); None: an address outside the cluster, where a named port matches nothing."""
+        return self.static_ports if self.static_ports is not None else rule_ports(self.rule, dst)
+
+    def __str__(self) -> str:
+        return str(self.ref)
+
+    def __repr__(self) -> str:
+        return f"RuleView({self.ref})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class PolicyView:
+    """A policy, the endpoints its podSelector selects, and its rules of the directions it
+    isolates (a direction missing from policyTypes has no rules here: Kubernetes ignores them)."""
+
+    policy: NetworkPolicy
+    targets: NodeSet
+    rules: tuple[RuleView, ...]
+
+    def isolates(self, direction: Direction) -> bool:
+        return direction in self.policy.policy_types
+
+    def __repr__(self) -> str:
+        return f"PolicyView({self.policy.id}, {self.targets!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Sources allowed into one destination on ``ports``, and the rules that allow them."""
+
+    sources: NodeSet
+    ports: PortSet
+    ingress: tuple[RuleView, ...]
+    """The destination's ingress rules admitting these sources; () when it is not isolated."""
+    egress: tuple[RuleView, ...]
+    """The sources' egress rules admitting the destination; () when they are not isolated."""
