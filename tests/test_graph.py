@@ -91,7 +91,7 @@ def _box_is_whole(graph: AllowGraph, box: ClusterBox, diagram: Diagram) -> None:
     assert box.complete
     members = set(_members(diagram, box.name, True))
     if box.external:
-        assert members == {n.id for n in graph.nodes[graph.compiled.endpoint_count:]}
+        assert members == {n.id for n in graph.nodes[graph.endpoint_count:]}
     else:
         assert members == {e.id for e in graph.cluster.endpoints if e.namespace == box.name}
 
@@ -148,7 +148,7 @@ def kept_pairs(graph: AllowGraph, *, focus: str | None = None, namespace: str | 
                exclude_external: bool = False) -> set[tuple[int, int]]:
     """The allowed pairs the filters keep, computed naively from ``AllowGraph.pairs``; a port
     name is looked up on the destination, as ``netpol query --port`` does."""
-    n = graph.compiled.endpoint_count
+    n = graph.endpoint_count
     f = graph.resolve(focus) if focus is not None else None
 
     def ns_of(i: int) -> str | None:
