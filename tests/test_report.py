@@ -27,7 +27,7 @@ from conftest import ROOT, needs
 import netpol
 from netpol.cli import main
 from netpol.core.ipspace import AddressRange
-from netpol.engine.graph import AllowGraph
+from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.errors import UsageError
 from netpol.lint import lint
 from netpol.load.files import load_paths
@@ -90,7 +90,7 @@ def test_summary_counts_and_verdict() -> None:
     assert (s.namespaces, s.endpoints, s.policies) == (4, 6, 13)
     assert (s.selectable, s.isolated_ingress, s.isolated_egress) == (6, 4, 4)
     assert s.connections == sum(1 for a, b, _ in graph.pairs()
-                                if max(a, b) < graph.compiled.endpoint_count)
+                                if max(a, b) < graph.endpoint_count)
     assert s.rating is Rating.CRITICAL  # NP006 on the public frontend is an error
     assert s.verdict.startswith("Critical: fix the lint errors first")
     assert "4 (67%) are isolated for ingress" in s.verdict
@@ -176,7 +176,7 @@ def test_future_pods_criterion() -> None:
 def _naive_changes(old: AllowGraph, new: AllowGraph) -> tuple[int, int]:
     """Gained and lost connections without one policy, pair by pair: endpoints by id, external
     ranges mapped by address, the outside counted once per endpoint and direction."""
-    n = old.compiled.endpoint_count
+    n = old.endpoint_count
 
     def new_index(i: int) -> int:
         node = old.nodes[i]
@@ -208,7 +208,7 @@ def test_whatif_matches_a_naive_recompilation(example: str) -> None:
     entries = {p.id: p for p in report.inventory.policies.rows}
     assert report.inventory.whatif_computed == len(graph.cluster.policies)
     for pol in graph.cluster.policies:
-        without = AllowGraph(dataclasses.replace(
+        without = compile_graph(dataclasses.replace(
             graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol)),
             graph.options)
         w = entries[pol.id].whatif
