@@ -18,7 +18,6 @@ from netpol.core.bits import iter_bits
 from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
-from netpol.engine.blocks import RulePorts
 from netpol.engine.compile import compile_cluster
 from netpol.engine.form import AllowBlock, Compiled, Node
 from netpol.engine.nodeset import NodeSet, Universe
@@ -89,7 +88,6 @@ class AllowGraph:
         self.selectable = NodeSet(endpoints & ~compiled.host_network, u)
         """Endpoints that policies can select."""
         self._isolated = {d: NodeSet(compiled.isolated(d), u) for d in Direction}
-        self._ports = RulePorts()
         self._blocks: dict[int, tuple[Block, ...]] = {}
 
     # -- sets of nodes ---------------------------------------------------------------------------
@@ -124,8 +122,7 @@ class AllowGraph:
         u, nodes = self._universe, self.nodes
         return tuple(RuleView(cr.id, cr.policy, cr.direction, cr.rule, NodeSet(cr.targets, u),
                               NodeSet(cr.peers, u), cr.static_ports,
-                              RuleRef(cr.policy.id, cr.direction, cr.rule.index), cr, nodes,
-                              self._ports)
+                              RuleRef(cr.policy.id, cr.direction, cr.rule.index), nodes)
                      for cr in self._form.rules)
 
     @cached_property

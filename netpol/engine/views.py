@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
-from netpol.engine.blocks import RulePorts, rule_ports
-from netpol.engine.form import CompiledRule, Node
+from netpol.engine.blocks import rule_ports
+from netpol.engine.form import Node
 from netpol.engine.nodeset import NodeSet
 from netpol.model.resources import Direction, NetworkPolicy, Rule
 
@@ -33,9 +33,7 @@ class RuleView:
     static_ports: PortSet | None
     """The ports when they do not depend on the destination (no named port); else None."""
     ref: RuleRef
-    _compiled: CompiledRule = field(repr=False)
-    _nodes: tuple[Node, ...] = field(repr=False)
-    _ports: RulePorts = field(repr=False)
+    _nodes: tuple[Node, ...]
 
     @property
     def named(self) -> bool:
@@ -44,7 +42,7 @@ class RuleView:
 
     def ports_toward(self, dst: int) -> PortSet:
         """The ports the rule allows toward node ``dst``, named ports resolved on it."""
-        return self._ports.toward(self._compiled, self._nodes[dst])
+        return self.ports_for(self._nodes[dst])
 
     def ports_for(self, dst: Node | None) -> PortSet:
         """The ports the rule allows toward ``dst``, a node of no graph (a pod the input does not
