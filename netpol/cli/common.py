@@ -64,10 +64,7 @@ def emit(outcome: Outcome, out: str | None, inputs: Collection[str] = ()) -> Exi
     show(outcome.notes)
     if outcome.error is not None:
         raise outcome.error
-    if isinstance(outcome.output, bytes):
-        _write_bytes(outcome.output, out)
-    else:
-        write_output(outcome.output, out, inputs)
+    write_output(outcome.output, out, inputs)
     return outcome.code
 
 
@@ -77,29 +74,30 @@ def check_target(out: str | None, inputs: Collection[str]) -> None:
         raise UsageError(f"--out {out} is one of the input files; refusing to overwrite it")
 
 
-def write_output(output: str, out: str | None, inputs: Collection[str] = ()) -> None:
+def write_output(output: str | bytes, out: str | None, inputs: Collection[str] = ()) -> None:
     """Write to ``out`` (a file path), or to stdout when it is None or ``-``; never over one of
-    ``inputs`` (the real paths of the files read)."""
+    ``inputs`` (the real paths of the files read). Bytes (a PNG) go to stdout unencoded."""
     if out is None or out == "-":
-        click.echo(output, nl=False)
+        if isinstance(output, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(output, nl=False)
         return
     check_target(out, inputs)
     try:
-        Path(out).write_text(output, encoding="utf-8")
+        if isinstance(output, bytes):
+            Path(out).write_bytes(output)
+        else:
+            Path(out).write_text(output, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
+        raise UsageError(f"cannot write {out}: {_reason(exc)}") from exc
 
 
-def _write_bytes(data: bytes, out: str | None) -> None:
-    if out is None or out == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(out).write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
+def _reason(exc: OSError) -> str:
+    """``no space left on device``: the system's words, as a message continues them."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def command(func: Callable[Concatenate[InputSpec, P], ExitCode]
@@ -154,8 +152,7 @@ def _output_failed(exc: OSError) -> ExitCode:
     except (OSError, ValueError):
         pass
     if exc.errno != errno.EPIPE:
-        click.echo(f"error: cannot write the output: {(exc.strerror or str(exc)).lower()}",
-                   err=True)
+        click.echo(f"error: cannot write the output: {_reason(exc)}", err=True)
     return ExitCode.INPUT_ERROR
 
 
