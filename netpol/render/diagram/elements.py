@@ -1,0 +1,251 @@
+"""The diagram's elements, as every renderer reads them: nodes, boxes, edges, the legend and
+the palette, and how long words are kept short."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from netpol.core.ports import PortSet
+from netpol.errors import Diagnostic
+
+__all__ = [
+    "BOX_COLOURS",
+    "EDGE_COLOURS",
+    "EVERY_POD_ID",
+    "EXTERNAL_BOX",
+    "LEGEND_TEXT",
+    "MAX_LABEL_RANGES",
+    "MAX_LINE",
+    "MAX_LISTED",
+    "MAX_READABLE_EDGES",
+    "MAX_READABLE_NODES",
+    "MAX_TOOLTIP_RANGES",
+    "NODE_COLOURS",
+    "ClusterBox",
+    "Diagram",
+    "DiagramEdge",
+    "DiagramNode",
+    "EdgeKind",
+    "LegendItem",
+    "Level",
+    "NodeStyle",
+    "Swatch",
+    "clip",
+    "listing",
+    "port_text",
+]
+
+
+MAX_READABLE_NODES = 150
+"""Above this many nodes a drawing stops being readable: callers should say so."""
+MAX_READABLE_EDGES = 250
+"""Above this many edges a drawing stops being readable, and labelling every edge makes Graphviz
+slow: the diagram is ``dense`` (ports in tooltips only)."""
+
+MAX_LISTED = 20
+"""A tooltip names at most this many members, then says how many more ("… and 380 more")."""
+MAX_LABEL_RANGES = 8
+"""Port ranges per protocol in a label ("TCP 1,3,5,7,9,11,13,15 … and 40 more")."""
+MAX_TOOLTIP_RANGES = 64
+"""Port ranges per protocol in a tooltip."""
+MAX_LINE = 60
+"""Characters of a name on a node's label; the tooltip has it whole."""
+
+EVERY_POD_ID = "every-pod"
+EXTERNAL_BOX = "(outside)"
+"""The box holding external ranges; no namespace can be named so."""
+
+
+class Level(StrEnum):
+    WORKLOAD = "workload"
+    NAMESPACE = "namespace"
+
+
+class NodeStyle(StrEnum):
+    """What a node's colour means."""
+
+    ENDPOINT = "endpoint"
+    """A workload or pod isolated for ingress (some policy selects it)."""
+    UNPROTECTED = "unprotected"
+    """No policy isolates it for ingress: every source may connect."""
+    EXTERNAL = "external"
+    """Addresses outside the cluster."""
+    EVERY_POD = "every-pod"
+    """Stands for every endpoint of the cluster."""
+
+
+class EdgeKind(StrEnum):
+    INTRA = "intra-namespace"
+    CROSS = "cross-namespace"
+    EXTERNAL = "external"
+
+
+class LegendItem(StrEnum):
+    ENDPOINT = "endpoint"
+    NAMESPACE = "namespace"
+    NAMESPACE_NODE = "namespace-node"
+    UNPROTECTED = "unprotected"
+    UNPROTECTED_NAMESPACE = "unprotected-namespace"
+    EXTERNAL = "external"
+    EVERY_POD = "every-pod"
+    INTRA = "intra"
+    CROSS = "cross"
+    EXTERNAL_EDGE = "external-edge"
+    COLLAPSED = "collapsed"
+    INTERNAL = "internal"
+    SOME = "some"
+    BOTH_WAYS = "both-ways"
+    UNLABELLED = "unlabelled"
+    FOCUS = "focus"
+
+
+LEGEND_TEXT: Mapping[LegendItem, str] = {
+    LegendItem.ENDPOINT: "workload or pod (ingress isolated by a policy)",
+    LegendItem.NAMESPACE: "namespace (a box holds its workloads and pods)",
+    LegendItem.NAMESPACE_NODE: "namespace: all its workloads and pods as one node",
+    LegendItem.UNPROTECTED: "no ingress policy: every source may connect",
+    LegendItem.UNPROTECTED_NAMESPACE: "some workload or pod here has no ingress policy",
+    LegendItem.EXTERNAL: "addresses outside the cluster",
+    LegendItem.EVERY_POD: "every pod of every namespace",
+    LegendItem.INTRA: "within one namespace",
+    LegendItem.CROSS: "across namespaces",
+    LegendItem.EXTERNAL_EDGE: "to or from outside the cluster",
+    LegendItem.COLLAPSED: "thick: every pod (address) of the box or group, exactly these ports",
+    LegendItem.INTERNAL: "box title 'pods reach each other': every pair inside, these ports",
+    LegendItem.SOME: "dashed 'some pods': at least one pair; ports of all pairs together",
+    LegendItem.BOTH_WAYS: "arrow at both ends: allowed both ways on these ports",
+    LegendItem.UNLABELLED: "no label (too many edges, or no room): the ports are in the tooltip",
+    LegendItem.FOCUS: "thick border: the endpoint in focus",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Swatch:
+    fill: str
+    stroke: str
+
+
+NODE_COLOURS: Mapping[NodeStyle, Swatch] = {
+    NodeStyle.ENDPOINT: Swatch("#e3eefa", "#2b6cb0"),
+    NodeStyle.UNPROTECTED: Swatch("#fde2e0", "#c53030"),
+    NodeStyle.EXTERNAL: Swatch("#fdf0c8", "#a86a12"),
+    NodeStyle.EVERY_POD: Swatch("#ece6fb", "#6b46c1"),
+}
+BOX_COLOURS = Swatch("#f6f8fa", "#8a96a3")
+EDGE_COLOURS: Mapping[EdgeKind, str] = {
+    EdgeKind.INTRA: "#4a5568",
+    EdgeKind.CROSS: "#2b6cb0",
+    EdgeKind.EXTERNAL: "#a86a12",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramNode:
+    id: str
+    """Stable: the endpoint id, ``ns:NAME`` (namespace level), ``ext:RANGE`` or ``every-pod``."""
+    label: tuple[str, ...]
+    """Lines, the first one the name."""
+    style: NodeStyle
+    box: str | None = None
+    """The namespace box holding it (workload level)."""
+    namespace_node: bool = False
+    focus: bool = False
+    tooltip: str = ""
+    members: tuple[str, ...] = ()
+    """The endpoint and address-range ids it stands for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterBox:
+    """A namespace drawn as a box around its endpoints, or the box of external ranges."""
+
+    name: str
+    label: tuple[str, ...]
+    node_ids: tuple[str, ...]
+    complete: bool
+    """Every endpoint of the namespace (every address outside the cluster) is drawn: only then
+    can an edge stand for all of them."""
+    internal: PortSet | None = None
+    """Every endpoint reaches every other one of the box on exactly these ports."""
+    external: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramEdge:
+    src: str
+    dst: str
+    ports: PortSet
+    kind: EdgeKind
+    label: str
+    src_box: bool = False
+    """``src`` names a ClusterBox: the edge leaves every endpoint in it."""
+    dst_box: bool = False
+    collapsed: bool = False
+    """Stands for many connections (a box, the every-pod node, or every pod at namespace level)."""
+    some: bool = False
+    """Namespace level: only some pairs are allowed; ``ports`` is their union."""
+    both_ways: bool = False
+    dst_external: bool = False
+    """The destination is outside the cluster (an external node or their box)."""
+    src_name: str = ""
+    dst_name: str = ""
+    """What the ends stand for, in words: ``shop/api[Deployment]``, ``every pod of namespace shop``."""
+
+    @property
+    def tooltip(self) -> str:
+        arrow = " ↔ " if self.both_ways else " → "
+        ports = port_text(self.ports, MAX_TOOLTIP_RANGES)
+        return f"{self.src_name}{arrow}{self.dst_name}: {'some pods, ' * self.some}{ports}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    level: Level
+    title: tuple[str, ...]
+    boxes: tuple[ClusterBox, ...]
+    nodes: tuple[DiagramNode, ...]
+    edges: tuple[DiagramEdge, ...]
+    legend: tuple[LegendItem, ...]
+    connections: int
+    """How many allowed (source, destination) pairs the edges stand for."""
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def dense(self) -> bool:
+        """Too many edges to label them: ports go to tooltips (and the HTML page's table)."""
+        return len(self.edges) > MAX_READABLE_EDGES
+
+    @property
+    def too_large(self) -> bool:
+        return len(self.nodes) > MAX_READABLE_NODES or self.dense
+
+    def node(self, node_id: str) -> DiagramNode:
+        return next(n for n in self.nodes if n.id == node_id)
+
+
+# -- words, kept short -------------------------------------------------------------------------
+
+
+def listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """``a, b, c``; past ``limit`` items, the first ones and ``… and 380 more``."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} … and {len(items) - limit} more"
+
+
+def port_text(ports: PortSet, limit: int = MAX_LABEL_RANGES) -> str:
+    """``str(ports)`` with at most ``limit`` ranges per protocol: ``TCP 1,3,5 … and 40 more``."""
+    parts = []
+    for protocol, ranges in ports.items():
+        if len(ranges) <= limit:
+            parts.append(str(PortSet.from_mapping({protocol: ranges})))
+        else:
+            shown = PortSet.from_mapping({protocol: ranges[:limit]})
+            parts.append(f"{shown} … and {len(ranges) - limit} more")
+    return str(ports) if ports.is_all() or not parts else "; ".join(parts)
+
+
+def clip(text: str, limit: int = MAX_LINE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

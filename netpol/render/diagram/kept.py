@@ -1,0 +1,166 @@
+"""What a diagram keeps of the allow-graph: the filters, the allowed connections they keep (as
+sets of sources per destination), external ranges grouped into classes that every kept connection
+treats alike, and how a group of ranges reads."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from netpol.core.ipspace import AddressRange, IPFamily, format_range, merge_adjacent
+from netpol.core.ports import PortSet, Protocol
+from netpol.engine.asked import asked_ports
+from netpol.engine.graph import AllowGraph
+from netpol.engine.nodeset import NodeSet
+from netpol.model.cluster import Endpoint
+from netpol.model.resources import Direction
+
+__all__ = ["Filters", "KeptView", "describe_ranges"]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    focus: int | None
+    namespace: str | None
+    port: int | str | None
+    """A number, or a name resolved on each destination (as ``netpol query --port``)."""
+    protocol: Protocol | None
+    exclude_external: bool
+
+    @property
+    def by_port(self) -> bool:
+        return self.port is not None or self.protocol is not None
+
+    def asked(self, dst: object) -> PortSet | None:
+        """What a kept connection to ``dst`` allows some of; None: anything."""
+        return asked_ports(self.protocol, self.port, dst) if self.by_port else None
+
+
+class KeptView:
+    """The allowed connections the filters keep, as sets of sources per destination, with external
+    ranges grouped into classes that every kept connection treats alike."""
+
+    def __init__(self, graph: AllowGraph, filters: Filters) -> None:
+        self.graph = graph
+        self.filters = filters
+        self.n = n = graph.endpoint_count
+        self.nodes = graph.nodes
+        self.endpoints: list[Endpoint] = [e for e in self.nodes[:n] if isinstance(e, Endpoint)]
+        by_ns: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.endpoints):
+            by_ns[e.namespace].append(i)
+        self.ns_members: dict[str, list[int]] = dict(sorted(by_ns.items()))
+        self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.ns_members.items()}
+        self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS)
+
+        # kept[d]: ports -> the sources allowed to d on exactly those ports (self excluded).
+        self.kept: list[dict[PortSet, NodeSet]] = []
+        focus, ns = filters.focus, filters.namespace
+        for d in range(len(self.nodes)):
+            row: dict[PortSet, NodeSet] = {}
+            asked = filters.asked(self.nodes[d])
+            if not (filters.exclude_external and d >= n) and (asked is None or asked):
+                mask = graph.everything.without(d)
+                if filters.exclude_external:
+                    mask &= graph.endpoints
+                if focus is not None and d != focus:
+                    mask &= graph.one(focus)
+                if ns is not None and not (d < n and self.endpoints[d].namespace == ns):
+                    mask &= self.ns_sets.get(ns, graph.nothing)
+                for block in graph.blocks_into(d):
+                    sources = block.sources & mask
+                    if sources and (asked is None or block.ports & asked):
+                        row[block.ports] = row.get(block.ports, graph.nothing) | sources
+            self.kept.append(row)
+        self.ext_group, self.groups = self._group_ranges()
+
+    def _group_ranges(self) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
+        """Ranges with the same kept connections, keyed by their first range's index."""
+        n, externals = self.n, self.graph.externals
+        out: dict[int, list[tuple[int, PortSet]]] = defaultdict(list)
+        for d in range(n):
+            for ports, sources in self.kept[d].items():
+                for r in sources & externals:
+                    out[r].append((d, ports))
+        signature: dict[object, list[int]] = defaultdict(list)
+        for r in range(n, len(self.nodes)):
+            into = frozenset((b, str(p)) for p, b in self.kept[r].items())
+            frm = tuple((d, str(p)) for d, p in out.get(r, ()))
+            if into or frm or r == self.filters.focus:
+                signature[(into, frm, r == self.filters.focus)].append(r)
+        groups = {members[0]: tuple(members) for members in signature.values()}
+        ext_group = {r: members[0] for members in groups.values() for r in members}
+        return ext_group, dict(sorted(groups.items()))
+
+    def sources(self, d: int) -> Iterator[tuple[int, PortSet]]:
+        """Kept (source, ports) toward ``d``; an external group is represented by its first range."""
+        n = self.n
+        for ports, sources in self.kept[d].items():
+            for s in sources:
+                if s < n or self.ext_group.get(s) == s:
+                    yield s, ports
+
+    def range_ids(self, rep: int) -> tuple[str, ...]:
+        return tuple(self.nodes[r].id for r in self.groups[rep])
+
+    def range_lines(self, rep: int, shown: Iterable[int]) -> tuple[str, ...]:
+        """The group's address ranges; "every other address" when spelling them out takes
+        ``first-last`` ranges and the other groups ``shown`` hold every other address."""
+        members = (self.nodes[i] for i in self.groups[rep])
+        lines = describe_ranges([r for r in members if isinstance(r, AddressRange)])
+        others = [g for g in shown if g != rep]
+        if (others and any("-" in line for line in lines)
+                and sum(len(self.groups[g]) for g in (rep, *others)) == len(self.nodes) - self.n):
+            return ("every other address",)
+        return lines
+
+
+def describe_ranges(ranges: list[AddressRange], max_lines: int = 6) -> tuple[str, ...]:
+    """Lines such as ``0.0.0.0/0 except 203.0.113.0/25`` for a set of disjoint ranges: per
+    family, the ranges themselves or the smallest CIDR holding them minus its holes, whichever
+    is shorter."""
+    lines: list[str] = []
+    for fam in (4, 6):
+        spans = merge_adjacent(ranges, fam)
+        if not spans:
+            continue
+        lo, hi = _enclosing(fam, spans[0][0], spans[-1][1])
+        holes = [(a[1] + 1, b[0] - 1) for a, b in itertools.pairwise(spans)]
+        if spans[0][0] > lo:
+            holes.insert(0, (lo, spans[0][0] - 1))
+        if spans[-1][1] < hi:
+            holes.append((spans[-1][1] + 1, hi))
+        whole = _address_text(fam, lo, hi)
+        if not holes:
+            lines.append(whole)
+        elif len(holes) < len(spans):
+            texts = [_address_text(fam, a, b) for a, b in holes]
+            if len(texts) == 1:
+                lines.append(f"{whole} except {texts[0]}")
+            else:
+                lines.append(f"{whole} except")
+                lines += [", ".join(texts[i:i + 2]) for i in range(0, len(texts), 2)]
+        else:
+            lines += [_address_text(fam, a, b) for a, b in spans]
+    if lines == ["0.0.0.0/0", "::/0"]:
+        return ("any address", "0.0.0.0/0, ::/0")
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], f"... {len(lines) - max_lines + 1} more"]
+    return tuple(lines)
+
+
+def _enclosing(family: int, first: int, last: int) -> tuple[int, int]:
+    """The smallest CIDR block holding ``first`` .. ``last``."""
+    bits = IPFamily(family).bits
+    size = bits - (first ^ last).bit_length()
+    mask = ((1 << bits) - 1) ^ ((1 << (bits - size)) - 1)
+    return first & mask, (first & mask) | ((1 << (bits - size)) - 1)
+
+
+def _address_text(family: int, first: int, last: int) -> str:
+    """One address as itself, else a CIDR or ``first-last``."""
+    if first == last:
+        return str(IPFamily(family).address(first))
+    return format_range(family, first, last)

@@ -1,0 +1,175 @@
+"""The workload-level diagram: one node per endpoint inside its namespace box, edges collapsed
+to a box or to "every pod" where every pair they stand for is allowed on the same ports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from netpol.core.ports import PortSet
+from netpol.render.diagram.edges import (
+    DraftEdge,
+    End,
+    external_box,
+    finish_edges,
+    legend,
+)
+from netpol.render.diagram.elements import (
+    EVERY_POD_ID,
+    ClusterBox,
+    Diagram,
+    DiagramNode,
+    Level,
+    NodeStyle,
+    clip,
+    listing,
+    port_text,
+)
+from netpol.render.diagram.kept import (
+    KeptView,
+)
+
+__all__ = ["workload_diagram"]
+
+
+_Pairs = dict[int, dict[int, PortSet]]
+
+
+def _uniform(pairs: _Pairs, src: End, dst: End) -> tuple[PortSet, list[tuple[int, int]]] | None:
+    """The ports every (s, d) of src x dst (s != d) is allowed on, when they are all the same."""
+    ports: PortSet | None = None
+    covered: list[tuple[int, int]] = []
+    for s in src.members:
+        row = pairs.get(s)
+        if row is None:
+            return None
+        for d in dst.members:
+            if s == d:
+                continue
+            p = row.get(d)
+            if p is None or (ports is not None and p != ports):
+                return None
+            ports = p
+            covered.append((s, d))
+    if ports is None or len(covered) < 2:
+        return None
+    return ports, covered
+
+
+def workload_diagram(view: KeptView) -> Diagram:
+    n, f = view.n, view.filters
+    pairs: _Pairs = defaultdict(dict)
+    for d in (*range(n), *view.groups):
+        for s, ports in view.sources(d):
+            pairs[s][d] = ports
+    connections = sum(len(row) for row in pairs.values())
+
+    if f.focus is not None:
+        anchors = {view.ext_group.get(f.focus, f.focus)}
+    elif f.by_port:
+        anchors = set()
+    elif f.namespace is not None:
+        anchors = set(view.ns_members.get(f.namespace, ()))
+    else:
+        anchors = set(range(n))
+    visible = anchors | set(pairs) | {d for row in pairs.values() for d in row}
+    endpoints = sorted(i for i in visible if i < n)
+    externals = sorted(i for i in visible if i >= n)
+
+    nodes: list[DiagramNode] = []
+    boxes: list[ClusterBox] = []
+    singles: dict[int, End] = {}
+    groups: list[End] = []
+    for ns, all_members in view.ns_members.items():
+        members = [i for i in endpoints if view.endpoints[i].namespace == ns]
+        if not members:
+            continue
+        for i in members:
+            nodes.append(_endpoint_node(view, i))
+            e = view.endpoints[i]
+            singles[i] = End(e.id, (i,), len(singles) + len(groups), namespace=ns, describe=e.id)
+        complete = len(members) == len(all_members)
+        label = (ns,) if complete else (ns, f"({len(members)} of {len(all_members)} shown)")
+        boxes.append(ClusterBox(ns, label, tuple(singles[i].ref for i in members), complete))
+        if complete and len(members) > 1:
+            groups.append(End(ns, tuple(members), len(singles) + len(groups), box=True,
+                               word="every pod", namespace=ns,
+                               describe=f"every pod of namespace {ns}"))
+    every: End | None = None
+    if len(endpoints) == n and len(boxes) > 1:
+        every = End(EVERY_POD_ID, tuple(endpoints), len(singles) + len(groups),
+                     describe="every pod")
+        groups.append(every)
+    for i in externals:
+        ref = f"ext:{view.nodes[i].id}"
+        tooltip = listing(view.range_ids(i))
+        nodes.append(DiagramNode(ref, view.range_lines(i, externals), NodeStyle.EXTERNAL,
+                                 focus=f.focus is not None and view.ext_group.get(f.focus) == i,
+                                 tooltip=tooltip, members=view.range_ids(i)))
+        singles[i] = End(ref, (i,), len(singles) + len(groups), external=True,
+                          describe=tooltip)
+
+    # Candidate collapsed edges, largest first; one is drawn when it stands for at least two
+    # connections that no larger one already stands for.
+    candidates: list[tuple[End, End, PortSet, list[tuple[int, int]]]] = []
+    for src in [*singles.values(), *groups]:
+        for dst in [*groups, *(singles.values() if len(src.members) > 1 else ())]:
+            if src.box != dst.box and (src.members[0] in dst.members if dst.box
+                                       else dst.members[0] in src.members):
+                continue  # a node and the box around it
+            hit = _uniform(pairs, src, dst)
+            if hit is not None:
+                candidates.append((src, dst, *hit))
+    candidates.sort(key=lambda c: (-len(c[3]), c[0].order, c[1].order))
+    covered: set[tuple[int, int]] = set()
+    drawn: list[DraftEdge] = []
+    internal: dict[str, PortSet] = {}
+    for src, dst, ports, cells in candidates:
+        if sum(c not in covered for c in cells) < 2:
+            continue
+        covered.update(cells)
+        if src.box and src is dst:
+            internal[src.ref] = ports
+        elif src is dst:  # every pod: a loop
+            drawn.append(DraftEdge(src, dst, ports, ("pods reach each other",), collapsed=True))
+        else:
+            words = tuple(w for w in (src.word, dst.word) if w)
+            drawn.append(DraftEdge(src, dst, ports, words, collapsed=True))
+    for s, row in pairs.items():
+        for d, ports in row.items():
+            if (s, d) not in covered:
+                drawn.append(DraftEdge(singles[s], singles[d], ports))
+    if every is not None and any(every in (e.src, e.dst) for e in drawn):
+        nodes.append(DiagramNode(EVERY_POD_ID, ("every pod", "(all namespaces)"),
+                                 NodeStyle.EVERY_POD,
+                                 tooltip="every workload and pod of the cluster",
+                                 members=tuple(view.endpoints[i].id for i in endpoints)))
+    boxes = [ClusterBox(b.name, _box_label(b.label, internal.get(b.name)), b.node_ids, b.complete,
+                        internal.get(b.name)) for b in boxes]
+    complete = sum(len(view.groups[i]) for i in externals) == len(view.nodes) - n
+    nodes, drawn, ext_box = external_box(nodes, drawn, complete, len(singles) + len(groups))
+    if ext_box is not None:
+        boxes.append(ext_box)
+    edges = finish_edges(drawn)
+    title = ("Allowed connections (workload level)",
+             f"{len(endpoints)} endpoints · {connections} connections · {len(edges)} edges")
+    return Diagram(Level.WORKLOAD, title, tuple(boxes), tuple(nodes), tuple(edges),
+                   legend(nodes, boxes, edges), connections)
+
+
+def _endpoint_node(view: KeptView, i: int) -> DiagramNode:
+    e = view.endpoints[i]
+    unprotected = i in view.unprotected
+    label = [clip(e.name), e.kind]
+    if e.host_network:
+        label.append("hostNetwork")
+    if unprotected:
+        label.append("no ingress policy")
+    labels = listing([f"{k}={v}" for k, v in sorted(e.labels.items())])
+    return DiagramNode(e.id, tuple(label),
+                       NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT, box=e.namespace,
+                       focus=view.filters.focus == i,
+                       tooltip=e.id + (f" ({labels})" if labels else ""), members=(e.id,))
+
+
+def _box_label(label: tuple[str, ...], internal: PortSet | None) -> tuple[str, ...]:
+    return label if internal is None else (*label, f"pods reach each other · {port_text(internal)}")
