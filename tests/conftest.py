@@ -1,4 +1,8 @@
-"""Shared fixtures: golden files (regenerate with ``pytest --update-golden``)."""
+"""Shared test helpers: golden files and the programs a test needs.
+
+Golden files: ``golden(path, text)`` compares with a file, shows a unified diff on a mismatch, and
+``pytest --update-golden`` rewrites every golden file from the current output (review the diff).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def needs(program: str, install: str) -> pytest.MarkDecorator:
@@ -24,28 +27,32 @@ def needs(program: str, install: str) -> pytest.MarkDecorator:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/ from the current output")
+                     help="rewrite every golden file (tests/cases/, lint rules' .txt) from the "
+                          "current output")
 
 
 @pytest.fixture
-def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """``golden("list/webshop.json", text)``: compare with tests/golden/..., diff on mismatch."""
+def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
+    """``golden(path, text)``: compare ``text`` with the golden file ``path``; a unified diff on a
+    mismatch; with ``--update-golden``, write ``text`` there instead."""
     update = bool(request.config.getoption("--update-golden"))
 
-    def check(name: str, actual: str) -> None:
-        path = GOLDEN / name
+    def check(path: Path, actual: str) -> None:
+        name = path.relative_to(ROOT).as_posix()
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
+            path.write_bytes(actual.encode("utf-8"))
             return
         if not path.exists():
-            pytest.fail(f"golden file {path} missing; run pytest --update-golden and review it")
-        expected = path.read_text(encoding="utf-8")
+            pytest.fail(f"golden file {name} is missing: create it with\n"
+                        f"  .venv/bin/pytest '{request.node.nodeid}' --update-golden\n"
+                        f"and review it", pytrace=False)
+        expected = path.read_bytes().decode("utf-8")  # byte for byte: no newline translation
         if actual != expected:
             diff = "".join(difflib.unified_diff(
                 expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                f"golden/{name}", "actual"))
-            pytest.fail(f"output differs from golden/{name} (pytest --update-golden to accept):\n"
+                name, "actual"))
+            pytest.fail(f"output differs from {name} (pytest --update-golden to accept):\n"
                         f"{diff}", pytrace=False)
 
     return check

@@ -1,7 +1,8 @@
 """`netpol graph`: the diagram model (exactness, collapsing, filters), its renderers and the CLI.
 
-Golden DOT and Mermaid files live in tests/golden/graph/ (``pytest --update-golden`` rewrites
-them; review the diff). SVG and PNG are checked by rendering them when Graphviz's ``dot`` exists.
+Golden DOT and Mermaid files are cases in tests/cases/graph/ (test_cases.py; ``pytest
+--update-golden`` rewrites them). SVG and PNG are checked by rendering them when Graphviz's ``dot``
+exists.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 import shutil
 import struct
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -365,32 +366,6 @@ def test_describe_ranges() -> None:
 
 
 # -- renderers -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("level", list(Level))
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_golden_dot_and_mermaid(name: str, level: Level, golden: Callable[[str, str], None]
-                                ) -> None:
-    suffix = "" if level is Level.WORKLOAD else "-namespace"
-    for fmt, ext in (("dot", "dot"), ("mermaid", "mmd")):
-        code, out, err = run("graph", example(name), "-o", fmt, "--level", level.value)
-        assert code == 0, err
-        golden(f"graph/{name}{suffix}.{ext}", out)
-
-
-@pytest.mark.parametrize(("name", "args"), [
-    ("collapse", (fixture("collapse"),)),
-    ("open", (fixture("open"),)),
-    ("webshop-focus-api", (example("webshop"), "--focus", "shop/api")),
-    ("webshop-shop-5432", (example("webshop"), "-n", "shop", "--port", "5432")),
-    ("webshop-no-external", (example("webshop"), "--exclude-external")),
-])
-def test_golden_fixtures_and_filters(name: str, args: tuple[str, ...],
-                                     golden: Callable[[str, str], None]) -> None:
-    for fmt, ext in (("dot", "dot"), ("mermaid", "mmd")):
-        code, out, err = run("graph", *args, "-o", fmt)
-        assert code == 0, err
-        golden(f"graph/{name}.{ext}", out)
 
 
 def test_dot_quoting() -> None:

@@ -1,8 +1,7 @@
 """`netpol.lint`: every rule on a positive and a negative fixture, redundancy decided by the engine.
 
-Fixtures: tests/fixtures/lint/<ID-slug>/{positive,negative}.yaml. Goldens:
-tests/golden/lint/<ID-slug>/{positive,negative}.txt hold the text rendering of that rule's
-findings (``pytest --update-golden`` rewrites them).
+Fixtures: tests/fixtures/lint/<ID-slug>/{positive,negative}.yaml, each beside its golden .txt: the
+text rendering of that rule's findings (``pytest --update-golden`` rewrites them).
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ def test_every_rule_has_a_fixture_folder() -> None:
 
 
 @pytest.mark.parametrize(("folder", "kind"), CASES)
-def test_rule(folder: str, kind: str, golden: Callable[[str, str], None],
+def test_rule(folder: str, kind: str, golden: Callable[[Path, str], None],
               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     rule_id = folder.split("-", 1)[0]
@@ -71,7 +70,7 @@ def test_rule(folder: str, kind: str, golden: Callable[[str, str], None],
             assert f.hint and f.message and f.object
     else:
         assert not report.findings, [f.message for f in report.findings]
-    golden(f"lint/{folder}/{kind}.txt", render_text(report))
+    golden(FIXTURES / folder / f"{kind}.txt", render_text(report))
 
 
 def test_overpermissive_example_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

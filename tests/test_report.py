@@ -1,7 +1,7 @@
 """`netpol report`: the review library (netpol.report), its Markdown and HTML forms, and the CLI.
 
-Golden files (tests/golden/report/*.md) hold the Markdown form of the bundled examples; regenerate
-with ``pytest --update-golden`` and review the diff. The HTML form is checked for structure (parsed
+The Markdown form of the bundled examples is a golden case in tests/cases/report/ (test_cases.py;
+``pytest --update-golden`` regenerates it). The HTML form is checked for structure (parsed
 with html.parser) and, when Debian's chromium is installed, rendered in a headless browser.
 """
 
@@ -14,7 +14,6 @@ import shutil
 import struct
 import subprocess
 import zlib
-from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,13 +43,6 @@ from netpol.report import (
     build_report,
 )
 
-EXAMPLES = {
-    "webshop": ("--sensitive", "shop/db", "--sensitive", "app=gateway"),
-    "overpermissive": ("--sensitive", "shop/db",),
-    "e2e-model": (),
-    "kubectl-dump": (),
-}
-
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
@@ -61,16 +53,7 @@ def analyze(*paths: str) -> AllowGraph:
     return netpol.analyze([str(ROOT / p) for p in paths])
 
 
-# -- golden Markdown -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_markdown_golden(example: str, golden: Callable[[str, str], None],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)  # relative paths: the golden files name "policies/...", not /home/...
-    code, out, err = run("report", f"policies/{example}", "-o", "md", *EXAMPLES[example])
-    assert code == 0, err
-    golden(f"report/{example}.md", out)
+# -- Markdown ------------------------------------------------------------------------------------
 
 
 def test_markdown_is_deterministic() -> None:
