@@ -1,7 +1,11 @@
-"""Shared test helpers: golden files and the programs a test needs.
+"""Shared test helpers: golden files, the hypothesis profiles, programs a test needs.
 
 Golden files: ``golden(path, text)`` compares with a file, shows a unified diff on a mismatch, and
 ``pytest --update-golden`` rewrites every golden file from the current output (review the diff).
+
+Hypothesis profiles: ``fast`` (the default) caps every property at a few dozen examples, so the
+whole suite runs in well under a minute; ``long`` runs each property's full budget, the counts
+given to ``examples()``. Choose with ``pytest --hypothesis-profile long`` or ``NETPOL_PROFILE=long``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+PROFILE_VARIABLE = "NETPOL_PROFILE"
+FAST, LONG = "fast", "long"
+settings.register_profile(FAST, max_examples=25, deadline=None)
+settings.register_profile(LONG, max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get(PROFILE_VARIABLE, FAST))
+
+
+def examples(long: int) -> int:
+    """A property's example count: ``long`` in the long profile, at most the profile's own
+    ``max_examples`` in any other (25 in the fast default)."""
+    return min(long, settings.default.max_examples)
+
+
+def long_profile() -> bool:
+    """Whether the long profile is active (budgets other than hypothesis' follow it too)."""
+    return settings.get_current_profile_name() == LONG
 
 
 def needs(program: str, install: str) -> pytest.MarkDecorator:
@@ -29,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite every golden file (tests/cases/, lint rules' .txt) from the "
                           "current output")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (f"netpol: hypothesis profile {settings.get_current_profile_name()!r} "
+            f"(--hypothesis-profile {LONG} or {PROFILE_VARIABLE}={LONG} for the full budgets)")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import ipaddress
 from typing import Any
 
 import yaml
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,8 +41,8 @@ PORTS: tuple[Doc, ...] = ({"port": 80}, {"port": 443}, {"port": "http"}, {"port"
                           {"port": 5000, "endPort": 5100}, {"protocol": "UDP"})
 
 
-def budget(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None,
+def budget(long: int) -> settings:
+    return settings(max_examples=examples(long), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -15,6 +15,7 @@ from xml.parsers import expat
 
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,7 +78,7 @@ def test_terminal_leaves_ordinary_text_alone() -> None:
         assert terminal(text) == text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(some_text)
 def test_terminal_never_passes_a_hidden_character(text: str) -> None:
     out = terminal(text)
@@ -95,7 +96,7 @@ def test_xml_replaces_what_xml_forbids(ch: str) -> None:
     assert out == f"a{terminal(ch)}b"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(some_text)
 def test_xml_output_always_parses(text: str) -> None:
     root = ET.Element("testcase", name=xml(text))
@@ -146,7 +147,7 @@ def test_md_code_in_a_table_cell() -> None:
     assert md_code("\x1b[31m\u202e") == "`\\x1b[31m\\u202e`"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(some_text.filter(lambda t: t.strip(" ")))
 def test_md_code_is_one_span_on_one_line(text: str) -> None:
     span = md_code(text)

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import long_profile
 from fuzzing import (
     HARD_KINDS,
     check_differential,
@@ -26,7 +27,8 @@ from fuzzing import (
     same_value,
 )
 
-CASES = int(os.environ.get("NETPOL_FUZZ_CASES", "250"))
+CASES = int(os.environ.get("NETPOL_FUZZ_CASES", "250" if long_profile() else "50"))
+"""Mutated inputs run: 50 by default, 250 in the long profile (conftest), or NETPOL_FUZZ_CASES."""
 SEED = int(os.environ.get("NETPOL_FUZZ_SEED", "0"))
 FAMILIES = int(os.environ.get("NETPOL_FUZZ_FAMILIES", "3"))
 """Commands per case (of list, query, graph, lint, check, diff, report), drawn per case."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -322,7 +322,7 @@ def clusters(draw: st.DrawFn) -> list[dict[str, Any]]:
     return docs
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters(), st.randoms(use_true_random=False))
 def test_redundancy_and_order_properties(docs: list[dict[str, Any]], rnd: random.Random) -> None:
     graph = netpol.analyze_text(yaml.safe_dump_all(docs))

@@ -19,6 +19,7 @@ from random import Random
 from typing import Any
 
 import yaml
+from conftest import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from oracle import Address, Party, oracle_allowed
@@ -61,9 +62,9 @@ CIDRS: dict[str, tuple[str, ...]] = {
 }
 
 
-def budget(examples: int) -> settings:
-    """Modest example counts: the whole file runs in well under a minute on two cores."""
-    return settings(max_examples=examples, deadline=None,
+def budget(long: int) -> settings:
+    """``long`` examples in the long profile, a few dozen in the fast default (conftest.examples)."""
+    return settings(max_examples=examples(long), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
