@@ -5,7 +5,8 @@ share one block list (a destination class)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import NamedTuple
 
 from netpol.core.bits import iter_bits
@@ -63,28 +64,35 @@ class Cell(NamedTuple):
     rules: tuple[int, ...]
 
 
+_cell: Callable[[tuple[int, PortSet, tuple[int, ...]]], Cell] = partial(tuple.__new__, Cell)
+"""A Cell from a plain tuple, without NamedTuple's Python-level constructor."""
+
+
 def refine(universe: int, items: Iterable[Cell]) -> list[Cell]:
     """Partition the sources of ``universe`` that some item covers into cells that the same items
     cover; a cell's ports are the union of its items', its rules theirs in the items' order."""
-    cells: list[Cell] = []
-    for item in items:
-        rest = item.sources & universe
+    # A large cluster splits cells by the hundred thousand: the loop works on plain tuples, named
+    # when unpacked, and makes Cells of the result only.
+    cells: list[tuple[int, PortSet, tuple[int, ...]]] = []
+    for item_sources, item_ports, item_rules in items:
+        rest = item_sources & universe
         if not rest:
             continue
-        out: list[Cell] = []
+        out: list[tuple[int, PortSet, tuple[int, ...]]] = []
         for cell in cells:
-            inter = cell.sources & rest
+            sources, ports, rules = cell
+            inter = sources & rest
             if not inter:
                 out.append(cell)
                 continue
-            out.append(Cell(inter, cell.ports | item.ports, cell.rules + item.rules))
-            if inter != cell.sources:
-                out.append(Cell(cell.sources & ~inter, cell.ports, cell.rules))
+            out.append((inter, ports | item_ports, rules + item_rules))
+            if inter != sources:
+                out.append((sources & ~inter, ports, rules))
             rest &= ~inter
         if rest:
-            out.append(Cell(rest, item.ports, item.rules))
+            out.append((rest, item_ports, item_rules))
         cells = out
-    return cells
+    return [_cell(cell) for cell in cells]
 
 
 def node_traffic(endpoints: Sequence[Endpoint], outside_selectors: Iterable[int]) -> dict[str, int]:
@@ -113,6 +121,12 @@ class DestinationBlocks:
         self._endpoints = (1 << endpoint_count) - 1
         self._not_egress_isolated = self._every & ~isolated_egress
         self._classes: dict[tuple[object, ...], tuple[AllowBlock, ...]] = {}
+        # What a rule without named ports admits is the same toward every destination.
+        self._static: list[Cell | None] = [
+            None if cr.static_ports is None else
+            Cell(cr.peers if cr.direction is Direction.INGRESS else cr.targets, cr.static_ports,
+                 (cr.id,))
+            for cr in rules]
         self._ingress_of: list[list[int]] = [[] for _ in nodes]
         """Per destination: the ingress rules of the policies selecting it."""
         self._egress_to: list[list[int]] = [[] for _ in nodes]
@@ -154,17 +168,15 @@ class DestinationBlocks:
 
     def _build(self, dst: Node, external: bool, in_isolated: bool, in_ids: tuple[int, ...],
                out_ids: tuple[int, ...], node_bits: int) -> tuple[AllowBlock, ...]:
-        rules, toward = self._rules, self._ports.toward
         all_ports = PortSet.all()
         universe = self._endpoints if external else self._every
         if in_isolated:
-            in_cells = refine(universe, (Cell(rules[r].peers, toward(rules[r], dst), (r,))
-                                         for r in in_ids))
+            in_cells = refine(universe, (self._cover(r, dst) for r in in_ids))
         else:
             in_cells = [Cell(universe, all_ports, ())]
         out_cells = [Cell(universe & self._not_egress_isolated, all_ports, ())]
         out_cells += refine(universe & self._isolated_egress,
-                            (Cell(rules[r].targets, toward(rules[r], dst), (r,)) for r in out_ids))
+                            (self._cover(r, dst) for r in out_ids))
         built: list[AllowBlock] = []
         for inward in in_cells:
             for outward in out_cells:
@@ -177,3 +189,13 @@ class DestinationBlocks:
             # "traffic to and from the node where a Pod is running is always allowed"
             built.append(AllowBlock(node_bits & universe, all_ports, (), ()))
         return tuple(built)
+
+    def _cover(self, r: int, dst: Node) -> Cell:
+        """What rule ``r`` admits toward ``dst``: the other ends (the sources an ingress rule
+        admits, the sources an egress rule applies to) and the ports."""
+        static = self._static[r]
+        if static is not None:
+            return static
+        cr = self._rules[r]
+        other = cr.peers if cr.direction is Direction.INGRESS else cr.targets
+        return Cell(other, self._ports.toward(cr, dst), (r,))
