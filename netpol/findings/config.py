@@ -172,12 +172,12 @@ def parse_config(file: YamlFile) -> LintConfig:
     raw_disable = data.get("disable", [])
     if isinstance(raw_disable, str):
         raw_disable = [raw_disable]
-    for i, name in enumerate(p.sequence(raw_disable, ("disable",),
+    for i, name in enumerate(p.sequence(raw_disable, ("disable",), null=False,
                                         what="disable must be a list of rule ids") or ()):
         disabled.update(_rules_at(p, ("disable", i), name, allow_all=False))
 
     severities: dict[str, Severity] = {}
-    raw_sev = p.mapping(data.get("severity", {}), ("severity",),
+    raw_sev = p.mapping(data.get("severity", {}), ("severity",), null=False,
                         what="severity must map rule ids to error, warning or info") or {}
     for name, level in raw_sev.items():
         ids = _rules_at(p, ("severity", name), name, allow_all=False)
@@ -187,7 +187,7 @@ def parse_config(file: YamlFile) -> LintConfig:
             severities.update(dict.fromkeys(ids, sev))
 
     prefixes = {"internet-prefix-ipv4": 16, "internet-prefix-ipv6": 32}
-    raw_thr = p.mapping(data.get("thresholds", {}), ("thresholds",),
+    raw_thr = p.mapping(data.get("thresholds", {}), ("thresholds",), null=False,
                         what="thresholds must be a mapping") or {}
     p.unknown_keys(raw_thr, ("thresholds",), _THRESHOLDS, noun="threshold")
     for key, value in raw_thr.items():
@@ -256,8 +256,8 @@ def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all:
 
 def _exemptions(p: Problems, raw: Any) -> tuple[Exemption, ...]:
     out: list[Exemption] = []
-    for i, item in enumerate(p.sequence(raw, ("exceptions",), what="exceptions must be a list")
-                             or ()):
+    for i, item in enumerate(p.sequence(raw, ("exceptions",), null=False,
+                                        what="exceptions must be a list") or ()):
         path: tuple[str | int, ...] = ("exceptions", i)
         if not isinstance(item, Mapping):
             p.error(path, f"an exception must be a mapping with rule, object or namespace, and "

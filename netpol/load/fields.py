@@ -56,9 +56,12 @@ class FieldReader:
         self.error(path, f"{head}, got {type_name(value)}", "wrong-type")
 
     def mapping(self, value: Any, path: FieldPath, *, allowed: Iterable[str] = (),
-                what: str | None = None) -> Mapping[str, Any] | None:
-        """A mapping (None when absent); keys outside ``allowed`` (when given) are unknown."""
+                what: str | None = None, null: bool = True) -> Mapping[str, Any] | None:
+        """A mapping (None when absent); keys outside ``allowed`` (when given) are unknown.
+        ``null=False``: a null value is wrong too (a setting given without a value)."""
         if value is None:
+            if not null:
+                self._wrong(path, value, "a mapping", what)
             return None
         if not isinstance(value, Mapping):
             self._wrong(path, value, "a mapping", what)
@@ -77,9 +80,11 @@ class FieldReader:
                 self.error([*path, str(key)], f"unknown {noun} {key!r} (expected one of: {names})",
                            "unknown-field")
 
-    def sequence(self, value: Any, path: FieldPath, *, what: str | None = None
+    def sequence(self, value: Any, path: FieldPath, *, what: str | None = None, null: bool = True
                  ) -> list[Any] | None:
         if value is None:
+            if not null:
+                self._wrong(path, value, "a list", what)
             return None
         if not isinstance(value, list):
             self._wrong(path, value, "a list", what)
