@@ -32,14 +32,18 @@ class IPFamily(IntEnum):
         return (1 << self.bits) - 1
 
     def address(self, value: int) -> IPAddress:
-        return ipaddress.IPv4Address(value) if self is IPFamily.V4 else ipaddress.IPv6Address(value)
+        return _ADDRESS[self](value)
 
     def network(self, first: int, prefix: int) -> IPNetwork:
-        return (ipaddress.IPv4Network((first, prefix)) if self is IPFamily.V4
-                else ipaddress.IPv6Network((first, prefix)))
+        return _NETWORK[self]((first, prefix))
 
 
-_BITS = {IPFamily.V4: 32, IPFamily.V6: 128}
+# Keyed by IPFamily, and so by 4 and 6 too: format_range looks up a range's family directly.
+_BITS: dict[int, int] = {IPFamily.V4: 32, IPFamily.V6: 128}
+_ADDRESS: dict[int, type[IPAddress]] = {IPFamily.V4: ipaddress.IPv4Address,
+                                        IPFamily.V6: ipaddress.IPv6Address}
+_NETWORK: dict[int, type[IPNetwork]] = {IPFamily.V4: ipaddress.IPv4Network,
+                                        IPFamily.V6: ipaddress.IPv6Network}
 
 
 def _bounds(net: IPNetwork) -> tuple[int, int]:
@@ -72,11 +76,11 @@ class IPBlock:
 
 def format_range(family: int, lo: int, hi: int) -> str:
     """A CIDR when the range is exactly one network, otherwise ``first-last``."""
-    fam = IPFamily(family)
     size = hi - lo + 1
     if size & (size - 1) == 0 and lo % size == 0:
-        return str(fam.network(lo, fam.bits - (size.bit_length() - 1)))
-    return f"{fam.address(lo)}-{fam.address(hi)}"
+        return str(_NETWORK[family]((lo, _BITS[family] - (size.bit_length() - 1))))
+    make = _ADDRESS[family]
+    return f"{make(lo)}-{make(hi)}"
 
 
 @dataclass(frozen=True, slots=True)

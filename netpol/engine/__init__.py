@@ -12,7 +12,7 @@ from __future__ import annotations
 from netpol.engine.blocks import rule_ports
 from netpol.engine.form import Node
 from netpol.engine.graph import AllowGraph, Connection, compile_graph
-from netpol.engine.nodeset import NodeSet
+from netpol.engine.nodeset import NodeSet, overlaps, partition
 from netpol.engine.views import Block, PolicyView, RuleView
 
 __all__ = [
@@ -24,5 +24,7 @@ __all__ = [
     "PolicyView",
     "RuleView",
     "compile_graph",
+    "overlaps",
+    "partition",
     "rule_ports",
 ]

@@ -98,6 +98,13 @@ class AllowGraph:
     def one(self, index: int) -> NodeSet:
         return self._universe.one(index)
 
+    def union(self, sets: Iterable[NodeSet]) -> NodeSet:
+        """Every node of some of ``sets`` (sets of this graph), in one pass."""
+        bits = 0
+        for nodes in sets:
+            bits |= nodes._bits
+        return NodeSet(bits, self._universe)
+
     def isolated(self, direction: Direction) -> NodeSet:
         """Endpoints some policy selects for ``direction``."""
         return self._isolated[direction]
@@ -178,9 +185,8 @@ class AllowGraph:
         return hit
 
     def _view(self, block: AllowBlock) -> Block:
-        views = self._rule_views
-        return Block(NodeSet(block.sources, self._universe), block.ports,
-                     tuple(views[r] for r in block.ingress), tuple(views[r] for r in block.egress))
+        return Block(NodeSet(block.sources, self._universe), block.ports, block.ingress,
+                     block.egress, self.rules)
 
     def block_between(self, src: int, dst: int) -> Block | None:
         """The block of ``dst`` holding ``src``; None when nothing is allowed."""

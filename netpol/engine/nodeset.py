@@ -8,11 +8,14 @@ by the engine's modules only (tests/test_engine_surface.py checks it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from netpol.core.bits import from_indexes, iter_bits
 
-__all__ = ["NodeSet", "Universe"]
+__all__ = ["NodeSet", "Universe", "overlaps", "partition"]
+
+T = TypeVar("T")
 
 
 class Universe:
@@ -104,3 +107,39 @@ class NodeSet:
         """The ids of the nodes, in index order."""
         ids = self._universe.ids
         return tuple(ids[i] for i in iter_bits(self._bits))
+
+
+def partition(universe: NodeSet, items: Iterable[tuple[NodeSet, T]]
+              ) -> list[tuple[NodeSet, tuple[T, ...]]]:
+    """Split ``universe`` into cells whose members lie in the same items' sets: each cell with the
+    tags of the items holding it, in the items' order (cells no item holds have no tag)."""
+    space = universe._universe
+    cells: list[tuple[int, tuple[T, ...]]] = [(universe._bits, ())] if universe._bits else []
+    for nodes, tag in items:
+        bits = nodes._bits
+        if not bits & universe._bits:
+            continue
+        out: list[tuple[int, tuple[T, ...]]] = []
+        for cell, tags in cells:
+            inside = cell & bits
+            if inside:
+                out.append((inside, (*tags, tag)))
+                if inside != cell:
+                    out.append((cell & ~inside, tags))
+            else:
+                out.append((cell, tags))
+        cells = out
+    return [(NodeSet(cell, space), tags) for cell, tags in cells]
+
+
+def overlaps(first: Sequence[NodeSet], second: Sequence[NodeSet]
+             ) -> Iterator[tuple[int, int, NodeSet]]:
+    """``(i, j, first[i] & second[j])`` for every two sets that meet, ``first``'s order outside."""
+    pairs = [(j, nodes._bits) for j, nodes in enumerate(second) if nodes._bits]
+    for i, nodes in enumerate(first):
+        bits = nodes._bits
+        if bits:
+            for j, other in pairs:
+                both = bits & other
+                if both:
+                    yield i, j, NodeSet(both, nodes._universe)

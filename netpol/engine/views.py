@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from netpol.core.ports import PortSet
@@ -72,13 +73,28 @@ class PolicyView:
         return f"PolicyView({self.policy.id}, {self.targets!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Block:
     """Sources allowed into one destination on ``ports``, and the rules that allow them."""
 
     sources: NodeSet
     ports: PortSet
-    ingress: tuple[RuleView, ...]
-    """The destination's ingress rules admitting these sources; () when it is not isolated."""
-    egress: tuple[RuleView, ...]
-    """The sources' egress rules admitting the destination; () when they are not isolated."""
+    _ingress: tuple[int, ...]
+    _egress: tuple[int, ...]
+    _rules: Callable[[], tuple[RuleView, ...]]
+    """The graph's rules, asked for only when a block's provenance is read."""
+
+    @property
+    def ingress(self) -> tuple[RuleView, ...]:
+        """The destination's ingress rules admitting these sources; () when it is not isolated."""
+        rules = self._rules()
+        return tuple(rules[r] for r in self._ingress)
+
+    @property
+    def egress(self) -> tuple[RuleView, ...]:
+        """The sources' egress rules admitting the destination; () when they are not isolated."""
+        rules = self._rules()
+        return tuple(rules[r] for r in self._egress)
+
+    def __repr__(self) -> str:
+        return f"Block({self.sources!r}, {self.ports})"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from netpol.core.ports import PortSet
 from netpol.core.selectors import LabelSelector
 from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
-from netpol.engine.views import PolicyView
+from netpol.engine.views import PolicyView, RuleView
 from netpol.errors import Location, Severity
 from netpol.findings.config import LintConfig
 from netpol.findings.records import Finding, Related, RuleMeta
@@ -39,6 +39,8 @@ class Context:
         for i in self.workloads:
             by_ns[self.endpoint(i).namespace].append(i)
         self.by_namespace: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_ns.items()}
+        self._by_direction = {d: tuple(r for r in graph.rules() if r.direction is d)
+                              for d in Direction}
 
     # -- reading the graph -----------------------------------------------------------------------
 
@@ -53,9 +55,13 @@ class Context:
     def namespace(self, name: str) -> Namespace | None:
         return self.cluster.namespace(name)
 
-    def policies(self) -> Iterator[PolicyView]:
+    def policies(self) -> tuple[PolicyView, ...]:
         """Every policy with the workloads it selects and its rules."""
-        yield from self.graph.policies()
+        return self.graph.policies()
+
+    def rules_of(self, direction: Direction) -> tuple[RuleView, ...]:
+        """The rules of one direction, in rule order."""
+        return self._by_direction[direction]
 
     def ids(self, nodes: NodeSet) -> tuple[str, ...]:
         return tuple(sorted(nodes.ids()))

@@ -16,12 +16,11 @@ changing any allowed connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Iterator, Sequence
 
 from netpol.core.ports import PortSet
 from netpol.core.text import listing
-from netpol.engine.nodeset import NodeSet
+from netpol.engine.nodeset import NodeSet, partition
 from netpol.engine.views import PolicyView, RuleView
 from netpol.findings.records import Finding, Related, policy_ref
 from netpol.lint.context import Context, is_default_deny
@@ -29,8 +28,6 @@ from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy
 
 __all__ = ["check"]
-
-T = TypeVar("T")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -96,26 +93,6 @@ def _eligible(policy: NetworkPolicy, others: set[RuleView]) -> set[RuleView]:
             and r.policy.namespace == policy.namespace}
 
 
-def _partition(universe: NodeSet, items: Iterable[tuple[NodeSet, T]]
-               ) -> list[tuple[NodeSet, tuple[T, ...]]]:
-    """Split ``universe`` into cells whose members lie in the same items' sets."""
-    cells: list[tuple[NodeSet, tuple[T, ...]]] = [(universe, ())] if universe else []
-    for nodes, ident in items:
-        if nodes.isdisjoint(universe):
-            continue
-        out: list[tuple[NodeSet, tuple[T, ...]]] = []
-        for cell, ids in cells:
-            inside = cell & nodes
-            if inside:
-                out.append((inside, (*ids, ident)))
-                if inside != cell:
-                    out.append((cell - inside, ids))
-            else:
-                out.append((cell, ids))
-        cells = out
-    return cells
-
-
 def _representatives(ctx: Context, cell: NodeSet, named: bool) -> list[int]:
     """One destination per distinct set of declared ports (all alike without named ports)."""
     if not named:
@@ -134,17 +111,17 @@ def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
     An empty set means ``cr`` allows nothing there at all.
     """
     ingress = cr.direction is Direction.INGRESS
-    mates = sorted((r for r in _eligible(cr.policy, others) if r.direction is cr.direction),
-                   key=lambda r: r.id)
+    eligible = _eligible(cr.policy, others)
+    mates = [r for r in ctx.rules_of(cr.direction) if r in eligible]
     by: set[RuleView] = set()
     if ingress:
         # Destinations: the targets; each must get what cr admits from cr.peers from others.
-        cells = _partition(targets, ((r.targets, r) for r in mates))
+        cells = partition(targets, ((r.targets, r) for r in mates))
         universe = cr.peers
     else:
         # Destinations: the peers; sources: the targets.
         mates = [r for r in mates if not r.targets.isdisjoint(targets)]
-        cells = _partition(cr.peers, ((r.peers, r) for r in mates))
+        cells = partition(cr.peers, ((r.peers, r) for r in mates))
         universe = targets
     for cell, ids in cells:
         named = cr.named or any(r.named for r in ids)
@@ -152,7 +129,7 @@ def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
             need = cr.ports_toward(d)
             if not need:
                 continue
-            sub = _partition(universe, ((r.peers if ingress else r.targets, r) for r in ids))
+            sub = partition(universe, ((r.peers if ingress else r.targets, r) for r in ids))
             for _, covering in sub:
                 allowed = PortSet.none()
                 for r in covering:
@@ -181,19 +158,18 @@ def _removal(ctx: Context, view: PolicyView, others: set[RuleView], dropped: set
              *, future: bool) -> str | None:
     pol, targets = view.policy, view.targets
     reasons: list[str] = []
+    rest = [o for o in ctx.policies() if o is not view and o not in dropped]
     for direction in sorted(pol.policy_types):
         d = direction.value.lower()
-        rest = [o for o in ctx.policies() if o is not view and o not in dropped]
         if is_default_deny(pol, direction) and not any(
                 is_default_deny(o.policy, direction) for o in rest
                 if o.policy.namespace == pol.namespace):
             return None  # the namespace's baseline: it isolates the pods added tomorrow
-        isolated_by_others = ctx.graph.nothing
-        for o in rest:
+        isolated_by_others = ctx.graph.union(
+            o.targets for o in rest
             if direction in o.policy.policy_types and (
-                    not future or (o.policy.pod_selector.is_empty
-                                   and o.policy.namespace == pol.namespace)):
-                isolated_by_others |= o.targets
+                not future or (o.policy.pod_selector.is_empty
+                               and o.policy.namespace == pol.namespace)))
         shared, alone = targets & isolated_by_others, targets - isolated_by_others
         own = [cr for cr in view.rules if cr.direction is direction]
         if alone:
@@ -222,7 +198,7 @@ def _allows_everything(ctx: Context, own: Sequence[RuleView], targets: NodeSet,
     if any(cr.static_ports is not None and cr.static_ports.is_all() and cr.peers == every
            for cr in own):
         return True
-    cells = _partition(every, ((cr.peers, cr) for cr in own))
+    cells = partition(every, ((cr.peers, cr) for cr in own))
     if direction is Direction.INGRESS:
         named = any(cr.named for cr in own)
         for t in _representatives(ctx, targets, named):

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import compile_graph
-from netpol.engine.nodeset import NodeSet
+from netpol.engine.nodeset import NodeSet, overlaps
 from netpol.model.resources import Direction
 from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
@@ -50,20 +50,17 @@ def _aggregate(view: View, sources: Mapping[str, NodeSet],
         keys = [(sk, nodes) for sk, nodes in sources.items() if not skip(sk, dk)]
         for d in dests:
             blocks = graph.blocks_into(d)
-            for sk, nodes in keys:
-                members = nodes.without(d)
-                if not members:
-                    continue
-                agg = cells[(sk, dk)]
-                covered = graph.nothing
-                for block in blocks:
-                    hit = block.sources & members
-                    if hit:
-                        covered |= hit
-                        agg.add(block.ports)
-                agg.allowed += len(covered)
+            groups = [(cells[(sk, dk)], members) for sk, nodes in keys
+                      if (members := nodes.without(d))]
+            covered = [0] * len(groups)  # the blocks are disjoint: their hits add up
+            for i, j, hit in overlaps([members for _, members in groups],
+                                      [block.sources for block in blocks]):
+                groups[i][0].add(blocks[j].ports)
+                covered[i] += len(hit)
+            for (agg, members), count in zip(groups, covered, strict=True):
+                agg.allowed += count
                 agg.pairs += len(members)
-                if covered != members:
+                if count != len(members):
                     agg.add(PortSet.none())
     return {k: v.cell(outside not in k) for k, v in cells.items()}
 

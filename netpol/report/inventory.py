@@ -10,7 +10,7 @@ from dataclasses import replace
 from netpol.core.ipspace import AddressRange
 from netpol.core.ports import PortSet
 from netpol.engine.graph import AllowGraph, compile_graph
-from netpol.engine.nodeset import NodeSet
+from netpol.engine.nodeset import NodeSet, overlaps
 from netpol.model.resources import Direction, NetworkPolicy, Rule
 from netpol.report.records import InventorySection, Limits, Listing, PolicyChange, PolicyEntry, WhatIf
 from netpol.report.view import OUTSIDE, View
@@ -90,16 +90,13 @@ def _whatif(view: View, pol: NetworkPolicy, limits: Limits) -> WhatIf:
         olds = [(b.sources & mask, b.ports) for b in graph.blocks_into(d)]
         news = [(graph.translate(b.sources, back) & mask, b.ports)
                 for b in other.blocks_into(to_new[d])]
-        old_all = new_all = graph.nothing
-        for nb, np_ in news:
-            new_all |= nb
-            for ob, op in olds:
-                both = nb & ob
-                if both and np_ != op:
-                    gained.add(both, d, np_ - op)
-                    lost.add(both, d, op - np_)
-        for ob, _ in olds:
-            old_all |= ob
+        for i, j, both in overlaps([nb for nb, _ in news], [ob for ob, _ in olds]):
+            np_, op = news[i][1], olds[j][1]
+            if np_ != op:
+                gained.add(both, d, np_ - op)
+                lost.add(both, d, op - np_)
+        old_all = graph.union(ob for ob, _ in olds)
+        new_all = graph.union(nb for nb, _ in news)
         for nb, np_ in news:
             gained.add(nb - old_all, d, np_)
         for ob, op in olds:
