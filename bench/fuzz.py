@@ -39,23 +39,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=None, help="stop after this many cases")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", type=int, default=0, help="the first case index")
-    parser.add_argument("--families", type=int, default=7,
-                        help="commands per case, out of list, query, graph, lint, check, diff, "
-                             "report (default: all 7)")
-    parser.add_argument("--heavy", type=float, default=0.1,
-                        help="share of graph and report runs drawn as SVG/HTML (slow)")
-    parser.add_argument("--budget", type=float, default=20.0,
-                        help="seconds one step (a command, the library, the differential) may take")
-    parser.add_argument("--hang", type=float, default=120.0,
-                        help="seconds one case may take before the worker is killed")
-    parser.add_argument("--minimise", type=float, default=20.0,
-                        help="seconds spent minimising each new failure (0: keep inputs whole)")
-    parser.add_argument("--keep", type=int, default=2,
-                        help="failures of one signature kept (and minimised) per worker")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where failing inputs go (default: a new folder under /tmp)")
-    parser.add_argument("--replay", metavar="SEED:INDEX", default=None,
-                        help="run one case in this process and print its failures")
+    parser.add_argument(
+        "--families",
+        type=int,
+        default=7,
+        help="commands per case, out of list, query, graph, lint, check, diff, report (default: all 7)",
+    )
+    parser.add_argument(
+        "--heavy", type=float, default=0.1, help="share of graph and report runs drawn as SVG/HTML (slow)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds one step (a command, the library, the differential) may take",
+    )
+    parser.add_argument(
+        "--hang", type=float, default=120.0, help="seconds one case may take before the worker is killed"
+    )
+    parser.add_argument(
+        "--minimise",
+        type=float,
+        default=20.0,
+        help="seconds spent minimising each new failure (0: keep inputs whole)",
+    )
+    parser.add_argument(
+        "--keep", type=int, default=2, help="failures of one signature kept (and minimised) per worker"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where failing inputs go (default: a new folder under /tmp)"
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="SEED:INDEX",
+        default=None,
+        help="run one case in this process and print its failures",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--until", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -74,12 +93,14 @@ def replay(args: argparse.Namespace) -> int:
     case = fuzzing.generate(corpus, int(seed), int(index))
     print(f"{case.label}, from {case.base}: {'; '.join(case.mutations)}")
     with tempfile.TemporaryDirectory(prefix="netpol-fuzz-") as tmp:
-        failures = fuzzing.check_case(case, corpus, Path(tmp), families=args.families,
-                                      heavy=args.heavy, budget=args.budget)
+        failures = fuzzing.check_case(
+            case, corpus, Path(tmp), families=args.families, heavy=args.heavy, budget=args.budget
+        )
         for f in failures:
             if args.minimise > 0 and f.kind != "hang":
-                f = fuzzing.minimise(f, original=case.original, workdir=Path(tmp),
-                                     seconds=args.minimise, budget=args.budget)
+                f = fuzzing.minimise(
+                    f, original=case.original, workdir=Path(tmp), seconds=args.minimise, budget=args.budget
+                )
             print(fuzzing.describe(f), end="\n\n")
     if not failures:
         print("no failure")
@@ -102,8 +123,9 @@ def worker(args: argparse.Namespace) -> int:
         while (end is None or index < end) and (args.until is None or time.time() < args.until):
             emit({"start": index})
             case = fuzzing.generate(corpus, args.seed, index)
-            failures = fuzzing.check_case(case, corpus, Path(tmp), families=args.families,
-                                          heavy=args.heavy, budget=args.budget)
+            failures = fuzzing.check_case(
+                case, corpus, Path(tmp), families=args.families, heavy=args.heavy, budget=args.budget
+            )
             for f in failures:
                 seen[f.signature] += 1
                 if seen[f.signature] > args.keep:
@@ -111,8 +133,13 @@ def worker(args: argparse.Namespace) -> int:
                     continue
                 if args.minimise > 0 and f.kind != "hang":
                     emit({"alive": index})  # minimising: the supervisor waits a bit longer
-                    f = fuzzing.minimise(f, original=case.original, workdir=Path(tmp),
-                                         seconds=args.minimise, budget=args.budget)
+                    f = fuzzing.minimise(
+                        f,
+                        original=case.original,
+                        workdir=Path(tmp),
+                        seconds=args.minimise,
+                        budget=args.budget,
+                    )
                 emit({"failure": f.to_json()})
             emit({"done": index})
             index += 1
@@ -153,14 +180,28 @@ def supervise(args: argparse.Namespace) -> int:
     index, cases, restarts = args.start, 0, 0
     end = None if args.cases is None else args.start + args.cases
     last_note = started
-    print(f"fuzzing with seed {args.seed} from case {args.start}; failures go to {out}",
-          file=sys.stderr)
+    print(f"fuzzing with seed {args.seed} from case {args.start}; failures go to {out}", file=sys.stderr)
     finished = False
     while not finished and (end is None or index < end) and (until is None or time.time() < until):
-        command = [sys.executable, __file__, "--worker", "--seed", str(args.seed),
-                   "--start", str(index), "--families", str(args.families),
-                   "--heavy", str(args.heavy), "--budget", str(args.budget),
-                   "--minimise", str(args.minimise), "--keep", str(args.keep)]
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "--seed",
+            str(args.seed),
+            "--start",
+            str(index),
+            "--families",
+            str(args.families),
+            "--heavy",
+            str(args.heavy),
+            "--budget",
+            str(args.budget),
+            "--minimise",
+            str(args.minimise),
+            "--keep",
+            str(args.keep),
+        ]
         if end is not None:
             command += ["--cases", str(end - index)]
         if until is not None:
@@ -177,8 +218,14 @@ def supervise(args: argparse.Namespace) -> int:
                 if current is not None and time.time() - case_started > limit:
                     child.kill()
                     child.wait()
-                    _lost(recorder, corpus, args, current, "hang",
-                          f"the case ran over {limit:g} s (the worker was killed)")
+                    _lost(
+                        recorder,
+                        corpus,
+                        args,
+                        current,
+                        "hang",
+                        f"the case ran over {limit:g} s (the worker was killed)",
+                    )
                     index = current + 1
                     cases += 1
                     break
@@ -187,8 +234,14 @@ def supervise(args: argparse.Namespace) -> int:
             if not chunk:  # the worker ended
                 code = child.wait()
                 if current is not None:
-                    _lost(recorder, corpus, args, current, "crash",
-                          f"the worker died with exit code {code} during the case")
+                    _lost(
+                        recorder,
+                        corpus,
+                        args,
+                        current,
+                        "crash",
+                        f"the worker died with exit code {code} during the case",
+                    )
                     index = current + 1
                     cases += 1
                 else:
@@ -217,12 +270,17 @@ def supervise(args: argparse.Namespace) -> int:
     elapsed = time.time() - started
     _progress(cases, elapsed, recorder)
     summary = {
-        "seed": args.seed, "first_case": args.start, "cases": cases,
-        "minutes": round(elapsed / 60, 2), "cases_per_second": round(cases / max(elapsed, 1e-9), 2),
-        "families": args.families, "workers_started": restarts,
+        "seed": args.seed,
+        "first_case": args.start,
+        "cases": cases,
+        "minutes": round(elapsed / 60, 2),
+        "cases_per_second": round(cases / max(elapsed, 1e-9), 2),
+        "families": args.families,
+        "workers_started": restarts,
         "failures_by_kind": dict(recorder.by_kind.most_common()),
-        "signatures": {s: {"count": n, "example": recorder.examples.get(s)}
-                       for s, n in recorder.signatures.most_common()},
+        "signatures": {
+            s: {"count": n, "example": recorder.examples.get(s)} for s, n in recorder.signatures.most_common()
+        },
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
@@ -230,20 +288,32 @@ def supervise(args: argparse.Namespace) -> int:
     return 1 if hard else 0
 
 
-def _lost(recorder: Recorder, corpus: fuzzing.Corpus, args: argparse.Namespace, index: int,
-          kind: str, detail: str) -> None:
+def _lost(
+    recorder: Recorder, corpus: fuzzing.Corpus, args: argparse.Namespace, index: int, kind: str, detail: str
+) -> None:
     case = fuzzing.generate(corpus, args.seed, index)
-    recorder.add(fuzzing.Failure(kind, "worker", detail, case.data, suffix=case.suffix,
-                                 case=f"{case.label}, from {case.base}: "
-                                      f"{'; '.join(case.mutations)} (replay: --replay "
-                                      f"{args.seed}:{index})",
-                                 klass=detail.split(" (")[0]))
+    recorder.add(
+        fuzzing.Failure(
+            kind,
+            "worker",
+            detail,
+            case.data,
+            suffix=case.suffix,
+            case=f"{case.label}, from {case.base}: "
+            f"{'; '.join(case.mutations)} (replay: --replay "
+            f"{args.seed}:{index})",
+            klass=detail.split(" (")[0],
+        )
+    )
 
 
 def _progress(cases: int, seconds: float, recorder: Recorder) -> None:
     kinds = ", ".join(f"{k} {n}" for k, n in recorder.by_kind.most_common()) or "none"
-    print(f"{cases} cases in {seconds / 60:.1f} min ({cases / max(seconds, 1e-9):.2f}/s); "
-          f"failures: {kinds}; {len(recorder.signatures)} distinct", file=sys.stderr)
+    print(
+        f"{cases} cases in {seconds / 60:.1f} min ({cases / max(seconds, 1e-9):.2f}/s); "
+        f"failures: {kinds}; {len(recorder.signatures)} distinct",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

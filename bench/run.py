@@ -43,8 +43,7 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("1k-manifests", 1_000, 100, 300, 10, "manifests", "list end to end < 1 s"),
-    Scenario("10k-manifests", 10_000, 1_000, 2_000, 50, "manifests",
-             "compile < 3 s; one query < 50 ms"),
+    Scenario("10k-manifests", 10_000, 1_000, 2_000, 50, "manifests", "compile < 3 s; one query < 50 ms"),
     Scenario("10k-dump", 10_000, 1_000, 2_000, 50, "dump", "kubectl dump listed end to end < 5 s"),
     Scenario("50k-manifests", 50_000, 5_000, 5_000, 200, "manifests", "(no target; scaling)"),
     Scenario("50k-dump", 50_000, 5_000, 5_000, 200, "dump", "(no target; scaling)"),
@@ -94,16 +93,22 @@ def measure(path: str) -> dict[str, float]:
 def run_scenario(s: Scenario, workdir: Path) -> dict[str, float]:
     path = workdir / f"{s.name}.yaml"
     if not path.exists():
-        cluster = generate_cluster(pods=s.pods, workloads=s.workloads, policies=s.policies,
-                                   namespaces=s.namespaces, seed=1)
+        cluster = generate_cluster(
+            pods=s.pods, workloads=s.workloads, policies=s.policies, namespaces=s.namespaces, seed=1
+        )
         path.write_text(to_yaml(cluster, s.fmt), encoding="utf-8")
-    child = subprocess.run([sys.executable, __file__, "--measure", str(path)], check=True,
-                           capture_output=True, text=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path)], check=True, capture_output=True, text=True
+    )
     figures: dict[str, float] = json.loads(child.stdout)
     netpol_cmd = Path(sys.executable).with_name("netpol")
     t = time.perf_counter()
-    subprocess.run([str(netpol_cmd), "list", str(path), "-o", "json"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(netpol_cmd), "list", str(path), "-o", "json"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     figures["cli_list"] = time.perf_counter() - t
     figures["mb"] = path.stat().st_size / 1e6
     return figures
@@ -122,18 +127,23 @@ def main() -> int:
         workdir = Path(args.keep or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
-        head = (f"{'scenario':<14} {'MB':>5} {'objects':>7} {'endpts':>6} {'classes':>7} "
-                f"{'load':>6} {'model':>6} {'compile':>7} {'list':>6} {'query':>8} "
-                f"{'CLI list':>8} {'RSS MB':>6}  target")
+        head = (
+            f"{'scenario':<14} {'MB':>5} {'objects':>7} {'endpts':>6} {'classes':>7} "
+            f"{'load':>6} {'model':>6} {'compile':>7} {'list':>6} {'query':>8} "
+            f"{'CLI list':>8} {'RSS MB':>6}  target"
+        )
         print(head)
         for s in SCENARIOS:
             if args.only not in s.name:
                 continue
             f = run_scenario(s, workdir)
-            print(f"{s.name:<14} {f['mb']:>5.1f} {f['objects']:>7.0f} {f['endpoints']:>6.0f} "
-                  f"{f['classes']:>7.0f} {f['load']:>5.2f}s {f['model']:>5.2f}s "
-                  f"{f['compile']:>6.2f}s {f['list']:>5.2f}s {f['query_ms']:>6.2f}ms "
-                  f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}", flush=True)
+            print(
+                f"{s.name:<14} {f['mb']:>5.1f} {f['objects']:>7.0f} {f['endpoints']:>6.0f} "
+                f"{f['classes']:>7.0f} {f['load']:>5.2f}s {f['model']:>5.2f}s "
+                f"{f['compile']:>6.2f}s {f['list']:>5.2f}s {f['query_ms']:>6.2f}ms "
+                f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}",
+                flush=True,
+            )
     return 0
 
 

@@ -28,19 +28,22 @@ def analyze_loaded(loaded: LoadResult, options: Options = Options()) -> AllowGra
     return compile_graph(cluster, options, diagnostics, dict(sorted(skipped.items())))
 
 
-def locate_diagnostics(diagnostics: Sequence[Diagnostic], locator: Locator
-                       ) -> tuple[Diagnostic, ...]:
+def locate_diagnostics(diagnostics: Sequence[Diagnostic], locator: Locator) -> tuple[Diagnostic, ...]:
     """The diagnostics, each one known by its field path only given the line it is on."""
     return tuple(
-        d if d.location is None or d.location.line is not None
-        else Diagnostic(d.severity, d.code, d.message,
-                        locator.locate(d.location.source, d.location.document, d.location.path))
+        d
+        if d.location is None or d.location.line is not None
+        else Diagnostic(
+            d.severity,
+            d.code,
+            d.message,
+            locator.locate(d.location.source, d.location.document, d.location.path),
+        )
         for d in diagnostics
     )
 
 
-def analyze(paths: Sequence[str], options: Options = Options(), *,
-            stdin: TextIO | None = None) -> AllowGraph:
+def analyze(paths: Sequence[str], options: Options = Options(), *, stdin: TextIO | None = None) -> AllowGraph:
     """Load files, folders (or ``-`` for ``stdin``), then model and compile them.
 
     Bad input never raises: it is reported in ``graph.diagnostics``.
@@ -48,7 +51,6 @@ def analyze(paths: Sequence[str], options: Options = Options(), *,
     return analyze_loaded(load_paths(paths, stdin=stdin), options)
 
 
-def analyze_text(text: str, options: Options = Options(), source: str = "<string>"
-                 ) -> AllowGraph:
+def analyze_text(text: str, options: Options = Options(), source: str = "<string>") -> AllowGraph:
     """The same as :func:`analyze` for manifests held in a string."""
     return analyze_loaded(load_text(text, source), options)

@@ -64,7 +64,7 @@ def shown(value: object, limit: int = 80) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
         return f"a {value.bit_length() * 30103 // 100000 + 1}-digit number"
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def format_path(path: tuple[str | int, ...]) -> str:
@@ -144,7 +144,7 @@ def _cut_snippet(line: str, column: int | None) -> tuple[str, int | None]:
     at = 0 if column is None else min(max(column - 1, 0), len(line))
     # Each character takes at least one column, so none further than the width can be shown.
     start = max(at - SNIPPET_WIDTH, 0)
-    units = [terminal(ch) for ch in line[start:at + SNIPPET_WIDTH]]
+    units = [terminal(ch) for ch in line[start : at + SNIPPET_WIDTH]]
     more_left, more_right = start > 0, start + len(units) < len(line)
     at -= start
     widths = [len(u) for u in units]
@@ -211,7 +211,9 @@ class GraphvizFailed(GraphvizError):
     exit_code = ExitCode.INTERNAL_ERROR
 
     def __init__(self, fmt: str, detail: str) -> None:
-        super().__init__(f"Graphviz's dot -T{fmt} failed on the DOT text netpol wrote "
-                         f"({detail}); this is a bug in netpol: please report it with the input")
+        super().__init__(
+            f"Graphviz's dot -T{fmt} failed on the DOT text netpol wrote "
+            f"({detail}); this is a bug in netpol: please report it with the input"
+        )
         self.fmt = fmt
         self.detail = detail

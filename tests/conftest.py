@@ -52,16 +52,19 @@ def needs(program: str, install: str) -> pytest.MarkDecorator:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite every golden file (tests/cases/, lint rules' .txt) from the "
-                          "current output")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite every golden file (tests/cases/, lint rules' .txt) from the current output",
+    )
 
 
 def whole_suite(config: pytest.Config) -> bool:
     """Whether this run is the whole suite: no paths, -k, -m, --deselect, --ignore or --lf."""
     chosen = ("keyword", "markexpr", "deselect", "ignore", "ignore_glob", "lf")
-    return (config.args_source is pytest.Config.ArgsSource.TESTPATHS
-            and not any(getattr(config.option, name, None) for name in chosen))
+    return config.args_source is pytest.Config.ArgsSource.TESTPATHS and not any(
+        getattr(config.option, name, None) for name in chosen
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,8 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return (f"netpol: hypothesis profile {settings.get_current_profile_name()!r} "
-            f"(--hypothesis-profile {LONG} or {PROFILE_VARIABLE}={LONG} for the full budgets)")
+    return (
+        f"netpol: hypothesis profile {settings.get_current_profile_name()!r} "
+        f"(--hypothesis-profile {LONG} or {PROFILE_VARIABLE}={LONG} for the full budgets)"
+    )
 
 
 @pytest.fixture
@@ -88,15 +93,21 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
             path.write_bytes(actual.encode("utf-8"))
             return
         if not path.exists():
-            pytest.fail(f"golden file {name} is missing: create it with\n"
-                        f"  .venv/bin/pytest '{request.node.nodeid}' --update-golden\n"
-                        f"and review it", pytrace=False)
+            pytest.fail(
+                f"golden file {name} is missing: create it with\n"
+                f"  .venv/bin/pytest '{request.node.nodeid}' --update-golden\n"
+                f"and review it",
+                pytrace=False,
+            )
         expected = path.read_bytes().decode("utf-8")  # byte for byte: no newline translation
         if actual != expected:
-            diff = "".join(difflib.unified_diff(
-                expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                name, "actual"))
-            pytest.fail(f"output differs from {name} (pytest --update-golden to accept):\n"
-                        f"{diff}", pytrace=False)
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True), actual.splitlines(keepends=True), name, "actual"
+                )
+            )
+            pytest.fail(
+                f"output differs from {name} (pytest --update-golden to accept):\n{diff}", pytrace=False
+            )
 
     return check

@@ -249,9 +249,7 @@ def render_comparison(
             return "-"
         return "." if expected[(s, d)] == observed[(s, d)] else "X"
 
-    pairs = ", ".join(
-        f"{s}->{d} (expected {'allowed' if expected[(s, d)] else 'denied'})" for s, d in wrong
-    )
+    pairs = ", ".join(f"{s}->{d} (expected {'allowed' if expected[(s, d)] else 'denied'})" for s, d in wrong)
     return "\n\n".join(
         [
             f"{heading}: {len(wrong)} of {len(ALL_PODS) ** 2 - len(ALL_PODS)} pairs wrong: {pairs}",
@@ -320,8 +318,7 @@ class KubernetesDumper(yaml.SafeDumper):
     PyYAML leaves ``y`` and ``n`` bare, and Kubernetes would read namespace ``y`` as ``true``."""
 
 
-KubernetesDumper.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"),
-                                       list("yYnN"))
+KubernetesDumper.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
 def manifest(*docs: str | Mapping[str, Any]) -> str:
@@ -331,8 +328,7 @@ def manifest(*docs: str | Mapping[str, Any]) -> str:
         if isinstance(doc, str):
             parts.append(textwrap.dedent(doc).strip("\n"))
         else:
-            parts.append(yaml.dump(dict(doc), Dumper=KubernetesDumper, sort_keys=False)
-                         .rstrip("\n"))
+            parts.append(yaml.dump(dict(doc), Dumper=KubernetesDumper, sort_keys=False).rstrip("\n"))
     return "---\n" + "\n---\n".join(parts) + "\n"
 
 

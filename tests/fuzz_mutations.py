@@ -64,8 +64,11 @@ def load_corpus(root: Path = ROOT) -> Corpus:
         manifests.append((f"policies/{folder.name}", joined))
     fixtures = root / "tests" / "fixtures"
     for f in sorted(fixtures.rglob("*")):
-        if (f.is_file() and f.suffix.lower() in (".yaml", ".yml", ".json")
-                and f.relative_to(fixtures).parts[0] not in ("check", "ci")):
+        if (
+            f.is_file()
+            and f.suffix.lower() in (".yaml", ".yml", ".json")
+            and f.relative_to(fixtures).parts[0] not in ("check", "ci")
+        ):
             manifests.append((f.relative_to(root).as_posix(), f.read_bytes()))
     intents = tuple(f.read_bytes() for f in sorted((fixtures / "check").glob("*.yaml")))
     configs = tuple(f.read_bytes() for f in sorted((fixtures / "ci").glob("*.yaml")))
@@ -78,51 +81,249 @@ MARKER_HTML = "</script><img src=x onerror=alert(1)>"
 MARKER_MENTION = "@fuzzuser"
 
 NAMES: tuple[str, ...] = (
-    "a_b", "a b", "a\nb", "A", "a.b", "a:b", "a=b", "a;b", "a|b", "a,b", 'a"b', "a'b", "a]b",
-    "x/y", "x/y[Pod]", "*", "#", "-", ".", "..", "", " ", "default", "kube-system", "null",
-    "true", "0", "[]", "{}", MARKER_HTML, "<b>bold</b>", "&amp;", "<!--", "]]>", "-->",
-    "\x1b[31mred\x1b[0m", "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\", "\x1b[2J",
-    "\x1b", "\u202eevil", "\u2066x\u2069", "\u200bzero", "\ufeffbom", "\u2028sep", "\x85nel",
-    "\x9b31m", "\x07bell", "\x00nul", "\x7fdel", "\t", "\r\n", "\\", "`id`", "$(id)", "${x}",
-    "{{x}}", MARKER_MENTION, "=cmd|' /C calc'!A0", "+SUM(1)", "-2+3", "@SUM(1)", "\tcell",
-    "*bold*", "_em_", "~~s~~", "[link](https://evil.example)", "![i](x)", "$x$", "a" * 300,
-    "é", "\U0001f642", "\u0301", "\U000e0041", "subgraph", "end", "click a href", "%%{init}%%",
-    "graph LR", "-->", "--", "\"];x[\"", "};digraph{", "\\l", "\\N",
+    "a_b",
+    "a b",
+    "a\nb",
+    "A",
+    "a.b",
+    "a:b",
+    "a=b",
+    "a;b",
+    "a|b",
+    "a,b",
+    'a"b',
+    "a'b",
+    "a]b",
+    "x/y",
+    "x/y[Pod]",
+    "*",
+    "#",
+    "-",
+    ".",
+    "..",
+    "",
+    " ",
+    "default",
+    "kube-system",
+    "null",
+    "true",
+    "0",
+    "[]",
+    "{}",
+    MARKER_HTML,
+    "<b>bold</b>",
+    "&amp;",
+    "<!--",
+    "]]>",
+    "-->",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\",
+    "\x1b[2J",
+    "\x1b",
+    "\u202eevil",
+    "\u2066x\u2069",
+    "\u200bzero",
+    "\ufeffbom",
+    "\u2028sep",
+    "\x85nel",
+    "\x9b31m",
+    "\x07bell",
+    "\x00nul",
+    "\x7fdel",
+    "\t",
+    "\r\n",
+    "\\",
+    "`id`",
+    "$(id)",
+    "${x}",
+    "{{x}}",
+    MARKER_MENTION,
+    "=cmd|' /C calc'!A0",
+    "+SUM(1)",
+    "-2+3",
+    "@SUM(1)",
+    "\tcell",
+    "*bold*",
+    "_em_",
+    "~~s~~",
+    "[link](https://evil.example)",
+    "![i](x)",
+    "$x$",
+    "a" * 300,
+    "é",
+    "\U0001f642",
+    "\u0301",
+    "\U000e0041",
+    "subgraph",
+    "end",
+    "click a href",
+    "%%{init}%%",
+    "graph LR",
+    "-->",
+    "--",
+    '"];x["',
+    "};digraph{",
+    "\\l",
+    "\\N",
 )
 PORTS: tuple[Any, ...] = (
-    0, -1, 1, 65535, 65536, 2**31, 2**63, 10**30, "8080x", "80", "", " 80", "http", "HTTP",
-    "a" * 16, "-http", "ht--tp", "1234", "\u00b2", "\u0663", "0x50", "1e3", "*", 80.0, 8080.5, True, None,
-    [], {}, [80], float("nan"), float("inf"),
+    0,
+    -1,
+    1,
+    65535,
+    65536,
+    2**31,
+    2**63,
+    10**30,
+    "8080x",
+    "80",
+    "",
+    " 80",
+    "http",
+    "HTTP",
+    "a" * 16,
+    "-http",
+    "ht--tp",
+    "1234",
+    "\u00b2",
+    "\u0663",
+    "0x50",
+    "1e3",
+    "*",
+    80.0,
+    8080.5,
+    True,
+    None,
+    [],
+    {},
+    [80],
+    float("nan"),
+    float("inf"),
 )
 CIDRS: tuple[Any, ...] = (
-    "10.0.0.0/33", "10.0.0.300/8", "10.0.0.1", "0.0.0.0/0", "::/0", "::/129", "10.0.0.0/-1",
-    "10.0.0.0/08", "010.0.0.0/8", "10.0.0.0/8/8", "10.0.0.5/8", "fe80::1%eth0/64",
-    "::ffff:10.0.0.0/104", "2001:db8::/32", "10.0.0.0 /8", "", "10.0.0.0/8\n", "1.2.3.4/32",
-    "255.255.255.255/32", "0.0.0.0/32", "10.0.0.0/\u0668", "\uff11\uff10.0.0.0/8", "10.0.0.0/8 ",
-    "::/0x", "[::1]/128", "10/8", "10.0/16", 10, None, [], {}, ["10.0.0.0/8"],
+    "10.0.0.0/33",
+    "10.0.0.300/8",
+    "10.0.0.1",
+    "0.0.0.0/0",
+    "::/0",
+    "::/129",
+    "10.0.0.0/-1",
+    "10.0.0.0/08",
+    "010.0.0.0/8",
+    "10.0.0.0/8/8",
+    "10.0.0.5/8",
+    "fe80::1%eth0/64",
+    "::ffff:10.0.0.0/104",
+    "2001:db8::/32",
+    "10.0.0.0 /8",
+    "",
+    "10.0.0.0/8\n",
+    "1.2.3.4/32",
+    "255.255.255.255/32",
+    "0.0.0.0/32",
+    "10.0.0.0/\u0668",
+    "\uff11\uff10.0.0.0/8",
+    "10.0.0.0/8 ",
+    "::/0x",
+    "[::1]/128",
+    "10/8",
+    "10.0/16",
+    10,
+    None,
+    [],
+    {},
+    ["10.0.0.0/8"],
 )
 TYPES: tuple[Any, ...] = (
-    None, True, False, 0, -1, 1.5, float("nan"), float("-inf"), "", "x", [], {}, [None], [[]],
-    [{}], {"": None}, "null", "~", "yes", "0755", "1e3", 10**400, [[[[[[[[[[[]]]]]]]]]]],
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    float("nan"),
+    float("-inf"),
+    "",
+    "x",
+    [],
+    {},
+    [None],
+    [[]],
+    [{}],
+    {"": None},
+    "null",
+    "~",
+    "yes",
+    "0755",
+    "1e3",
+    10**400,
+    [[[[[[[[[[[]]]]]]]]]]],
 )
 CONTEXT: dict[str, tuple[Any, ...]] = {
-    "port": PORTS, "endPort": PORTS, "containerPort": PORTS, "targetPort": PORTS,
-    "cidr": CIDRS, "except": (*CIDRS, ["10.0.0.0/8", "10.0.0.0/8"], ["0.0.0.0/0"]),
+    "port": PORTS,
+    "endPort": PORTS,
+    "containerPort": PORTS,
+    "targetPort": PORTS,
+    "cidr": CIDRS,
+    "except": (*CIDRS, ["10.0.0.0/8", "10.0.0.0/8"], ["0.0.0.0/0"]),
     "podIP": ("10.0.0.1", "::1", "not-an-ip", "10.0.0.1/32", "999.1.1.1", "", None, 1),
     "hostIP": ("10.0.0.1", "::1", "x", None),
     "podIPs": ([], [{"ip": "10.0.0.1"}, {"ip": "10.0.0.1"}], [{"ip": "x"}], [{}], "10.0.0.1"),
-    "name": NAMES, "namespace": NAMES, "generateName": NAMES, "nodeName": NAMES, "key": NAMES,
-    "app": NAMES, "values": ([], [""], ["a", "a"], [None], "a", [MARKER_HTML], [1]),
+    "name": NAMES,
+    "namespace": NAMES,
+    "generateName": NAMES,
+    "nodeName": NAMES,
+    "key": NAMES,
+    "app": NAMES,
+    "values": ([], [""], ["a", "a"], [None], "a", [MARKER_HTML], [1]),
     "protocol": ("TCP", "tcp", "UDP", "SCTP", "ICMP", "", "Tcp", 6, None),
     "operator": ("In", "NotIn", "Exists", "DoesNotExist", "in", "Equals", "", None, 1),
-    "policyTypes": (["Ingress"], ["Egress"], [], ["ingress"], ["Ingress", "Ingress"], ["Both"],
-                    "Ingress", None, [None], ["Ingress", "Egress", "Egress"]),
-    "kind": ("Pod", "Deployment", "NetworkPolicy", "Namespace", "List", "PodList",
-             "NetworkPolicyList", "DeploymentList", "Service", "", "pod", "CronJob", "Job",
-             "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController", "NamespaceList",
-             None, 1),
-    "apiVersion": ("v1", "apps/v1", "networking.k8s.io/v1", "networking.k8s.io/v1beta1",
-                   "extensions/v1beta1", "batch/v1", "", "v2", None, 1),
+    "policyTypes": (
+        ["Ingress"],
+        ["Egress"],
+        [],
+        ["ingress"],
+        ["Ingress", "Ingress"],
+        ["Both"],
+        "Ingress",
+        None,
+        [None],
+        ["Ingress", "Egress", "Egress"],
+    ),
+    "kind": (
+        "Pod",
+        "Deployment",
+        "NetworkPolicy",
+        "Namespace",
+        "List",
+        "PodList",
+        "NetworkPolicyList",
+        "DeploymentList",
+        "Service",
+        "",
+        "pod",
+        "CronJob",
+        "Job",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicationController",
+        "NamespaceList",
+        None,
+        1,
+    ),
+    "apiVersion": (
+        "v1",
+        "apps/v1",
+        "networking.k8s.io/v1",
+        "networking.k8s.io/v1beta1",
+        "extensions/v1beta1",
+        "batch/v1",
+        "",
+        "v2",
+        None,
+        1,
+    ),
     "hostNetwork": (True, False, "true", 1, None),
     "replicas": (0, -1, 10**6, 10**9, "3", None, 1.5),
     "ports": ([], None, {}, [{}], [{"port": 80}, {"port": 80}], [{"port": 1, "endPort": 65535}]),
@@ -130,54 +331,255 @@ CONTEXT: dict[str, tuple[Any, ...]] = {
     "egress": ([], None, [{}], [{"to": []}], [{"to": [{}]}], {}, [None]),
     "from": ([], None, [{}], [{"ipBlock": {"cidr": "0.0.0.0/0"}}], {}),
     "to": ([], None, [{}], [{"ipBlock": {"cidr": "::/0"}}], {}),
-    "podSelector": ({}, None, [], {"matchLabels": {}}, {"matchLabels": {"a": MARKER_HTML}},
-                    {"matchExpressions": [{"key": "a", "operator": "Exists"}]}),
+    "podSelector": (
+        {},
+        None,
+        [],
+        {"matchLabels": {}},
+        {"matchLabels": {"a": MARKER_HTML}},
+        {"matchExpressions": [{"key": "a", "operator": "Exists"}]},
+    ),
     "namespaceSelector": ({}, None, [], {"matchLabels": {"kubernetes.io/metadata.name": "x"}}),
     "labels": ({}, None, [], {"a": 1}, {"": "x"}, {MARKER_HTML: MARKER_HTML}, {"a": None}),
     "matchLabels": ({}, None, [], {"a": 1}, {"": "x"}, {"\x1b[31m": "\u202e"}, {"a": None}),
-    "annotations": ({"netpol.io/ignore": "NP001,NP999"}, {"netpol.io/ignore": ""},
-                    {"netpol.io/ignore": 1}, {"netpol.io/ignore": "*"}, None, []),
+    "annotations": (
+        {"netpol.io/ignore": "NP001,NP999"},
+        {"netpol.io/ignore": ""},
+        {"netpol.io/ignore": 1},
+        {"netpol.io/ignore": "*"},
+        None,
+        [],
+    ),
     "items": ([], None, {}, [None], [1], [{}]),
-    "ownerReferences": ([], None, [{}], [{"kind": "ReplicaSet", "name": "x-5d8f"}],
-                        [{"kind": "Deployment", "name": MARKER_HTML, "controller": True}]),
+    "ownerReferences": (
+        [],
+        None,
+        [{}],
+        [{"kind": "ReplicaSet", "name": "x-5d8f"}],
+        [{"kind": "Deployment", "name": MARKER_HTML, "controller": True}],
+    ),
 }
 UNKNOWN_KEYS: tuple[str, ...] = (
-    "podSelecter", "ingres", "form", "tO", "metdata", "Spec", "spec ", "", " ", "<<", "x-extra",
-    "status", "matchlabels", "ipblock", "cidrs", "namespaceselector", MARKER_HTML, "\x1b[31m",
+    "podSelecter",
+    "ingres",
+    "form",
+    "tO",
+    "metdata",
+    "Spec",
+    "spec ",
+    "",
+    " ",
+    "<<",
+    "x-extra",
+    "status",
+    "matchlabels",
+    "ipblock",
+    "cidrs",
+    "namespaceselector",
+    MARKER_HTML,
+    "\x1b[31m",
 )
-REQUIRED_KEYS = frozenset({
-    "kind", "apiVersion", "metadata", "name", "spec", "podSelector", "cidr", "port", "key",
-    "operator", "selector", "template", "containers", "items", "namespace", "labels", "ingress",
-    "egress", "from", "to", "policyTypes", "matchLabels", "ipBlock", "values",
-})
+REQUIRED_KEYS = frozenset(
+    {
+        "kind",
+        "apiVersion",
+        "metadata",
+        "name",
+        "spec",
+        "podSelector",
+        "cidr",
+        "port",
+        "key",
+        "operator",
+        "selector",
+        "template",
+        "containers",
+        "items",
+        "namespace",
+        "labels",
+        "ingress",
+        "egress",
+        "from",
+        "to",
+        "policyTypes",
+        "matchLabels",
+        "ipBlock",
+        "values",
+    }
+)
 INTERESTING_KEYS = REQUIRED_KEYS | CONTEXT.keys()
 
 SCALARS: tuple[str, ...] = (
-    "yes", "no", "on", "off", "y", "n", "~", "null", "Null", "NULL", "nULL", "true", "True",
-    "TRUE", "tRUE", "0755", "0o755", "0x1F", "0X1F", "0O7", "0b101", "1_000", "_1", "1_", "+1",
-    "-0", "0.", "1.", "1e3", "1E3", "1e+3", ".5", "+.5", ".1_1", "0.1e1_0", "-.inf", ".NaN",
-    ".nan", "1:20", "12:30:45", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "=", "<<", "!",
-    "|", "|-", ">", '"\\e[31m"', '"\\x00"', '"\\N"', '"\\_"', '"\\L"', '"\\P"', '"\\/"',
-    '"\\u202e"', '"\\U0001F600"', "'a''b'", "0x", "0o", "0b", "00", "1e999", "-1e999",
-    "1e-999", "9" * 30, "0x" + "f" * 40, "+0x10", "-0x10", "+0o7", "-0b1", "1.0e", "1.e5", "e5",
-    "inf", ".Inf", "+.inf", "nan", "0o8", "0x_1", "-.5", "+0.0", "-0.0", "0e0", ".", "+", "-",
-    "-1_0", "1_000.5", "!!int 0755", "!!int 1_0", "!!float 1", "!!bool yes", "!!str",
-    "!!binary aGk=", "!!timestamp 2001-01-01", "!!int \"12\"", "!!set {a, b}", "!!omap [a: 1]",
-    "&a 1", "*a", "? a", "a #b", "a#b", "@x", "`x", "%x", "[a, b]", "{a: 1}", "[", "{", "]",
-    "'", '"', '"a\\', "'''", '"\\"', "a: b", "- a",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nULL",
+    "true",
+    "True",
+    "TRUE",
+    "tRUE",
+    "0755",
+    "0o755",
+    "0x1F",
+    "0X1F",
+    "0O7",
+    "0b101",
+    "1_000",
+    "_1",
+    "1_",
+    "+1",
+    "-0",
+    "0.",
+    "1.",
+    "1e3",
+    "1E3",
+    "1e+3",
+    ".5",
+    "+.5",
+    ".1_1",
+    "0.1e1_0",
+    "-.inf",
+    ".NaN",
+    ".nan",
+    "1:20",
+    "12:30:45",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "=",
+    "<<",
+    "!",
+    "|",
+    "|-",
+    ">",
+    '"\\e[31m"',
+    '"\\x00"',
+    '"\\N"',
+    '"\\_"',
+    '"\\L"',
+    '"\\P"',
+    '"\\/"',
+    '"\\u202e"',
+    '"\\U0001F600"',
+    "'a''b'",
+    "0x",
+    "0o",
+    "0b",
+    "00",
+    "1e999",
+    "-1e999",
+    "1e-999",
+    "9" * 30,
+    "0x" + "f" * 40,
+    "+0x10",
+    "-0x10",
+    "+0o7",
+    "-0b1",
+    "1.0e",
+    "1.e5",
+    "e5",
+    "inf",
+    ".Inf",
+    "+.inf",
+    "nan",
+    "0o8",
+    "0x_1",
+    "-.5",
+    "+0.0",
+    "-0.0",
+    "0e0",
+    ".",
+    "+",
+    "-",
+    "-1_0",
+    "1_000.5",
+    "!!int 0755",
+    "!!int 1_0",
+    "!!float 1",
+    "!!bool yes",
+    "!!str",
+    "!!binary aGk=",
+    "!!timestamp 2001-01-01",
+    '!!int "12"',
+    "!!set {a, b}",
+    "!!omap [a: 1]",
+    "&a 1",
+    "*a",
+    "? a",
+    "a #b",
+    "a#b",
+    "@x",
+    "`x",
+    "%x",
+    "[a, b]",
+    "{a: 1}",
+    "[",
+    "{",
+    "]",
+    "'",
+    '"',
+    '"a\\',
+    "'''",
+    '"\\"',
+    "a: b",
+    "- a",
 )
 TAGS: tuple[str, ...] = (
-    "!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!binary ", "!!timestamp ", "!!set ",
-    "!!omap ", "!!pairs ", "!!map ", "!!seq ", "!!python/object/apply:os.system ", "!custom ",
-    "!<tag:yaml.org,2002:str> ", "!<!> ", "! ", "!!merge ", "!!value ",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!null ",
+    "!!binary ",
+    "!!timestamp ",
+    "!!set ",
+    "!!omap ",
+    "!!pairs ",
+    "!!map ",
+    "!!seq ",
+    "!!python/object/apply:os.system ",
+    "!custom ",
+    "!<tag:yaml.org,2002:str> ",
+    "!<!> ",
+    "! ",
+    "!!merge ",
+    "!!value ",
 )
 CONTROLS: tuple[bytes, ...] = (
-    b"\x00", b"\x01", b"\x07", b"\x08", b"\x0b", b"\x0c", b"\x1b", b"\x1b[31m", b"\x7f",
-    b"\r", b"\t", b"\xc2\x85", b"\xc2\x9b", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xe2\x80\xae",
-    b"\xef\xbb\xbf", b"\xef\xbf\xbe", b"\xf3\xa0\x80\x81",
+    b"\x00",
+    b"\x01",
+    b"\x07",
+    b"\x08",
+    b"\x0b",
+    b"\x0c",
+    b"\x1b",
+    b"\x1b[31m",
+    b"\x7f",
+    b"\r",
+    b"\t",
+    b"\xc2\x85",
+    b"\xc2\x9b",
+    b"\xe2\x80\xa8",
+    b"\xe2\x80\xa9",
+    b"\xe2\x80\xae",
+    b"\xef\xbb\xbf",
+    b"\xef\xbf\xbe",
+    b"\xf3\xa0\x80\x81",
 )
 BAD_UTF8: tuple[bytes, ...] = (
-    b"\xff", b"\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80", b"\xe2\x82",
+    b"\xff",
+    b"\xfe",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xf4\x90\x80\x80",
+    b"\x80",
+    b"\xe2\x82",
 )
 PUNCTUATION = b":-?|>#&*!%@`'\"{}[], \n\\"
 
@@ -234,7 +636,7 @@ def _pos(rng: random.Random, data: bytes) -> int:
 
 
 def _indent(line: bytes) -> bytes:
-    return line[:len(line) - len(line.lstrip(b" -"))]
+    return line[: len(line) - len(line.lstrip(b" -"))]
 
 
 _VALUE_LINE = re.compile(rb"^(\s*(?:- )?[^\s:#][^:#]*:) (\S.*)$")
@@ -274,7 +676,7 @@ def _insert_bad_utf8(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[b
 def _delete(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
     pos = _pos(rng, data)
     n = rng.choice((1, 1, 2, 4, 16, 64))
-    return data[:pos] + data[pos + n:], f"delete {n} bytes at {pos}"
+    return data[:pos] + data[pos + n :], f"delete {n} bytes at {pos}"
 
 
 def _truncate(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
@@ -285,13 +687,13 @@ def _truncate(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, s
 def _duplicate_line(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
     lines = _lines(data)
     i = rng.randrange(len(lines))
-    return b"\n".join([*lines[:i + 1], lines[i], *lines[i + 1:]]), f"duplicate line {i + 1}"
+    return b"\n".join([*lines[: i + 1], lines[i], *lines[i + 1 :]]), f"duplicate line {i + 1}"
 
 
 def _drop_line(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
     lines = _lines(data)
     i = rng.randrange(len(lines))
-    return b"\n".join(lines[:i] + lines[i + 1:]), f"drop line {i + 1}"
+    return b"\n".join(lines[:i] + lines[i + 1 :]), f"drop line {i + 1}"
 
 
 def _swap_lines(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
@@ -306,18 +708,20 @@ def _reindent(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, s
     i = rng.randrange(len(lines))
     how = rng.choice(("+1", "+2", "-1", "-2", "tab", "tab-all", "double-all"))
     if how == "tab-all":
-        return b"\n".join(re.sub(rb"^(  )+", lambda m: b"\t" * (len(m.group()) // 2), ln)
-                          for ln in lines), "indent every line with tabs"
+        return b"\n".join(
+            re.sub(rb"^(  )+", lambda m: b"\t" * (len(m.group()) // 2), ln) for ln in lines
+        ), "indent every line with tabs"
     if how == "double-all":
-        return b"\n".join(re.sub(rb"^ +", lambda m: m.group() * 2, ln) for ln in lines), \
-            "double every indentation"
+        return b"\n".join(
+            re.sub(rb"^ +", lambda m: m.group() * 2, ln) for ln in lines
+        ), "double every indentation"
     line = lines[i]
     if how == "tab":
         line = b"\t" + line.lstrip(b" ") if line.startswith(b" ") else b"\t" + line
     elif how.startswith("+"):
         line = b" " * int(how[1:]) + line
     else:
-        line = line[min(int(how[1:]), len(line) - len(line.lstrip(b" "))):]
+        line = line[min(int(how[1:]), len(line) - len(line.lstrip(b" "))) :]
     lines[i] = line
     return b"\n".join(lines), f"indent line {i + 1} {how}"
 
@@ -337,8 +741,22 @@ def _doc_marker(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes,
     if rng.random() < 0.15:
         return b"\n".join(ln for ln in lines if not ln.startswith(b"---")), "drop every ---"
     i = rng.randrange(len(lines) + 1)
-    marker = rng.choice((b"---", b"---", b"...", b"--- |", b"--- !x", b"--- # c", b"---\t",
-                         b"----", b"--- a: b", b"---\n---", b"... #", b"--- >\n  x"))
+    marker = rng.choice(
+        (
+            b"---",
+            b"---",
+            b"...",
+            b"--- |",
+            b"--- !x",
+            b"--- # c",
+            b"---\t",
+            b"----",
+            b"--- a: b",
+            b"---\n---",
+            b"... #",
+            b"--- >\n  x",
+        )
+    )
     return b"\n".join([*lines[:i], marker, *lines[i:]]), f"insert {marker!r} before line {i + 1}"
 
 
@@ -349,8 +767,9 @@ def _splice(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str
     b = min(len(src), a + rng.choice((1, 2, 5, 20)))
     lines = _lines(data)
     i = rng.randrange(len(lines) + 1)
-    return b"\n".join([*lines[:i], *src[a:b], *lines[i:]]), \
-        f"splice lines {a + 1}-{b} of {name} before line {i + 1}"
+    return b"\n".join(
+        [*lines[:i], *src[a:b], *lines[i:]]
+    ), f"splice lines {a + 1}-{b} of {name} before line {i + 1}"
 
 
 def _splice_documents(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
@@ -359,8 +778,9 @@ def _splice_documents(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[
     if not docs:
         return data, "splice documents: none"
     picked = rng.sample(docs, min(len(docs), rng.randint(1, 3)))
-    return data.rstrip(b"\n") + b"\n---\n" + b"---\n".join(picked), \
-        f"append {len(picked)} document(s) of {name}"
+    return data.rstrip(b"\n") + b"\n---\n" + b"---\n".join(
+        picked
+    ), f"append {len(picked)} document(s) of {name}"
 
 
 def _anchor_alias(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
@@ -370,8 +790,9 @@ def _anchor_alias(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[byte
         levels = [b"l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
         for n in range(1, rng.choice((4, 6, 9))):
             levels.append(b"l%d: &l%d [" % (n, n) + b", ".join([b"*l%d" % (n - 1)] * 10) + b"]")
-        return data.rstrip(b"\n") + b"\n---\n" + b"\n".join(levels) + b"\n", \
-            f"append an alias bomb of {len(levels)} levels"
+        return data.rstrip(b"\n") + b"\n---\n" + b"\n".join(
+            levels
+        ) + b"\n", f"append an alias bomb of {len(levels)} levels"
     values = _value_lines(lines)
     if how == "undefined" and values:
         i = rng.choice(values)
@@ -404,9 +825,25 @@ def _merge_key(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, 
         return data, "merge key: no mapping"
     i = rng.choice(keyed)
     indent = re.match(rb"^\s*", lines[i]).group()  # type: ignore[union-attr]
-    value = rng.choice((b"{x: 1}", b"[{a: 1}, {b: 2}]", b"5", b"null", b"[]", b"{}", b"*a",
-                        b"[*a]", b"{kind: Pod}", b"{name: merged}", b"{podSelector: {}}",
-                        b"{apiVersion: v1}", b"[1, {a: 1}]", b"{<<: {deep: 1}}", b"&a {x: 1}"))
+    value = rng.choice(
+        (
+            b"{x: 1}",
+            b"[{a: 1}, {b: 2}]",
+            b"5",
+            b"null",
+            b"[]",
+            b"{}",
+            b"*a",
+            b"[*a]",
+            b"{kind: Pod}",
+            b"{name: merged}",
+            b"{podSelector: {}}",
+            b"{apiVersion: v1}",
+            b"[1, {a: 1}]",
+            b"{<<: {deep: 1}}",
+            b"&a {x: 1}",
+        )
+    )
     lines.insert(i, indent + b"<<: " + value)
     return b"\n".join(lines), f"merge key <<: {value.decode()} before line {i + 1}"
 
@@ -421,8 +858,7 @@ def _bom(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
 
 
 def _reencode(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
-    encoding = rng.choice(("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "latin-1",
-                           "cp1252"))
+    encoding = rng.choice(("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "latin-1", "cp1252"))
     text = data.decode("utf-8", "replace")
     return text.encode(encoding, "replace"), f"re-encode as {encoding}"
 
@@ -438,9 +874,17 @@ def _crlf(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
 
 
 def _directive(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
-    head = rng.choice((b"%YAML 1.1\n---\n", b"%YAML 1.2\n---\n", b"%YAML 2.0\n---\n",
-                       b"%TAG ! tag:example.com,2000:\n---\n", b"%FOO bar\n---\n", b"%YAML 1.1\n",
-                       b"%YAML 1.1\n%YAML 1.1\n---\n"))
+    head = rng.choice(
+        (
+            b"%YAML 1.1\n---\n",
+            b"%YAML 1.2\n---\n",
+            b"%YAML 2.0\n---\n",
+            b"%TAG ! tag:example.com,2000:\n---\n",
+            b"%FOO bar\n---\n",
+            b"%YAML 1.1\n",
+            b"%YAML 1.1\n%YAML 1.1\n---\n",
+        )
+    )
     return head + data, f"directive {head!r}"
 
 
@@ -473,9 +917,27 @@ def _odd_key(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, st
         return data, "odd key: no mapping"
     i = rng.choice(keyed)
     indent = re.match(rb"^\s*", lines[i]).group()  # type: ignore[union-attr]
-    key = rng.choice((b"? [a, b]\n: c", b"[a, b]: c", b"{a: 1}: c", b"1: a", b"null: a", b"~: a",
-                      b"true: a", b"1.5: a", b"'': a", b"? |\n  block\n: a", b"? a", b": a",
-                      b"? \n: x", b"!!binary aGk=: x", b".nan: x", b"? [a]\n: [b]", b"*nope: x"))
+    key = rng.choice(
+        (
+            b"? [a, b]\n: c",
+            b"[a, b]: c",
+            b"{a: 1}: c",
+            b"1: a",
+            b"null: a",
+            b"~: a",
+            b"true: a",
+            b"1.5: a",
+            b"'': a",
+            b"? |\n  block\n: a",
+            b"? a",
+            b": a",
+            b"? \n: x",
+            b"!!binary aGk=: x",
+            b".nan: x",
+            b"? [a]\n: [b]",
+            b"*nope: x",
+        )
+    )
     lines[i:i] = [indent + part for part in key.split(b"\n")]
     return b"\n".join(lines), f"key {key!r} before line {i + 1}"
 
@@ -483,15 +945,33 @@ def _odd_key(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, st
 def _huge_number(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
     numbers = list(re.finditer(rb"(?<=[\s:\[,])\d+\b", data))
     n = rng.choice((20, 400, 4400, 50_000))
-    token = rng.choice((b"9" * n, b"1" + b"0" * n, b"1e999", b"-1e999", b"0x" + b"f" * n,
-                        b"1e-999", b"0." + b"0" * n + b"1", b"18446744073709551616",
-                        b"9223372036854775808", b"-9223372036854775809", b"4294967296",
-                        b"2147483648", b"65536", b"4.0", b"80.0", b"8e1", b"-" + b"9" * n))
+    token = rng.choice(
+        (
+            b"9" * n,
+            b"1" + b"0" * n,
+            b"1e999",
+            b"-1e999",
+            b"0x" + b"f" * n,
+            b"1e-999",
+            b"0." + b"0" * n + b"1",
+            b"18446744073709551616",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"4294967296",
+            b"2147483648",
+            b"65536",
+            b"4.0",
+            b"80.0",
+            b"8e1",
+            b"-" + b"9" * n,
+        )
+    )
     if not numbers:
         return data + b"\nn: " + token + b"\n", f"append a number of {len(token)} characters"
     m = rng.choice(numbers)
-    return data[:m.start()] + token + data[m.end():], \
-        f"number {token[:24]!r}... ({len(token)} characters) at {m.start()}"
+    return data[: m.start()] + token + data[
+        m.end() :
+    ], f"number {token[:24]!r}... ({len(token)} characters) at {m.start()}"
 
 
 def _deep_nesting(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]:
@@ -534,10 +1014,33 @@ def _quote(rng: random.Random, data: bytes, corpus: Corpus) -> tuple[bytes, str]
 
 
 BYTE_MUTATORS: tuple[Mutator, ...] = (
-    _flip, _insert_byte, _insert_control, _insert_bad_utf8, _delete, _truncate, _duplicate_line,
-    _drop_line, _swap_lines, _reindent, _tab_after_colon, _doc_marker, _splice, _anchor_alias,
-    _merge_key, _bom, _reencode, _crlf, _directive, _tag, _scalar, _scalar, _odd_key,
-    _huge_number, _deep_nesting, _long_line, _quote,
+    _flip,
+    _insert_byte,
+    _insert_control,
+    _insert_bad_utf8,
+    _delete,
+    _truncate,
+    _duplicate_line,
+    _drop_line,
+    _swap_lines,
+    _reindent,
+    _tab_after_colon,
+    _doc_marker,
+    _splice,
+    _anchor_alias,
+    _merge_key,
+    _bom,
+    _reencode,
+    _crlf,
+    _directive,
+    _tag,
+    _scalar,
+    _scalar,
+    _odd_key,
+    _huge_number,
+    _deep_nesting,
+    _long_line,
+    _quote,
 )
 
 
@@ -579,8 +1082,21 @@ def _tree_op(rng: random.Random, doc: Any) -> tuple[Any, str]:
     paths = [p for p in _nodes(doc) if p]
     if not paths:
         return hostile_for(rng, None), "replace the document"
-    op = rng.choice(("replace", "replace", "replace", "name", "delete", "add", "rename", "kind",
-                     "wrap", "duplicate", "swap"))
+    op = rng.choice(
+        (
+            "replace",
+            "replace",
+            "replace",
+            "name",
+            "delete",
+            "add",
+            "rename",
+            "kind",
+            "wrap",
+            "duplicate",
+            "swap",
+        )
+    )
     if op == "name" and isinstance(doc, dict):
         meta = doc.setdefault("metadata", {})
         if isinstance(meta, dict):
@@ -601,11 +1117,14 @@ def _tree_op(rng: random.Random, doc: Any) -> tuple[Any, str]:
     if op == "wrap":
         kind = rng.choice(("List", "PodList", "NetworkPolicyList", "List"))
         items = [doc] * rng.choice((1, 1, 2))
-        return {"apiVersion": "v1", "kind": kind, "items": copy.deepcopy(items)}, \
-            f"wrap in a {kind} of {len(items)}"
+        return {
+            "apiVersion": "v1",
+            "kind": kind,
+            "items": copy.deepcopy(items),
+        }, f"wrap in a {kind} of {len(items)}"
     if op == "swap":
         a, b = rng.choice(paths), rng.choice(paths)
-        if a[:len(b)] != b and b[:len(a)] != a:
+        if a[: len(b)] != b and b[: len(a)] != a:
             va, vb = _get(doc, a), _get(doc, b)
             _get(doc, a[:-1])[a[-1]], _get(doc, b[:-1])[b[-1]] = copy.deepcopy(vb), copy.deepcopy(va)
             return doc, f"swap {dotted(a)} and {dotted(b)}"
@@ -634,8 +1153,7 @@ def _tree_op(rng: random.Random, doc: Any) -> tuple[Any, str]:
             items.append(copy.deepcopy(rng.choice(items)))
             return doc, f"duplicate an item of {dotted(path)}"
     path = _pick_path(rng, paths, INTERESTING_KEYS)
-    value = hostile_for(rng, path[-1] if isinstance(path[-1], str) else
-                        (path[-2] if len(path) > 1 else None))
+    value = hostile_for(rng, path[-1] if isinstance(path[-1], str) else (path[-2] if len(path) > 1 else None))
     _get(doc, path[:-1])[path[-1]] = value
     return doc, f"{dotted(path)} = {short_value(value, 60)}"
 
@@ -675,13 +1193,16 @@ def mutate_structure(rng: random.Random, data: bytes, *, is_json: bool) -> tuple
 def _dump(rng: random.Random, docs: list[Any], *, is_json: bool) -> bytes:
     if is_json:
         value = docs[0] if len(docs) == 1 else docs
-        return json.dumps(value, ensure_ascii=rng.random() < 0.5,
-                          indent=rng.choice((None, 2))).encode("utf-8", "surrogatepass")
+        return json.dumps(value, ensure_ascii=rng.random() < 0.5, indent=rng.choice((None, 2))).encode(
+            "utf-8", "surrogatepass"
+        )
     flow = rng.choice((False, False, None, True))
     unicode = rng.random() < 0.5
     width = rng.choice((80, 20, 10**6))
-    parts = [yaml.safe_dump(d, default_flow_style=flow, allow_unicode=unicode, sort_keys=False,
-                            width=width) for d in docs]
+    parts = [
+        yaml.safe_dump(d, default_flow_style=flow, allow_unicode=unicode, sort_keys=False, width=width)
+        for d in docs
+    ]
     if rng.random() < 0.2:  # JSON is YAML too
         parts = [json.dumps(d, ensure_ascii=False) + "\n" for d in docs]
     return "---\n".join(parts).encode("utf-8", "surrogatepass")
@@ -695,4 +1216,4 @@ def short_value(value: Any, limit: int = 400) -> str:
         text = repr(value)
     finally:
         sys.set_int_max_str_digits(saved)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -89,26 +89,28 @@ __all__ = [
     "same_value",
 ]
 
-HARD_KINDS = frozenset({
-    "exception",       # an exception escaped the library or click
-    "exit-3",          # a command said "internal error"
-    "bad-exit",        # an exit code outside 0..3
-    "traceback",       # "Traceback" in stdout or stderr
-    "hang",            # a step overran its time budget
-    "crash",           # the process died (bench/fuzz.py only)
-    "bad-json",        # -o json / sarif that does not parse
-    "bad-xml",         # -o junit / svg that does not parse
-    "bad-csv",         # CSV rows not as wide as the header
-    "csv-formula",     # a CSV cell a spreadsheet runs as a formula
-    "bad-markdown",    # a Markdown table row not as wide as the header
-    "raw-escape",      # ESC from the input in text output or on stderr
-    "raw-control",     # another hidden character (C0/C1, bidi, line separator) in text for people
-    "injection",       # raw HTML from the input in HTML, SVG, Markdown or Mermaid
-    "md-mention",      # an @mention from the input outside a code span in Markdown
-    "divergence",      # yaml-rs and PyYAML disagree and netpol reports no error
-    "truncated",       # yaml-rs left out the end of a document and netpol reports no error
-    "fast-only",       # yaml-rs accepts what PyYAML (as libyaml and go-yaml) refuses, silently
-})
+HARD_KINDS = frozenset(
+    {
+        "exception",  # an exception escaped the library or click
+        "exit-3",  # a command said "internal error"
+        "bad-exit",  # an exit code outside 0..3
+        "traceback",  # "Traceback" in stdout or stderr
+        "hang",  # a step overran its time budget
+        "crash",  # the process died (bench/fuzz.py only)
+        "bad-json",  # -o json / sarif that does not parse
+        "bad-xml",  # -o junit / svg that does not parse
+        "bad-csv",  # CSV rows not as wide as the header
+        "csv-formula",  # a CSV cell a spreadsheet runs as a formula
+        "bad-markdown",  # a Markdown table row not as wide as the header
+        "raw-escape",  # ESC from the input in text output or on stderr
+        "raw-control",  # another hidden character (C0/C1, bidi, line separator) in text for people
+        "injection",  # raw HTML from the input in HTML, SVG, Markdown or Mermaid
+        "md-mention",  # an @mention from the input outside a code span in Markdown
+        "divergence",  # yaml-rs and PyYAML disagree and netpol reports no error
+        "truncated",  # yaml-rs left out the end of a document and netpol reports no error
+        "fast-only",  # yaml-rs accepts what PyYAML (as libyaml and go-yaml) refuses, silently
+    }
+)
 """The kinds of failure that fail tests/test_fuzz.py."""
 SOFT_KINDS: frozenset[str] = frozenset()
 """Recorded for review (bench/fuzz.py), not failed on: either parser may be the one that is right."""
@@ -192,13 +194,13 @@ def _where(exc: BaseException, *, line: bool = True) -> str:
     return f" at {where} ({frame.name})"
 
 
-def check_library(data: bytes, suffix: str, rng: random.Random, *, budget: float | None
-                  ) -> tuple[list[Failure], list[str]]:
+def check_library(
+    data: bytes, suffix: str, rng: random.Random, *, budget: float | None
+) -> tuple[list[Failure], list[str]]:
     """``analyze_text`` and a few queries on its graph: nothing may raise. Also returns the
     endpoint ids, for the commands' arguments."""
     text = data.decode("utf-8", "replace")
-    options = Options(ipblock_matches_pods=rng.random() < 0.8,
-                      host_network_as_pods=rng.random() < 0.2)
+    options = Options(ipblock_matches_pods=rng.random() < 0.8, host_network_as_pods=rng.random() < 0.2)
     try:
         with deadline(budget):
             graph = netpol.analyze_text(text, options, source=f"fuzz{suffix}")
@@ -212,12 +214,27 @@ def check_library(data: bytes, suffix: str, rng: random.Random, *, budget: float
             if rng.random() < 0.1:
                 graph.to_networkx()
     except Hang as exc:
-        return [Failure("hang", "library", f"analyze_text {exc}{_where(exc)}", data,
-                        suffix=suffix, klass=_where(exc, line=False))], []
+        return [
+            Failure(
+                "hang",
+                "library",
+                f"analyze_text {exc}{_where(exc)}",
+                data,
+                suffix=suffix,
+                klass=_where(exc, line=False),
+            )
+        ], []
     except Exception as exc:
-        return [Failure("exception", "library", f"{type(exc).__name__}: {exc}{_where(exc)}"[:2000],
-                        data, suffix=suffix,
-                        klass=type(exc).__name__ + _where(exc, line=False))], []
+        return [
+            Failure(
+                "exception",
+                "library",
+                f"{type(exc).__name__}: {exc}{_where(exc)}"[:2000],
+                data,
+                suffix=suffix,
+                klass=type(exc).__name__ + _where(exc, line=False),
+            )
+        ], []
     return [], ids
 
 
@@ -251,14 +268,14 @@ def check_differential(data: bytes, suffix: str, *, budget: float | None) -> lis
         return []  # netpol refuses the file before any parser sees it
     raw, text = text, _normalise(text)
     first = _json.skip_space(text, 0)
-    if text[first:first + 1] in ("{", "[") and _json.parse_json_stream(text)[1] is None:
+    if text[first : first + 1] in ("{", "[") and _json.parse_json_stream(text)[1] is None:
         return []  # read as JSON
     failures: list[Failure] = []
     errors: set[int] | None = None
     try:
         with deadline(budget):
             for index, chunk in enumerate(_yaml.split_documents(text), 1):
-                body = text[chunk.start:chunk.end]
+                body = text[chunk.start : chunk.end]
                 fast = _yaml.parse_document(text, chunk)
                 slow = _yaml.parse_with_pyyaml(body, chunk)
                 fast_ok = not isinstance(fast, LoadFailure)
@@ -271,34 +288,67 @@ def check_differential(data: bytes, suffix: str, *, budget: float | None) -> lis
                     continue
                 lost = _lost_end(body, fast)
                 if lost is not None:
-                    failures.append(Failure(
-                        "truncated", "differential", f"the value has no {lost!r}, from the last "
-                        f"line of the document\nyaml-rs: {short_value(fast)}",
-                        body.encode("utf-8", "replace"), suffix=suffix,
-                        klass="the end of the document is lost"))
+                    failures.append(
+                        Failure(
+                            "truncated",
+                            "differential",
+                            f"the value has no {lost!r}, from the last "
+                            f"line of the document\nyaml-rs: {short_value(fast)}",
+                            body.encode("utf-8", "replace"),
+                            suffix=suffix,
+                            klass="the end of the document is lost",
+                        )
+                    )
                     continue
                 if slow_ok:
                     where, a, b = _first_difference(fast, slow)
-                    detail = (f"at {dotted(where) or 'the top'}: yaml-rs {short_value(a, 200)} "
-                              f"({type(a).__name__}), PyYAML {short_value(b, 200)} "
-                              f"({type(b).__name__})\n"
-                              f"yaml-rs: {short_value(fast)}\nPyYAML:  {short_value(slow)}")
+                    detail = (
+                        f"at {dotted(where) or 'the top'}: yaml-rs {short_value(a, 200)} "
+                        f"({type(a).__name__}), PyYAML {short_value(b, 200)} "
+                        f"({type(b).__name__})\n"
+                        f"yaml-rs: {short_value(fast)}\nPyYAML:  {short_value(slow)}"
+                    )
                     kind = "divergence"
-                    klass = (f"{type(a).__name__} vs {type(b).__name__}: "
-                             f"{re.sub(r'[0-9]+', 'N', short_value(b, 60))[:24]}")
+                    klass = (
+                        f"{type(a).__name__} vs {type(b).__name__}: "
+                        f"{re.sub(r'[0-9]+', 'N', short_value(b, 60))[:24]}"
+                    )
                 else:
                     detail = f"PyYAML refuses: {slow.message}\nyaml-rs: {short_value(fast)}"
                     kind = "fast-only"
                     klass = re.sub(r"[0-9]+", "N", slow.message)[:60]
-                failures.append(Failure(kind, "differential", detail, body.encode("utf-8", "replace"),
-                                        suffix=suffix, klass=klass))
+                failures.append(
+                    Failure(
+                        kind,
+                        "differential",
+                        detail,
+                        body.encode("utf-8", "replace"),
+                        suffix=suffix,
+                        klass=klass,
+                    )
+                )
     except Hang as exc:
-        failures.append(Failure("hang", "differential", f"parsing {exc}{_where(exc)}", data,
-                                suffix=suffix, klass=_where(exc, line=False)))
+        failures.append(
+            Failure(
+                "hang",
+                "differential",
+                f"parsing {exc}{_where(exc)}",
+                data,
+                suffix=suffix,
+                klass=_where(exc, line=False),
+            )
+        )
     except Exception as exc:
-        failures.append(Failure("exception", "differential",
-                                f"{type(exc).__name__}: {exc}{_where(exc)}"[:2000], data,
-                                suffix=suffix, klass=type(exc).__name__ + _where(exc, line=False)))
+        failures.append(
+            Failure(
+                "exception",
+                "differential",
+                f"{type(exc).__name__}: {exc}{_where(exc)}"[:2000],
+                data,
+                suffix=suffix,
+                klass=type(exc).__name__ + _where(exc, line=False),
+            )
+        )
     return failures
 
 
@@ -322,8 +372,11 @@ _LAST_TOKEN = re.compile(r"^[\s?:-]*([A-Za-z0-9][\w.-]*)(?::(?:\s|$)|\s*$)")
 def _lost_end(body: str, value: Any) -> str | None:
     """The plain word that starts the document's last line, when the parsed value holds it
     nowhere (neither as a key nor inside a string): the parser stopped before the end."""
-    lines = [ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
-             and not ln.startswith(("---", "...", "%"))]
+    lines = [
+        ln
+        for ln in body.splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#") and not ln.startswith(("---", "...", "%"))
+    ]
     match = _LAST_TOKEN.match(lines[-1]) if lines else None
     if match is None:
         return None
@@ -349,9 +402,11 @@ def _documents_with_errors(text: str) -> set[int]:
         graph = netpol.analyze_text(text, source="fuzz.yaml")
     except Exception:  # the library oracle reports it
         return set()
-    return {d.location.document for d in graph.diagnostics
-            if d.severity is Severity.ERROR and d.location is not None
-            and d.location.document is not None}
+    return {
+        d.location.document
+        for d in graph.diagnostics
+        if d.severity is Severity.ERROR and d.location is not None and d.location.document is not None
+    }
 
 
 # --- commands ---
@@ -371,15 +426,30 @@ def _format(argv: Sequence[str]) -> str:
     return {"graph": "dot", "report": "html"}.get(argv[0], "text")
 
 
-def plan_commands(rng: random.Random, ids: Sequence[str], corpus: Corpus, *, families: int,
-                  heavy: float) -> list[tuple[tuple[str, ...], dict[str, bytes], bool]]:
+def plan_commands(
+    rng: random.Random, ids: Sequence[str], corpus: Corpus, *, families: int, heavy: float
+) -> list[tuple[tuple[str, ...], dict[str, bytes], bool]]:
     """``families`` commands (list, query, graph, lint, check, diff, report), each with its
     format and switches, as (argv, extra files, whether the case comes on stdin)."""
+
     def endpoint() -> str:
         if ids and rng.random() < 0.85:
             return rng.choice(ids)
-        return rng.choice(("10.0.0.1", "203.0.113.7", "::1", "0.0.0.0/0", "nope/nothing",
-                           "x", "", MARKER_HTML, "\x1b[31m", "a/b[Pod", "a/b[Nope]"))
+        return rng.choice(
+            (
+                "10.0.0.1",
+                "203.0.113.7",
+                "::1",
+                "0.0.0.0/0",
+                "nope/nothing",
+                "x",
+                "",
+                MARKER_HTML,
+                "\x1b[31m",
+                "a/b[Pod",
+                "a/b[Nope]",
+            )
+        )
 
     def extra() -> list[str]:
         flags: list[str] = []
@@ -402,11 +472,41 @@ def plan_commands(rng: random.Random, ids: Sequence[str], corpus: Corpus, *, fam
         if family == "list":
             argv = ["list", case, "-o", rng.choice(("text", "json", "csv", "md"))]
         elif family == "query":
-            argv = ["query", case, "--from", endpoint(), "--to", endpoint(),
-                    "-o", rng.choice(("text", "json"))]
+            argv = [
+                "query",
+                case,
+                "--from",
+                endpoint(),
+                "--to",
+                endpoint(),
+                "-o",
+                rng.choice(("text", "json")),
+            ]
             if rng.random() < 0.5:
-                argv += ["--port", str(rng.choice((80, 53, 8080, 5432, "http", "dns", "8080x", "0",
-                                                   "-1", "65536", "", "\u00b2", "\u0663", " 80", "1e3")))]
+                argv += [
+                    "--port",
+                    str(
+                        rng.choice(
+                            (
+                                80,
+                                53,
+                                8080,
+                                5432,
+                                "http",
+                                "dns",
+                                "8080x",
+                                "0",
+                                "-1",
+                                "65536",
+                                "",
+                                "\u00b2",
+                                "\u0663",
+                                " 80",
+                                "1e3",
+                            )
+                        )
+                    ),
+                ]
             if rng.random() < 0.3:
                 argv += ["--protocol", rng.choice(("TCP", "udp", "SCTP"))]
         elif family == "graph":
@@ -461,8 +561,11 @@ def _intent(rng: random.Random, endpoint: Callable[[], str], corpus: Corpus) -> 
     else:
         items = []
         for _ in range(rng.randint(1, 3)):
-            item: dict[str, Any] = {"from": endpoint(), "to": endpoint(),
-                                    "expect": rng.choice(("allow", "deny"))}
+            item: dict[str, Any] = {
+                "from": endpoint(),
+                "to": endpoint(),
+                "expect": rng.choice(("allow", "deny")),
+            }
             if rng.random() < 0.2:
                 item["from"] = "internet"
             if rng.random() < 0.2:
@@ -478,24 +581,39 @@ def _intent(rng: random.Random, endpoint: Callable[[], str], corpus: Corpus) -> 
     return data
 
 
-def run_command(argv: Sequence[str], data: bytes, files: Mapping[str, bytes], *, stdin: bool,
-                original: bytes, suffix: str, workdir: Path, budget: float | None) -> list[Failure]:
+def run_command(
+    argv: Sequence[str],
+    data: bytes,
+    files: Mapping[str, bytes],
+    *,
+    stdin: bool,
+    original: bytes,
+    suffix: str,
+    workdir: Path,
+    budget: float | None,
+) -> list[Failure]:
     """One command through CliRunner, and every oracle on its result."""
-    names = {"{case}": f"case{suffix}", "{orig}": f"orig{suffix}", "{intent}": "intent.yaml",
-             "{config}": "config.yaml"}
+    names = {
+        "{case}": f"case{suffix}",
+        "{orig}": f"orig{suffix}",
+        "{intent}": "intent.yaml",
+        "{config}": "config.yaml",
+    }
     contents = {f"case{suffix}": data, f"orig{suffix}": original, **files}
     for name, content in contents.items():
         (workdir / name).write_bytes(content)
     args = [str(workdir / names[a]) if a in names else a for a in argv]
 
     def failure(kind: str, detail: str, klass: str) -> Failure:
-        return Failure(kind, " ".join(argv), detail[:2000], data, tuple(argv), dict(files), stdin,
-                       suffix, klass=klass)
+        return Failure(
+            kind, " ".join(argv), detail[:2000], data, tuple(argv), dict(files), stdin, suffix, klass=klass
+        )
 
     def invoke(extra: Sequence[str] = ()) -> Any:
         with deadline(budget):
-            return CliRunner().invoke(main, [*args, *extra], input=data if stdin else None,
-                                      color=True, catch_exceptions=True)
+            return CliRunner().invoke(
+                main, [*args, *extra], input=data if stdin else None, color=True, catch_exceptions=True
+            )
 
     try:
         result = invoke()
@@ -505,23 +623,29 @@ def run_command(argv: Sequence[str], data: bytes, files: Mapping[str, bytes], *,
     found: list[Failure] = []
     error = result.exception
     if error is not None and not isinstance(error, SystemExit):
-        found.append(failure("exception", f"{type(error).__name__}: {error}{_where(error)}",
-                             type(error).__name__ + _where(error, line=False)))
+        found.append(
+            failure(
+                "exception",
+                f"{type(error).__name__}: {error}{_where(error)}",
+                type(error).__name__ + _where(error, line=False),
+            )
+        )
     code = result.exit_code
     if code == 3:
-        line = next((ln for ln in err.decode("utf-8", "replace").splitlines()
-                     if "internal error" in ln), "exit 3")
+        line = next(
+            (ln for ln in err.decode("utf-8", "replace").splitlines() if "internal error" in ln), "exit 3"
+        )
         where = _debug_frame(invoke)
         error = re.search(r"internal error: (\w+)", line)
-        found.append(failure("exit-3", line + where,
-                             (error.group(1) if error else "") + re.sub(r":\d+", "", where)))
+        found.append(
+            failure("exit-3", line + where, (error.group(1) if error else "") + re.sub(r":\d+", "", where))
+        )
     elif code not in (0, 1, 2):
         found.append(failure("bad-exit", f"exit code {code}", str(code)))
     if b"Traceback (most recent call last)" in out + err:
         found.append(failure("traceback", err.decode("utf-8", "replace")[-1500:], ""))
     fmt = _format(argv)
-    found += [failure(kind, detail, klass)
-              for kind, detail, klass in output_problems(fmt, code, out, err)]
+    found += [failure(kind, detail, klass) for kind, detail, klass in output_problems(fmt, code, out, err)]
     return found
 
 
@@ -541,9 +665,7 @@ def _debug_frame(invoke: Callable[[Sequence[str]], Any]) -> str:
     return f" at {Path(path).name}:{line} ({func})"
 
 
-
-def output_problems(fmt: str, code: int, out: bytes, err: bytes
-                     ) -> Iterator[tuple[str, str, str]]:
+def output_problems(fmt: str, code: int, out: bytes, err: bytes) -> Iterator[tuple[str, str, str]]:
     """(kind, detail, class) of each problem with a command's output."""
     text = out.decode("utf-8", "replace")
     if b"\x1b" in out:
@@ -553,13 +675,11 @@ def output_problems(fmt: str, code: int, out: bytes, err: bytes
         yield "raw-escape", f"stderr: {_around(err_plain, err_plain.index(chr(27)))}", "stderr"
     hidden = _hidden(err_plain)
     if hidden is not None:
-        yield "raw-control", f"stderr: {_around(err_plain, hidden)}", \
-            f"stderr U+{ord(err_plain[hidden]):04X}"
+        yield "raw-control", f"stderr: {_around(err_plain, hidden)}", f"stderr U+{ord(err_plain[hidden]):04X}"
     if fmt in _FORMATS_FOR_PEOPLE:
         hidden = _hidden(text)
         if hidden is not None:
-            yield "raw-control", f"stdout: {_around(text, hidden)}", \
-                f"stdout {fmt} U+{ord(text[hidden]):04X}"
+            yield "raw-control", f"stdout: {_around(text, hidden)}", f"stdout {fmt} U+{ord(text[hidden]):04X}"
     if fmt in ("json", "sarif"):
         if not out.strip() and code in (0, 1):
             yield "bad-json", f"no output with exit code {code}", fmt
@@ -591,7 +711,7 @@ def _hidden(text: str) -> int | None:
 
 
 def _around(text: str, pos: int) -> str:
-    return repr(text[max(0, pos - 60):pos + 60])
+    return repr(text[max(0, pos - 60) : pos + 60])
 
 
 def _csv_problems(text: str) -> Iterator[tuple[str, str, str]]:
@@ -605,8 +725,7 @@ def _csv_problems(text: str) -> Iterator[tuple[str, str, str]]:
     width = len(rows[0])
     for row in rows[1:]:
         if len(row) != width:
-            yield "bad-csv", f"a row of {len(row)} cells under a header of {width}: {row!r:.300}", \
-                "width"
+            yield "bad-csv", f"a row of {len(row)} cells under a header of {width}: {row!r:.300}", "width"
             return
         for cell in row:
             if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
@@ -624,8 +743,7 @@ def _markdown_problems(text: str) -> Iterator[tuple[str, str, str]]:
         if width is None:
             width = cells
         elif cells != width:
-            yield "bad-markdown", f"a table row with {cells} pipes under {width}: {line!r:.300}", \
-                "table"
+            yield "bad-markdown", f"a table row with {cells} pipes under {width}: {line!r:.300}", "table"
             return
     bare = _CODE_SPAN.sub("", text)  # Markdown reads no HTML and links no @mention in code
     if MARKER_MENTION in bare:
@@ -637,15 +755,30 @@ def _markdown_problems(text: str) -> Iterator[tuple[str, str, str]]:
 # --- one case, minimising, and a run ---
 
 
-def check_case(case: Case, corpus: Corpus, workdir: Path, *, families: int = 7,
-               heavy: float = 0.1, budget: float | None = 10.0) -> list[Failure]:
+def check_case(
+    case: Case,
+    corpus: Corpus,
+    workdir: Path,
+    *,
+    families: int = 7,
+    heavy: float = 0.1,
+    budget: float | None = 10.0,
+) -> list[Failure]:
     """Every oracle on one case; the failures found (none for a passing case)."""
     rng = random.Random(f"netpol-fuzz-commands/{case.seed}/{case.index}")
     found, ids = check_library(case.data, case.suffix, rng, budget=budget)
     found += check_differential(case.data, case.suffix, budget=budget)
     for argv, files, stdin in plan_commands(rng, ids, corpus, families=families, heavy=heavy):
-        found += run_command(argv, case.data, files, stdin=stdin, original=case.original,
-                             suffix=case.suffix, workdir=workdir, budget=budget)
+        found += run_command(
+            argv,
+            case.data,
+            files,
+            stdin=stdin,
+            original=case.original,
+            suffix=case.suffix,
+            workdir=workdir,
+            budget=budget,
+        )
     return [_tagged(f, case) for f in found]
 
 
@@ -653,19 +786,29 @@ def _tagged(failure: Failure, case: Case) -> Failure:
     return replace(failure, case=f"{case.label}, from {case.base}: {'; '.join(case.mutations)}")
 
 
-def recheck(failure: Failure, data: bytes, *, original: bytes, workdir: Path,
-            budget: float | None = 10.0) -> list[Failure]:
+def recheck(
+    failure: Failure, data: bytes, *, original: bytes, workdir: Path, budget: float | None = 10.0
+) -> list[Failure]:
     """The failure's own step again, on other bytes."""
     if failure.step == "library":
         return check_library(data, failure.suffix, random.Random(0), budget=budget)[0]
     if failure.step == "differential":
         return check_differential(data, failure.suffix, budget=budget)
-    return run_command(failure.argv, data, failure.files, stdin=failure.stdin, original=original,
-                       suffix=failure.suffix, workdir=workdir, budget=budget)
+    return run_command(
+        failure.argv,
+        data,
+        failure.files,
+        stdin=failure.stdin,
+        original=original,
+        suffix=failure.suffix,
+        workdir=workdir,
+        budget=budget,
+    )
 
 
-def minimise(failure: Failure, *, original: bytes, workdir: Path, seconds: float = 20.0,
-             budget: float | None = 10.0) -> Failure:
+def minimise(
+    failure: Failure, *, original: bytes, workdir: Path, seconds: float = 20.0, budget: float | None = 10.0
+) -> Failure:
     """The smallest input that still fails the same way (ddmin by lines, then bytes): the case
     file first, then each other file the command reads (intent, configuration)."""
     stop = time.monotonic() + seconds
@@ -683,8 +826,10 @@ def minimise(failure: Failure, *, original: bytes, workdir: Path, seconds: float
     data = _ddmin(failure.data, lambda d: holds(d, failure.files), stop)
     files = dict(failure.files)
     for name in files:
+
         def holds_file(candidate: bytes, name: str = name) -> bool:
             return holds(data, {**files, name: candidate})
+
         files[name] = _ddmin(files[name], holds_file, stop)
     return best
 
@@ -696,7 +841,7 @@ def _ddmin(data: bytes, holds: Callable[[bytes], bool], stop: float) -> bytes:
         while len(parts) >= 2 and time.monotonic() < stop:
             size = math.ceil(len(parts) / n)
             for start in range(0, len(parts), size):
-                candidate = parts[:start] + parts[start + size:]
+                candidate = parts[:start] + parts[start + size :]
                 if time.monotonic() >= stop:
                     break
                 if holds(b"".join(candidate)):
@@ -720,17 +865,26 @@ class Stats:
     signatures: dict[str, int] = field(default_factory=dict)
 
 
-def run(corpus: Corpus, seed: int, indexes: Sequence[int], workdir: Path, *, families: int = 7,
-        heavy: float = 0.1, budget: float | None = 10.0, minimise_seconds: float = 20.0,
-        keep: int = 3, on_case: Callable[[Case, list[Failure]], None] | None = None) -> Stats:
+def run(
+    corpus: Corpus,
+    seed: int,
+    indexes: Sequence[int],
+    workdir: Path,
+    *,
+    families: int = 7,
+    heavy: float = 0.1,
+    budget: float | None = 10.0,
+    minimise_seconds: float = 20.0,
+    keep: int = 3,
+    on_case: Callable[[Case, list[Failure]], None] | None = None,
+) -> Stats:
     """Check the cases ``indexes`` of ``seed``; minimise the first ``keep`` failures of each
     signature."""
     stats = Stats()
     start = time.monotonic()
     for index in indexes:
         case = generate(corpus, seed, index)
-        failures = check_case(case, corpus, workdir, families=families, heavy=heavy,
-                              budget=budget)
+        failures = check_case(case, corpus, workdir, families=families, heavy=heavy, budget=budget)
         kept = []
         for f in failures:
             stats.by_kind[f.kind] = stats.by_kind.get(f.kind, 0) + 1
@@ -738,8 +892,9 @@ def run(corpus: Corpus, seed: int, indexes: Sequence[int], workdir: Path, *, fam
             stats.signatures[f.signature] = seen + 1
             if seen < keep:
                 if minimise_seconds > 0 and f.kind != "hang":
-                    f = minimise(f, original=case.original, workdir=workdir,
-                                 seconds=minimise_seconds, budget=budget)
+                    f = minimise(
+                        f, original=case.original, workdir=workdir, seconds=minimise_seconds, budget=budget
+                    )
                 kept.append(f)
         stats.failures += kept
         stats.cases += 1
@@ -758,7 +913,7 @@ def literal(data: bytes, limit: int = 3000) -> str:
     pos = 0
     for m in _RUN.finditer(data):
         if m.start() > pos:
-            parts.append(repr(data[pos:m.start()]))
+            parts.append(repr(data[pos : m.start()]))
         parts.append(f"{m.group(1)!r} * {len(m.group())}")
         pos = m.end()
     if pos < len(data) or not parts:

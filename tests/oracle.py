@@ -32,8 +32,12 @@ def oracle_allowed(cluster: Cluster, options: Options, src: Party, dst: Party) -
     if isinstance(src, Endpoint) and src == dst and src.kind == "Pod":
         return PortSet.all()
     # 15: traffic from a pod's own node is always allowed; hostNetwork pods are node traffic.
-    if (isinstance(src, Endpoint) and isinstance(dst, Endpoint) and _is_node_traffic(src, options)
-            and set(src.nodes) & set(dst.nodes)):
+    if (
+        isinstance(src, Endpoint)
+        and isinstance(dst, Endpoint)
+        and _is_node_traffic(src, options)
+        and set(src.nodes) & set(dst.nodes)
+    ):
         return PortSet.all()
     # 3: both ends must allow.
     return _egress_allows(cluster, options, src, dst) & _ingress_allows(cluster, options, src, dst)
@@ -55,8 +59,9 @@ def _ingress_allows(cluster: Cluster, options: Options, src: Party, dst: Party) 
     return _direction_allows(cluster, options, dst, Direction.INGRESS, src, dst)
 
 
-def _direction_allows(cluster: Cluster, options: Options, pod: Endpoint, direction: Direction,
-                      other: Party, destination: Party) -> PortSet:
+def _direction_allows(
+    cluster: Cluster, options: Options, pod: Endpoint, direction: Direction, other: Party, destination: Party
+) -> PortSet:
     """What the policies isolating ``pod`` in ``direction`` allow with ``other`` (1, 2)."""
     isolating = [pol for pol in cluster.policies if _isolates(pol, pod, direction, options)]
     if not isolating:
@@ -71,8 +76,12 @@ def _direction_allows(cluster: Cluster, options: Options, pod: Endpoint, directi
 
 def _isolates(pol: NetworkPolicy, pod: Endpoint, direction: Direction, options: Options) -> bool:
     # 1 and 7: a policy of the pod's own namespace that selects it and lists the direction.
-    return (direction in pol.policy_types and pol.namespace == pod.namespace
-            and _selectable(pod, options) and pol.pod_selector.matches(pod.labels))
+    return (
+        direction in pol.policy_types
+        and pol.namespace == pod.namespace
+        and _selectable(pod, options)
+        and pol.pod_selector.matches(pod.labels)
+    )
 
 
 def _selectable(endpoint: Endpoint, options: Options) -> bool:
@@ -80,15 +89,13 @@ def _selectable(endpoint: Endpoint, options: Options) -> bool:
     return not _is_node_traffic(endpoint, options)
 
 
-def _rule_admits(cluster: Cluster, options: Options, pol: NetworkPolicy, rule: Rule,
-                 other: Party) -> bool:
+def _rule_admits(cluster: Cluster, options: Options, pol: NetworkPolicy, rule: Rule, other: Party) -> bool:
     if not rule.peers:
         return True  # 6: empty from/to is every source/destination, IP addresses included
     return any(_peer_matches(cluster, options, pol, peer, other) for peer in rule.peers)
 
 
-def _peer_matches(cluster: Cluster, options: Options, pol: NetworkPolicy, peer: Peer,
-                  other: Party) -> bool:
+def _peer_matches(cluster: Cluster, options: Options, pol: NetworkPolicy, peer: Peer, other: Party) -> bool:
     # 8 and 9.
     if peer.ip_block is not None:
         cidr = peer.ip_block.cidr
@@ -98,7 +105,8 @@ def _peer_matches(cluster: Cluster, options: Options, pol: NetworkPolicy, peer: 
         else:
             addresses = (other,)
         return any(
-            a.version == cidr.version and a in cidr
+            a.version == cidr.version
+            and a in cidr
             and not any(a.version == e.version and a in e for e in excepts)
             for a in addresses
         )
@@ -141,6 +149,7 @@ def _policy_port(pp: PolicyPort, destination: Party) -> PortSet:
     # toward an address outside the cluster it matches nothing.
     if not isinstance(destination, Endpoint):
         return PortSet.none()
-    numbers = [(cp.port, cp.port) for cp in destination.ports
-               if cp.name == pp.port and cp.protocol == protocol]
+    numbers = [
+        (cp.port, cp.port) for cp in destination.ports if cp.name == pp.port and cp.protocol == protocol
+    ]
     return PortSet.from_mapping({protocol: numbers})

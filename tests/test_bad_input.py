@@ -47,29 +47,55 @@ CASES = {
     "cidr-without-prefix": ("    - ipBlock: {cidr: 10.0.0.1}", "bad-cidr", ("ipBlock", "cidr")),
     "except-outside-cidr": (
         "    - ipBlock:\n        cidr: 10.0.0.0/16\n        except: [10.1.0.0/24]",
-        "except-outside-cidr", ("ipBlock", "except", 0)),
+        "except-outside-cidr",
+        ("ipBlock", "except", 0),
+    ),
     "unknown-operator": (
-        "    - podSelector:\n        matchExpressions:\n        - {key: app, operator: Equals, "
-        "values: [a]}", "unknown-operator", ("matchExpressions", 0, "operator")),
+        "    - podSelector:\n        matchExpressions:\n        - {key: app, operator: Equals, values: [a]}",
+        "unknown-operator",
+        ("matchExpressions", 0, "operator"),
+    ),
     "in-without-values": (
         "    - podSelector:\n        matchExpressions:\n        - {key: app, operator: In}",
-        "missing-values", ("matchExpressions", 0, "values")),
+        "missing-values",
+        ("matchExpressions", 0, "values"),
+    ),
     "exists-with-values": (
-        "    - podSelector:\n        matchExpressions:\n        - {key: app, operator: Exists, "
-        "values: [a]}", "unexpected-values", ("matchExpressions", 0, "values")),
+        "    - podSelector:\n        matchExpressions:\n        - {key: app, operator: Exists, values: [a]}",
+        "unexpected-values",
+        ("matchExpressions", 0, "values"),
+    ),
     "empty-peer": ("    - {}", "empty-peer", ("to", 0)),
-    "ipblock-with-selector": ("    - ipBlock: {cidr: 10.0.0.0/8}\n      podSelector: {}",
-                              "ipblock-with-selector", ("to", 0)),
-    "endport-below-port": ("    - podSelector: {}\n    ports: [{port: 90, endPort: 80}]",
-                           "endport-below-port", ("ports", 0, "endPort")),
-    "endport-named-port": ("    - podSelector: {}\n    ports: [{port: http, endPort: 80}]",
-                           "endport-named-port", ("ports", 0, "endPort")),
-    "endport-without-port": ("    - podSelector: {}\n    ports: [{endPort: 80}]",
-                             "endport-without-port", ("ports", 0, "endPort")),
-    "bad-protocol": ("    - podSelector: {}\n    ports: [{protocol: HTTP, port: 80}]",
-                     "bad-protocol", ("ports", 0, "protocol")),
-    "port-out-of-range": ("    - podSelector: {}\n    ports: [{port: 70000}]", "bad-port",
-                          ("ports", 0, "port")),
+    "ipblock-with-selector": (
+        "    - ipBlock: {cidr: 10.0.0.0/8}\n      podSelector: {}",
+        "ipblock-with-selector",
+        ("to", 0),
+    ),
+    "endport-below-port": (
+        "    - podSelector: {}\n    ports: [{port: 90, endPort: 80}]",
+        "endport-below-port",
+        ("ports", 0, "endPort"),
+    ),
+    "endport-named-port": (
+        "    - podSelector: {}\n    ports: [{port: http, endPort: 80}]",
+        "endport-named-port",
+        ("ports", 0, "endPort"),
+    ),
+    "endport-without-port": (
+        "    - podSelector: {}\n    ports: [{endPort: 80}]",
+        "endport-without-port",
+        ("ports", 0, "endPort"),
+    ),
+    "bad-protocol": (
+        "    - podSelector: {}\n    ports: [{protocol: HTTP, port: 80}]",
+        "bad-protocol",
+        ("ports", 0, "protocol"),
+    ),
+    "port-out-of-range": (
+        "    - podSelector: {}\n    ports: [{port: 70000}]",
+        "bad-port",
+        ("ports", 0, "port"),
+    ),
     "wrong-type": ("    - podSelector: [app]", "wrong-type", ("to", 0, "podSelector")),
     "unknown-field": ("    - podSelecter: {}", "unknown-field", ("to", 0, "podSelecter")),
 }
@@ -86,8 +112,8 @@ def test_rejected_policy_is_reported_and_left_out(name: str) -> None:
     assert loc is not None
     assert loc.source == "cluster.yaml"
     assert loc.document == 4
-    assert loc.path[: 3] == ("spec", "egress", 0)
-    assert loc.path[-len(suffix):] == suffix, format_path(loc.path)
+    assert loc.path[:3] == ("spec", "egress", 0)
+    assert loc.path[-len(suffix) :] == suffix, format_path(loc.path)
     # The line points into the bad document, at the field (or its nearest written ancestor).
     assert loc.line is not None and loc.line > GOOD.count("\n") + 1
     assert loc.snippet is not None and loc.snippet.strip()
@@ -124,8 +150,10 @@ def test_malformed_yaml_keeps_other_documents(tmp_path: Path) -> None:
 
 
 def test_label_value_must_be_a_string() -> None:
-    graph = netpol.analyze_text(GOOD + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: c\n"
-                                "  namespace: x\n  labels: {version: 1.5}\n")
+    graph = netpol.analyze_text(
+        GOOD + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: c\n"
+        "  namespace: x\n  labels: {version: 1.5}\n"
+    )
     errors = [d for d in graph.diagnostics if d.severity is Severity.ERROR]
     assert [d.code for d in errors] == ["wrong-type"]
     assert errors[0].location is not None
@@ -148,9 +176,11 @@ def test_no_input_is_usage_error() -> None:
 
 def test_skipped_kinds_are_counted_and_named(tmp_path: Path) -> None:
     f = tmp_path / "c.yaml"
-    f.write_text(GOOD + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
-                 "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
-                 "---\nreplicaCount: 3\nimage: {tag: x}\n")
+    f.write_text(
+        GOOD + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+        "---\nreplicaCount: 3\nimage: {tag: x}\n"
+    )
     quiet = CliRunner().invoke(main, ["list", str(f)])
     assert quiet.exit_code == 0
     assert "skipped 3 object(s)" in quiet.stderr

@@ -51,9 +51,16 @@ def test_noise_level_changes_bulk_not_structure() -> None:
     c = cluster(MEDIUM)
 
     def skeleton(noise: str) -> list[tuple[Any, ...]]:
-        return [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"],
-                 o.get("status", {}).get("podIP"), o["metadata"].get("labels"))
-                for o in c.dump(noise)["items"]]
+        return [
+            (
+                o["kind"],
+                o["metadata"].get("namespace"),
+                o["metadata"]["name"],
+                o.get("status", {}).get("podIP"),
+                o["metadata"].get("labels"),
+            )
+            for o in c.dump(noise)["items"]
+        ]
 
     sizes = [len(gen.to_yaml(c, "dump", n)) for n in gen.NOISE_LEVELS]
     assert skeleton("bare") == skeleton("light") == skeleton("full")
@@ -120,18 +127,60 @@ def test_manifests_read_back() -> None:
 
 
 def test_emitter_quotes_what_yaml_would_reinterpret() -> None:
-    tricky = ["10.0.0.1", "10.0.0.0/8", "::/0", "fc00::/7", "0x1F", "0o17", "1e10", "1.5",
-              "1:20", "123", "08", "2024-01-15", "2024-01-15T09:00:00Z", "yes", "No", "null",
-              "~", "", "-", "a: b", "a #b", ".inf", 'k:{"uid":"x"}', "f:status", "8lkmbqw67w",
-              "3f1c2a9e", "v1.2.3", "1.11.1", "true", "é"]
+    tricky = [
+        "10.0.0.1",
+        "10.0.0.0/8",
+        "::/0",
+        "fc00::/7",
+        "0x1F",
+        "0o17",
+        "1e10",
+        "1.5",
+        "1:20",
+        "123",
+        "08",
+        "2024-01-15",
+        "2024-01-15T09:00:00Z",
+        "yes",
+        "No",
+        "null",
+        "~",
+        "",
+        "-",
+        "a: b",
+        "a #b",
+        ".inf",
+        'k:{"uid":"x"}',
+        "f:status",
+        "8lkmbqw67w",
+        "3f1c2a9e",
+        "v1.2.3",
+        "1.11.1",
+        "true",
+        "é",
+    ]
     data = {"s": {t: t for t in tricky}, "l": [*tricky, 1, True, None, {}, [], [1, [2]]]}
     assert yaml.safe_load(gen.dump_yaml([data])) == data
 
 
 def test_cli_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "c.yaml"
-    args = ["--pods", "30", "--workloads", "6", "--policies", "12", "--namespaces", "3",
-            "--seed", "3", "--format", "dump", "--out", str(out)]
+    args = [
+        "--pods",
+        "30",
+        "--workloads",
+        "6",
+        "--policies",
+        "12",
+        "--namespaces",
+        "3",
+        "--seed",
+        "3",
+        "--format",
+        "dump",
+        "--out",
+        str(out),
+    ]
     assert gen.main(args) == 0
     doc = yaml.safe_load(out.read_text())
     assert sum(o["kind"] == "Pod" for o in doc["items"]) == 30
@@ -145,8 +194,7 @@ def test_pods_are_concrete_replicas() -> None:
     items = cluster(MEDIUM).dump()["items"]
     by_kind: dict[str, dict[tuple[str, str], Any]] = {}
     for o in items:
-        by_kind.setdefault(o["kind"], {})[(o["metadata"].get("namespace", ""),
-                                           o["metadata"]["name"])] = o
+        by_kind.setdefault(o["kind"], {})[(o["metadata"].get("namespace", ""), o["metadata"]["name"])] = o
     pods = list(by_kind["Pod"].values())
     ips = [p["status"]["podIP"] for p in pods]
     assert len(set(ips)) == len(ips)
@@ -285,7 +333,12 @@ def test_policies_cover_the_features() -> None:
     assert any(p.get("port") == 443 for p in ports)
     assert any(k == "namespaceSelector" and v == {} for k, v in pairs)
     assert any(s.get("ingress") == [{}] for s in specs)
-    assert any(s["podSelector"] == {} and s.get("policyTypes") == ["Ingress", "Egress"]
-               and "ingress" not in s and "egress" not in s for s in specs)
+    assert any(
+        s["podSelector"] == {}
+        and s.get("policyTypes") == ["Ingress", "Egress"]
+        and "ingress" not in s
+        and "egress" not in s
+        for s in specs
+    )
     peers = [p for k, v in pairs if k in ("from", "to") for p in v]
     assert any("namespaceSelector" in p and "podSelector" in p for p in peers)

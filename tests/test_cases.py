@@ -28,8 +28,17 @@ from conftest import ROOT
 from netpol.cli import main
 
 CASES = ROOT / "tests" / "cases"
-EXTENSIONS = {"text": "txt", "json": "json", "csv": "csv", "md": "md", "dot": "dot",
-              "mermaid": "mmd", "sarif": "sarif", "junit": "xml", "html": "html"}
+EXTENSIONS = {
+    "text": "txt",
+    "json": "json",
+    "csv": "csv",
+    "md": "md",
+    "dot": "dot",
+    "mermaid": "mmd",
+    "sarif": "sarif",
+    "junit": "xml",
+    "html": "html",
+}
 """The file an output format's expected bytes live in: expected.<ext>."""
 KEYS = {"args", "exit", "formats"}
 OPTIONAL = {"stdin"}
@@ -58,8 +67,7 @@ class Case:
     def inputs(self) -> tuple[Path, ...]:
         """The files the case names (args and stdin), for finding the stray ones."""
         named = [ROOT / a for a in self.args] + ([self.stdin] if self.stdin else [])
-        return tuple(q for p in named if p.exists()
-                     for q in ([p] if p.is_file() else sorted(p.rglob("*"))))
+        return tuple(q for p in named if p.exists() for q in ([p] if p.is_file() else sorted(p.rglob("*"))))
 
 
 def read_case(folder: Path) -> Case:
@@ -87,10 +95,16 @@ def discover() -> list[Case]:
 ALL = discover()
 
 
-@pytest.mark.parametrize(("case", "fmt"), [pytest.param(c, f, id=f"{c.name}/{f}")
-                                           for c in ALL for f in c.formats])
-def test_case(case: Case, fmt: str, golden: Callable[[Path, str], None],
-              request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("case", "fmt"), [pytest.param(c, f, id=f"{c.name}/{f}") for c in ALL for f in c.formats]
+)
+def test_case(
+    case: Case,
+    fmt: str,
+    golden: Callable[[Path, str], None],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(ROOT)
     stdin = case.stdin.read_bytes() if case.stdin else None
     result = CliRunner().invoke(main, [*case.args, "-o", fmt], input=stdin, catch_exceptions=False)
@@ -105,16 +119,28 @@ def test_case(case: Case, fmt: str, golden: Callable[[Path, str], None],
 
 
 def test_the_commands_have_cases() -> None:
-    assert {c.name.split("/")[0] for c in ALL} == {"check", "diff", "graph", "lint", "list",
-                                                   "query", "report"}
+    assert {c.name.split("/")[0] for c in ALL} == {
+        "check",
+        "diff",
+        "graph",
+        "lint",
+        "list",
+        "query",
+        "report",
+    }
 
 
 def test_every_file_belongs_to_a_case() -> None:
     """No stale expected file (a renamed case, a dropped format) and no case.yaml missed."""
     owned: set[Path] = set()
     for case in ALL:
-        owned |= {case.folder / "case.yaml", case.stderr, *case.inputs,
-                  *(case.expected(f) for f in case.formats)}
-    stray = [p.relative_to(ROOT).as_posix() for p in sorted(CASES.rglob("*"))
-             if p.is_file() and p not in owned]
+        owned |= {
+            case.folder / "case.yaml",
+            case.stderr,
+            *case.inputs,
+            *(case.expected(f) for f in case.formats),
+        }
+    stray = [
+        p.relative_to(ROOT).as_posix() for p in sorted(CASES.rglob("*")) if p.is_file() and p not in owned
+    ]
     assert stray == [], "files no case names (a case's own input is named in its args or stdin)"

@@ -43,8 +43,7 @@ def validate_sarif(text: str) -> dict[str, object]:
     import jsonschema  # a test dependency: never skipped for want of it
 
     doc = json.loads(text)
-    jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")),
-                        cls=jsonschema.Draft7Validator)
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")), cls=jsonschema.Draft7Validator)
     assert isinstance(doc, dict)
     return doc
 
@@ -90,12 +89,14 @@ def test_check_sarif_is_valid_with_related_locations() -> None:
 
 
 def test_sarif_paths_outside_the_current_directory_are_file_uris(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copy(ROOT / CI / "warnings-only.yaml", tmp_path / "w.yaml")
     monkeypatch.chdir(ROOT / "tests")
     doc = validate_sarif(run("lint", str(tmp_path / "w.yaml"), "-o", "sarif").stdout)
     uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"][  # type: ignore[index]
-        "artifactLocation"]
+        "artifactLocation"
+    ]
     assert uri["uri"].startswith("file:///") and "uriBaseId" not in uri
 
 
@@ -143,16 +144,19 @@ def test_junit_suppressed_findings_are_skipped() -> None:
 # -- exit codes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    ((f"{CI}/clean.yaml",), ExitCode.OK),
-    ((f"{CI}/warnings-only.yaml",), ExitCode.OK),  # default threshold: error
-    ((f"{CI}/warnings-only.yaml", "--fail-on", "warning"), ExitCode.FINDINGS),
-    ((EXAMPLE,), ExitCode.FINDINGS),
-    ((EXAMPLE, "--fail-on", "never"), ExitCode.OK),
-    ((EXAMPLE, "--fail-on", "never", "-o", "sarif"), ExitCode.OK),
-    (("does/not/exist",), ExitCode.INPUT_ERROR),
-    ((), ExitCode.INPUT_ERROR),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ((f"{CI}/clean.yaml",), ExitCode.OK),
+        ((f"{CI}/warnings-only.yaml",), ExitCode.OK),  # default threshold: error
+        ((f"{CI}/warnings-only.yaml", "--fail-on", "warning"), ExitCode.FINDINGS),
+        ((EXAMPLE,), ExitCode.FINDINGS),
+        ((EXAMPLE, "--fail-on", "never"), ExitCode.OK),
+        ((EXAMPLE, "--fail-on", "never", "-o", "sarif"), ExitCode.OK),
+        (("does/not/exist",), ExitCode.INPUT_ERROR),
+        ((), ExitCode.INPUT_ERROR),
+    ],
+)
 def test_lint_exit_codes(args: tuple[str, ...], code: ExitCode) -> None:
     result = run("lint", *args)
     assert result.exit_code == code, result.output
@@ -160,8 +164,7 @@ def test_lint_exit_codes(args: tuple[str, ...], code: ExitCode) -> None:
 
 def test_bad_manifest_is_exit_2_and_still_reports(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text((ROOT / CI / "warnings-only.yaml").read_text() + "---\nkind: [\n",
-                   encoding="utf-8")
+    bad.write_text((ROOT / CI / "warnings-only.yaml").read_text() + "---\nkind: [\n", encoding="utf-8")
     result = run("lint", str(bad), "-o", "json", "--fail-on", "never")
     assert result.exit_code == ExitCode.INPUT_ERROR
     assert json.loads(result.stdout)["findings"]  # the rest of the input is still linted
@@ -184,9 +187,11 @@ def test_text_is_grouped_by_file_and_plain_off_a_terminal() -> None:
     out = run("lint", EXAMPLE).stdout
     assert "\x1b[" not in out
     headers = [line for line in out.splitlines() if line and not line.startswith(" ")]
-    assert headers[:3] == ["policies/overpermissive/00-namespaces.yaml",
-                           "policies/overpermissive/10-workloads.yaml",
-                           "policies/overpermissive/20-shop-policies.yaml"]
+    assert headers[:3] == [
+        "policies/overpermissive/00-namespaces.yaml",
+        "policies/overpermissive/10-workloads.yaml",
+        "policies/overpermissive/20-shop-policies.yaml",
+    ]
     assert out.rstrip().endswith("3 errors, 13 warnings, 0 info; failing (--fail-on error)")
 
 
@@ -206,10 +211,10 @@ def test_out_writes_a_file(tmp_path: Path) -> None:
 # -- configuration ------------------------------------------------------------------------------
 
 
-def test_config_file_from_the_current_directory(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".netpol.yaml").write_text("fail-on: warning\ndisable: [NP002, NP004, NP005]\n",
-                                           encoding="utf-8")
+def test_config_file_from_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".netpol.yaml").write_text(
+        "fail-on: warning\ndisable: [NP002, NP004, NP005]\n", encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     result = run("lint", str(ROOT / CI / "warnings-only.yaml"), "-o", "json")
     assert result.exit_code == ExitCode.FINDINGS  # fail-on: warning from the file
@@ -217,8 +222,7 @@ def test_config_file_from_the_current_directory(tmp_path: Path,
     assert [f["rule"] for f in doc["findings"]] == ["NP001"]
     assert doc["summary"]["fail_on"] == "warning"
     # The flag wins over the file.
-    assert run("lint", str(ROOT / CI / "warnings-only.yaml"), "--fail-on", "error"
-               ).exit_code == ExitCode.OK
+    assert run("lint", str(ROOT / CI / "warnings-only.yaml"), "--fail-on", "error").exit_code == ExitCode.OK
 
 
 def test_config_exceptions_and_severities() -> None:
@@ -237,9 +241,15 @@ def test_bad_config_is_exit_2_with_lines() -> None:
     assert result.exit_code == ExitCode.INPUT_ERROR
     assert result.stdout == ""
     err = result.stderr
-    for where in ("bad-config.yaml:1:10", "bad-config.yaml:2:11", "bad-config.yaml:4:10",
-                  "bad-config.yaml:6:25", "bad-config.yaml:8:5", "bad-config.yaml:10:5",
-                  "bad-config.yaml:12:9"):
+    for where in (
+        "bad-config.yaml:1:10",
+        "bad-config.yaml:2:11",
+        "bad-config.yaml:4:10",
+        "bad-config.yaml:6:25",
+        "bad-config.yaml:8:5",
+        "bad-config.yaml:10:5",
+        "bad-config.yaml:12:9",
+    ):
         assert where in err, where
     assert "unknown rule 'NP999'" in err and "needs a reason" in err
 
@@ -255,8 +265,7 @@ def test_missing_config_file_is_exit_2() -> None:
 
 def test_check_explains_each_violation() -> None:
     doc = json.loads(run("check", EXAMPLE, "--expect", INTENT, "-o", "json").stdout)
-    assert [e["passed"] for e in doc["expectations"]] == [True, False, True, True, True, False,
-                                                          False]
+    assert [e["passed"] for e in doc["expectations"]] == [True, False, True, True, True, False, False]
     internet = doc["expectations"][1]
     assert internet["explanation"]["ingress"]["allowed_by"][0]["policy"] == "shop/db-access"
     finding = doc["findings"][0]
@@ -271,12 +280,14 @@ def test_intent_errors_are_located_and_exit_2() -> None:
     assert result.exit_code == ExitCode.INPUT_ERROR
     assert result.stdout == ""
     err = result.stderr
-    for where, what in (("bad-intent.yaml:3:9", "port must be a number"),
-                        ("bad-intent.yaml:5:3", "has no 'to'"),
-                        ("bad-intent.yaml:6:11", "expect must be allow or deny"),
-                        ("bad-intent.yaml:7:35", "labels must map"),
-                        ("bad-intent.yaml:9:13", "protocol must be TCP, UDP or SCTP"),
-                        ("bad-intent.yaml:14:11", "unknown field 'colour'")):
+    for where, what in (
+        ("bad-intent.yaml:3:9", "port must be a number"),
+        ("bad-intent.yaml:5:3", "has no 'to'"),
+        ("bad-intent.yaml:6:11", "expect must be allow or deny"),
+        ("bad-intent.yaml:7:35", "labels must map"),
+        ("bad-intent.yaml:9:13", "protocol must be TCP, UDP or SCTP"),
+        ("bad-intent.yaml:14:11", "unknown field 'colour'"),
+    ):
         line = next((ln for ln in err.splitlines() if where in ln), "")
         assert what in line, (where, err)
 
@@ -284,19 +295,20 @@ def test_intent_errors_are_located_and_exit_2() -> None:
 def test_intent_unknown_endpoints_are_located_and_exit_2() -> None:
     result = run("check", EXAMPLE, "--expect", "tests/fixtures/check/unknown-endpoint.yaml")
     assert result.exit_code == ExitCode.INPUT_ERROR
-    assert "unknown-endpoint.yaml:4:9" in result.stderr and "shop/frontend[Deployment]" in \
-        result.stderr
+    assert "unknown-endpoint.yaml:4:9" in result.stderr and "shop/frontend[Deployment]" in result.stderr
     assert "unknown-endpoint.yaml:5:7" in result.stderr and "matches no endpoint" in result.stderr
 
 
-@pytest.mark.parametrize(("text", "where", "message"), [
-    ("- from: a\n  to: b\n  expect: deny\n---\n- {}\n", None, "holds 2 YAML documents"),
-    ("from: a\n", "x.yaml:1:1", "a list of expectations"),
-    ("- from: a\n  to: b\n  expect: deny\n  expect: allow\n", "x.yaml:4", "appears twice"),
-    ("- [from, a]\n", "x.yaml:1:3", "an expectation is a mapping"),
-])
-def test_intent_file_shape_errors(text: str, where: str | None, message: str,
-                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("- from: a\n  to: b\n  expect: deny\n---\n- {}\n", None, "holds 2 YAML documents"),
+        ("from: a\n", "x.yaml:1:1", "a list of expectations"),
+        ("- from: a\n  to: b\n  expect: deny\n  expect: allow\n", "x.yaml:4", "appears twice"),
+        ("- [from, a]\n", "x.yaml:1:3", "an expectation is a mapping"),
+    ],
+)
+def test_intent_file_shape_errors(text: str, where: str | None, message: str, tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
     result = run("check", EXAMPLE, "--expect", str(path))
@@ -308,9 +320,11 @@ def test_intent_file_shape_errors(text: str, where: str | None, message: str,
 
 def test_internet_means_the_ip_families_the_input_uses(tmp_path: Path) -> None:
     intent = tmp_path / "i.yaml"
-    intent.write_text("- {from: internet, to: shop/frontend, port: 8080, expect: allow}\n"
-                      "- {from: {cidr: '::/0'}, to: shop/frontend, port: 8080, expect: deny}\n",
-                      encoding="utf-8")
+    intent.write_text(
+        "- {from: internet, to: shop/frontend, port: 8080, expect: allow}\n"
+        "- {from: {cidr: '::/0'}, to: shop/frontend, port: 8080, expect: deny}\n",
+        encoding="utf-8",
+    )
     # The example mentions no IPv6 address: "internet" is the public IPv4 space, which may connect.
     result = run("check", EXAMPLE, "--expect", str(intent))
     assert result.exit_code == ExitCode.OK, result.output

@@ -29,8 +29,10 @@ def shop(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("command", [["list"], ["lint"], ["check", "--expect", "INTENT"],
-                                     ["graph", "-o", "mermaid"], ["report", "-o", "md"]])
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["lint"], ["check", "--expect", "INTENT"], ["graph", "-o", "mermaid"], ["report", "-o", "md"]],
+)
 def test_out_never_overwrites_an_input(shop: Path, tmp_path: Path, command: list[str]) -> None:
     intent = tmp_path / "intent.yaml"
     intent.write_text("- from: shop/frontend\n  to: shop/db\n  expect: deny\n")
@@ -53,9 +55,14 @@ def test_diff_out_never_overwrites_either_side(shop: Path) -> None:
 
 
 def netpol_cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "netpol", *args], cwd=ROOT, check=False,
-                          capture_output="stdout" not in kwargs, timeout=120,
-                          **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-m", "netpol", *args],
+        cwd=ROOT,
+        check=False,
+        capture_output="stdout" not in kwargs,
+        timeout=120,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -71,8 +78,12 @@ def test_a_full_disk_is_an_io_error_not_a_bug() -> None:
 
 
 def test_a_reader_that_goes_away_is_no_error() -> None:
-    with subprocess.Popen([sys.executable, "-m", "netpol", "graph", str(WEBSHOP), "-o", "dot"],
-                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "netpol", "graph", str(WEBSHOP), "-o", "dot"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()  # like `| head -0`
         err = proc.stderr.read()
@@ -85,23 +96,26 @@ def test_namespace_flag_is_validated_and_an_absent_namespace_is_named() -> None:
     assert bad.exit_code == ExitCode.INPUT_ERROR and "not a namespace name" in bad.stderr
     absent = run("list", str(WEBSHOP), "-n", "nosuch")
     assert absent.exit_code == ExitCode.OK
-    assert ("warning[unknown-namespace]: namespace 'nosuch' is not in the input (it holds: "
-            "kube-system, monitoring, payments, shop)") in absent.stderr
+    assert (
+        "warning[unknown-namespace]: namespace 'nosuch' is not in the input (it holds: "
+        "kube-system, monitoring, payments, shop)"
+    ) in absent.stderr
     assert "unknown-namespace" not in run("list", str(WEBSHOP), "-n", "shop").stderr
 
 
 def test_input_read_back_to_the_terminal_is_escaped() -> None:
     # YAML's own escapes (\e, \u202e) are legal: the raw characters are refused at load, these
     # reach the analysis as data.
-    text = ('apiVersion: v1\nkind: "\\e[2J\\e[31mEvil\\u202e"\nmetadata: {name: x}\n---\n'
-            'apiVersion: v1\nkind: Pod\nmetadata: {name: "bad\\e[31m", namespace: x}\n')
+    text = (
+        'apiVersion: v1\nkind: "\\e[2J\\e[31mEvil\\u202e"\nmetadata: {name: x}\n---\n'
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: "bad\\e[31m", namespace: x}\n'
+    )
     result = CliRunner().invoke(main, ["list", "-", "-v", "--from", "x"], input=text)
     assert result.exit_code == ExitCode.INPUT_ERROR  # --from is no option of list
     result = CliRunner().invoke(main, ["list", "-", "-v"], input=text)
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
     assert "\\x1b[2J\\x1b[31mEvil\\u202e (1)" in result.stderr
-    query = CliRunner().invoke(main, ["query", "-", "--from", "x/\x1b[31mz", "--to", "x/y"],
-                               input=text)
+    query = CliRunner().invoke(main, ["query", "-", "--from", "x/\x1b[31mz", "--to", "x/y"], input=text)
     assert query.exit_code == ExitCode.INPUT_ERROR
     assert "\x1b" not in query.stderr and "\\x1b[31mz" in query.stderr
 

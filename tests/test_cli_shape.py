@@ -61,8 +61,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def _exceptions() -> list[type[NetpolError]]:
-    return [c for _, c in inspect.getmembers(netpol.errors, inspect.isclass)
-            if issubclass(c, NetpolError)]
+    return [c for _, c in inspect.getmembers(netpol.errors, inspect.isclass) if issubclass(c, NetpolError)]
 
 
 def test_the_exception_tree_is_drawn_with_every_exit_code() -> None:
@@ -85,8 +84,10 @@ def test_the_tree_has_its_shape() -> None:
 
 @functools.cache
 def _modules() -> tuple[tuple[str, ast.Module], ...]:
-    return tuple((str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8")))
-                 for path in sorted(PACKAGE.rglob("*.py")))
+    return tuple(
+        (str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    )
 
 
 def test_every_exception_netpol_raises_is_defined_in_errors() -> None:
@@ -97,8 +98,9 @@ def test_every_exception_netpol_raises_is_defined_in_errors() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
-                assert not bases & tree_names, \
+                assert not bases & tree_names, (
                     f"{name}: {node.name} belongs in netpol/errors.py, in the exception tree"
+                )
 
 
 def test_one_module_runs_graphviz() -> None:
@@ -107,7 +109,8 @@ def test_one_module_runs_graphviz() -> None:
     for name, tree in _modules():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and any(
-                    isinstance(a, ast.Constant) and a.value == "dot" for a in node.args):
+                isinstance(a, ast.Constant) and a.value == "dot" for a in node.args
+            ):
                 finders.add(name)
             if isinstance(node, ast.Import) and any(a.name == "subprocess" for a in node.names):
                 runners.add(name)
@@ -128,8 +131,7 @@ def test_every_format_has_a_renderer() -> None:
     exp = netpol.explain(graph, "shop/frontend", "shop/api")
     for qf in registry.QueryFormat:
         assert registry.render_explanation(qf, exp)
-    diff = diff_graphs(netpol.analyze([str(LOOSENING / "old")]),
-                       netpol.analyze([str(LOOSENING / "new")]))
+    diff = diff_graphs(netpol.analyze([str(LOOSENING / "old")]), netpol.analyze([str(LOOSENING / "new")]))
     for df in registry.DiffFormat:
         if df is not registry.DiffFormat.SVG:
             assert registry.render_diff(df, diff)
@@ -139,10 +141,15 @@ def test_every_format_has_a_renderer() -> None:
 
 
 def test_the_cli_offers_the_registry_formats() -> None:
-    enums = {"list": registry.ListFormat, "query": registry.QueryFormat,
-             "lint": registry.FindingsFormat, "check": registry.FindingsFormat,
-             "graph": registry.GraphFormat, "diff": registry.DiffFormat,
-             "report": registry.ReportFormat}
+    enums = {
+        "list": registry.ListFormat,
+        "query": registry.QueryFormat,
+        "lint": registry.FindingsFormat,
+        "check": registry.FindingsFormat,
+        "graph": registry.GraphFormat,
+        "diff": registry.DiffFormat,
+        "report": registry.ReportFormat,
+    }
     assert isinstance(main, click.Group)
     for name, enum in enums.items():
         output = next(p for p in main.commands[name].params if p.name == "fmt")
@@ -152,7 +159,10 @@ def test_the_cli_offers_the_registry_formats() -> None:
 
 def test_only_images_need_dot() -> None:
     assert {f for f in registry.GraphFormat if f.needs_dot} == {
-        registry.GraphFormat.SVG, registry.GraphFormat.PNG, registry.GraphFormat.HTML}
+        registry.GraphFormat.SVG,
+        registry.GraphFormat.PNG,
+        registry.GraphFormat.HTML,
+    }
 
 
 # -- options, sessions, run_*() ---------------------------------------------------------------------
@@ -166,19 +176,36 @@ def test_a_command_receives_one_frozen_spec(monkeypatch: pytest.MonkeyPatch) -> 
         return open_session(spec)
 
     monkeypatch.setattr(list_cli, "open_session", opening)
-    code, _, _ = run("list", WEBSHOP, "-f", OVERPERMISSIVE, "-n", "shop", "--ipblock-ignores-pods",
-                     "-vv", "--max-input-size", "1M", "--debug")
+    code, _, _ = run(
+        "list",
+        WEBSHOP,
+        "-f",
+        OVERPERMISSIVE,
+        "-n",
+        "shop",
+        "--ipblock-ignores-pods",
+        "-vv",
+        "--max-input-size",
+        "1M",
+        "--debug",
+    )
     assert code == 0
     (spec,) = seen
-    assert spec == InputSpec((WEBSHOP,), (OVERPERMISSIVE,), "shop",
-                             netpol.Options("shop", ipblock_matches_pods=False), 2, 1 << 20, True)
+    assert spec == InputSpec(
+        (WEBSHOP,),
+        (OVERPERMISSIVE,),
+        "shop",
+        netpol.Options("shop", ipblock_matches_pods=False),
+        2,
+        1 << 20,
+        True,
+    )
     assert spec.inputs == (WEBSHOP, OVERPERMISSIVE)
     with pytest.raises(AttributeError):
         spec.verbose = 0  # type: ignore[misc]
 
 
-def test_reading_prints_nothing_and_the_notes_say_it_all(capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
+def test_reading_prints_nothing_and_the_notes_say_it_all(capsys: pytest.CaptureFixture[str]) -> None:
     session = read_session(InputSpec((WEBSHOP,), namespace="nosuch"))
     assert capsys.readouterr() == ("", "")
     notes = session_notes(session)
@@ -194,19 +221,35 @@ def test_run_functions_give_what_the_commands_print() -> None:
     session = read_session(InputSpec((WEBSHOP,)))
     graph, locator = session.graph, session.loaded.locator
     cases: list[tuple[Outcome, list[str]]] = [
-        (list_cli.run_list(graph, registry.ListFormat.CSV, namespace="shop"),
-         ["list", WEBSHOP, "-o", "csv", "-n", "shop"]),
-        (query_cli.run_query(graph, "shop/frontend", "shop/db", registry.QueryFormat.JSON,
-                             port=5432), ["query", WEBSHOP, "--from", "shop/frontend", "--to",
-                                          "shop/db", "--port", "5432", "-o", "json"]),
-        (graph_cli.run_graph(graph, registry.GraphFormat.MERMAID, level=Level.NAMESPACE),
-         ["graph", WEBSHOP, "-o", "mermaid", "--level", "namespace"]),
-        (lint_cli.run_lint(graph, load_lint_config(None), registry.FindingsFormat.JSON,
-                           FailOn.WARNING, locator=locator), ["lint", WEBSHOP, "-o", "json", "--fail-on",
-                                             "warning"]),
-        (report_cli.run_report(graph, load_lint_config(None), registry.ReportFormat.MD,
-                               locator=locator, inputs=[WEBSHOP], diagrams=False),
-         ["report", WEBSHOP, "-o", "md", "--no-diagrams"]),
+        (
+            list_cli.run_list(graph, registry.ListFormat.CSV, namespace="shop"),
+            ["list", WEBSHOP, "-o", "csv", "-n", "shop"],
+        ),
+        (
+            query_cli.run_query(graph, "shop/frontend", "shop/db", registry.QueryFormat.JSON, port=5432),
+            ["query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/db", "--port", "5432", "-o", "json"],
+        ),
+        (
+            graph_cli.run_graph(graph, registry.GraphFormat.MERMAID, level=Level.NAMESPACE),
+            ["graph", WEBSHOP, "-o", "mermaid", "--level", "namespace"],
+        ),
+        (
+            lint_cli.run_lint(
+                graph, load_lint_config(None), registry.FindingsFormat.JSON, FailOn.WARNING, locator=locator
+            ),
+            ["lint", WEBSHOP, "-o", "json", "--fail-on", "warning"],
+        ),
+        (
+            report_cli.run_report(
+                graph,
+                load_lint_config(None),
+                registry.ReportFormat.MD,
+                locator=locator,
+                inputs=[WEBSHOP],
+                diagrams=False,
+            ),
+            ["report", WEBSHOP, "-o", "md", "--no-diagrams"],
+        ),
     ]
     for outcome, args in cases:
         code, out, _ = run(*args)
@@ -216,8 +259,9 @@ def test_run_functions_give_what_the_commands_print() -> None:
 def test_run_check_keeps_what_it_could_not_judge() -> None:
     graph = netpol.analyze([WEBSHOP])
     path = str(ROOT / "tests" / "fixtures" / "check" / "unknown-endpoint.yaml")
-    outcome = check_cli.run_check(graph, load_intent(path), path, load_lint_config(None),
-                                  registry.FindingsFormat.TEXT, FailOn.ERROR)
+    outcome = check_cli.run_check(
+        graph, load_intent(path), path, load_lint_config(None), registry.FindingsFormat.TEXT, FailOn.ERROR
+    )
     assert outcome.code is ExitCode.INPUT_ERROR
     assert outcome.notes[-1].text.endswith("could not be judged; the others are reported")
     assert all(n.color == "red" for n in outcome.notes[:-1])
@@ -238,8 +282,7 @@ def test_diff_fails_on_the_kinds_asked() -> None:
     assert fails(diff, [DiffFailOn.ANY]) and fails(diff, [DiffFailOn.ADDED])
     assert not fails(diff, [DiffFailOn.REMOVED])
     assert not fails(diff_graphs(old, old), list(DiffFailOn))
-    outcome = diff_cli.run_diff(old, new, registry.DiffFormat.TEXT, [DiffFailOn.REMOVED,
-                                                                       DiffFailOn.ADDED])
+    outcome = diff_cli.run_diff(old, new, registry.DiffFormat.TEXT, [DiffFailOn.REMOVED, DiffFailOn.ADDED])
     assert outcome.code is ExitCode.FINDINGS
 
 
@@ -251,8 +294,9 @@ def _crash(*_: object, **__: object) -> Outcome:
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_a_bug_is_exit_3_with_a_traceback_only_under_debug(monkeypatch: pytest.MonkeyPatch,
-                                                           debug: bool) -> None:
+def test_a_bug_is_exit_3_with_a_traceback_only_under_debug(
+    monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
     monkeypatch.setattr(list_cli, "run_list", _crash)
     code, out, err = run("list", WEBSHOP, *(["--debug"] if debug else []))
     assert code == ExitCode.INTERNAL_ERROR and out == ""
@@ -278,8 +322,10 @@ def failing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("failing_dot")
 def test_graphviz_failing_is_a_bug_in_every_command() -> None:
-    for command in (["graph", WEBSHOP, "-o", "svg"],
-                    ["diff", str(LOOSENING / "old"), str(LOOSENING / "new"), "-o", "svg"]):
+    for command in (
+        ["graph", WEBSHOP, "-o", "svg"],
+        ["diff", str(LOOSENING / "old"), str(LOOSENING / "new"), "-o", "svg"],
+    ):
         code, out, err = run(*command)
         assert code == ExitCode.INTERNAL_ERROR and out == "", command
         assert err.startswith("internal error: Graphviz's dot -Tsvg failed on the DOT text")

@@ -44,8 +44,15 @@ def diff_of(case: str) -> GraphDiff:
 
 
 def test_the_cases_are_there() -> None:
-    assert set(CASES) >= {"tightening", "loosening", "renaming", "splitting", "workload-added",
-                          "ipblock-narrowed", "webshop"}
+    assert set(CASES) >= {
+        "tightening",
+        "loosening",
+        "renaming",
+        "splitting",
+        "workload-added",
+        "ipblock-narrowed",
+        "webshop",
+    }
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -79,21 +86,25 @@ def test_renaming_reordering_and_splitting_are_no_change(case: str) -> None:
 
 def test_renaming_is_recognised() -> None:
     [p] = diff_of("renaming").policies
-    assert (p.kind, p.renamed_from, p.policy) == (PolicyChangeKind.RENAMED, "shop/default-deny",
-                                                  "shop/deny-all")
+    assert (p.kind, p.renamed_from, p.policy) == (
+        PolicyChangeKind.RENAMED,
+        "shop/default-deny",
+        "shop/deny-all",
+    )
 
 
 def test_splitting_names_the_policies_without_effect() -> None:
     kinds = {p.policy: p.kind for p in diff_of("splitting").policies}
-    assert kinds == {"shop/api-ingress": PolicyChangeKind.REMOVED,
-                     "shop/api-from-web": PolicyChangeKind.ADDED,
-                     "shop/api-scrape": PolicyChangeKind.ADDED}
+    assert kinds == {
+        "shop/api-ingress": PolicyChangeKind.REMOVED,
+        "shop/api-from-web": PolicyChangeKind.ADDED,
+        "shop/api-scrape": PolicyChangeKind.ADDED,
+    }
 
 
 def test_loosening_puts_new_exposure_first_and_names_causes() -> None:
     d = diff_of("loosening")
-    assert [c.new_exposure for c in d.changes] == sorted((c.new_exposure for c in d.changes),
-                                                         reverse=True)
+    assert [c.new_exposure for c in d.changes] == sorted((c.new_exposure for c in d.changes), reverse=True)
     first = d.changes[0]
     assert first.scope is Scope.EXTERNAL and first.kind is ChangeKind.ADDED
     assert first.cause == ("policy shop/api-to-internet added",)
@@ -118,8 +129,11 @@ def test_tightening_names_what_allowed_it_before() -> None:
 def test_narrowed_ipblock_compares_on_a_common_refinement() -> None:
     """Old cuts 203.0.113.0/24, new cuts /25 twice: only the lost half is reported."""
     [change] = diff_of("ipblock-narrowed").changes
-    assert (change.kind, change.src, change.dst) == (ChangeKind.REMOVED, "shop/web[Deployment]",
-                                                     "203.0.113.128/25")
+    assert (change.kind, change.src, change.dst) == (
+        ChangeKind.REMOVED,
+        "shop/web[Deployment]",
+        "203.0.113.128/25",
+    )
     assert str(change.lost) == "TCP 443"
 
 
@@ -127,11 +141,13 @@ def test_workload_added() -> None:
     d = diff_of("workload-added")
     assert d.appeared == ("batch/report[CronJob]", "shop/cache[Deployment]")
     cache = next(c for c in d.changes if c.dst == "shop/cache[Deployment]")
-    assert cache.cause == ("policy shop/api-to-cache added", "policy shop/cache-from-api added",
-                           "endpoint shop/cache[Deployment] appeared")
+    assert cache.cause == (
+        "policy shop/api-to-cache added",
+        "policy shop/cache-from-api added",
+        "endpoint shop/cache[Deployment] appeared",
+    )
     # a workload in a namespace without policies: open both ways, shown once per address family
-    inbound = [c.src for c in d.changes if c.dst == "batch/report[CronJob]"
-               and c.scope is Scope.EXTERNAL]
+    inbound = [c.src for c in d.changes if c.dst == "batch/report[CronJob]" and c.scope is Scope.EXTERNAL]
     assert inbound == ["0.0.0.0/0", "::/0"]
     assert d.changes[0].src == "0.0.0.0/0", "inbound exposure from outside comes first"
 
@@ -172,8 +188,9 @@ def test_swapping_the_sides_swaps_the_report() -> None:
         old, new = sides(case)
         forward = diff_graphs(netpol.analyze([old]), netpol.analyze([new]))
         backward = diff_graphs(netpol.analyze([new]), netpol.analyze([old]))
-        assert {(c.src, c.dst, c.gained, c.lost) for c in forward.changes} == \
-            {(c.src, c.dst, c.lost, c.gained) for c in backward.changes}
+        assert {(c.src, c.dst, c.gained, c.lost) for c in forward.changes} == {
+            (c.src, c.dst, c.lost, c.gained) for c in backward.changes
+        }
         assert (forward.appeared, forward.disappeared) == (backward.disappeared, backward.appeared)
 
 
@@ -182,28 +199,32 @@ def test_namespace_filter() -> None:
     assert code == 0
     data = json.loads(out)
     assert [(c["src"], c["dst"]) for c in data["changes"]] == [
-        ("monitoring/prometheus[Deployment]", "shop/db[StatefulSet]")]
+        ("monitoring/prometheus[Deployment]", "shop/db[StatefulSet]")
+    ]
     assert [p["policy"] for p in data["policies"]] == ["shop/db-from-api"]
 
 
 # -- exit codes and inputs ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "fail_on", "code"), [
-    ("loosening", [], 0),
-    ("loosening", ["added"], 1),
-    ("loosening", ["removed"], 0),
-    ("loosening", ["changed"], 1),
-    ("loosening", ["removed", "changed"], 1),
-    ("loosening", ["any"], 1),
-    ("tightening", ["added"], 0),
-    ("tightening", ["removed"], 1),
-    ("tightening", ["ADDED", "Removed"], 1),
-    ("renaming", ["any"], 0),
-    ("splitting", ["added", "removed", "changed", "any"], 0),
-    ("workload-added", ["removed"], 0),
-    ("workload-added", ["added"], 1),
-])
+@pytest.mark.parametrize(
+    ("case", "fail_on", "code"),
+    [
+        ("loosening", [], 0),
+        ("loosening", ["added"], 1),
+        ("loosening", ["removed"], 0),
+        ("loosening", ["changed"], 1),
+        ("loosening", ["removed", "changed"], 1),
+        ("loosening", ["any"], 1),
+        ("tightening", ["added"], 0),
+        ("tightening", ["removed"], 1),
+        ("tightening", ["ADDED", "Removed"], 1),
+        ("renaming", ["any"], 0),
+        ("splitting", ["added", "removed", "changed", "any"], 0),
+        ("workload-added", ["removed"], 0),
+        ("workload-added", ["added"], 1),
+    ],
+)
 def test_fail_on_exit_codes(case: str, fail_on: list[str], code: int) -> None:
     args = [a for kind in fail_on for a in ("--fail-on", kind)]
     assert run("diff", *sides(case), *args)[0] == code
@@ -215,7 +236,8 @@ def test_any_counts_endpoints_without_connections(tmp_path: Path) -> None:
     shutil.copytree(old, new)
     (new / "lonely.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: lonely, namespace: shop}\n"
-        "spec: {containers: [{name: c, image: i}]}\n")
+        "spec: {containers: [{name: c, image: i}]}\n"
+    )
     d = diff_graphs(netpol.analyze([str(old)]), netpol.analyze([str(new)]))
     assert not d.changes and d.appeared == ("shop/lonely[Pod]",)  # isolated by default-deny
     assert run("diff", str(old), str(new), "--fail-on", "added")[0] == 0
@@ -237,8 +259,10 @@ def test_usage_errors() -> None:
 def test_input_errors_exit_2_after_the_report(tmp_path: Path) -> None:
     old, _ = sides("loosening")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
-                   "spec: {podSelector: {}, policyTypes: [Sideways]}\n")
+    bad.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
+        "spec: {podSelector: {}, policyTypes: [Sideways]}\n"
+    )
     code, out, err = run("diff", old, str(bad), "--fail-on", "any")
     assert code == 2
     assert "bad.yaml:4" in err and "Sideways" in err and "new input" in err
@@ -269,8 +293,10 @@ def test_svg_renders() -> None:
     root = ET.fromstring(out)
     assert root.tag.endswith("svg")
     titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
-    assert "shop/web[Deployment]&#45;&gt;shop/api[Deployment]" in titles or \
-        "shop/web[Deployment]->shop/api[Deployment]" in titles
+    assert (
+        "shop/web[Deployment]&#45;&gt;shop/api[Deployment]" in titles
+        or "shop/web[Deployment]->shop/api[Deployment]" in titles
+    )
     assert "#cf222e" not in out and "#1a7f37" in out  # nothing removed, something added
 
 
@@ -287,9 +313,22 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                           "-c", "commit.gpgsign=false", *args], cwd=repo, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -325,8 +364,7 @@ def test_git_mode_matches_the_folder_diff(repo: Path, monkeypatch: pytest.Monkey
 
 
 @needs_git
-def test_git_mode_from_a_subfolder_and_for_one_file(repo: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_git_mode_from_a_subfolder_and_for_one_file(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo / "k8s")
     expected = run("diff", *sides("loosening"), "-o", "json")[1]
     assert run("diff", "--git", "main", "-o", "json", "--", ".")[1] == expected
@@ -387,5 +425,5 @@ def test_docs_example_is_current() -> None:
     """docs/diff.md shows the PR comment for the web shop change; it must be what netpol prints."""
     doc = (ROOT / "docs" / "diff.md").read_text()
     begin, end = "<!-- example: webshop -->\n", "<!-- end of example -->\n"
-    shown = doc[doc.index(begin) + len(begin):doc.index(end)]
+    shown = doc[doc.index(begin) + len(begin) : doc.index(end)]
     assert shown == run("diff", *sides("webshop"), "-o", "md")[1]

@@ -35,15 +35,29 @@ BLOCKS: tuple[Doc, ...] = (
     {"cidr": "2001:db8::/32"},
 )
 # Outside every pod's address (pods use 10.0.0.1-10.0.0.9), on both sides of the blocks' edges.
-SAMPLES = ("8.8.8.8", "10.0.1.5", "10.1.0.1", "192.168.1.3", "192.168.1.99", "203.0.113.7",
-           "203.0.113.200", "2001:db8::1", "2001:db9::1")
-PORTS: tuple[Doc, ...] = ({"port": 80}, {"port": 443}, {"port": "http"}, {"port": 53, "protocol": "UDP"},
-                          {"port": 5000, "endPort": 5100}, {"protocol": "UDP"})
+SAMPLES = (
+    "8.8.8.8",
+    "10.0.1.5",
+    "10.1.0.1",
+    "192.168.1.3",
+    "192.168.1.99",
+    "203.0.113.7",
+    "203.0.113.200",
+    "2001:db8::1",
+    "2001:db9::1",
+)
+PORTS: tuple[Doc, ...] = (
+    {"port": 80},
+    {"port": 443},
+    {"port": "http"},
+    {"port": 53, "protocol": "UDP"},
+    {"port": 5000, "endPort": 5100},
+    {"protocol": "UDP"},
+)
 
 
 def budget(long: int) -> settings:
-    return settings(max_examples=examples(long), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=examples(long), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def pod(index: int, app: str | None, address: bool, http: bool) -> Doc:
@@ -53,15 +67,13 @@ def pod(index: int, app: str | None, address: bool, http: bool) -> Doc:
     container: Doc = {"name": "c", "image": "i"}
     if http:
         container["ports"] = [{"name": "http", "containerPort": 8080 + index}]
-    doc: Doc = {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                "spec": {"containers": [container]}}
+    doc: Doc = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container]}}
     if address:
         doc["status"] = {"phase": "Running", "podIP": f"10.0.0.{index + 1}"}
     return doc
 
 
-pods = st.builds(pod, st.integers(0, 8), st.sampled_from((None, *APPS)), st.booleans(),
-                 st.booleans())
+pods = st.builds(pod, st.integers(0, 8), st.sampled_from((None, *APPS)), st.booleans(), st.booleans())
 
 
 @st.composite
@@ -71,12 +83,17 @@ def peers(draw: st.DrawFn) -> Doc:
         return {"ipBlock": draw(st.sampled_from(BLOCKS))}
     out: Doc = {}
     if shape in ("namespace", "both"):
-        out["namespaceSelector"] = draw(st.sampled_from(
-            ({}, {"matchLabels": {"team": "red"}}, {"matchLabels": {
-                "kubernetes.io/metadata.name": draw(st.sampled_from(NAMESPACES))}})))
+        out["namespaceSelector"] = draw(
+            st.sampled_from(
+                (
+                    {},
+                    {"matchLabels": {"team": "red"}},
+                    {"matchLabels": {"kubernetes.io/metadata.name": draw(st.sampled_from(NAMESPACES))}},
+                )
+            )
+        )
     if shape in ("pod", "both"):
-        out["podSelector"] = draw(st.sampled_from(({}, *({"matchLabels": {"app": a}}
-                                                         for a in APPS))))
+        out["podSelector"] = draw(st.sampled_from(({}, *({"matchLabels": {"app": a}} for a in APPS))))
     return out
 
 
@@ -92,16 +109,18 @@ def rules(draw: st.DrawFn, key: str) -> Doc:
 
 @st.composite
 def policies(draw: st.DrawFn, name: str) -> Doc:
-    spec: Doc = {"podSelector": draw(st.sampled_from(({}, *({"matchLabels": {"app": a}}
-                                                            for a in APPS))))}
+    spec: Doc = {"podSelector": draw(st.sampled_from(({}, *({"matchLabels": {"app": a}} for a in APPS))))}
     types = draw(st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"])))
     spec["policyTypes"] = types
     for direction, key in (("Ingress", "from"), ("Egress", "to")):
         if direction in types:
             spec[direction.lower()] = draw(st.lists(rules(key), max_size=2))
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": draw(st.sampled_from(NAMESPACES))},
-            "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": draw(st.sampled_from(NAMESPACES))},
+        "spec": spec,
+    }
 
 
 def namespace(name: str, team: str | None) -> Doc:
@@ -128,8 +147,21 @@ def edited(draw: st.DrawFn, docs: list[Doc]) -> list[Doc]:
     """``docs`` after one to three random edits."""
     out = copy.deepcopy(docs)
     for step in range(draw(st.integers(1, 3))):
-        what = draw(st.sampled_from(("drop", "add-policy", "rename", "rewrite", "ports", "ports",
-                                     "add-pod", "relabel-pod", "relabel-namespace")))
+        what = draw(
+            st.sampled_from(
+                (
+                    "drop",
+                    "add-policy",
+                    "rename",
+                    "rewrite",
+                    "ports",
+                    "ports",
+                    "add-pod",
+                    "relabel-pod",
+                    "relabel-namespace",
+                )
+            )
+        )
         objects = [d for d in out if d["kind"] != "Namespace"]
         if what == "drop" and objects:
             out.remove(draw(st.sampled_from(objects)))
@@ -144,8 +176,13 @@ def edited(draw: st.DrawFn, docs: list[Doc]) -> list[Doc]:
                 else:
                     target["spec"] = draw(policies("unused"))["spec"]
         elif what == "ports":
-            found = [r for d in out if d["kind"] == "NetworkPolicy"
-                     for direction in ("ingress", "egress") for r in d["spec"].get(direction, [])]
+            found = [
+                r
+                for d in out
+                if d["kind"] == "NetworkPolicy"
+                for direction in ("ingress", "egress")
+                for r in d["spec"].get(direction, [])
+            ]
             if found:
                 rule = draw(st.sampled_from(found))
                 rule["ports"] = draw(st.lists(st.sampled_from(PORTS), min_size=1, max_size=3))
@@ -186,9 +223,12 @@ def covers(range_id: str, address: str) -> bool:
 
 def change_for(d: GraphDiff, src: str, dst: str) -> PairChange | None:
     """The change covering ``src -> dst``; an address is covered by a range that holds it."""
-    found = [c for c in d.changes
-             if (c.src == src or ("[" not in c.src and "[" not in src and covers(c.src, src)))
-             and (c.dst == dst or ("[" not in c.dst and "[" not in dst and covers(c.dst, dst)))]
+    found = [
+        c
+        for c in d.changes
+        if (c.src == src or ("[" not in c.src and "[" not in src and covers(c.src, src)))
+        and (c.dst == dst or ("[" not in c.dst and "[" not in dst and covers(c.dst, dst)))
+    ]
     assert len(found) <= 1, found
     return found[0] if found else None
 
@@ -231,15 +271,23 @@ def test_the_diff_matches_both_graphs_and_swaps_when_the_sides_do(data: st.DataO
     forward, backward = diff_graphs(a, b), diff_graphs(b, a)
 
     # diff(A, B).added == diff(B, A).removed; gained and lost, before and after swap.
-    swap = {ChangeKind.ADDED: ChangeKind.REMOVED, ChangeKind.REMOVED: ChangeKind.ADDED,
-            ChangeKind.CHANGED: ChangeKind.CHANGED}
+    swap = {
+        ChangeKind.ADDED: ChangeKind.REMOVED,
+        ChangeKind.REMOVED: ChangeKind.ADDED,
+        ChangeKind.CHANGED: ChangeKind.CHANGED,
+    }
     back = {key(c): c for c in backward.changes}
     assert len(back) == len(backward.changes)
     assert {key(c) for c in forward.changes} == set(back)
     for c in forward.changes:
         r = back[key(c)]
         assert (r.kind, r.before, r.after, r.gained, r.lost) == (
-            swap[c.kind], c.after, c.before, c.lost, c.gained)
+            swap[c.kind],
+            c.after,
+            c.before,
+            c.lost,
+            c.gained,
+        )
         assert (r.allowed_after, r.allowed_before) == (c.allowed_before, c.allowed_after)
         assert r.scope is c.scope
         assert c.cause, f"{c} names no cause"

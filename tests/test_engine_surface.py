@@ -19,11 +19,17 @@ from netpol.model.resources import Direction
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "netpol" / "engine"
 BITS = ROOT / "netpol" / "core" / "bits.py"
-PRIVATE_NAMES = frozenset({"Compiled", "CompiledRule", "AllowBlock", "SelectedPolicy",
-                           "compile_cluster"})
+PRIVATE_NAMES = frozenset({"Compiled", "CompiledRule", "AllowBlock", "SelectedPolicy", "compile_cluster"})
 """What netpol.engine.form and netpol.engine.compile hold: the compiled form and its maker."""
-PRIVATE_MODULES = frozenset({"netpol.engine.form", "netpol.engine.compile",
-                             "netpol.engine.index", "netpol.engine.blocks", "netpol.core.bits"})
+PRIVATE_MODULES = frozenset(
+    {
+        "netpol.engine.form",
+        "netpol.engine.compile",
+        "netpol.engine.index",
+        "netpol.engine.blocks",
+        "netpol.core.bits",
+    }
+)
 """The compiled form, the modules that make it, and bitsets as ints (a NodeSet holds them)."""
 PRIVATE_ATTRIBUTES = frozenset({"compiled", "_form", "_bits"})
 """``graph.compiled`` (what the AllowGraph exposed before), its private spelling, and the
@@ -31,8 +37,11 @@ bitset inside a NodeSet."""
 
 
 def _outside_engine() -> list[Path]:
-    files = [*ROOT.joinpath("netpol").rglob("*.py"), *ROOT.joinpath("tests").rglob("*.py"),
-             *ROOT.joinpath("bench").rglob("*.py")]
+    files = [
+        *ROOT.joinpath("netpol").rglob("*.py"),
+        *ROOT.joinpath("tests").rglob("*.py"),
+        *ROOT.joinpath("bench").rglob("*.py"),
+    ]
     return sorted(p for p in files if ENGINE not in p.parents and p != BITS)
 
 
@@ -48,25 +57,31 @@ def _violations(path: Path) -> list[str]:
             elif node.module.startswith("netpol") and names & PRIVATE_NAMES:
                 found.append(f"line {node.lineno}: imports {sorted(names & PRIVATE_NAMES)}")
         elif isinstance(node, ast.Import):
-            found += [f"line {node.lineno}: imports {a.name}" for a in node.names
-                      if a.name in PRIVATE_MODULES]
+            found += [
+                f"line {node.lineno}: imports {a.name}" for a in node.names if a.name in PRIVATE_MODULES
+            ]
     return found
 
 
 @pytest.mark.parametrize("path", _outside_engine(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_nothing_outside_the_engine_touches_the_compiled_form(path: Path) -> None:
-    assert not _violations(path), (f"{path.relative_to(ROOT)} reaches into the compiled form: "
-                                   f"{_violations(path)}; ask the AllowGraph instead")
+    assert not _violations(path), (
+        f"{path.relative_to(ROOT)} reaches into the compiled form: "
+        f"{_violations(path)}; ask the AllowGraph instead"
+    )
 
 
 def test_the_check_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from netpol.engine.form import AllowBlock\n"
-                   "from netpol.engine import CompiledRule\n"
-                   "import netpol.engine.compile\n"
-                   "from netpol.core.bits import iter_bits\n"
-                   "n = graph.compiled.endpoint_count\n"
-                   "b = nodes._bits\n", encoding="utf-8")
+    bad.write_text(
+        "from netpol.engine.form import AllowBlock\n"
+        "from netpol.engine import CompiledRule\n"
+        "import netpol.engine.compile\n"
+        "from netpol.core.bits import iter_bits\n"
+        "n = graph.compiled.endpoint_count\n"
+        "b = nodes._bits\n",
+        encoding="utf-8",
+    )
     assert len(_violations(bad)) == 6
 
 
@@ -110,8 +125,7 @@ def test_rule_views_agree_with_the_policies(graph: AllowGraph) -> None:
             assert rule.policy is view.policy and rule.targets == view.targets
             assert view.isolates(rule.direction)
             assert rule.ref == RuleRef(view.policy.id, rule.direction, rule.rule.index)
-            assert str(rule) == f"{view.policy.id} {rule.direction.lower()} rule " \
-                                f"#{rule.rule.index + 1}"
+            assert str(rule) == f"{view.policy.id} {rule.direction.lower()} rule #{rule.rule.index + 1}"
             assert rule.ref.path == ("spec", rule.direction.lower(), rule.rule.index)
             for d in graph.everything:
                 assert rule.ports_toward(d) == rule.ports_for(graph.nodes[d])
@@ -121,14 +135,15 @@ def test_isolation_and_admitting_rules_agree_with_the_views(graph: AllowGraph) -
     for direction in Direction:
         for i in graph.everything:
             isolating = graph.isolating(i, direction)
-            expect = tuple(v.policy for v in graph.policies()
-                           if v.isolates(direction) and i in v.targets)
+            expect = tuple(v.policy for v in graph.policies() if v.isolates(direction) and i in v.targets)
             assert isolating == expect
             assert bool(isolating) == (i in graph.isolated(direction))
             for other in graph.everything:
                 assert graph.rules_admitting(i, other, direction) == [
-                    r for r in graph.rules()
-                    if r.direction is direction and i in r.targets and other in r.peers]
+                    r
+                    for r in graph.rules()
+                    if r.direction is direction and i in r.targets and other in r.peers
+                ]
 
 
 def test_blocks_partition_the_allowed_sources(graph: AllowGraph) -> None:

@@ -35,17 +35,41 @@ from netpol.render.junit import render_junit
 from netpol.render.mermaid import render as mermaid_render
 from netpol.render.sarif import render_sarif
 
-HIDDEN = ["\x00", "\x07", "\x1b", "\r", "\x7f", "\x85", "\x9b", "\u061c", "\u200b", "\u200d",
-          "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff",
-          "\U000e0041", "\ud800", "\udfff", "\ufffe", "\uffff"]
+HIDDEN = [
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\r",
+    "\x7f",
+    "\x85",
+    "\x9b",
+    "\u061c",
+    "\u200b",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u2028",
+    "\u2029",
+    "\u202a",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+    "\U000e0041",
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+]
 # XML 1.0, production [2] Char.
 XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 some_text = st.text(st.characters(codec=None), max_size=40)
 
 
 def _hidden(text: str) -> list[str]:
-    return [ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
-            and ch not in "\t\n"]
+    return [
+        ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch not in "\t\n"
+    ]
 
 
 # -- terminal ------------------------------------------------------------------------------------
@@ -123,8 +147,9 @@ def _span_content(span: str) -> str:
     return inner
 
 
-@pytest.mark.parametrize("text", ["plain", "a`b", "a``b", "```", "`", "`start", "end`", " pad ",
-                                  "x ", "`` `a` ``"])
+@pytest.mark.parametrize(
+    "text", ["plain", "a`b", "a``b", "```", "`", "`start", "end`", " pad ", "x ", "`` `a` ``"]
+)
 def test_md_code_survives_backticks(text: str) -> None:
     span = md_code(text, table=False)
     assert _span_content(span) == text
@@ -142,8 +167,10 @@ def test_md_code_in_a_table_cell() -> None:
     assert md_code("a|b") == "`a\\|b`"
     assert md_code("a|b", table=False) == "`a|b`"
     assert md_code("one\ntwo\r\nthree") == "`one two three`"
-    assert md_code("@user <img src=x onerror=alert(1)> </details>") == \
-        "`@user <img src=x onerror=alert(1)> </details>`"  # literal inside a code span
+    assert (
+        md_code("@user <img src=x onerror=alert(1)> </details>")
+        == "`@user <img src=x onerror=alert(1)> </details>`"
+    )  # literal inside a code span
     assert md_code("\x1b[31m\u202e") == "`\\x1b[31m\\u202e`"
 
 
@@ -164,8 +191,7 @@ def test_md_text_neutralises_markdown_and_html() -> None:
     assert md_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
     assert md_text("</details>") == "&lt;/details&gt;"
     assert md_text("&lt;") == "&amp;lt;"
-    assert md_text("*bold* _it_ ~del~ `code` $x$") == \
-        "\\*bold\\* \\_it\\_ \\~del\\~ \\`code\\` \\$x\\$"
+    assert md_text("*bold* _it_ ~del~ `code` $x$") == "\\*bold\\* \\_it\\_ \\~del\\~ \\`code\\` \\$x\\$"
     assert md_text("a|b") == "a\\|b"
     assert md_text("a\\|b") == "a\\\\\\|b"
     assert md_text("[click](https://evil.example)") == "[click\\](https://evil.example)"
@@ -182,16 +208,19 @@ def test_md_text_breaks_mentions() -> None:
 
 
 def test_md_text_leaves_ordinary_prose_alone() -> None:
-    for text in ("policy shop/api-to-internet added", "endpoint shop/cache[Deployment] appeared",
-                 "shop/api-ingress ingress rule #1", "TCP 80-90; UDP 53"):
+    for text in (
+        "policy shop/api-to-internet added",
+        "endpoint shop/cache[Deployment] appeared",
+        "shop/api-ingress ingress rule #1",
+        "TCP 80-90; UDP 53",
+    ):
         assert md_text(text) == text
 
 
 # -- CSV -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil\",\"x\")", "-2+3", "+1", "@SUM(A1)",
-                                  "\tx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://evil","x")', "-2+3", "+1", "@SUM(A1)", "\tx"])
 def test_csv_cell_defuses_formulas(text: str) -> None:
     assert csv_cell(text) == "'" + text
 
@@ -200,9 +229,22 @@ def test_csv_cell_shows_a_leading_carriage_return_instead() -> None:
     assert csv_cell("\rx") == "\\rx"  # shown, so it starts no formula either
 
 
-@pytest.mark.parametrize("text", ["shop/api[Deployment]", "80-90", "10.0.0.0/8",
-                                  "10.0.0.0-10.255.255.255", "::/0", "2001:db8::/32", "fd00::1",
-                                  "TCP", "", "a=b", "policy x added"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shop/api[Deployment]",
+        "80-90",
+        "10.0.0.0/8",
+        "10.0.0.0-10.255.255.255",
+        "::/0",
+        "2001:db8::/32",
+        "fd00::1",
+        "TCP",
+        "",
+        "a=b",
+        "policy x added",
+    ],
+)
 def test_csv_cell_keeps_netpol_cells(text: str) -> None:
     assert csv_cell(text) == text
 
@@ -226,10 +268,10 @@ def test_mermaid_label_cannot_end() -> None:
 # -- diagnostics ---------------------------------------------------------------------------------
 
 
-def _diag(snippet: str, column: int | None, source: str = "f.yaml",
-          message: str = "bad value") -> str:
-    return Diagnostic(Severity.ERROR, "invalid", message,
-                      Location(source, 1, ("spec",), 3, column, snippet)).format()
+def _diag(snippet: str, column: int | None, source: str = "f.yaml", message: str = "bad value") -> str:
+    return Diagnostic(
+        Severity.ERROR, "invalid", message, Location(source, 1, ("spec",), 3, column, snippet)
+    ).format()
 
 
 def _caret_target(text: str) -> str:
@@ -241,7 +283,8 @@ def test_snippet_unchanged_when_it_fits() -> None:
     assert _diag("  podSelector: 3", 16) == (
         "f.yaml:3:16, document 1, spec: error[invalid]: bad value\n"
         "    3 |   podSelector: 3\n"
-        "                       ^")
+        "                       ^"
+    )
 
 
 def test_snippet_of_a_long_line_is_cut_around_the_caret() -> None:
@@ -361,11 +404,11 @@ def hostile(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / HOSTILE_FILE).write_text(CLUSTER)
     (tmp_path / "intent.yaml").write_text(
-        f"- name: {json.dumps(HOSTILE)}\n  from: internet\n  to: shop/web\n  port: 80\n"
-        "  expect: deny\n")
+        f"- name: {json.dumps(HOSTILE)}\n  from: internet\n  to: shop/web\n  port: 80\n  expect: deny\n"
+    )
     (tmp_path / "netpol.yaml").write_text(
-        f"exceptions:\n  - rule: internet-ingress\n    namespace: shop\n"
-        f"    reason: {json.dumps(HOSTILE)}\n")
+        f"exceptions:\n  - rule: internet-ingress\n    namespace: shop\n    reason: {json.dumps(HOSTILE)}\n"
+    )
     return tmp_path
 
 
@@ -417,8 +460,9 @@ def test_binary_file_and_huge_line_in_diagnostics(tmp_path: Path) -> None:
 
 
 def test_check_junit_parses_with_hostile_intent_names(hostile: Path) -> None:
-    code, out, err = _run("check", str(hostile / "cluster"), "--expect",
-                          str(hostile / "intent.yaml"), "-o", "junit")
+    code, out, err = _run(
+        "check", str(hostile / "cluster"), "--expect", str(hostile / "intent.yaml"), "-o", "junit"
+    )
     assert code == 1, err
     root = _parses_as_xml(out)
     names = [case.get("name") for case in root.iter("testcase")]
@@ -426,8 +470,9 @@ def test_check_junit_parses_with_hostile_intent_names(hostile: Path) -> None:
 
 
 def test_lint_junit_parses_with_hostile_reasons_and_file_names(hostile: Path) -> None:
-    code, out, err = _run("lint", str(hostile / "cluster"), "-o", "junit", "--config",
-                          str(hostile / "netpol.yaml"))
+    code, out, err = _run(
+        "lint", str(hostile / "cluster"), "-o", "junit", "--config", str(hostile / "netpol.yaml")
+    )
     assert code in (0, 1), err
     root = _parses_as_xml(out)
     skipped = [s.get("message") for s in root.iter("skipped")]
@@ -446,8 +491,9 @@ def test_check_text_and_json_with_hostile_intent_names(hostile: Path) -> None:
 
 
 def test_report_markdown_keeps_input_as_data(hostile: Path) -> None:
-    code, out, err = _run("report", str(hostile / "cluster"), "-o", "md", "--config",
-                          str(hostile / "netpol.yaml"))
+    code, out, err = _run(
+        "report", str(hostile / "cluster"), "-o", "md", "--config", str(hostile / "netpol.yaml")
+    )
     assert code == 0, err
     _no_raw_controls(out.replace("@\u2060", "@"))  # md_text's own word joiner
     plain = _outside_code_spans(out)
@@ -466,8 +512,13 @@ def _outside_code_spans(markdown: str) -> str:
 # -- the renderers, given ids that validation would refuse today -------------------------------
 
 
-HOSTILE_IDS = ["=HYPERLINK(\"http://evil\",\"x\")/a[Pod]", "-2+3/b[Pod]", "@SUM(1)/c[Pod]",
-               "ns/\x1b[2J`x`|<img src=x onerror=alert(1)>[Pod]", "ns/\u202e@octocat</details>[Pod]"]
+HOSTILE_IDS = [
+    '=HYPERLINK("http://evil","x")/a[Pod]',
+    "-2+3/b[Pod]",
+    "@SUM(1)/c[Pod]",
+    "ns/\x1b[2J`x`|<img src=x onerror=alert(1)>[Pod]",
+    "ns/\u202e@octocat</details>[Pod]",
+]
 
 
 def _connections() -> list[Connection]:
@@ -478,9 +529,21 @@ def _connections() -> list[Connection]:
 def _diff() -> GraphDiff:
     tcp = PortSet.of(Protocol.TCP, 443)
     changes = tuple(
-        PairChange(a, b, ChangeKind.ADDED, PortSet(), tcp, tcp, PortSet(), Scope.CROSS_NAMESPACE,
-                   (f"policy {a} added",), (f"{b} ingress rule #1",), ())
-        for a, b in itertools.pairwise(HOSTILE_IDS))
+        PairChange(
+            a,
+            b,
+            ChangeKind.ADDED,
+            PortSet(),
+            tcp,
+            tcp,
+            PortSet(),
+            Scope.CROSS_NAMESPACE,
+            (f"policy {a} added",),
+            (f"{b} ingress rule #1",),
+            (),
+        )
+        for a, b in itertools.pairwise(HOSTILE_IDS)
+    )
     policies = (PolicyChange(HOSTILE_IDS[3], PolicyChangeKind.RENAMED, HOSTILE_IDS[4], 1),)
     return GraphDiff(changes, (HOSTILE_IDS[0],), (HOSTILE_IDS[3],), policies)
 
@@ -515,8 +578,10 @@ def _markdown_keeps(markdown_text: str, ids: list[str]) -> None:
     """Every id is a code span of its own, every table row has its table's cells, and nothing
     outside code spans is HTML or a mention."""
     _no_raw_controls(markdown_text.replace("@\u2060", "@"))
-    spans = {_span_content(m.group().replace("\\|", "|"))
-             for m in re.finditer(r"(`+)(?!`).*?(?<!`)\1(?!`)", markdown_text)}
+    spans = {
+        _span_content(m.group().replace("\\|", "|"))
+        for m in re.finditer(r"(`+)(?!`).*?(?<!`)\1(?!`)", markdown_text)
+    }
     for i in ids:
         assert terminal(i) in spans, f"{i!r} is not a code span of its own"
     plain = _outside_code_spans(markdown_text)
@@ -530,9 +595,12 @@ def _markdown_keeps(markdown_text: str, ids: list[str]) -> None:
 def test_findings_renderers_keep_hostile_messages_as_data(hostile: Path) -> None:
     report = lint(netpol.analyze([str(hostile / "cluster")]))
     assert report.findings
-    doctored = dataclasses.replace(report, findings=tuple(
-        dataclasses.replace(f, message=HOSTILE, hint=HOSTILE, object=HOSTILE)
-        for f in report.findings))
+    doctored = dataclasses.replace(
+        report,
+        findings=tuple(
+            dataclasses.replace(f, message=HOSTILE, hint=HOSTILE, object=HOSTILE) for f in report.findings
+        ),
+    )
     _no_raw_controls(render_text(doctored))
     sarif_out = render_sarif(doctored)
     assert sarif_out.isascii()
@@ -547,10 +615,12 @@ def test_findings_renderers_keep_hostile_messages_as_data(hostile: Path) -> None
 def test_mermaid_labels_and_comments_keep_hostile_text_as_data(hostile: Path) -> None:
     diagram = build_diagram(netpol.analyze([str(hostile / "cluster")]))
     doctored = dataclasses.replace(
-        diagram, title=(*diagram.title, HOSTILE + "\nclick n_x call alert(1)"),
+        diagram,
+        title=(*diagram.title, HOSTILE + "\nclick n_x call alert(1)"),
         nodes=tuple(dataclasses.replace(n, label=(HOSTILE, *n.label)) for n in diagram.nodes),
         boxes=tuple(dataclasses.replace(b, label=(HOSTILE,)) for b in diagram.boxes),
-        edges=tuple(dataclasses.replace(e, label=HOSTILE) for e in diagram.edges))
+        edges=tuple(dataclasses.replace(e, label=HOSTILE) for e in diagram.edges),
+    )
     out = mermaid_render(doctored)
     assert out.count(mermaid(HOSTILE)) >= len(diagram.nodes) + len(diagram.boxes)
     _no_raw_controls(out)

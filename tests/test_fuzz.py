@@ -35,14 +35,26 @@ FAMILIES = int(os.environ.get("NETPOL_FUZZ_FAMILIES", "3"))
 
 
 def test_fuzz_short_budget(tmp_path: Path) -> None:
-    stats = run(load_corpus(), SEED, range(CASES), tmp_path, families=FAMILIES, heavy=0.05,
-                budget=10.0, minimise_seconds=10.0, keep=1)
+    stats = run(
+        load_corpus(),
+        SEED,
+        range(CASES),
+        tmp_path,
+        families=FAMILIES,
+        heavy=0.05,
+        budget=10.0,
+        minimise_seconds=10.0,
+        keep=1,
+    )
     assert stats.cases == CASES
     hard = [f for f in stats.failures if f.kind in HARD_KINDS]
     if hard:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(stats.by_kind.items()) if k in HARD_KINDS)
-        pytest.fail(f"{len(hard)} distinct problem(s) in {CASES} cases of seed {SEED} "
-                    f"({kinds}):\n\n" + "\n\n".join(describe(f) for f in hard), pytrace=False)
+        pytest.fail(
+            f"{len(hard)} distinct problem(s) in {CASES} cases of seed {SEED} "
+            f"({kinds}):\n\n" + "\n\n".join(describe(f) for f in hard),
+            pytrace=False,
+        )
 
 
 # --- the fuzzer's own oracles, so that a broken oracle cannot pass silently ---
@@ -50,35 +62,42 @@ def test_fuzz_short_budget(tmp_path: Path) -> None:
 
 def test_cases_are_deterministic() -> None:
     corpus = load_corpus()
-    assert [generate(corpus, 3, i).data for i in range(20)] == \
-        [generate(corpus, 3, i).data for i in range(20)]
+    assert [generate(corpus, 3, i).data for i in range(20)] == [
+        generate(corpus, 3, i).data for i in range(20)
+    ]
     assert len({generate(corpus, 3, i).data for i in range(20)}) > 15
 
 
-@pytest.mark.parametrize(("fmt", "out", "err", "kind"), [
-    ("json", b'{"a": 1', b"", "bad-json"),
-    ("sarif", b"", b"", "bad-json"),
-    ("junit", b"<testsuites><testsuite>", b"", "bad-xml"),
-    ("text", b"x/a\x1b[31m", b"", "raw-escape"),
-    ("json", b"{}", b"error: name \x1b]8;;x\x07", "raw-escape"),
-    ("text", "x/\u202eevil".encode(), b"", "raw-control"),
-    ("csv", b"src,dst\na,b,c\n", b"", "bad-csv"),
-    ("csv", b"src,dst\n=cmd,b\n", b"", "csv-formula"),
-    ("md", b"| a | b |\n| --- | --- |\n| x|y | z |\n", b"", "bad-markdown"),
-    ("md", b"owner @fuzzuser\n", b"", "md-mention"),
-    ("html", b"<td></script><img src=x onerror=alert(1)></td>", b"", "injection"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "out", "err", "kind"),
+    [
+        ("json", b'{"a": 1', b"", "bad-json"),
+        ("sarif", b"", b"", "bad-json"),
+        ("junit", b"<testsuites><testsuite>", b"", "bad-xml"),
+        ("text", b"x/a\x1b[31m", b"", "raw-escape"),
+        ("json", b"{}", b"error: name \x1b]8;;x\x07", "raw-escape"),
+        ("text", "x/\u202eevil".encode(), b"", "raw-control"),
+        ("csv", b"src,dst\na,b,c\n", b"", "bad-csv"),
+        ("csv", b"src,dst\n=cmd,b\n", b"", "csv-formula"),
+        ("md", b"| a | b |\n| --- | --- |\n| x|y | z |\n", b"", "bad-markdown"),
+        ("md", b"owner @fuzzuser\n", b"", "md-mention"),
+        ("html", b"<td></script><img src=x onerror=alert(1)></td>", b"", "injection"),
+    ],
+)
 def test_output_oracles_fire(fmt: str, out: bytes, err: bytes, kind: str) -> None:
     assert kind in {k for k, _, _ in output_problems(fmt, 0, out, err)}
 
 
-@pytest.mark.parametrize(("fmt", "out", "err"), [
-    ("json", b'{"a": "\\u001b"}', b"\x1b[31merror\x1b[0m: netpol's own colour"),
-    ("csv", b"src,dst\n'=cmd,b\n", b""),
-    ("md", b"| a | b |\n| --- | --- |\n| `x\\|y` | `@fuzzuser` |\n", b""),
-    ("md", b"`</script><img src=x onerror=alert(1)>`\n", b""),
-    ("text", b"x/a[Pod] -> x/b[Pod]\tall\n", b""),
-])
+@pytest.mark.parametrize(
+    ("fmt", "out", "err"),
+    [
+        ("json", b'{"a": "\\u001b"}', b"\x1b[31merror\x1b[0m: netpol's own colour"),
+        ("csv", b"src,dst\n'=cmd,b\n", b""),
+        ("md", b"| a | b |\n| --- | --- |\n| `x\\|y` | `@fuzzuser` |\n", b""),
+        ("md", b"`</script><img src=x onerror=alert(1)>`\n", b""),
+        ("text", b"x/a[Pod] -> x/b[Pod]\tall\n", b""),
+    ],
+)
 def test_output_oracles_pass_clean_output(fmt: str, out: bytes, err: bytes) -> None:
     assert list(output_problems(fmt, 0, out, err)) == []
 

@@ -22,14 +22,29 @@ spec: {podSelector: {}}
 
 
 def git(repo: Path, *args: str, data: str | None = None) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                           "-c", "commit.gpgsign=false", *args], cwd=repo, check=True,
-                          capture_output=True, text=True, input=data).stdout.strip()
+    return subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        input=data,
+    ).stdout.strip()
 
 
 def commit_tree(repo: Path, entries: dict[str, str]) -> str:
     """A commit whose tree is built by hand (``git mktree``), so names git's index refuses can be
     in it, as they can arrive by fetch. ``entries``: a path with ``/`` -> file content."""
+
     def tree(items: dict[str, str]) -> str:
         lines, folders = [], {}
         for name, content in items.items():
@@ -65,8 +80,7 @@ def test_a_tree_with_a_refused_name_is_an_input_error(repo: Path, bad: str) -> N
     assert "refusing this revision" in result.stderr and "Traceback" not in result.output
 
 
-def test_nothing_is_written_outside_or_inside_a_temporary_folder(repo: Path,
-                                                                 tmp_path: Path) -> None:
+def test_nothing_is_written_outside_or_inside_a_temporary_folder(repo: Path, tmp_path: Path) -> None:
     # The old way wrote the tree to a temporary folder: `..` entries landed beside it.
     rev = commit_tree(repo, {"k8s/a.yaml": POLICY, "k8s/sub/b.yaml": POLICY.replace("deny", "b")})
     before = sorted(p.name for p in tmp_path.rglob("*"))
@@ -76,13 +90,18 @@ def test_nothing_is_written_outside_or_inside_a_temporary_folder(repo: Path,
 
 
 def test_files_are_chosen_as_a_folder_scan_chooses_them(repo: Path) -> None:
-    rev = commit_tree(repo, {
-        "k8s/b.yaml": POLICY.replace("deny", "b"), "k8s/a.yml": POLICY.replace("deny", "a"),
-        "k8s/c.JSON": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}',
-        "k8s/notes.txt": "not read", "k8s/.hidden.yaml": POLICY.replace("deny", "hidden"),
-        "k8s/.cache/x.yaml": POLICY.replace("deny", "cached"),
-        "k8s/sub/z.yaml": POLICY.replace("deny", "z"),
-    })
+    rev = commit_tree(
+        repo,
+        {
+            "k8s/b.yaml": POLICY.replace("deny", "b"),
+            "k8s/a.yml": POLICY.replace("deny", "a"),
+            "k8s/c.JSON": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}',
+            "k8s/notes.txt": "not read",
+            "k8s/.hidden.yaml": POLICY.replace("deny", "hidden"),
+            "k8s/.cache/x.yaml": POLICY.replace("deny", "cached"),
+            "k8s/sub/z.yaml": POLICY.replace("deny", "z"),
+        },
+    )
     loaded = load_revision(rev, ["k8s"])
     assert [o.data["metadata"]["name"] for o in loaded.objects] == ["a", "b", "c", "z"]
     # A file named explicitly is read whatever its extension, as in the working tree.

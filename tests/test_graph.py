@@ -92,7 +92,7 @@ def _box_is_whole(graph: AllowGraph, box: ClusterBox, diagram: Diagram) -> None:
     assert box.complete
     members = set(_members(diagram, box.name, True))
     if box.external:
-        assert members == {n.id for n in graph.nodes[graph.endpoint_count:]}
+        assert members == {n.id for n in graph.nodes[graph.endpoint_count :]}
     else:
         assert members == {e.id for e in graph.cluster.endpoints if e.namespace == box.name}
 
@@ -114,8 +114,7 @@ def assert_exact(graph: AllowGraph, diagram: Diagram) -> None:
             assert any(graph.allowed_between(s, d) for s, d in pairs), edge
         else:
             for s, d in pairs:
-                assert graph.allowed_between(s, d) == edge.ports, (edge, graph.nodes[s].id,
-                                                                   graph.nodes[d].id)
+                assert graph.allowed_between(s, d) == edge.ports, (edge, graph.nodes[s].id, graph.nodes[d].id)
         if edge.src == EVERY_POD_ID or edge.dst == EVERY_POD_ID:
             every = diagram.node(EVERY_POD_ID)
             assert set(every.members) == {e.id for e in graph.cluster.endpoints}
@@ -144,9 +143,15 @@ def covered(graph: AllowGraph, diagram: Diagram) -> set[tuple[int, int]]:
     return out
 
 
-def kept_pairs(graph: AllowGraph, *, focus: str | None = None, namespace: str | None = None,
-               port: int | str | None = None, protocol: Protocol | None = None,
-               exclude_external: bool = False) -> set[tuple[int, int]]:
+def kept_pairs(
+    graph: AllowGraph,
+    *,
+    focus: str | None = None,
+    namespace: str | None = None,
+    port: int | str | None = None,
+    protocol: Protocol | None = None,
+    exclude_external: bool = False,
+) -> set[tuple[int, int]]:
     """The allowed pairs the filters keep, computed naively from ``AllowGraph.pairs``; a port
     name is looked up on the destination, as ``netpol query --port`` does."""
     n = graph.endpoint_count
@@ -169,8 +174,11 @@ def kept_pairs(graph: AllowGraph, *, focus: str | None = None, namespace: str | 
             continue
         if isinstance(port, str):
             dst = graph.nodes[d]
-            named = [p.port for p in dst.ports if p.name == port and p.protocol is proto
-                     ] if isinstance(dst, Endpoint) else []
+            named = (
+                [p.port for p in dst.ports if p.name == port and p.protocol is proto]
+                if isinstance(dst, Endpoint)
+                else []
+            )
             if not any(ports.allows(proto, number) for number in named):
                 continue
         if port is None and protocol is not None and not ports.ranges(protocol):
@@ -200,25 +208,30 @@ def test_every_edge_is_exact_and_every_connection_drawn(source: str, level: Leve
 
 
 @pytest.mark.parametrize("level", list(Level))
-@pytest.mark.parametrize(("source", "filters"), [
-    (example("webshop"), {"focus": "shop/api"}),
-    (example("webshop"), {"focus": "203.0.113.9"}),
-    (example("webshop"), {"namespace": "shop"}),
-    (example("webshop"), {"namespace": "shop", "port": 5432}),
-    (example("webshop"), {"port": 53, "protocol": Protocol.UDP}),
-    (example("webshop"), {"port": "http"}),
-    (example("webshop"), {"port": "dns", "protocol": Protocol.UDP}),
-    (example("kubectl-dump"), {"port": "metrics"}),
-    (example("e2e-model"), {"port": "serve-80-udp", "protocol": Protocol.UDP}),
-    (example("webshop"), {"protocol": Protocol.UDP}),
-    (example("webshop"), {"exclude_external": True}),
-    (example("e2e-model"), {"focus": "x/b", "exclude_external": True}),
-    (example("e2e-model"), {"namespace": "y", "port": 80, "protocol": Protocol.SCTP}),
-    (example("kubectl-dump"), {"namespace": "support-prod"}),
-    (fixture("collapse"), {"focus": "c/c1"}),
-], ids=lambda v: str(v) if isinstance(v, dict) else Path(v).stem)
-def test_filters_keep_exactly_the_matching_connections(source: str, filters: dict[str, object],
-                                                       level: Level) -> None:
+@pytest.mark.parametrize(
+    ("source", "filters"),
+    [
+        (example("webshop"), {"focus": "shop/api"}),
+        (example("webshop"), {"focus": "203.0.113.9"}),
+        (example("webshop"), {"namespace": "shop"}),
+        (example("webshop"), {"namespace": "shop", "port": 5432}),
+        (example("webshop"), {"port": 53, "protocol": Protocol.UDP}),
+        (example("webshop"), {"port": "http"}),
+        (example("webshop"), {"port": "dns", "protocol": Protocol.UDP}),
+        (example("kubectl-dump"), {"port": "metrics"}),
+        (example("e2e-model"), {"port": "serve-80-udp", "protocol": Protocol.UDP}),
+        (example("webshop"), {"protocol": Protocol.UDP}),
+        (example("webshop"), {"exclude_external": True}),
+        (example("e2e-model"), {"focus": "x/b", "exclude_external": True}),
+        (example("e2e-model"), {"namespace": "y", "port": 80, "protocol": Protocol.SCTP}),
+        (example("kubectl-dump"), {"namespace": "support-prod"}),
+        (fixture("collapse"), {"focus": "c/c1"}),
+    ],
+    ids=lambda v: str(v) if isinstance(v, dict) else Path(v).stem,
+)
+def test_filters_keep_exactly_the_matching_connections(
+    source: str, filters: dict[str, object], level: Level
+) -> None:
     graph = netpol.analyze([source])
     diagram = build_diagram(graph, level=level, **filters)  # type: ignore[arg-type]
     assert_exact(graph, diagram)
@@ -228,14 +241,18 @@ def test_filters_keep_exactly_the_matching_connections(source: str, filters: dic
         assert drawn <= kept_pairs(graph, **filters)  # type: ignore[arg-type]
     if isinstance(filters.get("port"), int):
         protocol = filters.get("protocol") or Protocol.TCP
-        assert all(e.ports.allows(protocol, filters["port"]) for e in diagram.edges  # type: ignore
-                   if not e.some)
+        assert all(
+            e.ports.allows(protocol, filters["port"])
+            for e in diagram.edges  # type: ignore
+            if not e.some
+        )
 
 
 @budget(60)
 @given(docs=clusters(), level=st.sampled_from(list(Level)), data=st.data())
-def test_random_clusters_draw_exactly_what_is_allowed(docs: list[dict[str, object]], level: Level,
-                                                      data: st.DataObject) -> None:
+def test_random_clusters_draw_exactly_what_is_allowed(
+    docs: list[dict[str, object]], level: Level, data: st.DataObject
+) -> None:
     graph = analyze_docs(docs)  # type: ignore[arg-type]
     filters: dict[str, object] = {}
     ids = [e.id for e in graph.cluster.endpoints]
@@ -273,8 +290,10 @@ def test_identical_fan_in_fan_out_and_mesh_are_one_edge_each() -> None:
 
 def test_a_cluster_without_policies_is_one_loop_and_one_edge_out() -> None:
     diagram = build_diagram(netpol.analyze([fixture("open")]))
-    assert edges_of(diagram) == {(EVERY_POD_ID, EVERY_POD_ID, "pods reach each other · all"),
-                                 (EVERY_POD_ID, "ext:0.0.0.0/0", "all")}
+    assert edges_of(diagram) == {
+        (EVERY_POD_ID, EVERY_POD_ID, "pods reach each other · all"),
+        (EVERY_POD_ID, "ext:0.0.0.0/0", "all"),
+    }
     out = next(e for e in diagram.edges if e.dst != EVERY_POD_ID)
     assert out.both_ways and out.kind is EdgeKind.EXTERNAL
     assert diagram.node("ext:0.0.0.0/0").label == ("any address", "0.0.0.0/0, ::/0")
@@ -294,8 +313,7 @@ def test_webshop_reads_as_the_policies_say() -> None:
     assert kinds[("payments/gateway[Deployment]", "ext:203.0.113.0/25")] is EdgeKind.EXTERNAL
     unprotected = {n.id for n in diagram.nodes if n.style is NodeStyle.UNPROTECTED}
     assert unprotected == {"kube-system/kube-dns[Deployment]", "monitoring/prometheus[Deployment]"}
-    assert diagram.node("ext:0.0.0.0-203.0.112.255").label == (
-        "0.0.0.0/0 except 203.0.113.0/25", "::/0")
+    assert diagram.node("ext:0.0.0.0-203.0.112.255").label == ("0.0.0.0/0 except 203.0.113.0/25", "::/0")
     assert LegendItem.UNPROTECTED in diagram.legend and LegendItem.SOME not in diagram.legend
 
 
@@ -305,8 +323,7 @@ def test_namespace_level_says_some_or_every_pod() -> None:
     assert ("ns:shop", "ns:kube-system", "every pod · TCP 53; UDP 53") in labels
     assert ("ns:shop", "ns:payments", "some pods · TCP 8443") in labels
     assert ("ns:monitoring", "ns:shop", "some pods · TCP 8080,9090") in labels
-    assert diagram.node("ns:shop").label == ("shop", "3 workloads",
-                                             "within: some pods · TCP 5432,8080")
+    assert diagram.node("ns:shop").label == ("shop", "3 workloads", "within: some pods · TCP 5432,8080")
     some = next(e for e in diagram.edges if e.src == "ns:shop" and e.dst == "ns:payments")
     assert some.some and not some.collapsed
 
@@ -326,8 +343,10 @@ def test_a_partial_namespace_box_says_so_and_is_never_collapsed_into() -> None:
     for box in diagram.boxes:
         if not box.complete and not box.external:
             assert re.fullmatch(r"\(\d+ of \d+ shown\)", box.label[1])
-    assert not any((e.src_box and not _box(diagram, e.src).complete)
-                   or (e.dst_box and not _box(diagram, e.dst).complete) for e in diagram.edges)
+    assert not any(
+        (e.src_box and not _box(diagram, e.src).complete) or (e.dst_box and not _box(diagram, e.dst).complete)
+        for e in diagram.edges
+    )
 
 
 def _box(diagram: Diagram, name: str) -> ClusterBox:
@@ -353,14 +372,20 @@ def test_describe_ranges() -> None:
 
     def r(lo: str, hi: str) -> AddressRange:
         import ipaddress
+
         return AddressRange(4, int(ipaddress.IPv4Address(lo)), int(ipaddress.IPv4Address(hi)))
 
     assert describe_ranges([AddressRange(4, 0, top), AddressRange(6, 0, (1 << 128) - 1)]) == (
-        "any address", "0.0.0.0/0, ::/0")
-    assert describe_ranges([r("192.168.2.0", "192.168.2.2"), r("192.168.2.4", "192.168.2.255")]
-                           ) == ("192.168.2.0/24 except 192.168.2.3",)
+        "any address",
+        "0.0.0.0/0, ::/0",
+    )
+    assert describe_ranges([r("192.168.2.0", "192.168.2.2"), r("192.168.2.4", "192.168.2.255")]) == (
+        "192.168.2.0/24 except 192.168.2.3",
+    )
     assert describe_ranges([r("10.0.0.0", "10.0.0.255"), r("10.0.2.0", "10.0.2.255")]) == (
-        "10.0.0.0/24", "10.0.2.0/24")
+        "10.0.0.0/24",
+        "10.0.2.0/24",
+    )
     many = [r(f"10.0.{i}.0", f"10.0.{i}.0") for i in range(0, 20, 2)]
     assert describe_ranges(many)[-1] == "... 5 more"
 
@@ -379,10 +404,22 @@ def test_dot_quoting() -> None:
 
 
 def _synthetic(n_edges: int) -> Diagram:
-    nodes = tuple(DiagramNode(f"ns/p{i}[Pod]", (f"p{i}", "Pod"), NodeStyle.ENDPOINT, box="ns",
-                              members=(f"ns/p{i}[Pod]",)) for i in range(40))
-    edges = tuple(DiagramEdge(nodes[i % 40].id, nodes[(i * 7 + 1) % 40].id, PortSet.of("TCP", i + 1),
-                              EdgeKind.INTRA, f"TCP {i + 1}") for i in range(n_edges))
+    nodes = tuple(
+        DiagramNode(
+            f"ns/p{i}[Pod]", (f"p{i}", "Pod"), NodeStyle.ENDPOINT, box="ns", members=(f"ns/p{i}[Pod]",)
+        )
+        for i in range(40)
+    )
+    edges = tuple(
+        DiagramEdge(
+            nodes[i % 40].id,
+            nodes[(i * 7 + 1) % 40].id,
+            PortSet.of("TCP", i + 1),
+            EdgeKind.INTRA,
+            f"TCP {i + 1}",
+        )
+        for i in range(n_edges)
+    )
     box = ClusterBox("ns", ("ns",), tuple(n.id for n in nodes), True)
     return Diagram(Level.WORKLOAD, ("t",), (box,), nodes, edges, (LegendItem.UNLABELLED,), n_edges)
 
@@ -404,19 +441,23 @@ def test_dense_namespace_level_is_laid_out_force_directed() -> None:
     assert "layout=sfdp" in dot.render(many)
 
 
-_MERMAID_LINE = re.compile("|".join([
-    r"%% .*",
-    r"flowchart TB",
-    r"  subgraph [A-Za-z0-9_]+\[\"[^\"]*\"\]",
-    r"    [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\[\"[^\"]*\"\])",
-    r"  [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\(\[\"[^\"]*\"\]\)|\[\[\"[^\"]*\"\]\])",
-    r"  [A-Za-z0-9_]+ (-->|<-->|==>|<==>|-\.->|<-\.->)(\|\"[^\"|]*\"\|)? [A-Za-z0-9_]+",
-    r"  end",
-    r"  classDef [a-z_]+ [a-z-]+:[^ ]+",
-    r"  class [A-Za-z0-9_,]+ [a-z_]+",
-    r"  style [A-Za-z0-9_]+ [^ ]+( [0-9]+)?",
-    r"  linkStyle [0-9,]+ [^ ]+",
-]))
+_MERMAID_LINE = re.compile(
+    "|".join(
+        [
+            r"%% .*",
+            r"flowchart TB",
+            r"  subgraph [A-Za-z0-9_]+\[\"[^\"]*\"\]",
+            r"    [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\[\"[^\"]*\"\])",
+            r"  [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\(\[\"[^\"]*\"\]\)|\[\[\"[^\"]*\"\]\])",
+            r"  [A-Za-z0-9_]+ (-->|<-->|==>|<==>|-\.->|<-\.->)(\|\"[^\"|]*\"\|)? [A-Za-z0-9_]+",
+            r"  end",
+            r"  classDef [a-z_]+ [a-z-]+:[^ ]+",
+            r"  class [A-Za-z0-9_,]+ [a-z_]+",
+            r"  style [A-Za-z0-9_]+ [^ ]+( [0-9]+)?",
+            r"  linkStyle [0-9,]+ [^ ]+",
+        ]
+    )
+)
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: Path(p).stem)
@@ -428,8 +469,12 @@ def test_mermaid_is_well_formed(source: str) -> None:
     ids = re.findall(r"^\s+([A-Za-z0-9_]+)[\[({]", text, re.M)
     assert len(ids) == len(set(ids)), "node and subgraph ids are unique"
     assert not any(i in ("end", "graph", "subgraph") or i[0] in "ox" for i in ids)
-    styled = [int(k) for line in text.splitlines() if line.startswith("  linkStyle ")
-              for k in line.split()[1].split(",")]
+    styled = [
+        int(k)
+        for line in text.splitlines()
+        if line.startswith("  linkStyle ")
+        for k in line.split()[1].split(",")
+    ]
     assert sorted(styled) == list(range(len(diagram.edges)))
 
 
@@ -449,15 +494,18 @@ def test_default_output_is_dot_on_stdout_and_out_writes_a_file(tmp_path: Path) -
 def test_namespace_option_filters_like_list() -> None:
     code, out, _ = run("graph", example("webshop"), "-n", "payments")
     assert code == 0
-    assert "shop/db[StatefulSet]\" ->" not in out and "payments/gateway[Deployment]" in out
+    assert 'shop/db[StatefulSet]" ->' not in out and "payments/gateway[Deployment]" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--focus", "shop/nope"), "unknown endpoint 'shop/nope'"),
-    (("--port", "70000"), "70000"),
-    (("--level", "cluster"), "cluster"),
-    (("-o", "jpeg"), "jpeg"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--focus", "shop/nope"), "unknown endpoint 'shop/nope'"),
+        (("--port", "70000"), "70000"),
+        (("--level", "cluster"), "cluster"),
+        (("-o", "jpeg"), "jpeg"),
+    ],
+)
 def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
     code, _, err = run("graph", example("webshop"), *args)
     assert code == 2
@@ -499,7 +547,8 @@ def test_a_large_graph_warns_and_suggests(tmp_path: Path) -> None:
     pods = "\n---\n".join(
         f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: ns{i % 4}, "
         f"labels: {{app: p{i}}}}}\nspec: {{containers: [{{name: c, image: x}}]}}"
-        for i in range(160))
+        for i in range(160)
+    )
     source = tmp_path / "big.yaml"
     source.write_text(pods, encoding="utf-8")
     code, out, err = run("graph", str(source))
@@ -554,18 +603,19 @@ def test_html_is_one_self_contained_page() -> None:
     assert code == 0, err
     assert out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
     assert "<svg" in out and "<?xml" not in out and "<!DOCTYPE svg" not in out
-    for fetch in ("<script src", "<link", "@import", "url(", 'src="http', "href=\"http",
-                  "xlink:href=\"http"):
+    for fetch in ("<script src", "<link", "@import", "url(", 'src="http', 'href="http', 'xlink:href="http'):
         assert fetch not in out, fetch
-    svg = out[out.index("<svg"): out.index("</svg>") + len("</svg>")]
+    svg = out[out.index("<svg") : out.index("</svg>") + len("</svg>")]
     assert ET.fromstring(svg.encode("utf-8")).tag.endswith("svg")
     assert "shop/api[Deployment]" in out  # the table of edges
 
 
 def test_html_wrapping_drops_the_prolog() -> None:
-    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n '
-           '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<!-- by graphviz -->\n'
-           '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>\n')
+    svg = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<!-- by graphviz -->\n'
+        '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>\n'
+    )
     assert html_graph.inline_svg(svg) == '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>'
     page = html_graph.render(build_diagram(netpol.analyze([fixture("collapse")])), svg)
     assert "http://www.w3.org/Graphics" not in page
@@ -578,8 +628,24 @@ def test_namespace_level_of_a_big_cluster_renders_in_seconds(tmp_path: Path) -> 
 
     generate = importlib.import_module("bench.generate").main
     manifest = tmp_path / "m.yaml"
-    generate(["--pods", "2000", "--workloads", "200", "--policies", "400", "--namespaces", "20",
-              "--seed", "1", "--format", "manifests", "--out", str(manifest)])
+    generate(
+        [
+            "--pods",
+            "2000",
+            "--workloads",
+            "200",
+            "--policies",
+            "400",
+            "--namespaces",
+            "20",
+            "--seed",
+            "1",
+            "--format",
+            "manifests",
+            "--out",
+            str(manifest),
+        ]
+    )
     start = time.perf_counter()
     code, out, err = run("graph", str(manifest), "--level", "namespace", "-o", "svg")
     assert code == 0, err

@@ -48,7 +48,7 @@ def html_tokens(text: str) -> list[str]:
         elif ch == ">" and depth:
             depth -= 1
             if not depth:
-                tokens.append(text[start:i + 1])
+                tokens.append(text[start : i + 1])
     return tokens
 
 
@@ -59,19 +59,27 @@ def assert_tokens_bounded(text: str) -> None:
 
 def big_namespace(tmp_path: Path, workloads: int = 400) -> Path:
     """One namespace of ``workloads`` Deployments with long names, reached by one client."""
-    docs = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: big}",
-            "apiVersion: v1\nkind: Namespace\nmetadata: {name: small}"]
-    docs += [f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: service-with-a-long-name-{i:04d}, "
-             f"namespace: big}}\nspec:\n  selector: {{matchLabels: {{app: s{i}}}}}\n  template:\n"
-             f"    metadata: {{labels: {{app: s{i}, tier: back}}}}\n    spec:\n      containers:\n"
-             f"      - {{name: c, image: x, ports: [{{containerPort: 8080, name: http}}]}}"
-             for i in range(workloads)]
-    docs.append("apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: small, labels: "
-                "{app: client}}\nspec: {containers: [{name: c, image: x}]}")
-    docs.append("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-small, "
-                "namespace: big}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n"
-                "    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: small}}\n"
-                "    ports: [{port: http}]")
+    docs = [
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: big}",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: small}",
+    ]
+    docs += [
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: service-with-a-long-name-{i:04d}, "
+        f"namespace: big}}\nspec:\n  selector: {{matchLabels: {{app: s{i}}}}}\n  template:\n"
+        f"    metadata: {{labels: {{app: s{i}, tier: back}}}}\n    spec:\n      containers:\n"
+        f"      - {{name: c, image: x, ports: [{{containerPort: 8080, name: http}}]}}"
+        for i in range(workloads)
+    ]
+    docs.append(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: small, labels: "
+        "{app: client}}\nspec: {containers: [{name: c, image: x}]}"
+    )
+    docs.append(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-small, "
+        "namespace: big}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n"
+        "    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: small}}\n"
+        "    ports: [{port: http}]"
+    )
     path = tmp_path / "big.yaml"
     path.write_text("\n---\n".join(docs) + "\n", encoding="utf-8")
     return path
@@ -90,7 +98,9 @@ def many_ports(tmp_path: Path) -> Path:
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: many, "
         "namespace: n1}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n"
         "    - namespaceSelector: {}\n    - ipBlock:\n        cidr: 10.0.0.0/8\n        except:\n"
-        f"{excepts}    ports:\n{ports}", encoding="utf-8")
+        f"{excepts}    ports:\n{ports}",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -100,8 +110,7 @@ def many_ports(tmp_path: Path) -> Path:
 def test_lists_are_cut_for_people() -> None:
     assert listing(["a", "b"]) == "a, b"
     assert listing([str(i) for i in range(400)], 20).endswith("19 … and 380 more")
-    odd = PortSet.from_mapping({Protocol.TCP: [(p, p) for p in range(1, 100, 2)],
-                                Protocol.UDP: [(53, 53)]})
+    odd = PortSet.from_mapping({Protocol.TCP: [(p, p) for p in range(1, 100, 2)], Protocol.UDP: [(53, 53)]})
     assert port_text(odd, 3) == "TCP 1,3,5 … and 47 more; UDP 53"
     assert port_text(PortSet.all(), 3) == "all" and port_text(PortSet.none()) == "none"
 
@@ -169,11 +178,26 @@ def test_long_strings_are_cut_under_the_bound(size: int) -> None:
 
 @needs_dot
 def test_dot_reads_every_hostile_string() -> None:
-    hostile = ['a"b', "trailing\\", "\\", "\\N \\G \\E \\L", "new\nline", "esc\x1b[31m", "nul\x00",
-               "<b>&amp;</b>", "\ud800 lone", "bidi \u202e", "x" * 40_000, "é" * 20_000,
-               "]]> --> <!--"]
-    stmts = [f"n{i} [label={dot.quote(t, dot.MAX_LABEL_BYTES)}, tooltip={dot.quote(t)}, "
-             f"xlabel=<{dot.html_text(t)}>];" for i, t in enumerate(hostile)]
+    hostile = [
+        'a"b',
+        "trailing\\",
+        "\\",
+        "\\N \\G \\E \\L",
+        "new\nline",
+        "esc\x1b[31m",
+        "nul\x00",
+        "<b>&amp;</b>",
+        "\ud800 lone",
+        "bidi \u202e",
+        "x" * 40_000,
+        "é" * 20_000,
+        "]]> --> <!--",
+    ]
+    stmts = [
+        f"n{i} [label={dot.quote(t, dot.MAX_LABEL_BYTES)}, tooltip={dot.quote(t)}, "
+        f"xlabel=<{dot.html_text(t)}>];"
+        for i, t in enumerate(hostile)
+    ]
     text = "digraph {\n" + "\n".join(stmts) + "\n}\n"
     svg = run_dot(text, ImageFormat.SVG)
     ET.fromstring(svg)  # and the SVG is well-formed XML
@@ -186,16 +210,17 @@ def test_dot_reads_every_hostile_string() -> None:
 def failing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A ``dot`` that fails the way Graphviz does on input it cannot read."""
     fake = tmp_path / "dot"
-    fake.write_text("#!/bin/sh\necho 'Error: <stdin>: syntax error in line 6 scanning a quoted "
-                    "string (missing endquote? longer than 16384?)' >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\necho 'Error: <stdin>: syntax error in line 6 scanning a quoted "
+        "string (missing endquote? longer than 16384?)' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setattr("netpol.render.graphviz_run.find_dot", lambda: str(fake))
     return str(fake)
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png", "html"])
-def test_a_graphviz_failure_is_an_internal_error(failing_dot: str, fmt: str, tmp_path: Path
-                                                 ) -> None:
+def test_a_graphviz_failure_is_an_internal_error(failing_dot: str, fmt: str, tmp_path: Path) -> None:
     code, _, err = run("graph", WEBSHOP, "-o", fmt, "--out", str(tmp_path / f"g.{fmt}"))
     assert code == 3, err
     assert err.startswith("internal error: ") and "bug in netpol" in err and "-o dot" in err
@@ -229,17 +254,21 @@ def test_collisions_are_found_in_a_layout() -> None:
             {dot.NUMBER: "2", "_ldraw_": [text(330, 202, 40, "all")]},  # on edge 0's label
             {dot.NUMBER: "1", "_ldraw_": [text(110, 100, 30, "all")]},  # on node a
             {dot.NUMBER: "3", "_ldraw_": [text(600, 200, 30, "TCP 9")]},
-        ]}
+        ],
+    }
     assert drawing.collisions(laid_out) == {1, 2}
     assert drawing.collisions({"edges": [{"_ldraw_": []}]}) == set()  # not numbered: no claim
 
 
 @needs_dot
-@pytest.mark.parametrize(("source", "namespace"), [
-    (WEBSHOP, "kube-system"),  # the report's kube-system diagram: "every pod · TCP 53;allDP 53"
-    (str(ROOT / "policies" / "e2e-model"), "y"),
-    (str(ROOT / "policies" / "kubectl-dump"), None),
-])
+@pytest.mark.parametrize(
+    ("source", "namespace"),
+    [
+        (WEBSHOP, "kube-system"),  # the report's kube-system diagram: "every pod · TCP 53;allDP 53"
+        (str(ROOT / "policies" / "e2e-model"), "y"),
+        (str(ROOT / "policies" / "kubectl-dump"), None),
+    ],
+)
 def test_drawn_labels_do_not_collide(source: str, namespace: str | None) -> None:
     diagram = build_diagram(netpol.analyze([source]), namespace=namespace)
     xlabels, unlabelled = drawing.place_labels(diagram)
@@ -263,13 +292,16 @@ def test_port_takes_a_name_resolved_on_each_destination() -> None:
     assert '"kube-system/kube-dns[Deployment]"' in out
 
 
-@pytest.mark.parametrize(("port", "message"), [
-    ("-1", "no workload or pod declares a TCP port named '-1'"),
-    ("8080x", "no workload or pod declares a TCP port named '8080x'"),
-    ("nope", "the input declares dns (UDP), dns-tcp, http"),
-    ("0", "--port 0: a port number is from 1 to 65535"),
-    ("70000", "--port 70000: a port number is from 1 to 65535"),
-])
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [
+        ("-1", "no workload or pod declares a TCP port named '-1'"),
+        ("8080x", "no workload or pod declares a TCP port named '8080x'"),
+        ("nope", "the input declares dns (UDP), dns-tcp, http"),
+        ("0", "--port 0: a port number is from 1 to 65535"),
+        ("70000", "--port 70000: a port number is from 1 to 65535"),
+    ],
+)
 def test_a_bad_port_is_a_usage_error(port: str, message: str) -> None:
     code, out, err = run("graph", WEBSHOP, "--port", port)
     assert code == 2 and out == ""

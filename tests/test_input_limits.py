@@ -22,8 +22,10 @@ from netpol.errors import InputError, Severity
 from netpol.load.files import alias_budget, load_paths, load_text, read_text
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: x\n"
-POLICY = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n"
-          "  namespace: x\nspec:\n  podSelector: {}\n")
+POLICY = (
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n"
+    "  namespace: x\nspec:\n  podSelector: {}\n"
+)
 
 
 @pytest.fixture(params=["yaml_rs", "pyyaml"])
@@ -52,9 +54,17 @@ def test_a_nul_byte_refuses_its_document_and_keeps_the_others(parser: str) -> No
     assert (diag.location.document, diag.location.line, diag.location.column) == (2, 11, 1)
 
 
-@pytest.mark.parametrize(("char", "name"), [("\x1b", "ESC"), ("\x7f", "DEL"), ("\x85", "NEL"),
-                                             ("\x08", "U+0008"), ("\x9b", "U+009B"),
-                                             ("\ufffe", "U+FFFE")])
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\x1b", "ESC"),
+        ("\x7f", "DEL"),
+        ("\x85", "NEL"),
+        ("\x08", "U+0008"),
+        ("\x9b", "U+009B"),
+        ("\ufffe", "U+FFFE"),
+    ],
+)
 def test_other_forbidden_characters_are_refused_with_their_position(char: str, name: str) -> None:
     result = load_text(POD.format(name=f"a{char}b"))
     assert codes(result) == ["control-character"] and result.objects == ()
@@ -79,8 +89,7 @@ def test_the_cli_refuses_a_nul_with_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
-def test_utf16_and_utf32_without_a_byte_order_mark_are_detected(tmp_path: Path,
-                                                                encoding: str) -> None:
+def test_utf16_and_utf32_without_a_byte_order_mark_are_detected(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "wide.yaml"
     path.write_bytes(POD.format(name="a").encode(encoding))
     result = load_paths([str(path)])
@@ -96,12 +105,20 @@ def test_utf16_and_utf32_without_a_byte_order_mark_are_detected(tmp_path: Path,
 
 def test_a_pyyaml_dump_with_thousands_of_benign_aliases_loads(parser: str) -> None:
     # PyYAML writes an anchor for every object it meets twice: 13,000 shared label maps here.
-    shared = [{"app": f"a{i % 50}", "tier": "web", "team": "shop", "env": "prod"}
-              for i in range(50)]
-    pods = [{"apiVersion": "v1", "kind": "Pod",
-             "metadata": {"name": f"p{i}", "namespace": "x", "labels": shared[i % 50],
-                          "annotations": shared[(i + 1) % 50]}}
-            for i in range(6500)]
+    shared = [{"app": f"a{i % 50}", "tier": "web", "team": "shop", "env": "prod"} for i in range(50)]
+    pods = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"p{i}",
+                "namespace": "x",
+                "labels": shared[i % 50],
+                "annotations": shared[(i + 1) % 50],
+            },
+        }
+        for i in range(6500)
+    ]
     text = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": pods})
     assert text.count("*id") > 12_000
     result = load_text(text)
@@ -110,8 +127,13 @@ def test_a_pyyaml_dump_with_thousands_of_benign_aliases_loads(parser: str) -> No
 
 
 def test_billion_laughs_is_still_refused_quickly(parser: str) -> None:
-    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "data:",
-             "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: lol}",
+        "data:",
+        "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
     lines += [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     started = time.process_time()
     result = load_text("\n".join(lines) + "\n")
@@ -233,13 +255,16 @@ def test_the_files_read_are_recorded(tmp_path: Path) -> None:
 def test_numbers_too_long_to_print_are_input_errors(source: str) -> None:
     # Python refuses int() and str() of integers over 4,300 digits; Go's decoders refuse them too.
     big = "9" * 5000
-    text = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": '
-            '{"name": "a", "namespace": "x"}, "spec": {"podSelector": {}, "ingress": [{"ports": '
-            f'[{{"port": {big}}}, {{"port": 80, "endPort": {big}}}]}}]}}}}')
+    text = (
+        '{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": '
+        '{"name": "a", "namespace": "x"}, "spec": {"podSelector": {}, "ingress": [{"ports": '
+        f'[{{"port": {big}}}, {{"port": 80, "endPort": {big}}}]}}]}}}}'
+    )
     graph = netpol.analyze_text(text, source=source)
     errors = [d for d in graph.diagnostics if d.severity is Severity.ERROR]
     assert errors and graph.cluster.policies == ()
     assert all(len(d.message) < 300 for d in errors)
     with pytest.raises(ValueError, match="not between 1 and 65535"):
         from netpol.core.ports import parse_port
+
         parse_port(big)

@@ -11,17 +11,24 @@ def net(s: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
 
 
 def test_cut_covers_everything_disjointly() -> None:
-    space = cut_address_space([IPBlock(net("10.0.0.0/8"), (net("10.1.0.0/16"),)),
-                               IPBlock(net("2001:db8::/32"))])
+    space = cut_address_space(
+        [IPBlock(net("10.0.0.0/8"), (net("10.1.0.0/16"),)), IPBlock(net("2001:db8::/32"))]
+    )
     assert [r.id for r in space.ranges if r.family == 6] == [
-        "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8::/32",
-        "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]
+        "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+        "2001:db8::/32",
+        "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ]
     v4 = [r for r in space.ranges if r.family == 4]
     assert v4[0].first == 0 and v4[-1].last == 2**32 - 1
     assert all(a.last + 1 == b.first for a, b in itertools.pairwise(v4))
-    assert [r.id for r in v4] == ["0.0.0.0-9.255.255.255", "10.0.0.0/16",
-                                  "10.1.0.0/16", "10.2.0.0-10.255.255.255",
-                                  "11.0.0.0-255.255.255.255"]
+    assert [r.id for r in v4] == [
+        "0.0.0.0-9.255.255.255",
+        "10.0.0.0/16",
+        "10.1.0.0/16",
+        "10.2.0.0-10.255.255.255",
+        "11.0.0.0-255.255.255.255",
+    ]
 
 
 def test_block_membership_respects_except() -> None:
@@ -37,6 +44,8 @@ def test_block_membership_respects_except() -> None:
 def test_format_range() -> None:
     assert format_range(4, 0, 2**32 - 1) == "0.0.0.0/0"
     assert format_range(6, 0, 2**128 - 1) == "::/0"
-    assert format_range(4, int(ipaddress.ip_address("203.0.113.0")),
-                        int(ipaddress.ip_address("203.0.113.255"))) == "203.0.113.0/24"
+    assert (
+        format_range(4, int(ipaddress.ip_address("203.0.113.0")), int(ipaddress.ip_address("203.0.113.255")))
+        == "203.0.113.0/24"
+    )
     assert format_range(4, 1, 2) == "0.0.0.1-0.0.0.2"

@@ -17,7 +17,7 @@ LAYERS = {
     "netpol.load": 1,
     "netpol.model": 2,
     "netpol.engine": 3,
-    "netpol.findings": 4,        # the contract lint and check share
+    "netpol.findings": 4,  # the contract lint and check share
     "netpol.render.diagram": 4,  # the diagram model, which the report builds on
     "netpol.query": 5,
     "netpol.lint": 5,
@@ -25,7 +25,7 @@ LAYERS = {
     "netpol.report": 6,
     "netpol.render": 7,
     "netpol.api": 8,
-    "netpol": 8,                 # netpol/__init__.py: re-exports
+    "netpol": 8,  # netpol/__init__.py: re-exports
     "netpol.cli": 9,
     "netpol.__main__": 9,
 }
@@ -59,9 +59,12 @@ def _imports(path: Path) -> list[str]:
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
-            names += [f"{node.module}.{a.name}" for a in node.names
-                      if (PACKAGE.parent / node.module.replace(".", "/") / a.name).exists()
-                      or (PACKAGE.parent / f"{node.module.replace('.', '/')}/{a.name}.py").exists()]
+            names += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if (PACKAGE.parent / node.module.replace(".", "/") / a.name).exists()
+                or (PACKAGE.parent / f"{node.module.replace('.', '/')}/{a.name}.py").exists()
+            ]
     return [n for n in names if n == "netpol" or n.startswith("netpol.")]
 
 
@@ -73,7 +76,8 @@ def test_imports_flow_one_way(module: str, path: Path) -> None:
         theirs = _key(name)
         assert theirs is not None, f"{module} imports {name}, which has no layer"
         assert LAYERS[theirs] <= LAYERS[mine], (
-            f"{module} (layer {LAYERS[mine]}) imports {name} (layer {LAYERS[theirs]})")
+            f"{module} (layer {LAYERS[mine]}) imports {name} (layer {LAYERS[theirs]})"
+        )
         if mine in SIDEWAYS and theirs in SIDEWAYS:
             assert theirs == mine, f"{module} imports {name}: {mine} and {theirs} stay apart"
 

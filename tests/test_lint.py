@@ -31,8 +31,7 @@ from netpol.model.cluster import Cluster
 from netpol.render.findings_text import render_text
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
-CASES = sorted((d.name, kind) for d in FIXTURES.iterdir() if d.is_dir()
-               for kind in ("positive", "negative"))
+CASES = sorted((d.name, kind) for d in FIXTURES.iterdir() if d.is_dir() for kind in ("positive", "negative"))
 
 
 def lint_paths(*paths: str | Path, config: LintConfig | None = None) -> Report:
@@ -48,8 +47,7 @@ def lint_yaml(text: str, config: LintConfig | None = None) -> Report:
 
 
 def only(report: Report, rule_id: str) -> Report:
-    return dataclasses.replace(report, findings=tuple(f for f in report.findings
-                                                      if f.rule_id == rule_id))
+    return dataclasses.replace(report, findings=tuple(f for f in report.findings if f.rule_id == rule_id))
 
 
 def test_every_rule_has_a_fixture_folder() -> None:
@@ -58,8 +56,9 @@ def test_every_rule_has_a_fixture_folder() -> None:
 
 
 @pytest.mark.parametrize(("folder", "kind"), CASES)
-def test_rule(folder: str, kind: str, golden: Callable[[Path, str], None],
-              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rule(
+    folder: str, kind: str, golden: Callable[[Path, str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     rule_id = folder.split("-", 1)[0]
     report = only(lint_paths(Path("tests/fixtures/lint") / folder / f"{kind}.yaml"), rule_id)
@@ -102,28 +101,36 @@ def test_no_policies_at_all_is_unprotected_not_one_way() -> None:
 
 
 def test_zero_rule_deny_all_is_clean() -> None:
-    text = POD.format(name="web", ns="shop") + """---
+    text = (
+        POD.format(name="web", ns="shop")
+        + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: deny-all, namespace: shop}
 spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 """
+    )
     # DNS is blocked: the only finding. Deny-all is neither redundant nor unprotected.
     assert [f.rule_id for f in lint_yaml(text).findings] == ["NP015"]
 
 
 def test_disabled_rules_do_not_run_and_severities_change() -> None:
-    config = LintConfig(disabled=frozenset({"NP002", "NP005"}),
-                        severities=(("NP001", netpol.Severity.ERROR),))
+    config = LintConfig(
+        disabled=frozenset({"NP002", "NP005"}), severities=(("NP001", netpol.Severity.ERROR),)
+    )
     report = lint_yaml(POD.format(name="web", ns="shop"), config)
     assert [(f.rule_id, f.severity.value) for f in report.findings] == [
-        ("NP001", "error"), ("NP004", "warning")]
+        ("NP001", "error"),
+        ("NP004", "warning"),
+    ]
     assert {r.id for r in report.rules} == {r.id for r in LINT_RULES} - {"NP002", "NP005"}
     assert report.rule("NP001").severity is netpol.Severity.ERROR
 
 
 def test_public_range_threshold_is_configurable() -> None:
-    text = POD.format(name="web", ns="shop") + """---
+    text = (
+        POD.format(name="web", ns="shop")
+        + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web, namespace: shop}
@@ -131,6 +138,7 @@ spec:
   podSelector: {}
   ingress: [{from: [{ipBlock: {cidr: 52.0.0.0/20}}]}]
 """
+    )
     assert not only(lint_yaml(text), "NP006").findings  # a /20: narrower than a /16
     wide = LintConfig(internet_prefix_v4=24)
     assert only(lint_yaml(text, wide), "NP006").findings
@@ -152,12 +160,16 @@ spec: {containers: [{name: c, image: i}]}
     report = lint_yaml(text)
     assert {f.rule_id for f in report.findings} == {"NP004", "NP005"}
     assert {(s.finding.rule_id, s.kind) for s in report.suppressed} == {
-        ("NP001", SuppressionKind.IN_SOURCE), ("NP002", SuppressionKind.IN_SOURCE)}
+        ("NP001", SuppressionKind.IN_SOURCE),
+        ("NP002", SuppressionKind.IN_SOURCE),
+    }
     assert report.suppressed[0].reason == "netpol.io/ignore on shop/web[Pod]"
 
 
 def test_annotation_on_the_policy_suppresses_its_findings_only() -> None:
-    text = POD.format(name="web", ns="shop") + """---
+    text = (
+        POD.format(name="web", ns="shop")
+        + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -169,17 +181,22 @@ spec:
   policyTypes: [Ingress, Egress]
   ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 80}]}]
 """
+    )
     report = lint_yaml(text)
     assert [s.finding.rule_id for s in report.suppressed] == ["NP006"]
     assert [f.rule_id for f in report.findings] == ["NP015"]  # not covered by the annotation
 
 
 def test_annotation_on_the_namespace_covers_its_objects() -> None:
-    text = """
+    text = (
+        """
 apiVersion: v1
 kind: Namespace
 metadata: {name: legacy, annotations: {netpol.io/ignore: "*"}}
-""" + "---" + POD.format(name="web", ns="legacy")
+"""
+        + "---"
+        + POD.format(name="web", ns="legacy")
+    )
     report = lint_yaml(text)
     assert not report.findings and len(report.suppressed) == 4
     assert report.summary() == "no findings (4 suppressed)"
@@ -187,14 +204,23 @@ metadata: {name: legacy, annotations: {netpol.io/ignore: "*"}}
 
 def test_config_exception_needs_a_match_and_suppresses_with_its_reason() -> None:
     text = POD.format(name="web", ns="shop") + "---" + POD.format(name="db", ns="data")
-    config = parse_config(YamlFile("c.yaml", yaml.safe_load("""
+    config = parse_config(
+        YamlFile(
+            "c.yaml",
+            yaml.safe_load("""
 exceptions:
   - {rule: NP001, object: shop/*, reason: behind the gateway}
   - {rule: "*", namespace: data, reason: legacy}
-"""), load_text("", "c.yaml").locator))
+"""),
+            load_text("", "c.yaml").locator,
+        )
+    )
     report = lint_yaml(text, config)
     assert {(f.rule_id, f.object) for f in report.findings} == {
-        ("NP002", "shop/web[Pod]"), ("NP004", "shop[Namespace]"), ("NP005", "shop[Namespace]")}
+        ("NP002", "shop/web[Pod]"),
+        ("NP004", "shop[Namespace]"),
+        ("NP005", "shop[Namespace]"),
+    }
     reasons = {(s.finding.rule_id, s.finding.object): s.reason for s in report.suppressed}
     assert reasons[("NP001", "shop/web[Pod]")] == "behind the gateway"
     assert reasons[("NP004", "data[Namespace]")] == "legacy"
@@ -216,8 +242,10 @@ def test_every_rule_is_documented() -> None:
 
 def test_pre_commit_hooks_are_declared() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert {h["id"]: h["entry"] for h in hooks} == {"netpol-lint": "netpol lint",
-                                                    "netpol-check": "netpol check"}
+    assert {h["id"]: h["entry"] for h in hooks} == {
+        "netpol-lint": "netpol lint",
+        "netpol-check": "netpol check",
+    }
 
 
 # -- redundancy is decided by the engine: removing what it reports changes nothing ---------------
@@ -225,8 +253,7 @@ def test_pre_commit_hooks_are_declared() -> None:
 
 def _without(cluster: Cluster, findings: list[Finding]) -> Cluster:
     """The cluster without the policies (NP014) and rules (NP013) the findings name."""
-    drop_policies = {f.object.removesuffix("[NetworkPolicy]") for f in findings
-                     if f.rule_id == "NP014"}
+    drop_policies = {f.object.removesuffix("[NetworkPolicy]") for f in findings if f.rule_id == "NP014"}
     drop_rules: set[tuple[str, str, int]] = set()
     for f in findings:
         if f.rule_id == "NP013":
@@ -238,10 +265,13 @@ def _without(cluster: Cluster, findings: list[Finding]) -> Cluster:
     for pol in cluster.policies:
         if pol.id in drop_policies:
             continue
-        policies.append(dataclasses.replace(
-            pol,
-            ingress=tuple(r for r in pol.ingress if (pol.id, "ingress", r.index) not in drop_rules),
-            egress=tuple(r for r in pol.egress if (pol.id, "egress", r.index) not in drop_rules)))
+        policies.append(
+            dataclasses.replace(
+                pol,
+                ingress=tuple(r for r in pol.ingress if (pol.id, "ingress", r.index) not in drop_rules),
+                egress=tuple(r for r in pol.egress if (pol.id, "egress", r.index) not in drop_rules),
+            )
+        )
     return dataclasses.replace(cluster, policies=tuple(policies))
 
 
@@ -250,8 +280,9 @@ def _same_after_removal(graph: AllowGraph, findings: list[Finding]) -> None:
     assert smaller.connections() == graph.connections()
 
 
-@pytest.mark.parametrize("path", [*sorted(FIXTURES.glob("NP01[34]*/*.yaml")),
-                                  ROOT / "policies" / "overpermissive"], ids=str)
+@pytest.mark.parametrize(
+    "path", [*sorted(FIXTURES.glob("NP01[34]*/*.yaml")), ROOT / "policies" / "overpermissive"], ids=str
+)
 def test_removing_redundant_items_changes_nothing(path: Path) -> None:
     graph = netpol.analyze([str(path)])
     found = [f for f in lint(graph).findings if f.rule_id in ("NP013", "NP014")]
@@ -278,11 +309,19 @@ def clusters(draw: st.DrawFn) -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for i in range(draw(st.integers(2, 5))):
         ports = [{"containerPort": draw(st.sampled_from((80, 8080))), "name": "http"}]
-        docs.append({"apiVersion": "v1", "kind": "Pod",
-                     "metadata": {"name": f"p{i}", "namespace": draw(st.sampled_from("ab")),
-                                  "labels": {"app": draw(st.sampled_from(LABELS))}},
-                     "spec": {"containers": [{"name": "c", "image": "i", "ports": ports}]},
-                     "status": {"podIP": f"10.0.0.{i + 1}"}})
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"p{i}",
+                    "namespace": draw(st.sampled_from("ab")),
+                    "labels": {"app": draw(st.sampled_from(LABELS))},
+                },
+                "spec": {"containers": [{"name": "c", "image": "i", "ports": ports}]},
+                "status": {"podIP": f"10.0.0.{i + 1}"},
+            }
+        )
     for i in range(draw(st.integers(1, 5))):
         spec: dict[str, Any] = {"podSelector": _selector(draw)}
         types = draw(st.sampled_from((None, ["Ingress"], ["Egress"], ["Ingress", "Egress"])))
@@ -296,29 +335,48 @@ def clusters(draw: st.DrawFn) -> list[dict[str, Any]]:
                 for _ in range(draw(st.integers(0, 2))):
                     shape = draw(st.sampled_from(("pod", "ns", "both", "ip")))
                     if shape == "ip":
-                        peers.append({"ipBlock": {"cidr": draw(st.sampled_from(
-                            ("10.0.0.0/30", "0.0.0.0/0", "10.0.0.0/8")))}})
+                        peers.append(
+                            {
+                                "ipBlock": {
+                                    "cidr": draw(st.sampled_from(("10.0.0.0/30", "0.0.0.0/0", "10.0.0.0/8")))
+                                }
+                            }
+                        )
                         continue
                     peer: dict[str, Any] = {}
                     if shape in ("ns", "both"):
-                        peer["namespaceSelector"] = draw(st.sampled_from(
-                            ({}, {"matchLabels": {"kubernetes.io/metadata.name": "a"}})))
+                        peer["namespaceSelector"] = draw(
+                            st.sampled_from(({}, {"matchLabels": {"kubernetes.io/metadata.name": "a"}}))
+                        )
                     if shape in ("pod", "both"):
                         peer["podSelector"] = _selector(draw)
                     peers.append(peer)
                 if peers:
                     rule[word] = peers
-                ports = draw(st.sampled_from(([], [{"port": 80}], [{"port": "http"}],
-                                              [{"port": 80, "endPort": 8080}],
-                                              [{"protocol": "UDP"}])))
+                ports = draw(
+                    st.sampled_from(
+                        (
+                            [],
+                            [{"port": 80}],
+                            [{"port": "http"}],
+                            [{"port": 80, "endPort": 8080}],
+                            [{"protocol": "UDP"}],
+                        )
+                    )
+                )
                 if ports:
                     rule["ports"] = ports
                 rules.append(rule)
             if rules or draw(st.booleans()):
                 spec[key] = rules
-        docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                     "metadata": {"name": f"np{i}", "namespace": draw(st.sampled_from("ab"))},
-                     "spec": spec})
+        docs.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"np{i}", "namespace": draw(st.sampled_from("ab"))},
+                "spec": spec,
+            }
+        )
     return docs
 
 

@@ -45,8 +45,7 @@ def test_list_formats_agree(example: str) -> None:
             assert proto in ("TCP", "UDP", "SCTP")
             assert ranges == sorted(ranges)
             assert all(1 <= lo <= hi <= 65535 for lo, hi in ranges)
-            assert all(b[0] > a[1] + 1 for a, b in itertools.pairwise(ranges)), \
-                "ranges are merged"
+            assert all(b[0] > a[1] + 1 for a, b in itertools.pairwise(ranges)), "ranges are merged"
     rows = list(csv.DictReader(io.StringIO(run("list", path, "-o", "csv")[1])))
     assert {(r["src"], r["dst"]) for r in rows} == {(c["src"], c["dst"]) for c in conns}
     md = run("list", path, "-o", "md")[1]

@@ -48,8 +48,7 @@ def test_malformed_middle_document_keeps_the_others(parser: str) -> None:
     path = str(FIXTURES / "multi.yaml")
     result = load_paths([path])
     assert names(result) == ["first", "third"]
-    assert [(o.source, o.document, o.path) for o in result.objects] == [
-        (path, 1, ()), (path, 3, ())]
+    assert [(o.source, o.document, o.path) for o in result.objects] == [(path, 1, ()), (path, 3, ())]
     [diag] = result.diagnostics
     assert (diag.severity, diag.code) == (Severity.ERROR, "yaml-syntax")
     assert diag.message.startswith("malformed YAML: ")
@@ -83,35 +82,41 @@ def test_markers_split_documents_only_at_column_zero() -> None:
     assert names(result) == ["a"] and result.diagnostics == ()
     data = result.objects[0].data
     assert data["metadata"]["annotations"] == {
-        "quoted": "--- not a marker", "plain": "a --- b", "block": "---\n... \n"}
+        "quoted": "--- not a marker",
+        "plain": "a --- b",
+        "block": "---\n... \n",
+    }
     assert (data["---x"], data["----"], data["...x"]) == (1, 2, 3)
 
     # '--- ' with content on the marker line starts a document whose first line is that line.
-    result = load_text(BLOCK_POD.format(name="a") + "--- {apiVersion: v1, kind: Pod, "
-                       "metadata: {name: b}}\n---\tnull\n")
+    result = load_text(
+        BLOCK_POD.format(name="a") + "--- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n---\tnull\n"
+    )
     assert names(result) == ["a", "b"]
     assert result.locator.locate("<string>", 2, ("metadata",)).line == 6
 
 
 def test_marker_at_column_zero_ends_a_document_even_inside_a_block_scalar() -> None:
     # YAML 1.2, 9.1.4: '---' and '...' lines at column 0 always end the document.
-    result = load_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"
-                       "  script: |\n    echo one\n---\n    echo two\n")
+    result = load_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"
+        "  script: |\n    echo one\n---\n    echo two\n"
+    )
     assert [o.kind for o in result.objects] == ["ConfigMap"]
     assert result.objects[0].data["data"]["script"] == "echo one\n"
     assert result.skipped == {NOT_AN_OBJECT: 1}  # the rest is the string 'echo two'
 
 
 def test_document_numbers_comments_and_empty_documents() -> None:
-    text = ("# Copyright header, then directives: not a document of their own.\n"
-            "%YAML 1.2\n"
-            "---\n" + POD.format(name="a")
-            + "---\n"  # an empty document: ignored, but it has a number
-            "# only a comment\n"
-            "--- null\n"
-            "---\n" + POD.format(name="b")
-            + "...\n"
-            "# trailing comment after the end marker\n")
+    text = (
+        "# Copyright header, then directives: not a document of their own.\n"
+        "%YAML 1.2\n"
+        "---\n" + POD.format(name="a") + "---\n"  # an empty document: ignored, but it has a number
+        "# only a comment\n"
+        "--- null\n"
+        "---\n" + POD.format(name="b") + "...\n"
+        "# trailing comment after the end marker\n"
+    )
     result = load_text(text)
     assert names(result) == ["a", "b"]
     assert [o.document for o in result.objects] == [1, 4]
@@ -148,25 +153,48 @@ def test_byte_order_mark(tmp_path: Path) -> None:
     assert result.locator.locate(str(path), 1, ("kind",)).column == 7
     # The same in a string, and in JSON.
     assert names(load_text("\ufeff" + POD.format(name="b"))) == ["b"]
-    assert names(load_text('\ufeff{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "c"}}',
-                           "c.json")) == ["c"]
+    assert names(
+        load_text('\ufeff{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "c"}}', "c.json")
+    ) == ["c"]
 
 
 def test_plain_scalars_are_read_as_kubernetes_reads_them(parser: str) -> None:
     # sigs.k8s.io/yaml runs go-yaml v2: YAML 1.1 booleans and octal, timestamps kept as strings.
-    result = load_text("apiVersion: v1\nkind: ConfigMap\nv: [yes, on, 0o17, 0x1f, 1_000, 0755, "
-                       "2020-01-01, ~, TRUE, 1e3, '1', !custom x, _8080, 'yes', N, Off, .1_1, "
-                       "+0x10, 08]\n")
-    assert result.objects[0].data["v"] == [True, True, 15, 31, 1000, 493, "2020-01-01", None,
-                                           True, 1000.0, "1", "x", "_8080", "yes", False, False,
-                                           ".1_1", 16, 8.0]
+    result = load_text(
+        "apiVersion: v1\nkind: ConfigMap\nv: [yes, on, 0o17, 0x1f, 1_000, 0755, "
+        "2020-01-01, ~, TRUE, 1e3, '1', !custom x, _8080, 'yes', N, Off, .1_1, "
+        "+0x10, 08]\n"
+    )
+    assert result.objects[0].data["v"] == [
+        True,
+        True,
+        15,
+        31,
+        1000,
+        493,
+        "2020-01-01",
+        None,
+        True,
+        1000.0,
+        "1",
+        "x",
+        "_8080",
+        "yes",
+        False,
+        False,
+        ".1_1",
+        16,
+        8.0,
+    ]
 
 
 def test_merge_keys_are_resolved(parser: str) -> None:
     # sigs.k8s.io/yaml (go-yaml) honours YAML 1.1 merge keys; so does netpol.
-    result = load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"
-                       "  annotations: &common {team: web, tier: front}\n"
-                       "  labels:\n    <<: *common\n    tier: back\n")
+    result = load_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"
+        "  annotations: &common {team: web, tier: front}\n"
+        "  labels:\n    <<: *common\n    tier: back\n"
+    )
     assert result.objects[0].data["metadata"]["labels"] == {"team": "web", "tier": "back"}
     bad = load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    <<: 5\n")
     assert codes(bad) == ["yaml-syntax"]
@@ -180,19 +208,20 @@ def test_json_file_with_a_kubectl_list() -> None:
     path = str(FIXTURES / "kubectl-list.json")
     result = load_paths([path])
     assert [(o.kind, o.document, o.path) for o in result.objects] == [
-        ("Namespace", 1, ("items", 0)), ("NetworkPolicy", 1, ("items", 1))]
+        ("Namespace", 1, ("items", 0)),
+        ("NetworkPolicy", 1, ("items", 1)),
+    ]
     assert result.diagnostics == ()
     np = result.objects[1]
     loc = result.locator.locate_object(np, ("spec", "ingress", 0, "from", 0, "ipBlock", "cidr"))
     assert loc.line == 15
     assert loc.snippet is not None and loc.snippet.strip().startswith('"ingress"')
     assert loc.column is not None
-    assert loc.snippet[loc.column - 1:].startswith('"10.0.0.0/33"')
+    assert loc.snippet[loc.column - 1 :].startswith('"10.0.0.0/33"')
 
 
 def test_json_syntax_error_has_line_and_column() -> None:
-    result = load_text('{"apiVersion": "v1", "kind": "Pod",\n "metadata": {"name": "a",}}',
-                       "pod.json")
+    result = load_text('{"apiVersion": "v1", "kind": "Pod",\n "metadata": {"name": "a",}}', "pod.json")
     [diag] = result.diagnostics
     assert diag.code == "json-syntax"
     assert diag.message == "malformed JSON: expecting property name enclosed in double quotes"
@@ -202,9 +231,11 @@ def test_json_syntax_error_has_line_and_column() -> None:
 
 
 def test_json_stream_and_json_on_stdin() -> None:
-    stream = ('{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}\n'
-              '{"apiVersion": "v1", "kind": "Pod",\n\t"metadata": {"name": "b", "name": "c"}}\n'
-              '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d"}}\n')
+    stream = (
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}\n'
+        '{"apiVersion": "v1", "kind": "Pod",\n\t"metadata": {"name": "b", "name": "c"}}\n'
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d"}}\n'
+    )
     result = load_paths(["-"], stdin=io.StringIO(stream))
     assert names(result) == ["a", "d"]
     assert [o.document for o in result.objects] == [1, 3]
@@ -217,8 +248,9 @@ def test_json_stream_and_json_on_stdin() -> None:
 
 
 def test_text_that_only_looks_like_json_is_yaml() -> None:
-    result = load_text('{"apiVersion": "v1", "kind": "Pod", metadata: {name: a}}\n---\n'
-                       + POD.format(name="b"))
+    result = load_text(
+        '{"apiVersion": "v1", "kind": "Pod", metadata: {name: a}}\n---\n' + POD.format(name="b")
+    )
     assert names(result) == ["a", "b"]
 
 
@@ -228,8 +260,7 @@ def test_text_that_only_looks_like_json_is_yaml() -> None:
 def test_typed_list_items_get_kind_and_api_version() -> None:
     path = str(FIXTURES / "podlist.yaml")
     result = load_paths([path])
-    assert [(o.kind, o.path) for o in result.objects] == [
-        ("Pod", ("items", 0)), ("Pod", ("items", 1))]
+    assert [(o.kind, o.path) for o in result.objects] == [("Pod", ("items", 0)), ("Pod", ("items", 1))]
     first = result.objects[0]
     assert first.data["kind"] == "Pod" and first.data["apiVersion"] == "v1"
     assert first.data["spec"]["containers"][0]["ports"][0]["name"] == "http"
@@ -238,15 +269,19 @@ def test_typed_list_items_get_kind_and_api_version() -> None:
 
 
 def test_v1_list_keeps_item_kinds_and_nests() -> None:
-    text = ("apiVersion: v1\nkind: List\nitems:\n"
-            "- {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n"
-            "- {kind: Pod, metadata: {name: no-api-version}}\n"
-            "- {metadata: {name: no-kind}}\n"
-            "- [not, a, mapping]\n"
-            "- apiVersion: v1\n  kind: PodList\n  items:\n  - {metadata: {name: nested}}\n")
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n"
+        "- {kind: Pod, metadata: {name: no-api-version}}\n"
+        "- {metadata: {name: no-kind}}\n"
+        "- [not, a, mapping]\n"
+        "- apiVersion: v1\n  kind: PodList\n  items:\n  - {metadata: {name: nested}}\n"
+    )
     result = load_text(text)
     assert [(o.kind, o.path) for o in result.objects] == [
-        ("Namespace", ("items", 0)), ("Pod", ("items", 4, "items", 0))]
+        ("Namespace", ("items", 0)),
+        ("Pod", ("items", 4, "items", 0)),
+    ]
     assert result.skipped == {NOT_AN_OBJECT: 3}
     # A kind without apiVersion is almost surely a mistake worth a warning; it is still skipped.
     [warning] = result.diagnostics
@@ -267,20 +302,23 @@ def test_empty_and_malformed_lists() -> None:
 
 
 def test_list_items_are_not_mutated_in_place() -> None:
-    result = load_text("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a}\n"
-                       "- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n")
+    result = load_text(
+        "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a}\n"
+        "- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n"
+    )
     a, b = result.objects
     assert dict(a.data) == {"metadata": {"name": "a"}, "kind": "Pod", "apiVersion": "v1"}
     assert dict(b.data) == {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}}
 
 
 def test_non_kubernetes_documents_are_counted_as_skipped() -> None:
-    text = ("replicaCount: 3\nimage: {tag: x}\n"  # Helm values
-            "---\n- apiVersion: v1\n  kind: Pod\n"  # a top-level list: Kubernetes rejects it
-            "---\njust a string\n"
-            "---\napiVersion: v2\nname: chart\n"  # Chart.yaml: apiVersion but no kind
-            "---\n" + POD.format(name="a")
-            + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    text = (
+        "replicaCount: 3\nimage: {tag: x}\n"  # Helm values
+        "---\n- apiVersion: v1\n  kind: Pod\n"  # a top-level list: Kubernetes rejects it
+        "---\njust a string\n"
+        "---\napiVersion: v2\nname: chart\n"  # Chart.yaml: apiVersion but no kind
+        "---\n" + POD.format(name="a") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    )
     result = load_text(text)
     assert [o.kind for o in result.objects] == ["Pod", "ConfigMap"]  # kinds: the model's business
     assert result.skipped == {NOT_AN_OBJECT: 4}
@@ -297,12 +335,21 @@ def test_folder_recursion_order_and_hidden_entries(tmp_path: Path) -> None:
     (root / ".git" / "pod.yaml").write_text(POD.format(name="in-dot-git"))
     result = load_paths([str(root)])
     sources = [os.path.relpath(o.source, root) for o in result.objects]
-    assert sources == ["10-namespace.yaml", os.path.join("apps", "db.json"),
-                       os.path.join("apps", "web.yml"), "b.yaml",
-                       os.path.join("zz", "Policy.YAML")]
+    assert sources == [
+        "10-namespace.yaml",
+        os.path.join("apps", "db.json"),
+        os.path.join("apps", "web.yml"),
+        "b.yaml",
+        os.path.join("zz", "Policy.YAML"),
+    ]
     assert all(o.source.startswith(str(root) + os.sep) for o in result.objects)
     assert [o.kind for o in result.objects] == [
-        "Namespace", "Pod", "Deployment", "NetworkPolicy", "NetworkPolicy"]
+        "Namespace",
+        "Pod",
+        "Deployment",
+        "NetworkPolicy",
+        "NetworkPolicy",
+    ]
     assert result.objects[2].document == 1  # the comment before '---' is not a document
     assert result.skipped == {NOT_AN_OBJECT: 1}  # helm/values.yaml
     assert result.diagnostics == ()
@@ -325,8 +372,9 @@ def test_nonexistent_path_is_reported_and_the_rest_loads(tmp_path: Path) -> None
     assert "no such file" in diag.message
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="needs POSIX permissions and a non-root user")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user"
+)
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "secret.yaml"
     path.write_text(POD.format(name="a"))
@@ -402,8 +450,10 @@ def test_load_text_behaves_like_a_file(tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_reject_the_document(parser: str) -> None:
-    text = (POD.format(name="a") + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n"
-            "  labels:\n    app: x\n    tier: y\n    app: z\n---\n" + POD.format(name="c"))
+    text = (
+        POD.format(name="a") + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n"
+        "  labels:\n    app: x\n    tier: y\n    app: z\n---\n" + POD.format(name="c")
+    )
     result = load_text(text)
     assert names(result) == ["a", "c"]
     [diag] = result.diagnostics
@@ -411,14 +461,18 @@ def test_duplicate_keys_reject_the_document(parser: str) -> None:
     assert "'app'" in diag.message and "line 10" in diag.message
     loc = diag.location
     assert loc is not None
-    assert (loc.document, loc.path, loc.line, loc.column) == (
-        2, ("metadata", "labels", "app"), 12, 5)
+    assert (loc.document, loc.path, loc.line, loc.column) == (2, ("metadata", "labels", "app"), 12, 5)
     assert loc.snippet == "    app: z"
 
 
 def test_alias_bomb_is_rejected_quickly(parser: str) -> None:
-    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "data:",
-             "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: lol}",
+        "data:",
+        "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
     lines += [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     text = "\n".join(lines) + "\n---\n" + POD.format(name="ok")  # 10**10 nodes expanded
     started = time.perf_counter()
@@ -431,19 +485,26 @@ def test_alias_bomb_is_rejected_quickly(parser: str) -> None:
 
 
 def test_a_few_aliases_are_fine(parser: str) -> None:
-    result = load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: &l {app: a}\n"
-                       "  annotations: *l\n")
+    result = load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: &l {app: a}\n  annotations: *l\n")
     assert result.objects[0].data["metadata"]["annotations"] == {"app": "a"}
 
 
 def test_deep_nesting_is_refused_without_crashing() -> None:
     # yaml-rs overflows the C stack near 11,000 levels: run in a child so a regression cannot
     # take the test session down with it.
-    code = ("import netpol.load as m\n"
-            "r = m.load_text('apiVersion: v1\\nkind: Pod\\nx:\\n' + '- ' * 30000 + 'x\\n')\n"
-            "print([d.code for d in r.diagnostics])\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).resolve().parent.parent, check=False)
+    code = (
+        "import netpol.load as m\n"
+        "r = m.load_text('apiVersion: v1\\nkind: Pod\\nx:\\n' + '- ' * 30000 + 'x\\n')\n"
+        "print([d.code for d in r.diagnostics])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['yaml-too-deep']"
 
@@ -475,8 +536,12 @@ def test_locator_on_a_nested_path() -> None:
     assert loc.snippet == "        cidr: 10.0.0.0/33"
     assert loc.path == ("spec", "ingress", 0, "from", 1, "ipBlock", "cidr")
     # Flow mappings point at the value; block collections at their key.
-    assert result.locator.locate("np.yaml", 1, ("spec", "ingress", 0, "from", 0, "podSelector",
-                                                "matchLabels", "app")).column == 40
+    assert (
+        result.locator.locate(
+            "np.yaml", 1, ("spec", "ingress", 0, "from", 0, "podSelector", "matchLabels", "app")
+        ).column
+        == 40
+    )
     assert result.locator.locate("np.yaml", 1, ("spec", "ingress")).line == 10
     assert result.locator.locate("np.yaml", 1, ("spec", "ingress", 0)).line == 11
     assert result.locator.locate("np.yaml", 1, ()).line == 3
@@ -496,11 +561,14 @@ def test_locator_falls_back_to_the_nearest_ancestor() -> None:
 
 
 def test_locator_inside_list_items_small_and_large() -> None:
-    item = ("- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: x\n"
-            "  status:\n    podIP: 10.0.{hi}.{lo}\n")
+    item = (
+        "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: x\n"
+        "  status:\n    podIP: 10.0.{hi}.{lo}\n"
+    )
     for count in (3, 2000):  # 2000 items are over the size where items are indexed, not composed
         text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
-            item.format(i=i, hi=i // 256, lo=i % 256) for i in range(count))
+            item.format(i=i, hi=i // 256, lo=i % 256) for i in range(count)
+        )
         result = load_text(text, "dump.yaml")
         assert len(result.objects) == count
         last = result.objects[-1]
@@ -508,8 +576,7 @@ def test_locator_inside_list_items_small_and_large() -> None:
         assert loc.line == 3 + 7 * (count - 1) + 7
         assert loc.snippet == f"    podIP: 10.0.{(count - 1) // 256}.{(count - 1) % 256}"
         assert loc.column == 12
-        assert result.locator.locate("dump.yaml", 1, ("items", count - 1)).line == 4 + 7 * (
-            count - 1)
+        assert result.locator.locate("dump.yaml", 1, ("items", count - 1)).line == 4 + 7 * (count - 1)
         assert result.locator.locate("dump.yaml", 1, ("items", count + 5, "x")).line == 3
         assert result.locator.locate("dump.yaml", 1, ("kind",)).snippet == "kind: List"
         assert result.locator.locate_object(last, ("status", "nope")).snippet == "  status:"

@@ -22,25 +22,49 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-@pytest.mark.parametrize(("text", "parsed"), [("8080", 8080), (" 443 ", 443), ("http", "http"),
-                                              ("web-1", "web-1"), (65535, 65535), (1, 1)])
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("8080", 8080), (" 443 ", 443), ("http", "http"), ("web-1", "web-1"), (65535, 65535), (1, 1)],
+)
 def test_ports_that_parse(text: str | int, parsed: int | str) -> None:
     assert parse_port(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["-1", "0", "65536", "70000", "Http", "a--b", "-web", "web-",
-                                  "a" * 16, "", "\uff18\uff10", "80 80", True, -5])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-1",
+        "0",
+        "65536",
+        "70000",
+        "Http",
+        "a--b",
+        "-web",
+        "web-",
+        "a" * 16,
+        "",
+        "\uff18\uff10",
+        "80 80",
+        True,
+        -5,
+    ],
+)
 def test_ports_that_do_not(text: str | int) -> None:
     with pytest.raises(ValueError, match="port"):
         parse_port(text)
 
 
-@pytest.mark.parametrize(("port", "hint"), [
-    ("-1", "neither a port number"), ("0", "not between 1 and 65535"),
-    ("70000", "not between 1 and 65535"),
-    # "8080x" and "htp" are legal port names, but shop/api declares neither.
-    ("8080x", "declares no TCP port named '8080x'"), ("htp", "its named ports: http (TCP 8080)"),
-])
+@pytest.mark.parametrize(
+    ("port", "hint"),
+    [
+        ("-1", "neither a port number"),
+        ("0", "not between 1 and 65535"),
+        ("70000", "not between 1 and 65535"),
+        # "8080x" and "htp" are legal port names, but shop/api declares neither.
+        ("8080x", "declares no TCP port named '8080x'"),
+        ("htp", "its named ports: http (TCP 8080)"),
+    ],
+)
 def test_query_with_a_bad_port_is_a_usage_error(port: str, hint: str) -> None:
     result = run("query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", f"--port={port}")
     assert result.exit_code == ExitCode.INPUT_ERROR, result.output
@@ -49,15 +73,15 @@ def test_query_with_a_bad_port_is_a_usage_error(port: str, hint: str) -> None:
 
 
 def test_a_named_port_declared_for_another_protocol_is_a_usage_error() -> None:
-    result = run("query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", "--port",
-                 "http", "--protocol", "UDP")
+    result = run(
+        "query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", "--port", "http", "--protocol", "UDP"
+    )
     assert result.exit_code == ExitCode.INPUT_ERROR
     assert "declares no UDP port named 'http'" in result.stderr
 
 
 def test_a_named_port_toward_an_outside_address_is_a_usage_error() -> None:
-    result = run("query", WEBSHOP, "--from", "payments/gateway", "--to", "203.0.113.7",
-                 "--port", "https")
+    result = run("query", WEBSHOP, "--from", "payments/gateway", "--to", "203.0.113.7", "--port", "https")
     assert result.exit_code == ExitCode.INPUT_ERROR
     assert "outside the cluster" in result.stderr
 
@@ -74,8 +98,10 @@ def test_a_denied_port_lists_no_rule_that_admits_other_ports() -> None:
     assert "on TCP 7001 (they allow TCP 8080)" in text
     ok = netpol.query.explain(graph, "shop/frontend", "shop/api", port=8080)
     assert ok.allowed and [m.index for m in ok.ingress.matches] == [0]
-    assert run("query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", "--port",
-               "7001").exit_code == ExitCode.FINDINGS
+    assert (
+        run("query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", "--port", "7001").exit_code
+        == ExitCode.FINDINGS
+    )
 
 
 def test_protocol_only_queries_filter_rules_by_protocol() -> None:
@@ -91,18 +117,17 @@ def test_protocol_only_queries_filter_rules_by_protocol() -> None:
 def test_one_bad_expectation_does_not_hide_the_others(tmp_path: Path) -> None:
     intent = tmp_path / "intent.yaml"
     intent.write_text(
-        "- from: shop/frontend\n  to: shop/db\n  expect: allow\n"       # violated
-        "- from: shop/frontnd\n  to: shop/db\n  expect: deny\n"         # unknown endpoint
-        "- from: shop/frontend\n  to: shop/api\n  port: 8080\n  expect: allow\n"   # holds
-        "- from: shop/frontend\n  to: shop/api\n  port: htp\n  expect: deny\n"     # no such port
+        "- from: shop/frontend\n  to: shop/db\n  expect: allow\n"  # violated
+        "- from: shop/frontnd\n  to: shop/db\n  expect: deny\n"  # unknown endpoint
+        "- from: shop/frontend\n  to: shop/api\n  port: 8080\n  expect: allow\n"  # holds
+        "- from: shop/frontend\n  to: shop/api\n  port: htp\n  expect: deny\n"  # no such port
     )
     result = run("check", WEBSHOP, "--expect", str(intent), "-o", "json")
     assert result.exit_code == ExitCode.INPUT_ERROR
     data = json.loads(result.stdout)
     judged = [(e["from"], e["to"], e["passed"]) for e in data["expectations"]]
     assert judged == [("shop/frontend", "shop/db", False), ("shop/frontend", "shop/api", True)]
-    assert [(e["line"], e["code"]) for e in data["errors"]] == [(4, "unknown-endpoint"),
-                                                                (11, "unknown-port")]
+    assert [(e["line"], e["code"]) for e in data["errors"]] == [(4, "unknown-endpoint"), (11, "unknown-port")]
     assert f"{intent}:4:9" in result.stderr and f"{intent}:11:" in result.stderr
     assert "its named ports: http (TCP 8080)" in result.stderr
     text = run("check", WEBSHOP, "--expect", str(intent))

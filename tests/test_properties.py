@@ -43,8 +43,20 @@ NS_VALUES = ("red", "blue", *NAMESPACES)
 POD_KEYS = ("app", "tier", "env")
 POD_VALUES = ("web", "db", "api")
 NODES = (None, "node-a", "node-a", "node-b")
-POD_IPS = ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "10.0.0.7",
-           "10.0.0.8", "192.168.1.3", "192.168.1.7", "192.168.1.20", "2001:db8::5")
+POD_IPS = (
+    "10.0.0.1",
+    "10.0.0.2",
+    "10.0.0.3",
+    "10.0.0.4",
+    "10.0.0.5",
+    "10.0.0.6",
+    "10.0.0.7",
+    "10.0.0.8",
+    "192.168.1.3",
+    "192.168.1.7",
+    "192.168.1.20",
+    "2001:db8::5",
+)
 PORT_NUMBERS = (53, 80, 443, 5432, 8080, 9090)
 PORT_NAMES = ("http", "dns", "metrics", "db")
 PROTOCOLS = (None, "TCP", "UDP", "SCTP")
@@ -64,17 +76,18 @@ CIDRS: dict[str, tuple[str, ...]] = {
 
 def budget(long: int) -> settings:
     """``long`` examples in the long profile, a few dozen in the fast default (conftest.examples)."""
-    return settings(max_examples=examples(long), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+    return settings(max_examples=examples(long), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- strategies --------------------------------------------------------------------------------------
 
 
-def labels(keys: tuple[str, ...], values: tuple[str, ...], min_size: int = 0, max_size: int = 3
-           ) -> st.SearchStrategy[dict[str, str]]:
-    return st.dictionaries(st.sampled_from(keys), st.sampled_from(values), min_size=min_size,
-                           max_size=max_size)
+def labels(
+    keys: tuple[str, ...], values: tuple[str, ...], min_size: int = 0, max_size: int = 3
+) -> st.SearchStrategy[dict[str, str]]:
+    return st.dictionaries(
+        st.sampled_from(keys), st.sampled_from(values), min_size=min_size, max_size=max_size
+    )
 
 
 @st.composite
@@ -96,8 +109,9 @@ def selectors(draw: st.DrawFn, keys: tuple[str, ...], values: tuple[str, ...]) -
             op = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
             expression: Doc = {"key": key, "operator": op}
             if op in ("In", "NotIn"):
-                expression["values"] = draw(st.lists(st.sampled_from(values), min_size=1,
-                                                     max_size=2, unique=True))
+                expression["values"] = draw(
+                    st.lists(st.sampled_from(values), min_size=1, max_size=2, unique=True)
+                )
             expressions.append(expression)
         out["matchExpressions"] = expressions
     return out
@@ -143,8 +157,10 @@ def pod_specs(draw: st.DrawFn) -> Doc:
     ports = draw(container_ports())
     if ports:
         if draw(st.booleans()) and len(ports) > 1:  # split them over two containers
-            spec["containers"] = [{"name": "main", "image": "nginx", "ports": ports[:1]},
-                                  {"name": "side", "image": "nginx", "ports": ports[1:]}]
+            spec["containers"] = [
+                {"name": "main", "image": "nginx", "ports": ports[:1]},
+                {"name": "side", "image": "nginx", "ports": ports[1:]},
+            ]
         else:
             spec["containers"][0]["ports"] = ports
     if draw(st.integers(0, 3)) == 0:
@@ -169,8 +185,16 @@ def workload(kind: str, meta: Doc, template: Doc) -> Doc:
 
 
 @st.composite
-def pods(draw: st.DrawFn, name: str, namespace: str, pod_labels: dict[str, str], spec: Doc,
-         addresses: list[str], owned_by: list[Doc] | None, unit: str) -> Doc:
+def pods(
+    draw: st.DrawFn,
+    name: str,
+    namespace: str,
+    pod_labels: dict[str, str],
+    spec: Doc,
+    addresses: list[str],
+    owned_by: list[Doc] | None,
+    unit: str,
+) -> Doc:
     """A running pod; ``addresses`` is the shared pool its IP is taken from (pod IPs are unique)."""
     spec = copy.deepcopy(spec)
     node = draw(st.sampled_from(NODES))
@@ -208,8 +232,7 @@ def units(draw: st.DrawFn, index: int, namespaces: list[str], addresses: list[st
     unit = f"{name}/{kind}"
     docs: list[Doc] = []
 
-    def controller(doc_kind: str, doc_name: str, extra: dict[str, str], owned_by: list[Doc] | None
-                   ) -> None:
+    def controller(doc_kind: str, doc_name: str, extra: dict[str, str], owned_by: list[Doc] | None) -> None:
         meta = metadata(doc_name, namespace, draw(st.booleans()))
         meta["annotations"] = {UNIT: unit}
         if owned_by is not None:
@@ -223,8 +246,10 @@ def units(draw: st.DrawFn, index: int, namespaces: list[str], addresses: list[st
         replica_set = f"{name}-{TEMPLATE_HASH}"
         extra = {"pod-template-hash": TEMPLATE_HASH}
         pod_owner, pod_prefix = owner("ReplicaSet", replica_set), f"{replica_set}-"
-        chain = [("Deployment", name, {}, None),
-                 ("ReplicaSet", replica_set, extra, owner("Deployment", name))]
+        chain = [
+            ("Deployment", name, {}, None),
+            ("ReplicaSet", replica_set, extra, owner("Deployment", name)),
+        ]
     elif kind == "CronJob":
         job = f"{name}-{JOB_SUFFIX}"
         extra = {"job-name": job}
@@ -253,10 +278,11 @@ def units(draw: st.DrawFn, index: int, namespaces: list[str], addresses: list[st
             if draw(st.booleans()):
                 replica_labels[draw(st.sampled_from(POD_KEYS))] = draw(st.sampled_from(POD_VALUES))
             else:
-                replica_spec = {**spec, "containers": [{"name": "main", "image": "nginx",
-                                                        "ports": draw(container_ports())}]}
-        docs.append(draw(pods(pod_name, namespace, replica_labels, replica_spec, addresses,
-                              pod_owner, unit)))
+                replica_spec = {
+                    **spec,
+                    "containers": [{"name": "main", "image": "nginx", "ports": draw(container_ports())}],
+                }
+        docs.append(draw(pods(pod_name, namespace, replica_labels, replica_spec, addresses, pod_owner, unit)))
     return docs
 
 
@@ -316,16 +342,21 @@ def policies(draw: st.DrawFn, index: int, namespaces: list[str]) -> Doc:
     namespace = draw(st.sampled_from(namespaces))
     all_pods = draw(st.booleans())  # isolate often, so that rules matter
     spec: Doc = {"podSelector": {} if all_pods else draw(selectors(POD_KEYS, POD_VALUES))}
-    types = draw(st.sampled_from((None, ["Ingress"], ["Egress"], ["Ingress", "Egress"],
-                                  ["Egress", "Ingress"])))
+    types = draw(
+        st.sampled_from((None, ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Egress", "Ingress"]))
+    )
     if types is not None:
         spec["policyTypes"] = types
     for key, peers_key in (("ingress", "from"), ("egress", "to")):
         count = draw(st.sampled_from((None, 0, 1, 1, 2, 3)))
         if count is not None:  # None: absent; 0: ``[]``
             spec[key] = [draw(rules(peers_key)) for _ in range(count)]
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": metadata(f"np{index}", namespace, draw(st.booleans())), "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(f"np{index}", namespace, draw(st.booleans())),
+        "spec": spec,
+    }
 
 
 @st.composite
@@ -424,24 +455,50 @@ def truth(docs: list[Doc]) -> list[tuple[str, Endpoint]]:
                 status = pod.get("status", {})
                 ips = (ipaddress.ip_address(status["podIP"]),) if status else ()
                 node = pod["spec"].get("nodeName")
-                out.append((f"{ns}/{pod_name}", Endpoint(
-                    ns, pod_name, "Pod", pod["metadata"].get("labels", {}), ports_of(pod["spec"]),
-                    ips, pod["spec"].get("hostNetwork", False), (node,) if node else (),
-                    (pod_name,))))
+                out.append(
+                    (
+                        f"{ns}/{pod_name}",
+                        Endpoint(
+                            ns,
+                            pod_name,
+                            "Pod",
+                            pod["metadata"].get("labels", {}),
+                            ports_of(pod["spec"]),
+                            ips,
+                            pod["spec"].get("hostNetwork", False),
+                            (node,) if node else (),
+                            (pod_name,),
+                        ),
+                    )
+                )
         else:
             top = next((d for d in members if d["kind"] == kind), members[0])
             ns = top["metadata"].get("namespace", "default")
             spec = top["spec"]
             template = (spec["jobTemplate"]["spec"] if top["kind"] == "CronJob" else spec)["template"]
-            out.append((f"{ns}/{name}[{kind}]", Endpoint(
-                ns, name, kind, template["metadata"].get("labels", {}), ports_of(template["spec"]),
-                (), template["spec"].get("hostNetwork", False))))
+            out.append(
+                (
+                    f"{ns}/{name}[{kind}]",
+                    Endpoint(
+                        ns,
+                        name,
+                        kind,
+                        template["metadata"].get("labels", {}),
+                        ports_of(template["spec"]),
+                        (),
+                        template["spec"].get("hostNetwork", False),
+                    ),
+                )
+            )
     return out
 
 
 def ports_of(spec: Doc) -> tuple[ContainerPort, ...]:
-    return tuple(ContainerPort(p["containerPort"], Protocol(p.get("protocol", "TCP")), p.get("name"))
-                 for c in spec["containers"] for p in c.get("ports", []))
+    return tuple(
+        ContainerPort(p["containerPort"], Protocol(p.get("protocol", "TCP")), p.get("name"))
+        for c in spec["containers"]
+        for p in c.get("ports", [])
+    )
 
 
 def truth_probes(docs: list[Doc], *graphs: AllowGraph) -> Iterator[tuple[str, str, Party, Party]]:
@@ -457,9 +514,12 @@ def truth_probes(docs: list[Doc], *graphs: AllowGraph) -> Iterator[tuple[str, st
         address: Address = ipaddress.ip_address(text)
         holder = pods_by_address.get(address)
         everyone.append((text, holder if holder is not None else address))
-    merged = {name for graph in graphs for name, _ in everyone
-              if isinstance(node := graph.nodes[graph.resolve(name)], Endpoint)
-              and node.kind != "Pod"}
+    merged = {
+        name
+        for graph in graphs
+        for name, _ in everyone
+        if isinstance(node := graph.nodes[graph.resolve(name)], Endpoint) and node.kind != "Pod"
+    }
     for src_name, src in everyone:
         for dst_name, dst in everyone:
             if not isinstance(src, Endpoint) and not isinstance(dst, Endpoint):
@@ -487,44 +547,72 @@ def node_indexes(graph: AllowGraph, text: str) -> list[int]:
     else:
         net = ipaddress.ip_network(text)
         first, last = net.network_address, net.broadcast_address
-    out = [i for i, node in enumerate(graph.nodes)
-           if isinstance(node, AddressRange) and node.family == first.version
-           and int(first) <= node.first and node.last <= int(last)]
+    out = [
+        i
+        for i, node in enumerate(graph.nodes)
+        if isinstance(node, AddressRange)
+        and node.family == first.version
+        and int(first) <= node.first
+        and node.last <= int(last)
+    ]
     assert out, f"connection end {text!r} names no node"
     return out
 
 
-def describe(src: str, dst: str, expected: PortSet, actual: PortSet, options: Options,
-             docs: list[Doc]) -> str:
-    return (f"{src} -> {dst} with {options}: oracle says {expected}, engine says {actual}\n"
-            f"{render(docs)}")
+def describe(
+    src: str, dst: str, expected: PortSet, actual: PortSet, options: Options, docs: list[Doc]
+) -> str:
+    return f"{src} -> {dst} with {options}: oracle says {expected}, engine says {actual}\n{render(docs)}"
 
 
 # -- properties ---------------------------------------------------------------------------------------
 
 
-def pod_doc(name: str, namespace: str, labels: dict[str, str] | None = None, *,
-            owned_by: list[Doc] | None = None, **spec: Any) -> Doc:
+def pod_doc(
+    name: str,
+    namespace: str,
+    labels: dict[str, str] | None = None,
+    *,
+    owned_by: list[Doc] | None = None,
+    **spec: Any,
+) -> Doc:
     meta: Doc = {"name": name, "namespace": namespace}
     if labels:
         meta["labels"] = labels
     if owned_by:
         meta["ownerReferences"] = owned_by
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {"containers": [{"name": "main", "image": "nginx"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {"containers": [{"name": "main", "image": "nginx"}], **spec},
+    }
 
 
 def policy_doc(name: str, namespace: str, spec: Doc) -> Doc:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
 
 
 # Hand-written cases tried before the random ones.
 
 # SEMANTICS.md 11: a named port that the destination declares with another protocol matches nothing.
 EXAMPLE_NAMED_PORT_OTHER_PROTOCOL: list[Doc] = [
-    pod_doc("a", "alpha", containers=[{"name": "main", "image": "nginx", "ports": [
-        {"containerPort": 53, "protocol": "UDP", "name": "dns"}]}]),
+    pod_doc(
+        "a",
+        "alpha",
+        containers=[
+            {
+                "name": "main",
+                "image": "nginx",
+                "ports": [{"containerPort": 53, "protocol": "UDP", "name": "dns"}],
+            }
+        ],
+    ),
     pod_doc("b", "beta"),
     policy_doc("np", "alpha", {"podSelector": {}, "ingress": [{"ports": [{"port": "dns"}]}]}),
 ]
@@ -538,10 +626,20 @@ WEB_REPLICA = owner("ReplicaSet", f"web-{TEMPLATE_HASH}")
 # can tell them apart.
 EXAMPLE_BUG_REPLICAS_ON_TWO_NODES: list[Doc] = [
     pod_doc("host", "default", hostNetwork=True, nodeName="node-a"),
-    pod_doc(f"web-{TEMPLATE_HASH}-a", "default", {"pod-template-hash": TEMPLATE_HASH},
-            owned_by=WEB_REPLICA, nodeName="node-a"),
-    pod_doc(f"web-{TEMPLATE_HASH}-b", "default", {"pod-template-hash": TEMPLATE_HASH},
-            owned_by=WEB_REPLICA, nodeName="node-b"),
+    pod_doc(
+        f"web-{TEMPLATE_HASH}-a",
+        "default",
+        {"pod-template-hash": TEMPLATE_HASH},
+        owned_by=WEB_REPLICA,
+        nodeName="node-a",
+    ),
+    pod_doc(
+        f"web-{TEMPLATE_HASH}-b",
+        "default",
+        {"pod-template-hash": TEMPLATE_HASH},
+        owned_by=WEB_REPLICA,
+        nodeName="node-b",
+    ),
     policy_doc("deny-ingress", "default", {"podSelector": {}}),
 ]
 
@@ -550,9 +648,12 @@ EXAMPLE_BUG_REPLICAS_ON_TWO_NODES: list[Doc] = [
 # first pod in input order, so reversing the input swaps which pair becomes default/web[Deployment]
 # and which pods are listed as separate Pod endpoints.
 EXAMPLE_BUG_TIED_REPLICA_GROUPS: list[Doc] = [
-    pod_doc(f"web-{TEMPLATE_HASH}-{x}", "default",
-            {"pod-template-hash": TEMPLATE_HASH, **({"tier": "db"} if x in "ad" else {})},
-            owned_by=WEB_REPLICA)
+    pod_doc(
+        f"web-{TEMPLATE_HASH}-{x}",
+        "default",
+        {"pod-template-hash": TEMPLATE_HASH, **({"tier": "db"} if x in "ad" else {})},
+        owned_by=WEB_REPLICA,
+    )
     for x in "abcd"
 ] + [policy_doc("np", "default", {"podSelector": {"matchLabels": {"tier": "db"}}})]
 
@@ -568,15 +669,17 @@ def test_engine_agrees_with_the_oracle(docs: list[Doc]) -> None:
         cluster = graph.cluster
         # The oracle reads namespace labels and policy types from the model: check those first.
         for ns in cluster.namespaces:
-            declared = next((d for d in docs if d["kind"] == "Namespace"
-                             and d["metadata"]["name"] == ns.name), None)
+            declared = next(
+                (d for d in docs if d["kind"] == "Namespace" and d["metadata"]["name"] == ns.name), None
+            )
             written = declared["metadata"].get("labels", {}) if declared is not None else {}
             assert dict(ns.labels) == {**written, "kubernetes.io/metadata.name": ns.name}
         for doc in docs:
             if doc["kind"] == "NetworkPolicy":
                 ns = doc["metadata"].get("namespace", "default")
-                model = next(p for p in cluster.policies
-                             if (p.namespace, p.name) == (ns, doc["metadata"]["name"]))
+                model = next(
+                    p for p in cluster.policies if (p.namespace, p.name) == (ns, doc["metadata"]["name"])
+                )
                 assert {t.value for t in model.policy_types} == effective_policy_types(doc["spec"])
         for src_name, dst_name, src, dst in truth_probes(docs, graph):
             expected = oracle_allowed(cluster, options, src, dst)
@@ -597,12 +700,12 @@ def test_no_policies_allow_everything(docs: list[Doc]) -> None:
 
 @budget(200)
 @given(clusters(), st.data())
-def test_adding_an_allow_rule_never_removes_a_connection(docs: list[Doc], data: st.DataObject
-                                                         ) -> None:
+def test_adding_an_allow_rule_never_removes_a_connection(docs: list[Doc], data: st.DataObject) -> None:
     """Append ``{}`` or a random rule to a policy's ingress or egress, its policy types kept."""
     if not any(d["kind"] == "NetworkPolicy" for d in docs):
-        namespaces = sorted({d["metadata"].get("namespace", "default") for d in docs
-                             if d["kind"] != "Namespace"})
+        namespaces = sorted(
+            {d["metadata"].get("namespace", "default") for d in docs if d["kind"] != "Namespace"}
+        )
         docs = [*docs, data.draw(policies(99, namespaces))]
     grown = copy.deepcopy(docs)
     target = data.draw(st.sampled_from([d for d in grown if d["kind"] == "NetworkPolicy"]))
@@ -616,9 +719,11 @@ def test_adding_an_allow_rule_never_removes_a_connection(docs: list[Doc], data: 
         # Pods by name: a new selector key may split a workload into more endpoints.
         for src_name, dst_name, _, _ in truth_probes(docs, before, after):
             old, new = before.allowed(src_name, dst_name), after.allowed(src_name, dst_name)
-            assert old.issubset(new), (f"{src_name} -> {dst_name} with {options}: {old} became "
-                                       f"{new} after adding {spec[key][-1]} to "
-                                       f"{target['metadata']['name']}.{key}\n{render(docs)}")
+            assert old.issubset(new), (
+                f"{src_name} -> {dst_name} with {options}: {old} became "
+                f"{new} after adding {spec[key][-1]} to "
+                f"{target['metadata']['name']}.{key}\n{render(docs)}"
+            )
 
 
 @budget(120)
@@ -634,7 +739,8 @@ def test_input_order_never_changes_the_output(docs: list[Doc], random: Random) -
             reordered = analyze(order, options)
             assert reordered.connections() == expected, (
                 f"with {options}, reordering the documents changes the output; endpoints "
-                f"{graph.endpoint_ids()} became {reordered.endpoint_ids()}\n{render(order)}")
+                f"{graph.endpoint_ids()} became {reordered.endpoint_ids()}\n{render(order)}"
+            )
 
 
 @budget(150)

@@ -72,8 +72,7 @@ def test_summary_counts_and_verdict() -> None:
     s = report.summary
     assert (s.namespaces, s.endpoints, s.policies) == (4, 6, 13)
     assert (s.selectable, s.isolated_ingress, s.isolated_egress) == (6, 4, 4)
-    assert s.connections == sum(1 for a, b, _ in graph.pairs()
-                                if max(a, b) < graph.endpoint_count)
+    assert s.connections == sum(1 for a, b, _ in graph.pairs() if max(a, b) < graph.endpoint_count)
     assert s.rating is Rating.CRITICAL  # NP006 on the public frontend is an error
     assert s.verdict.startswith("Critical: fix the lint errors first")
     assert "4 (67%) are isolated for ingress" in s.verdict
@@ -165,8 +164,11 @@ def _naive_changes(old: AllowGraph, new: AllowGraph) -> tuple[int, int]:
         node = old.nodes[i]
         if not isinstance(node, AddressRange):
             return new.resolve(node.id)
-        return next(j for j, r in enumerate(new.nodes) if isinstance(r, AddressRange)
-                    and r.family == node.family and r.first <= node.first <= r.last)
+        return next(
+            j
+            for j, r in enumerate(new.nodes)
+            if isinstance(r, AddressRange) and r.family == node.family and r.first <= node.first <= r.last
+        )
 
     gained: set[tuple[str, str]] = set()
     lost: set[tuple[str, str]] = set()
@@ -191,9 +193,12 @@ def test_whatif_matches_a_naive_recompilation(example: str) -> None:
     entries = {p.id: p for p in report.inventory.policies.rows}
     assert report.inventory.whatif_computed == len(graph.cluster.policies)
     for pol in graph.cluster.policies:
-        without = compile_graph(dataclasses.replace(
-            graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol)),
-            graph.options)
+        without = compile_graph(
+            dataclasses.replace(
+                graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol)
+            ),
+            graph.options,
+        )
         w = entries[pol.id].whatif
         assert w is not None
         assert (w.gained, w.lost) == _naive_changes(graph, without), pol.id
@@ -253,15 +258,18 @@ def test_whatif_is_bounded() -> None:
 
 def test_sensitive_direct_sources_and_routes() -> None:
     graph = analyze("policies/webshop")
-    section, = build_report(graph, sensitive=["shop/db"]).sensitive
-    target, = section.targets.rows
+    (section,) = build_report(graph, sensitive=["shop/db"]).sensitive
+    (target,) = section.targets.rows
     assert target.endpoint == "shop/db[StatefulSet]"
     assert [(a.source, a.origin) for a in target.direct.rows] == [
-        ("shop/api[Deployment]", Origin.SAME_NAMESPACE)]
+        ("shop/api[Deployment]", Origin.SAME_NAMESPACE)
+    ]
     routes = [(r.origin, r.hops) for r in target.routes.rows]
     assert (Origin.OTHER_NAMESPACE, ("shop/api[Deployment]", "shop/db[StatefulSet]")) in routes
-    assert (Origin.OUTSIDE, ("shop/frontend[Deployment]", "shop/api[Deployment]",
-                             "shop/db[StatefulSet]")) in routes
+    assert (
+        Origin.OUTSIDE,
+        ("shop/frontend[Deployment]", "shop/api[Deployment]", "shop/db[StatefulSet]"),
+    ) in routes
     lengths = [len(r.hops) for r in target.routes.rows]
     assert lengths == sorted(lengths) and set(lengths) <= {2, 3}
     # Each route exists hop by hop in the graph.
@@ -272,9 +280,9 @@ def test_sensitive_direct_sources_and_routes() -> None:
 
 def test_sensitive_by_label_and_unknown_names() -> None:
     graph = analyze("policies/webshop")
-    section, = build_report(graph, sensitive=["app=gateway"]).sensitive
+    (section,) = build_report(graph, sensitive=["app=gateway"]).sensitive
     assert [t.endpoint for t in section.targets.rows] == ["payments/gateway[Deployment]"]
-    none, = build_report(graph, sensitive=["tier=nothing"]).sensitive
+    (none,) = build_report(graph, sensitive=["tier=nothing"]).sensitive
     assert none.targets.total == 0
     with pytest.raises(UsageError, match="unknown endpoint"):
         build_report(graph, sensitive=["shop/nope"])
@@ -298,7 +306,7 @@ def test_matrix_cells() -> None:
     outside = cell["outside the cluster"][col["shop"]]
     assert outside is not None and outside.share is None
     assert report_markdown.cell_text(outside) == "TCP 8080 (some)"
-    shop, = (v for v in report.connectivity.namespaces if v.name == "shop")
+    (shop,) = (v for v in report.connectivity.namespaces if v.name == "shop")
     assert shop.matrix.sources[:3] == ("api[Deployment]", "db[StatefulSet]", "frontend[Deployment]")
 
 
@@ -325,8 +333,12 @@ def test_bench_cluster_is_bounded() -> None:
     assert len(report.connectivity.omitted) == 9
     assert len(report.connectivity.matrix.sources) == 7  # six namespaces and the outside
     assert all(len(v.matrix.sources) <= 8 for v in report.connectivity.namespaces)
-    for listing in (report.exposure.from_outside, report.exposure.to_internet,
-                    report.exposure.cluster_wide, report.exposure.future):
+    for listing in (
+        report.exposure.from_outside,
+        report.exposure.to_internet,
+        report.exposure.cluster_wide,
+        report.exposure.future,
+    ):
         assert len(listing.rows) <= 10
     text = report_markdown.render(report)
     assert "The 6 most reached namespaces are shown" in text
@@ -358,8 +370,9 @@ class _Page(HTMLParser):
         if tag == "script" and "src" in values:
             self.script_src += 1
         if tag == "table":
-            self.tables.append({"th_in_head": 0, "rows": 0, "sortable": "sortable" in
-                                values.get("class", "")})
+            self.tables.append(
+                {"th_in_head": 0, "rows": 0, "sortable": "sortable" in values.get("class", "")}
+            )
         if self.tables and tag == "th" and "thead" in self.stack:
             self.tables[-1]["th_in_head"] += 1
         if self.tables and tag == "tr" and "tbody" in self.stack:
@@ -384,10 +397,12 @@ def _page(html: str) -> _Page:
     return page
 
 
-FAKE_SVG = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-            '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
-            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g id="graph0">'
-            '<a xlink:href="#graph0"><title>x</title></a></g></svg>\n')
+FAKE_SVG = (
+    '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+    '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g id="graph0">'
+    '<a xlink:href="#graph0"><title>x</title></a></g></svg>\n'
+)
 
 
 def _webshop_report() -> tuple[AllowGraph, str]:
@@ -400,8 +415,7 @@ def _webshop_report() -> tuple[AllowGraph, str]:
 def test_html_structure() -> None:
     _, html = _webshop_report()
     page = _page(html)
-    assert {"summary", "exposure", "lint", "connectivity", "inventory", "sensitive",
-            "about"} <= page.ids
+    assert {"summary", "exposure", "lint", "connectivity", "inventory", "sensitive", "about"} <= page.ids
     assert html.startswith("<!DOCTYPE html>")
     for table in page.tables:
         assert table["th_in_head"] > 0, "every table has a header row"
@@ -440,8 +454,11 @@ def test_html_notes_a_diagram_too_large() -> None:
     assert diagram is not None
     big = dataclasses.replace(diagram, nodes=diagram.nodes * 40)
     figures = report_html.draw_diagrams(
-        dataclasses.replace(report, connectivity=dataclasses.replace(
-            report.connectivity, diagram=big, namespaces=())), draw=lambda t: FAKE_SVG)
+        dataclasses.replace(
+            report, connectivity=dataclasses.replace(report.connectivity, diagram=big, namespaces=())
+        ),
+        draw=lambda t: FAKE_SVG,
+    )
     assert figures[id(big)] == Figure(None, figures[id(big)].note)
     assert "too many to draw" in figures[id(big)].note
 
@@ -451,22 +468,33 @@ def test_html_notes_a_diagram_too_large() -> None:
 
 def test_cli_writes_html_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    code, stdout, err = run("report", str(ROOT / "policies" / "webshop"), "--out", str(out),
-                            "--no-diagrams", "--title", "Shop review")
+    code, stdout, err = run(
+        "report",
+        str(ROOT / "policies" / "webshop"),
+        "--out",
+        str(out),
+        "--no-diagrams",
+        "--title",
+        "Shop review",
+    )
     assert code == 0, err
     assert stdout == ""
     html = out.read_text(encoding="utf-8")
     assert "<title>Shop review</title>" in html and "<svg" not in html
 
 
-@pytest.mark.parametrize("args, message", [
-    (("report", "policies/webshop", "--sensitive", "shop/nope"), "unknown endpoint"),
-    (("report", "policies/does-not-exist"), ""),
-    (("report",), "no input"),
-    (("report", "policies/webshop", "-o", "pdf"), "pdf"),
-])
-def test_cli_input_errors_exit_2(args: tuple[str, ...], message: str,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("report", "policies/webshop", "--sensitive", "shop/nope"), "unknown endpoint"),
+        (("report", "policies/does-not-exist"), ""),
+        (("report",), "no input"),
+        (("report", "policies/webshop", "-o", "pdf"), "pdf"),
+    ],
+)
+def test_cli_input_errors_exit_2(
+    args: tuple[str, ...], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     code, _, err = run(*args)
     assert code == 2
@@ -494,8 +522,8 @@ def _png_pixels(path: Path) -> tuple[int, int, set[int]]:
     pos, idat = 8, b""
     width = height = 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height = struct.unpack(">II", body[:8])
         elif kind == b"IDAT":
@@ -513,11 +541,25 @@ def test_html_renders_in_a_headless_browser(tmp_path: Path) -> None:
     page.write_text(report_html.render(report), encoding="utf-8")
     shot = tmp_path / "report.png"
     assert CHROMIUM is not None
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri()],
-                   check=False, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2400",
+            page.as_uri(),
+        ],
+        check=False,
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.exists(), "chromium wrote no screenshot"
     width, height, values = _png_pixels(shot)
     assert (width, height) == (1280, 2400)
@@ -554,12 +596,26 @@ def _measure(page: str, width: int, tmp_path: Path) -> dict[str, Any]:
     assert CHROMIUM is not None
     target = tmp_path / f"measure-{width}.html"
     target.write_text(page.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--disable-background-networking", "--disable-component-update",
-                          "--disable-sync", "--no-first-run",
-                          f"--user-data-dir={tmp_path / f'profile-{width}'}",
-                          f"--window-size={width},1000", "--dump-dom", target.as_uri()],
-                         check=False, capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / f'profile-{width}'}",
+            f"--window-size={width},1000",
+            "--dump-dom",
+            target.as_uri(),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     found = re.search(r'<pre id="netpol-measure">(.*?)</pre>', dom, re.DOTALL)
     assert found, "chromium ran the page's scripts"
     result: dict[str, Any] = json.loads(unescape(found.group(1)))
@@ -578,8 +634,7 @@ def test_headers_and_legends_fit_in_a_browser(width: int, tmp_path: Path) -> Non
     """Vertical matrix headers stay inside their cells; a fitted diagram's legend (bottom left)
     stays inside its figure, however wide the graph."""
     graph = analyze("policies/kubectl-dump")
-    measured = _measure(report_html.render(build_report(graph, lint_result=lint(graph))),
-                        width, tmp_path)
+    measured = _measure(report_html.render(build_report(graph, lint_result=lint(graph))), width, tmp_path)
     assert measured["headers"] and measured["legends"]
     for name, cell, text in measured["headers"]:
         assert _inside(text, cell), (name, cell, text)
@@ -604,8 +659,12 @@ def test_blank_png_is_told_apart(tmp_path: Path) -> None:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     path = tmp_path / "blank.png"
     path.write_bytes(png)
     assert len(_png_pixels(path)[2]) <= 2

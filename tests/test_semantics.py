@@ -1380,7 +1380,7 @@ def test_p16_endpoint_ids_are_canonical_and_sorted() -> None:
     # Workloads and pods first, sorted by id; then the external ranges in address order.
     in_cluster = [i for i in ids if "[" in i]
     assert ids[: len(in_cluster)] == sorted(in_cluster)
-    assert ids[len(in_cluster):] == ["0.0.0.0/0", "::/0"]
+    assert ids[len(in_cluster) :] == ["0.0.0.0/0", "::/0"]
     for expected in ("x/job[CronJob]", "y/web[Deployment]", "x/client[Pod]"):
         assert expected in ids
 

@@ -309,8 +309,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "pod-selector-within-server-namespace",
-        "should enforce policy to allow traffic from pods within server namespace based on "
-        "PodSelector",
+        "should enforce policy to allow traffic from pods within server namespace based on PodSelector",
         NP,
         (
             """
@@ -384,8 +383,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "only-from-different-namespace",
-        "should enforce policy to allow traffic only from a different namespace, based on "
-        "NamespaceSelector",
+        "should enforce policy to allow traffic only from a different namespace, based on NamespaceSelector",
         NP,
         (ONLY_FROM_NS_Y,),
         (tcp(80, expect_peer(X, XA, False), expect_peer(Z, XA, False)),),
@@ -565,8 +563,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "stacked-policies-step1",
-        "should enforce multiple, stacked policies with overlapping podSelectors "
-        "(allowPort81Policy only)",
+        "should enforce multiple, stacked policies with overlapping podSelectors (allowPort81Policy only)",
         NP,
         (ALLOW_81_FROM_Y,),
         (
@@ -730,8 +727,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "updated-namespace-step2",
-        "should allow ingress access from updated namespace "
-        "(after AddNamespaceLabel y ns2=updated)",
+        "should allow ingress access from updated namespace (after AddNamespaceLabel y ns2=updated)",
         NP,
         (
             """
@@ -982,8 +978,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "ingress-any-port-on-a-protocol",
-        "should enforce ingress policy allowing any port traffic to a server on a specific "
-        "protocol",
+        "should enforce ingress policy allowing any port traffic to a server on a specific protocol",
         NP,
         (
             """
@@ -1124,8 +1119,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "ip-in-cidr-and-except-step1",
-        "should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed "
-        "(cidr/4 except x/b)",
+        "should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed (cidr/4 except x/b)",
         NP,
         (EXCEPT_X_B,),
         (tcp(80, expect("x/a", "x/b", False)),),
@@ -1268,8 +1262,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "default-ns-label-match-expressions-egress",
-        "should enforce policy based on NamespaceSelector with MatchExpressions using default ns "
-        "label",
+        "should enforce policy based on NamespaceSelector with MatchExpressions using default ns label",
         NP,
         (
             """
@@ -1569,9 +1562,7 @@ def _params() -> list[Any]:
     params = []
     for scenario in SCENARIOS:
         for probe in scenario.probes:
-            params.append(
-                pytest.param(scenario, probe, id=f"{scenario.id}-{probe.protocol}-{probe.port}")
-            )
+            params.append(pytest.param(scenario, probe, id=f"{scenario.id}-{probe.protocol}-{probe.port}"))
     return params
 
 

@@ -8,14 +8,23 @@ import netpol
 from netpol.errors import Severity
 
 
-def pod(name: str, ns: str = "x", labels: dict[str, str] | None = None,
-        owner: tuple[str, str] | None = None, ip: str | None = None, port: int = 80,
-        phase: str = "Running") -> str:
-    text = (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n"
-            f"  labels: {labels or {}}\n")
+def pod(
+    name: str,
+    ns: str = "x",
+    labels: dict[str, str] | None = None,
+    owner: tuple[str, str] | None = None,
+    ip: str | None = None,
+    port: int = 80,
+    phase: str = "Running",
+) -> str:
+    text = (
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {labels or {}}\n"
+    )
     if owner:
-        text += (f"  ownerReferences: [{{apiVersion: apps/v1, kind: {owner[0]}, name: {owner[1]}, "
-                 "uid: u, controller: true}]\n")
+        text += (
+            f"  ownerReferences: [{{apiVersion: apps/v1, kind: {owner[0]}, name: {owner[1]}, "
+            "uid: u, controller: true}]\n"
+        )
     text += f"spec: {{containers: [{{name: c, ports: [{{containerPort: {port}, name: web}}]}}]}}\n"
     text += f"status: {{phase: {phase}" + (f", podIP: {ip}" if ip else "") + "}\n"
     return text
@@ -27,13 +36,23 @@ def docs(*parts: str) -> str:
 
 def test_replicas_without_owner_objects_lift_to_deployment_by_template_hash() -> None:
     labels = {"app": "dns", "pod-template-hash": "5d78c9869d"}
-    g = netpol.analyze_text(docs(*(
-        pod(f"coredns-5d78c9869d-{s}", "kube-system", labels, ("ReplicaSet", "coredns-5d78c9869d"),
-            f"10.0.0.{i}") for i, s in enumerate(["abcde", "fghij", "klmno"]))))
+    g = netpol.analyze_text(
+        docs(
+            *(
+                pod(
+                    f"coredns-5d78c9869d-{s}",
+                    "kube-system",
+                    labels,
+                    ("ReplicaSet", "coredns-5d78c9869d"),
+                    f"10.0.0.{i}",
+                )
+                for i, s in enumerate(["abcde", "fghij", "klmno"])
+            )
+        )
+    )
     assert g.endpoint_ids()[:1] == ["kube-system/coredns[Deployment]"]
     ep = g.cluster.endpoints[0]
-    assert ep.pods == ("coredns-5d78c9869d-abcde", "coredns-5d78c9869d-fghij",
-                       "coredns-5d78c9869d-klmno")
+    assert ep.pods == ("coredns-5d78c9869d-abcde", "coredns-5d78c9869d-fghij", "coredns-5d78c9869d-klmno")
     assert len(ep.ips) == 3
     # A pod's own name finds its workload.
     assert g.node(g.resolve("kube-system/coredns-5d78c9869d-fghij")).id == ep.id
@@ -53,8 +72,9 @@ def test_replicaset_owner_reference_lifts_to_its_deployment() -> None:
         metadata: {labels: {app: web}}
         spec: {containers: [{name: c}]}
     """
-    g = netpol.analyze_text(docs(rs, pod("web-abc-1", labels={"app": "web"},
-                                         owner=("ReplicaSet", "web-abc"))))
+    g = netpol.analyze_text(
+        docs(rs, pod("web-abc-1", labels={"app": "web"}, owner=("ReplicaSet", "web-abc")))
+    )
     assert [i for i in g.endpoint_ids() if "[" in i] == ["x/frontend[Deployment]"]
 
 
@@ -71,9 +91,12 @@ def test_template_only_workloads_are_endpoints_and_pods_supersede_them() -> None
     alone = netpol.analyze_text(deploy)
     assert [e.id for e in alone.cluster.endpoints] == ["x/api[Deployment]"]
     assert alone.cluster.endpoints[0].pods == ()
-    both = netpol.analyze_text(docs(deploy, pod("api-7f-x", labels={"app": "api",
-                                                "pod-template-hash": "7f"},
-                                                owner=("ReplicaSet", "api-7f"))))
+    both = netpol.analyze_text(
+        docs(
+            deploy,
+            pod("api-7f-x", labels={"app": "api", "pod-template-hash": "7f"}, owner=("ReplicaSet", "api-7f")),
+        )
+    )
     assert [e.id for e in both.cluster.endpoints] == ["x/api[Deployment]"]
     assert both.cluster.endpoints[0].pods == ("api-7f-x",)
 
@@ -91,8 +114,9 @@ def test_cronjob_job_pods_lift_to_cronjob() -> None:
         metadata: {labels: {app: backup}}
         spec: {containers: [{name: c}]}
     """
-    g = netpol.analyze_text(docs(job, pod("backup-2890-q", labels={"app": "backup"},
-                                          owner=("Job", "backup-2890"))))
+    g = netpol.analyze_text(
+        docs(job, pod("backup-2890-q", labels={"app": "backup"}, owner=("Job", "backup-2890")))
+    )
     assert [e.id for e in g.cluster.endpoints] == ["x/backup[CronJob]"]
 
 
@@ -106,10 +130,14 @@ def test_replicas_with_different_labels_are_split_and_reported() -> None:
       podSelector: {matchLabels: {role: primary}}
       policyTypes: [Ingress]
     """
-    g = netpol.analyze_text(docs(pod("db-0", labels={"app": "db", "role": "primary"}, owner=owner),
-                                 pod("db-1", labels={"app": "db", "role": "replica"}, owner=owner),
-                                 pod("db-2", labels={"app": "db", "role": "replica"}, owner=owner),
-                                 policy))
+    g = netpol.analyze_text(
+        docs(
+            pod("db-0", labels={"app": "db", "role": "primary"}, owner=owner),
+            pod("db-1", labels={"app": "db", "role": "replica"}, owner=owner),
+            pod("db-2", labels={"app": "db", "role": "replica"}, owner=owner),
+            policy,
+        )
+    )
     ids = [e.id for e in g.cluster.endpoints]
     assert ids == ["x/db-0[Pod]", "x/db[StatefulSet]"]
     assert g.cluster.endpoints[1].pods == ("db-1", "db-2")
@@ -122,9 +150,18 @@ def test_replicas_with_different_labels_are_split_and_reported() -> None:
 
 def test_per_pod_labels_no_selector_reads_do_not_split_a_workload() -> None:
     owner = ("StatefulSet", "db")
-    g = netpol.analyze_text(docs(*(
-        pod(f"db-{i}", labels={"app": "db", "statefulset.kubernetes.io/pod-name": f"db-{i}"},
-            owner=owner) for i in range(3))))
+    g = netpol.analyze_text(
+        docs(
+            *(
+                pod(
+                    f"db-{i}",
+                    labels={"app": "db", "statefulset.kubernetes.io/pod-name": f"db-{i}"},
+                    owner=owner,
+                )
+                for i in range(3)
+            )
+        )
+    )
     assert [e.id for e in g.cluster.endpoints] == ["x/db[StatefulSet]"]
     # The endpoint keeps only the labels all its pods share.
     assert dict(g.cluster.endpoints[0].labels) == {"app": "db"}
@@ -141,10 +178,13 @@ def test_replicas_told_apart_by_an_ipblock_are_split() -> None:
       podSelector: {matchLabels: {app: target}}
       ingress: [{from: [{ipBlock: {cidr: 10.0.0.1/32}}]}]
     """
-    text = docs(pod("agent-a", labels={"app": "agent"}, owner=owner, ip="10.0.0.1"),
-                pod("agent-b", labels={"app": "agent"}, owner=owner, ip="10.0.0.2"),
-                pod("agent-c", labels={"app": "agent"}, owner=owner, ip="10.0.0.3"),
-                pod("target", labels={"app": "target"}, ip="10.0.0.9"), policy)
+    text = docs(
+        pod("agent-a", labels={"app": "agent"}, owner=owner, ip="10.0.0.1"),
+        pod("agent-b", labels={"app": "agent"}, owner=owner, ip="10.0.0.2"),
+        pod("agent-c", labels={"app": "agent"}, owner=owner, ip="10.0.0.3"),
+        pod("target", labels={"app": "target"}, ip="10.0.0.9"),
+        policy,
+    )
     g = netpol.analyze_text(text)
     assert g.allowed("x/agent-a", "x/target").allows("TCP", 80)
     assert not g.allowed("x/agent[DaemonSet]", "x/target").allows("TCP", 80)

@@ -37,32 +37,66 @@ def value(text: str) -> Any:
     return result.objects[0].data
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("yes", True), ("Y", True), ("on", True), ("ON", True), ("no", False), ("n", False),
-    ("Off", False), ("true", True), ("~", None), ("", None), ("null", None),
-    ("0755", 493), ("0o17", 15), ("0x1F", 31), ("0b101", 5), ("-0b11", -3), ("+0x10", 16),
-    ("1_000", 1000), ("_8080", "_8080"), ("8080_", 8080), ("08", 8.0), ("1e3", 1000.0),
-    (".5", 0.5), (".1_1", ".1_1"), ("-.inf", -math.inf), ("2020-01-01", "2020-01-01"),
-    ("1:30", "1:30"), ("9223372036854775807", 2**63 - 1), ("18446744073709551615", 2**64 - 1),
-    ("18446744073709551616", 1.8446744073709552e19), ("yes please", "yes please"),
-    ("0x", "0x"), ("+", "+"), ("nan", "nan"), ("NaN", "NaN"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", True),
+        ("Y", True),
+        ("on", True),
+        ("ON", True),
+        ("no", False),
+        ("n", False),
+        ("Off", False),
+        ("true", True),
+        ("~", None),
+        ("", None),
+        ("null", None),
+        ("0755", 493),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("0b101", 5),
+        ("-0b11", -3),
+        ("+0x10", 16),
+        ("1_000", 1000),
+        ("_8080", "_8080"),
+        ("8080_", 8080),
+        ("08", 8.0),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        (".1_1", ".1_1"),
+        ("-.inf", -math.inf),
+        ("2020-01-01", "2020-01-01"),
+        ("1:30", "1:30"),
+        ("9223372036854775807", 2**63 - 1),
+        ("18446744073709551615", 2**64 - 1),
+        ("18446744073709551616", 1.8446744073709552e19),
+        ("yes please", "yes please"),
+        ("0x", "0x"),
+        ("+", "+"),
+        ("nan", "nan"),
+        ("NaN", "NaN"),
+    ],
+)
 def test_go_yaml_resolution_of_plain_scalars(text: str, expected: Any) -> None:
     got = goyaml_scalar(text)
     assert type(got) is type(expected) and got == expected
 
 
 def test_host_network_yes_is_a_host_network_pod(parser: str) -> None:
-    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\n"
-           "spec: {hostNetwork: yes, nodeName: n1}\n")
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\n"
+        "spec: {hostNetwork: yes, nodeName: n1}\n"
+    )
     graph = netpol.analyze_text(pod)
     [endpoint] = graph.cluster.endpoints
     assert endpoint.host_network is True
 
 
 def test_a_port_written_with_a_leading_underscore_is_a_bad_port_name(parser: str) -> None:
-    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, "
-              "namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: _8080}]}]\n")
+    policy = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, "
+        "namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: _8080}]}]\n"
+    )
     graph = netpol.analyze_text(policy)
     assert [d.code for d in graph.diagnostics] == ["bad-port-name"]
     assert graph.cluster.policies == ()
@@ -95,11 +129,12 @@ def test_line_and_paragraph_separators_break_lines(parser: str) -> None:
 
 
 def test_byte_order_marks(parser: str) -> None:
-    ok = load_text("\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
-                   "\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n")
+    ok = load_text(
+        "\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+        "\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n"
+    )
     assert [o.data["metadata"]["name"] for o in ok.objects] == ["a", "b"]
-    bad = load_text("apiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n"
-                    "\ufeffcontainers: []\n")
+    bad = load_text("apiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n\ufeffcontainers: []\n")
     assert [d.code for d in bad.diagnostics] == ["control-character"]
     assert bad.diagnostics[0].location is not None and bad.diagnostics[0].location.line == 5
 
@@ -111,7 +146,11 @@ def test_tags_are_read_as_go_yaml_reads_them(parser: str) -> None:
 
 def test_keys_become_strings_as_in_json(parser: str) -> None:
     assert value("m: {true: a, 1: b, 1.5: c, .inf: d}\n")["m"] == {
-        "true": "a", "1": "b", "1.5": "c", ".inf": "d"}
+        "true": "a",
+        "1": "b",
+        "1.5": "c",
+        ".inf": "d",
+    }
     null_key = load_text("apiVersion: v1\nkind: ConfigMap\nm: {~: c}\n")  # "Unsupported map key"
     assert [d.code for d in null_key.diagnostics] == ["yaml-syntax"]
     assert value("m:\n  yes: a\n  'no': b\n")["m"] == {"true": "a", "no": "b"}
@@ -154,12 +193,22 @@ def as_json(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("text", [
-    # Found by the fuzzer: yaml-rs reads these, libyaml (PyYAML) and go-yaml refuse them, so
-    # kubectl would refuse the document and netpol must not analyse it as if it existed.
-    ":", "a: {a\n: {}}", "{a\ne: }", "[{e:}]", "{e,&p}", "{s,|: {}}", "[|]", "-\t#",
-    "...\na",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Found by the fuzzer: yaml-rs reads these, libyaml (PyYAML) and go-yaml refuse them, so
+        # kubectl would refuse the document and netpol must not analyse it as if it existed.
+        ":",
+        "a: {a\n: {}}",
+        "{a\ne: }",
+        "[{e:}]",
+        "{e,&p}",
+        "{s,|: {}}",
+        "[|]",
+        "-\t#",
+        "...\na",
+    ],
+)
 def test_what_go_yaml_refuses_is_refused(parser: str, text: str) -> None:
     result = load_text(text)
     assert [d.severity.value for d in result.diagnostics] == ["error"], text

@@ -27,13 +27,20 @@ __all__ = ["check_cmd", "run_check"]
 
 @main.command("check")
 @input_options
-@click.option("--expect", "intent_path", required=True, type=click.Path(dir_okay=False),
-              metavar="INTENT.yaml", help="The intent file: a YAML list of expectations "
-              "(from, to, port, protocol, expect: allow|deny); see docs/ci.md.")
+@click.option(
+    "--expect",
+    "intent_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="INTENT.yaml",
+    help="The intent file: a YAML list of expectations "
+    "(from, to, port, protocol, expect: allow|deny); see docs/ci.md.",
+)
 @report_options
 @command
-def check_cmd(spec: InputSpec, intent_path: str, fmt: str, out: str | None,
-              fail_on: str | None, config_path: str | None) -> ExitCode:
+def check_cmd(
+    spec: InputSpec, intent_path: str, fmt: str, out: str | None, fail_on: str | None, config_path: str | None
+) -> ExitCode:
     """Check declared intent (who may and may not reach whom) against the policies.
 
     Each violated expectation is reported with the engine's explanation: which policies isolate
@@ -42,22 +49,40 @@ def check_cmd(spec: InputSpec, intent_path: str, fmt: str, out: str | None,
     config = load_lint_config(config_path)
     intent = load_intent(intent_path)
     session = open_session(spec)
-    outcome = run_check(session.graph, intent, intent_path, config, FindingsFormat(fmt.lower()),
-                        threshold(fail_on, config), locator=session.loaded.locator,
-                        color=to_color(out))
+    outcome = run_check(
+        session.graph,
+        intent,
+        intent_path,
+        config,
+        FindingsFormat(fmt.lower()),
+        threshold(fail_on, config),
+        locator=session.loaded.locator,
+        color=to_color(out),
+    )
     return session.exit_code(emit(outcome, out, session.inputs))
 
 
-def run_check(graph: AllowGraph, intent: Intent, intent_path: str, config: LintConfig,
-              fmt: FindingsFormat, fail_on: FailOn, *, locator: Locator | None = None,
-              color: bool = False) -> Outcome:
+def run_check(
+    graph: AllowGraph,
+    intent: Intent,
+    intent_path: str,
+    config: LintConfig,
+    fmt: FindingsFormat,
+    fail_on: FailOn,
+    *,
+    locator: Locator | None = None,
+    color: bool = False,
+) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above, 2 when an
     expectation of ``intent`` (read from ``intent_path``) could not be judged."""
     result = check(graph, intent, config, locator=locator)
     notes = [Note(d.format(), "red") for d in result.errors]
     if result.errors:
-        notes.append(Note(f"{len(result.errors)} expectation(s) in {terminal(intent_path)} could "
-                          "not be judged; the others are reported"))
-    text, code = findings_output(result.report, fmt, fail_on, color=color,
-                                 extra=result.to_json())
+        notes.append(
+            Note(
+                f"{len(result.errors)} expectation(s) in {terminal(intent_path)} could "
+                "not be judged; the others are reported"
+            )
+        )
+    text, code = findings_output(result.report, fmt, fail_on, color=color, extra=result.to_json())
     return Outcome(ExitCode.INPUT_ERROR if result.errors else code, text, tuple(notes))

@@ -100,8 +100,9 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def command(func: Callable[Concatenate[InputSpec, P], ExitCode]
-            ) -> Callable[Concatenate[InputSpec, P], NoReturn]:
+def command(
+    func: Callable[Concatenate[InputSpec, P], ExitCode],
+) -> Callable[Concatenate[InputSpec, P], NoReturn]:
     """Run a command body and exit with its code; turn NetpolErrors into messages and their exit
     codes, a failing stdout into exit code 2, and bugs into exit code 3 (a traceback with
     ``--debug``)."""
@@ -121,10 +122,12 @@ def command(func: Callable[Concatenate[InputSpec, P], ExitCode]
         except Exception as exc:  # a bug: say so, never a bare traceback
             if spec.debug:
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {terminal(str(exc))}\n"
-                       "This is a bug in netpol; "
-                       "please report it with the input (rerun with --debug for details).",
-                       err=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {terminal(str(exc))}\n"
+                "This is a bug in netpol; "
+                "please report it with the input (rerun with --debug for details).",
+                err=True,
+            )
             code = ExitCode.INTERNAL_ERROR
         sys.exit(int(code))
 
@@ -136,11 +139,9 @@ def _report(exc: NetpolError) -> None:
     if isinstance(exc, InputError):
         show(Note(d.format(), "red") for d in exc.diagnostics)
     if isinstance(exc, GraphvizFailed):
-        click.echo(f"internal error: {exc}; the same command with -o dot writes the DOT text",
-                   err=True)
+        click.echo(f"internal error: {exc}; the same command with -o dot writes the DOT text", err=True)
     else:
-        click.echo(click.style(f"error: {terminal(str(exc), newlines=True)}", fg="red"),
-                   err=True)
+        click.echo(click.style(f"error: {terminal(str(exc), newlines=True)}", fg="red"), err=True)
 
 
 def _output_failed(exc: OSError) -> ExitCode:

@@ -21,25 +21,51 @@ __all__ = ["diff_cmd", "run_diff"]
 
 
 @main.command("diff")
-@click.argument("sides", nargs=-1, metavar="OLD NEW | --git REV -- PATH...",
-                type=click.Path(allow_dash=True))
-@click.option("--git", "rev", metavar="REV", default=None,
-              help="Compare PATHs as they are at git revision REV (old) with the working tree "
-                   "(new).")
-@click.option("-n", "--namespace", default=None, metavar="NS",
-              help="Namespace for objects that name none (default: 'default'); "
-                   "show only changes touching NS.")
+@click.argument("sides", nargs=-1, metavar="OLD NEW | --git REV -- PATH...", type=click.Path(allow_dash=True))
+@click.option(
+    "--git",
+    "rev",
+    metavar="REV",
+    default=None,
+    help="Compare PATHs as they are at git revision REV (old) with the working tree (new).",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    default=None,
+    metavar="NS",
+    help="Namespace for objects that name none (default: 'default'); show only changes touching NS.",
+)
 @analysis_options
-@click.option("-o", "--output", "fmt", type=choice(DiffFormat), default="text",
-              show_default=True, help="Output format (svg needs Graphviz's dot).")
-@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write to this file instead of stdout.")
-@click.option("--fail-on", "fail_on", multiple=True, type=choice(DiffFailOn),
-              help="Exit 1 when a change of this kind occurs (repeatable): added, removed or "
-                   "changed connections, or any change at all.")
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=choice(DiffFormat),
+    default="text",
+    show_default=True,
+    help="Output format (svg needs Graphviz's dot).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, allow_dash=True), help="Write to this file instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=choice(DiffFailOn),
+    help="Exit 1 when a change of this kind occurs (repeatable): added, removed or "
+    "changed connections, or any change at all.",
+)
 @command
-def diff_cmd(spec: InputSpec, sides: tuple[str, ...], rev: str | None, fmt: str,
-             out: str | None, fail_on: tuple[str, ...]) -> ExitCode:
+def diff_cmd(
+    spec: InputSpec,
+    sides: tuple[str, ...],
+    rev: str | None,
+    fmt: str,
+    out: str | None,
+    fail_on: tuple[str, ...],
+) -> ExitCode:
     """What changes in connectivity from OLD to NEW: connections added, removed or with other
     ports, endpoints that appeared or disappeared, and the policy edits behind each.
 
@@ -51,8 +77,13 @@ def diff_cmd(spec: InputSpec, sides: tuple[str, ...], rev: str | None, fmt: str,
                 1 such a change, 2 usage or input error, 3 internal error.
     """
     old, new = _sides(spec, sides, rev)
-    outcome = run_diff(old.graph, new.graph, DiffFormat(fmt.lower()),
-                       [DiffFailOn(f.lower()) for f in fail_on], namespace=spec.namespace)
+    outcome = run_diff(
+        old.graph,
+        new.graph,
+        DiffFormat(fmt.lower()),
+        [DiffFailOn(f.lower()) for f in fail_on],
+        namespace=spec.namespace,
+    )
     code = emit(outcome, out, (*old.inputs, *new.inputs))
     return ExitCode.INPUT_ERROR if old.failed or new.failed else code
 
@@ -61,28 +92,33 @@ def _sides(spec: InputSpec, sides: tuple[str, ...], rev: str | None) -> tuple[Se
     """The old and the new input, read and analysed, their diagnostics shown in that order."""
     if rev is not None:
         if not sides:
-            raise UsageError("--git REV needs the PATHs to compare after --, e.g. "
-                             "netpol diff --git main -- k8s/")
+            raise UsageError(
+                "--git REV needs the PATHs to compare after --, e.g. netpol diff --git main -- k8s/"
+            )
         if "-" in sides:
             raise UsageError("--git compares files; stdin (-) cannot be read at a revision")
         both = replace(spec, paths=sides)
         old = open_session(both, loaded=load_revision(rev, sides), label=f"old, {rev}")
         return old, open_session(both, label="new, working tree")
     if len(sides) != 2:
-        raise UsageError(f"diff takes two inputs, OLD and NEW (got {len(sides)}); "
-                         "or --git REV -- PATH...")
+        raise UsageError(f"diff takes two inputs, OLD and NEW (got {len(sides)}); or --git REV -- PATH...")
     if sides == ("-", "-"):
         raise UsageError("only one side can be read from stdin (-)")
     old = open_session(replace(spec, paths=sides[:1]), label="old")
     return old, open_session(replace(spec, paths=sides[1:]), label="new")
 
 
-def run_diff(old: AllowGraph, new: AllowGraph, fmt: DiffFormat,
-             fail_on: Sequence[DiffFailOn] = (), *, namespace: str | None = None) -> Outcome:
+def run_diff(
+    old: AllowGraph,
+    new: AllowGraph,
+    fmt: DiffFormat,
+    fail_on: Sequence[DiffFailOn] = (),
+    *,
+    namespace: str | None = None,
+) -> Outcome:
     """The changes from ``old`` to ``new`` (only those touching ``namespace``, when given) in
     ``fmt``: exit code 1 when one is of a ``fail_on`` kind."""
     result = diff_graphs(old, new)
     if namespace:
         result = result.touching(namespace)
-    return Outcome(ExitCode.FINDINGS if fails(result, fail_on) else ExitCode.OK,
-                   render_diff(fmt, result))
+    return Outcome(ExitCode.FINDINGS if fails(result, fail_on) else ExitCode.OK, render_diff(fmt, result))

@@ -27,19 +27,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def report_options(func: F) -> F:
     """The switches lint and check share: format, output file, threshold, configuration."""
-    for dec in reversed([
-        click.option("-o", "--output", "fmt", type=choice(FindingsFormat), default="text",
-                     show_default=True, help="Output format (SARIF 2.1.0 for code scanning, "
-                     "JUnit XML for CI test reports)."),
-        click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
-                     help="Write to this file instead of stdout."),
-        click.option("--fail-on", type=choice(FailOn), default=None,
-                     help="Exit 1 when a finding is at least this severe "
-                          "[default: the configuration's fail-on, else error]."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Configuration file [default: .netpol.yaml in the current directory, "
-                          "if present]."),
-    ]):
+    for dec in reversed(
+        [
+            click.option(
+                "-o",
+                "--output",
+                "fmt",
+                type=choice(FindingsFormat),
+                default="text",
+                show_default=True,
+                help="Output format (SARIF 2.1.0 for code scanning, JUnit XML for CI test reports).",
+            ),
+            click.option(
+                "--out",
+                type=click.Path(dir_okay=False, allow_dash=True),
+                help="Write to this file instead of stdout.",
+            ),
+            click.option(
+                "--fail-on",
+                type=choice(FailOn),
+                default=None,
+                help="Exit 1 when a finding is at least this severe "
+                "[default: the configuration's fail-on, else error].",
+            ),
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False),
+                help="Configuration file [default: .netpol.yaml in the current directory, if present].",
+            ),
+        ]
+    ):
         func = dec(func)
     return func
 
@@ -62,9 +80,9 @@ def to_color(out: str | None) -> bool:
     return (out is None or out == "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def findings_output(report: Report, fmt: FindingsFormat, fail_on: FailOn, *, color: bool,
-                    extra: dict[str, Any] | None = None) -> tuple[str, ExitCode]:
+def findings_output(
+    report: Report, fmt: FindingsFormat, fail_on: FailOn, *, color: bool, extra: dict[str, Any] | None = None
+) -> tuple[str, ExitCode]:
     """The report in ``fmt``, and exit code 1 when a finding is at ``fail_on`` or above."""
-    text = render_findings(fmt, report, fail_on=fail_on, version=netpol.__version__,
-                           color=color, extra=extra)
+    text = render_findings(fmt, report, fail_on=fail_on, version=netpol.__version__, color=color, extra=extra)
     return text, ExitCode.FINDINGS if report.failed(fail_on) else ExitCode.OK

@@ -26,8 +26,9 @@ __all__ = ["lint_cmd", "run_lint"]
 @input_options
 @report_options
 @command
-def lint_cmd(spec: InputSpec, fmt: str, out: str | None, fail_on: str | None,
-             config_path: str | None) -> ExitCode:
+def lint_cmd(
+    spec: InputSpec, fmt: str, out: str | None, fail_on: str | None, config_path: str | None
+) -> ExitCode:
     """Find over-permissive, dead and redundant policies; exit 1 at --fail-on.
 
     Rules and their ids are listed in docs/lint-rules.md. Silence a finding with the annotation
@@ -36,14 +37,26 @@ def lint_cmd(spec: InputSpec, fmt: str, out: str | None, fail_on: str | None,
     """
     config = load_lint_config(config_path)
     session = open_session(spec)
-    outcome = run_lint(session.graph, config, FindingsFormat(fmt.lower()),
-                       threshold(fail_on, config), locator=session.loaded.locator,
-                       color=to_color(out))
+    outcome = run_lint(
+        session.graph,
+        config,
+        FindingsFormat(fmt.lower()),
+        threshold(fail_on, config),
+        locator=session.loaded.locator,
+        color=to_color(out),
+    )
     return session.exit_code(emit(outcome, out, session.inputs))
 
 
-def run_lint(graph: AllowGraph, config: LintConfig, fmt: FindingsFormat, fail_on: FailOn, *,
-             locator: Locator | None = None, color: bool = False) -> Outcome:
+def run_lint(
+    graph: AllowGraph,
+    config: LintConfig,
+    fmt: FindingsFormat,
+    fail_on: FailOn,
+    *,
+    locator: Locator | None = None,
+    color: bool = False,
+) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above."""
     text, code = findings_output(lint(graph, config, locator=locator), fmt, fail_on, color=color)
     return Outcome(code, text)

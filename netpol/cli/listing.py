@@ -16,10 +16,12 @@ __all__ = ["list_cmd", "run_list"]
 
 @main.command("list")
 @input_options
-@click.option("-o", "--output", "fmt", type=choice(ListFormat), default="text",
-              show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write to this file instead of stdout.")
+@click.option(
+    "-o", "--output", "fmt", type=choice(ListFormat), default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, allow_dash=True), help="Write to this file instead of stdout."
+)
 @command
 def list_cmd(spec: InputSpec, fmt: str, out: str | None) -> ExitCode:
     """Every allowed connection, sorted."""

@@ -58,8 +58,7 @@ class ByteSize(click.ParamType):  # type: ignore[type-arg]
     name = "SIZE"
     _FORM = re.compile(r"(\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> int:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return int(value)
         match = self._FORM.fullmatch(str(value).strip())
@@ -71,14 +70,27 @@ class ByteSize(click.ParamType):  # type: ignore[type-arg]
 def input_options(func: Callable[..., R]) -> Callable[..., R]:
     """PATH arguments, ``-f``, ``-n`` and the switches of :func:`analysis_options`."""
     decorated = analysis_options(func)
-    for dec in reversed([
-        click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
-        click.option("-f", "--filename", "filenames", multiple=True, type=click.Path(
-            allow_dash=True), help="A manifest file or folder (repeatable), like kubectl -f."),
-        click.option("-n", "--namespace", default=None, metavar="NS",
-                     help="Namespace for objects that name none (default: 'default'); "
-                          "list, graph and report show only connections touching NS."),
-    ]):
+    for dec in reversed(
+        [
+            click.argument("paths", nargs=-1, type=click.Path(allow_dash=True)),
+            click.option(
+                "-f",
+                "--filename",
+                "filenames",
+                multiple=True,
+                type=click.Path(allow_dash=True),
+                help="A manifest file or folder (repeatable), like kubectl -f.",
+            ),
+            click.option(
+                "-n",
+                "--namespace",
+                default=None,
+                metavar="NS",
+                help="Namespace for objects that name none (default: 'default'); "
+                "list, graph and report show only connections touching NS.",
+            ),
+        ]
+    ):
         decorated = dec(decorated)
     return decorated
 
@@ -89,32 +101,56 @@ def analysis_options(func: Callable[..., R]) -> Callable[..., R]:
     ``-f`` where the command has them."""
 
     @functools.wraps(func)
-    def with_spec(*, max_input_size: int, ipblock_ignores_pods: bool, host_network_as_pods: bool,
-                  verbose: int, debug: bool, paths: tuple[str, ...] = (),
-                  filenames: tuple[str, ...] = (), namespace: str | None = None,
-                  **params: Any) -> R:
-        options = Options(default_namespace=namespace or "default",
-                          ipblock_matches_pods=not ipblock_ignores_pods,
-                          host_network_as_pods=host_network_as_pods)
-        spec = InputSpec(tuple(paths), tuple(filenames), namespace, options, verbose,
-                         max_input_size, debug)
+    def with_spec(
+        *,
+        max_input_size: int,
+        ipblock_ignores_pods: bool,
+        host_network_as_pods: bool,
+        verbose: int,
+        debug: bool,
+        paths: tuple[str, ...] = (),
+        filenames: tuple[str, ...] = (),
+        namespace: str | None = None,
+        **params: Any,
+    ) -> R:
+        options = Options(
+            default_namespace=namespace or "default",
+            ipblock_matches_pods=not ipblock_ignores_pods,
+            host_network_as_pods=host_network_as_pods,
+        )
+        spec = InputSpec(tuple(paths), tuple(filenames), namespace, options, verbose, max_input_size, debug)
         return func(spec, **params)
 
     decorated: Callable[..., R] = with_spec
-    for dec in reversed([
-        click.option("--max-input-size", type=ByteSize(), default=DEFAULT_MAX_INPUT_SIZE,
-                     show_default="512M", metavar="SIZE",
-                     help="Refuse a file (or stdin) larger than this."),
-        click.option("--ipblock-ignores-pods", is_flag=True,
-                     help="ipBlocks match only addresses outside the cluster, never pod IPs "
-                          "(Cilium's behaviour; the default follows the upstream e2e suite)."),
-        click.option("--host-network-as-pods", is_flag=True,
-                     help="Apply policies to hostNetwork pods like to other pods "
-                          "(default: their traffic is node traffic)."),
-        click.option("-v", "--verbose", count=True,
-                     help="Name skipped objects and show informational diagnostics."),
-        click.option("--debug", is_flag=True, hidden=True,
-                     help="Print the traceback of an internal error."),
-    ]):
+    for dec in reversed(
+        [
+            click.option(
+                "--max-input-size",
+                type=ByteSize(),
+                default=DEFAULT_MAX_INPUT_SIZE,
+                show_default="512M",
+                metavar="SIZE",
+                help="Refuse a file (or stdin) larger than this.",
+            ),
+            click.option(
+                "--ipblock-ignores-pods",
+                is_flag=True,
+                help="ipBlocks match only addresses outside the cluster, never pod IPs "
+                "(Cilium's behaviour; the default follows the upstream e2e suite).",
+            ),
+            click.option(
+                "--host-network-as-pods",
+                is_flag=True,
+                help="Apply policies to hostNetwork pods like to other pods "
+                "(default: their traffic is node traffic).",
+            ),
+            click.option(
+                "-v", "--verbose", count=True, help="Name skipped objects and show informational diagnostics."
+            ),
+            click.option(
+                "--debug", is_flag=True, hidden=True, help="Print the traceback of an internal error."
+            ),
+        ]
+    ):
         decorated = dec(decorated)
     return decorated

@@ -19,19 +19,34 @@ __all__ = ["query_cmd", "run_query"]
 
 @main.command("query")
 @input_options
-@click.option("--from", "src", required=True, metavar="ENDPOINT",
-              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
-@click.option("--to", "dst", required=True, metavar="ENDPOINT",
-              help="ns/name, ns/name[Kind], a pod name, or an IP address.")
-@click.option("--port", default=None, metavar="PORT",
-              help="A port number or a named port of the destination (default: all ports).")
-@click.option("--protocol", type=choice(Protocol), default=None,
-              help="TCP (default when --port is given), UDP or SCTP.")
-@click.option("-o", "--output", "fmt", type=choice(QueryFormat), default="text",
-              show_default=True)
+@click.option(
+    "--from",
+    "src",
+    required=True,
+    metavar="ENDPOINT",
+    help="ns/name, ns/name[Kind], a pod name, or an IP address.",
+)
+@click.option(
+    "--to",
+    "dst",
+    required=True,
+    metavar="ENDPOINT",
+    help="ns/name, ns/name[Kind], a pod name, or an IP address.",
+)
+@click.option(
+    "--port",
+    default=None,
+    metavar="PORT",
+    help="A port number or a named port of the destination (default: all ports).",
+)
+@click.option(
+    "--protocol", type=choice(Protocol), default=None, help="TCP (default when --port is given), UDP or SCTP."
+)
+@click.option("-o", "--output", "fmt", type=choice(QueryFormat), default="text", show_default=True)
 @command
-def query_cmd(spec: InputSpec, src: str, dst: str, port: str | None, protocol: str | None,
-              fmt: str) -> ExitCode:
+def query_cmd(
+    spec: InputSpec, src: str, dst: str, port: str | None, protocol: str | None, fmt: str
+) -> ExitCode:
     """Can SRC reach DST (on PORT)? Exit 0 when allowed, 1 when denied. Explains both sides."""
     asked: int | str | None = None
     if port is not None:
@@ -41,13 +56,19 @@ def query_cmd(spec: InputSpec, src: str, dst: str, port: str | None, protocol: s
             raise UsageError(f"--port: {exc}") from None
     proto = Protocol(protocol.upper()) if protocol else None
     session = open_session(spec)
-    outcome = run_query(session.graph, src, dst, QueryFormat(fmt.lower()), port=asked,
-                        protocol=proto)
+    outcome = run_query(session.graph, src, dst, QueryFormat(fmt.lower()), port=asked, protocol=proto)
     return session.exit_code(emit(outcome, None))
 
 
-def run_query(graph: AllowGraph, src: str, dst: str, fmt: QueryFormat, *,
-              port: int | str | None = None, protocol: Protocol | None = None) -> Outcome:
+def run_query(
+    graph: AllowGraph,
+    src: str,
+    dst: str,
+    fmt: QueryFormat,
+    *,
+    port: int | str | None = None,
+    protocol: Protocol | None = None,
+) -> Outcome:
     """The explained verdict in ``fmt``: exit code 0 when allowed, 1 when denied. UsageError
     for an unknown endpoint (``src`` named first) or a port ``dst`` does not declare."""
     graph.resolve(src)  # the first unknown endpoint named is --from's
@@ -55,5 +76,4 @@ def run_query(graph: AllowGraph, src: str, dst: str, fmt: QueryFormat, *,
     if problem is not None:
         raise UsageError(f"--port: {problem}")
     exp = explain(graph, src, dst, protocol=protocol, port=port)
-    return Outcome(ExitCode.OK if exp.allowed else ExitCode.FINDINGS,
-                   render_explanation(fmt, exp))
+    return Outcome(ExitCode.OK if exp.allowed else ExitCode.FINDINGS, render_explanation(fmt, exp))

@@ -46,8 +46,7 @@ class Session:
         return ExitCode.INPUT_ERROR if self.failed else code
 
 
-def read_session(spec: InputSpec, *, loaded: LoadResult | None = None,
-                 label: str | None = None) -> Session:
+def read_session(spec: InputSpec, *, loaded: LoadResult | None = None, label: str | None = None) -> Session:
     """Read (unless ``loaded`` holds what was read already) and analyse ``spec``'s inputs.
 
     UsageError when there is no input or ``-n`` names no possible namespace.
@@ -77,16 +76,22 @@ def session_notes(session: Session) -> list[Note]:
     if total:
         if spec.verbose:
             kinds = ", ".join(f"{k} ({n})" for k, n in skipped.items())
-            notes.append(Note(f"{note}: skipped {total} object(s) that netpol does not analyse: "
-                              f"{terminal(kinds)}"))
+            notes.append(
+                Note(f"{note}: skipped {total} object(s) that netpol does not analyse: {terminal(kinds)}")
+            )
         else:
-            notes.append(Note(f"{note}: skipped {total} object(s) of kinds netpol does not "
-                              "analyse (-v names them)"))
+            notes.append(
+                Note(f"{note}: skipped {total} object(s) of kinds netpol does not analyse (-v names them)")
+            )
     errors = sum(d.severity is Severity.ERROR for d in diags)
     if errors:
         where = f" in the {label} input" if label else ""
-        notes.append(Note(f"{errors} input error(s){where}: the objects at fault are left out of "
-                          "the analysis, as the API server would reject them"))
+        notes.append(
+            Note(
+                f"{errors} input error(s){where}: the objects at fault are left out of "
+                "the analysis, as the API server would reject them"
+            )
+        )
     namespace = spec.namespace
     cluster = session.graph.cluster
     if namespace is not None and cluster.namespace(namespace) is None:
@@ -94,14 +99,17 @@ def session_notes(session: Session) -> list[Note]:
         shown = ", ".join(known[:_NAMESPACES_SHOWN])
         if len(known) > _NAMESPACES_SHOWN:
             shown += f" and {len(known) - _NAMESPACES_SHOWN} more"
-        notes.append(Note(f"warning[unknown-namespace]: namespace {namespace!r} is not in the "
-                          f"input{f' (it holds: {shown})' if known else ''}; nothing touches it",
-                          "yellow"))
+        notes.append(
+            Note(
+                f"warning[unknown-namespace]: namespace {namespace!r} is not in the "
+                f"input{f' (it holds: {shown})' if known else ''}; nothing touches it",
+                "yellow",
+            )
+        )
     return notes
 
 
-def open_session(spec: InputSpec, *, loaded: LoadResult | None = None,
-                 label: str | None = None) -> Session:
+def open_session(spec: InputSpec, *, loaded: LoadResult | None = None, label: str | None = None) -> Session:
     """:func:`read_session`, then its notes shown on stderr."""
     session = read_session(spec, loaded=loaded, label=label)
     show(session_notes(session))

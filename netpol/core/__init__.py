@@ -3,5 +3,4 @@ space, escaping)."""
 
 from __future__ import annotations
 
-__all__ = [
-]
+__all__ = []

@@ -38,9 +38,11 @@ def _visible(text: str, keep: str) -> str:
     if text.isprintable():  # False for every hidden character: the common case costs one scan
         return text
     return "".join(
-        _code(ch) if ch not in keep and (unicodedata.category(ch) in _HIDDEN_CATEGORIES
-                                         or ch in _NONCHARACTERS) else ch
-        for ch in text)
+        _code(ch)
+        if ch not in keep and (unicodedata.category(ch) in _HIDDEN_CATEGORIES or ch in _NONCHARACTERS)
+        else ch
+        for ch in text
+    )
 
 
 def terminal(text: str, *, newlines: bool = False) -> str:
@@ -87,13 +89,23 @@ def md_code(text: str, *, table: bool = True) -> str:
     return f"{fence}{text}{fence}"
 
 
-_MD_TEXT = str.maketrans({
-    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "~": "\\~", "|": "\\|", "$": "\\$",
-    # Entities, not backslashes, for what HTML reads: they also work inside an HTML block.
-    "<": "&lt;", ">": "&gt;", "&": "&amp;",
-    # GitHub links @name after rendering, so an entity or a backslash would not stop it.
-    "@": "@\u2060",
-})
+_MD_TEXT = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "~": "\\~",
+        "|": "\\|",
+        "$": "\\$",
+        # Entities, not backslashes, for what HTML reads: they also work inside an HTML block.
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        # GitHub links @name after rendering, so an entity or a backslash would not stop it.
+        "@": "@\u2060",
+    }
+)
 # A link or an image needs "]" right before "(" (inline) or "[" (full or collapsed reference);
 # a shortcut reference needs a definition at the start of a line, which no output of md_text
 # can start. So "]" is escaped there only, and "shop/api[Deployment]" stays as it reads.
@@ -126,10 +138,17 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-_MERMAID = str.maketrans({
-    "#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "|": "#124;",
-    "`": "#96;",
-})
+_MERMAID = str.maketrans(
+    {
+        "#": "#35;",
+        '"': "#quot;",
+        "<": "#lt;",
+        ">": "#gt;",
+        "&": "#amp;",
+        "|": "#124;",
+        "`": "#96;",
+    }
+)
 
 
 def mermaid(text: str) -> str:

@@ -8,8 +8,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-__all__ = ["AddressRange", "IPBlock", "IPFamily", "IPNetwork", "cut_address_space", "format_range",
-           "merge_adjacent"]
+__all__ = [
+    "AddressRange",
+    "IPBlock",
+    "IPFamily",
+    "IPNetwork",
+    "cut_address_space",
+    "format_range",
+    "merge_adjacent",
+]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -40,10 +47,14 @@ class IPFamily(IntEnum):
 
 # Keyed by IPFamily, and so by 4 and 6 too: format_range looks up a range's family directly.
 _BITS: dict[int, int] = {IPFamily.V4: 32, IPFamily.V6: 128}
-_ADDRESS: dict[int, type[IPAddress]] = {IPFamily.V4: ipaddress.IPv4Address,
-                                        IPFamily.V6: ipaddress.IPv6Address}
-_NETWORK: dict[int, type[IPNetwork]] = {IPFamily.V4: ipaddress.IPv4Network,
-                                        IPFamily.V6: ipaddress.IPv6Network}
+_ADDRESS: dict[int, type[IPAddress]] = {
+    IPFamily.V4: ipaddress.IPv4Address,
+    IPFamily.V6: ipaddress.IPv6Address,
+}
+_NETWORK: dict[int, type[IPNetwork]] = {
+    IPFamily.V4: ipaddress.IPv4Network,
+    IPFamily.V6: ipaddress.IPv6Network,
+}
 
 
 def _bounds(net: IPNetwork) -> tuple[int, int]:
@@ -112,9 +123,7 @@ class AddressSpace:
 
     def __init__(self, ranges: Sequence[AddressRange]) -> None:
         self.ranges = tuple(ranges)
-        self._starts = {
-            fam: [r.first for r in self.ranges if r.family == fam] for fam in (4, 6)
-        }
+        self._starts = {fam: [r.first for r in self.ranges if r.family == fam] for fam in (4, 6)}
         self._offset = {4: 0, 6: len(self._starts[4])}
 
     def index_of(self, address: IPAddress) -> int:

@@ -51,9 +51,11 @@ def parse_port(text: str | int) -> int | str:
         if not text.isascii() or not text.isdigit():
             if valid_port_name(text):
                 return text
-            raise ValueError(f"{text!r} is neither a port number (1-65535) nor a port name "
-                             "(IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with "
-                             "a letter)")
+            raise ValueError(
+                f"{text!r} is neither a port number (1-65535) nor a port name "
+                "(IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', with "
+                "a letter)"
+            )
         if len(text.lstrip("0")) > 5:  # never convert a huge number (int() refuses 4,300 digits)
             raise ValueError(f"port {shown(text)} is not between {MIN_PORT} and {MAX_PORT}")
         number = int(text)
@@ -104,12 +106,11 @@ class PortSet:
         return cls.from_mapping({Protocol(protocol): [(lo, hi)]})
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]]
-                     ) -> PortSet:
+    def from_mapping(
+        cls, mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]]
+    ) -> PortSet:
         by = {Protocol(k): merge(v) for k, v in mapping.items()}
-        return cls(
-            by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ())
-        )
+        return cls(by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ()))
 
     def ranges(self, protocol: Protocol | str) -> Ranges:
         p = Protocol(protocol)

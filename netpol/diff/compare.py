@@ -68,11 +68,21 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
 
     def change(src: int, dst: int, before: PortSet, after: PortSet) -> PairChange:
         gained, lost = after - before, before - after
-        kind = (ChangeKind.ADDED if not before else ChangeKind.REMOVED if not after
-                else ChangeKind.CHANGED)
+        kind = ChangeKind.ADDED if not before else ChangeKind.REMOVED if not after else ChangeKind.CHANGED
         cause, allowed_after, allowed_before = why.of(src, dst, gained, lost)
-        return PairChange(parties.name(src), parties.name(dst), kind, before, after, gained, lost,
-                          _scope(parties, why, src, dst), cause, allowed_after, allowed_before)
+        return PairChange(
+            parties.name(src),
+            parties.name(dst),
+            kind,
+            before,
+            after,
+            gained,
+            lost,
+            _scope(parties, why, src, dst),
+            cause,
+            allowed_after,
+            allowed_before,
+        )
 
     raw: list[tuple[int, int, PairChange]] = []
     for src, dst in old_pairs.keys() | new_pairs.keys():
@@ -82,8 +92,7 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
     # Outside addresses: only the stretches that differ are cut into cells, and each cell is
     # explained on its own (the rules behind it may differ from its neighbours').
     for endpoint, inbound in old_runs.keys() | new_runs.keys():
-        stretches = sweep(old_runs.get((endpoint, inbound), []),
-                           new_runs.get((endpoint, inbound), []))
+        stretches = sweep(old_runs.get((endpoint, inbound), []), new_runs.get((endpoint, inbound), []))
         for family, first, last, before, after in stretches:
             for cell in parties.cells_in(family, first, last):
                 src, dst = (cell, endpoint) if inbound else (endpoint, cell)
@@ -91,8 +100,16 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
 
     merged = _merge_cells(parties, raw)
     # inbound from outside the cluster before outbound to it
-    merged.sort(key=lambda r: (not r[2].new_exposure, _SCOPE_RANK[r[2].scope],
-                               not parties.is_cell(r[0]), _KIND_RANK[r[2].kind], r[0], r[1]))
+    merged.sort(
+        key=lambda r: (
+            not r[2].new_exposure,
+            _SCOPE_RANK[r[2].scope],
+            not parties.is_cell(r[0]),
+            _KIND_RANK[r[2].kind],
+            r[0],
+            r[1],
+        )
+    )
     changes = tuple(c for _, _, c in merged)
 
     counts: dict[str, int] = defaultdict(int)
@@ -105,8 +122,9 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
 
     old_ids = {e.id for e in endpoints_of(old)}
     new_ids = {e.id for e in endpoints_of(new)}
-    return GraphDiff(changes, tuple(sorted(new_ids - old_ids)), tuple(sorted(old_ids - new_ids)),
-                     tuple(policy_changes))
+    return GraphDiff(
+        changes, tuple(sorted(new_ids - old_ids)), tuple(sorted(old_ids - new_ids)), tuple(policy_changes)
+    )
 
 
 def _scope(parties: Parties, why: Why, src: int, dst: int) -> Scope:
@@ -118,8 +136,9 @@ def _scope(parties: Parties, why: Why, src: int, dst: int) -> Scope:
     return Scope.NAMESPACE
 
 
-def _merge_cells(parties: Parties, raw: Iterable[tuple[int, int, PairChange]]
-                 ) -> list[tuple[int, int, PairChange]]:
+def _merge_cells(
+    parties: Parties, raw: Iterable[tuple[int, int, PairChange]]
+) -> list[tuple[int, int, PairChange]]:
     """Merge runs of adjacent external cells that change the same way toward (or from) one
     endpoint; the merged range is named by its first and last address."""
     plain: list[tuple[int, int, PairChange]] = []
@@ -138,8 +157,11 @@ def _merge_cells(parties: Parties, raw: Iterable[tuple[int, int, PairChange]]
             if groups:
                 prev_cell, prev = groups[-1][-1]
                 a, b = parties.cell(prev_cell), parties.cell(cell)
-                if (a.family == b.family and a.last + 1 == b.first
-                        and _same_change(prev, change, from_outside)):
+                if (
+                    a.family == b.family
+                    and a.last + 1 == b.first
+                    and _same_change(prev, change, from_outside)
+                ):
                     groups[-1].append((cell, change))
                     continue
             groups.append([(cell, change)])

@@ -23,13 +23,19 @@ def policy_key(policy: NetworkPolicy) -> tuple[object, ...]:
     Rules are ORed and so are the peers and ports of a rule: reordering them changes nothing.
     """
     selector = policy.pod_selector
-    return (policy.namespace, frozenset(selector.match_labels), frozenset(selector.expressions),
-            policy.policy_types, frozenset(_rule_key(r) for r in policy.ingress),
-            frozenset(_rule_key(r) for r in policy.egress))
+    return (
+        policy.namespace,
+        frozenset(selector.match_labels),
+        frozenset(selector.expressions),
+        policy.policy_types,
+        frozenset(_rule_key(r) for r in policy.ingress),
+        frozenset(_rule_key(r) for r in policy.egress),
+    )
 
 
-def compare_policies(old: Sequence[NetworkPolicy], new: Sequence[NetworkPolicy]
-                    ) -> tuple[dict[str, PolicyChangeKind], list[tuple[str, str]]]:
+def compare_policies(
+    old: Sequence[NetworkPolicy], new: Sequence[NetworkPolicy]
+) -> tuple[dict[str, PolicyChangeKind], list[tuple[str, str]]]:
     """Changed policy ids (by kind) and renames (old id, new id)."""
     before = {p.id: p for p in old}
     after = {p.id: p for p in new}

@@ -53,9 +53,16 @@ class Parties:
                 self.cells.append(Cell(fam, first, last))
         self._ids = tuple({node_id: i for i, node_id in enumerate(g.ids)} for g in self.sides)
         self._range_starts = tuple(
-            {fam: [(r.first, i) for i, r in enumerate(g.nodes) if isinstance(r, AddressRange)
-                   and r.family == fam] for fam in (4, 6)}
-            for g in self.sides)
+            {
+                fam: [
+                    (r.first, i)
+                    for i, r in enumerate(g.nodes)
+                    if isinstance(r, AddressRange) and r.family == fam
+                ]
+                for fam in (4, 6)
+            }
+            for g in self.sides
+        )
 
     def name(self, party: int) -> str:
         """An endpoint's id, or a cell's range id."""
@@ -83,11 +90,9 @@ class Parties:
         """The cells that make up ``first``-``last`` (a union of cells: its edges are cuts)."""
         starts = self.cell_starts[family]
         base = self.cell_offset[family]
-        return range(base + bisect.bisect_left(starts, first),
-                     base + bisect.bisect_right(starts, last))
+        return range(base + bisect.bisect_left(starts, first), base + bisect.bisect_right(starts, last))
 
-    def allowed(self, side: int) -> tuple[dict[tuple[int, int], PortSet],
-                                          dict[tuple[int, bool], list[Run]]]:
+    def allowed(self, side: int) -> tuple[dict[tuple[int, int], PortSet], dict[tuple[int, bool], list[Run]]]:
         """One side's allowed pairs: between endpoints (by party), and per endpoint and
         direction (True: inbound from outside) the runs of outside addresses, adjacent ranges
         with the same ports merged."""
@@ -106,8 +111,7 @@ class Parties:
             row = rows[key]
             if row:
                 prev = row[-1]  # [family, first, last, ports]
-                if prev[2] + 1 == first and prev[0] == family and (prev[3] is ports
-                                                                  or prev[3] == ports):
+                if prev[2] + 1 == first and prev[0] == family and (prev[3] is ports or prev[3] == ports):
                     prev[2] = last
                     continue
             row.append([family, first, last, ports])
@@ -123,8 +127,7 @@ class Run:
     ports: PortSet
 
 
-def sweep(old: Sequence[Run], new: Sequence[Run]
-           ) -> Iterator[tuple[int, int, int, PortSet, PortSet]]:
+def sweep(old: Sequence[Run], new: Sequence[Run]) -> Iterator[tuple[int, int, int, PortSet, PortSet]]:
     """(family, first, last, before, after) for every stretch of addresses whose ports differ
     between two sorted, disjoint run lists (absent: nothing allowed)."""
     none = PortSet.none()
@@ -151,6 +154,6 @@ def endpoints_of(graph: AllowGraph) -> Iterator[Endpoint]:
 
 
 def ranges_of(graph: AllowGraph) -> Iterator[AddressRange]:
-    for node in graph.nodes[graph.endpoint_count:]:
+    for node in graph.nodes[graph.endpoint_count :]:
         assert isinstance(node, AddressRange)
         yield node

@@ -10,8 +10,15 @@ from typing import Any
 
 from netpol.core.ports import PortSet
 
-__all__ = ["ChangeKind", "GraphDiff", "PairChange", "PolicyChange", "PolicyChangeKind", "Scope",
-           "policies_named"]
+__all__ = [
+    "ChangeKind",
+    "GraphDiff",
+    "PairChange",
+    "PolicyChange",
+    "PolicyChangeKind",
+    "Scope",
+    "policies_named",
+]
 
 
 class ChangeKind(StrEnum):
@@ -70,17 +77,24 @@ class PairChange:
             return str(self.after)
         if self.kind is ChangeKind.REMOVED:
             return str(self.before)
-        delta = [f"{word} {ports}" for word, ports in (("gained", self.gained),
-                                                       ("lost", self.lost)) if ports]
+        delta = [f"{word} {ports}" for word, ports in (("gained", self.gained), ("lost", self.lost)) if ports]
         return f"{self.before} => {self.after} ({', '.join(delta)})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "src": self.src, "dst": self.dst,
-                "scope": self.scope.value, "new_exposure": self.new_exposure,
-                "before": self.before.to_json(), "after": self.after.to_json(),
-                "gained": self.gained.to_json(), "lost": self.lost.to_json(),
-                "cause": list(self.cause), "allowed_after": list(self.allowed_after),
-                "allowed_before": list(self.allowed_before)}
+        return {
+            "kind": self.kind.value,
+            "src": self.src,
+            "dst": self.dst,
+            "scope": self.scope.value,
+            "new_exposure": self.new_exposure,
+            "before": self.before.to_json(),
+            "after": self.after.to_json(),
+            "gained": self.gained.to_json(),
+            "lost": self.lost.to_json(),
+            "cause": list(self.cause),
+            "allowed_after": list(self.allowed_after),
+            "allowed_before": list(self.allowed_before),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +114,12 @@ class PolicyChange:
         return f"{self.policy} {self.kind.value}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy, "change": self.kind.value,
-                "renamed_from": self.renamed_from, "connections": self.connections}
+        return {
+            "policy": self.policy,
+            "change": self.kind.value,
+            "renamed_from": self.renamed_from,
+            "connections": self.connections,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,31 +167,36 @@ class GraphDiff:
         cluster, or across namespaces), then the other additions, changes and removals."""
         rest = [c for c in self.changes if not c.new_exposure]
         out = [("new exposure", self.new_exposure)]
-        out += [(kind.value, tuple(c for c in rest if c.kind is kind))
-                for kind in (ChangeKind.ADDED, ChangeKind.CHANGED, ChangeKind.REMOVED)]
+        out += [
+            (kind.value, tuple(c for c in rest if c.kind is kind))
+            for kind in (ChangeKind.ADDED, ChangeKind.CHANGED, ChangeKind.REMOVED)
+        ]
         return [(title, changes) for title, changes in out if changes]
 
     def touching(self, namespace: str) -> GraphDiff:
         """Only the changes with an end in ``namespace``, and that namespace's endpoints and
         policies (plus the policies the kept changes name)."""
         prefix = namespace + "/"
-        changes = tuple(c for c in self.changes
-                        if c.src.startswith(prefix) or c.dst.startswith(prefix))
+        changes = tuple(c for c in self.changes if c.src.startswith(prefix) or c.dst.startswith(prefix))
         named = {p for c in changes for p in policies_named(c)}
-        return GraphDiff(changes, tuple(e for e in self.appeared if e.startswith(prefix)),
-                         tuple(e for e in self.disappeared if e.startswith(prefix)),
-                         tuple(p for p in self.policies
-                               if p.policy.startswith(prefix) or p.policy in named))
+        return GraphDiff(
+            changes,
+            tuple(e for e in self.appeared if e.startswith(prefix)),
+            tuple(e for e in self.disappeared if e.startswith(prefix)),
+            tuple(p for p in self.policies if p.policy.startswith(prefix) or p.policy in named),
+        )
 
     def summary(self) -> dict[str, int]:
         """Counts by kind, for headlines and machine formats."""
-        return {"added": len(self.added), "removed": len(self.removed),
-                "changed": len(self.changed), "appeared": len(self.appeared),
-                "disappeared": len(self.disappeared),
-                "new_exposure_external": sum(c.scope is Scope.EXTERNAL
-                                             for c in self.new_exposure),
-                "new_exposure_cross_namespace": sum(c.scope is Scope.CROSS_NAMESPACE
-                                                    for c in self.new_exposure)}
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+            "appeared": len(self.appeared),
+            "disappeared": len(self.disappeared),
+            "new_exposure_external": sum(c.scope is Scope.EXTERNAL for c in self.new_exposure),
+            "new_exposure_cross_namespace": sum(c.scope is Scope.CROSS_NAMESPACE for c in self.new_exposure),
+        }
 
 
 def policies_named(change: PairChange) -> Iterator[str]:

@@ -39,8 +39,11 @@ class SideView:
             return []
         if not self.isolated:
             return [f"{self.endpoint} not isolated for {direction}"]
-        return [str(RuleRef(policy, self.direction, index))
-                for policy, index, allowed in self.matches if allowed & ports]
+        return [
+            str(RuleRef(policy, self.direction, index))
+            for policy, index, allowed in self.matches
+            if allowed & ports
+        ]
 
 
 def pair_sides(graph: AllowGraph, src: int, dst: int) -> tuple[SideView, SideView]:
@@ -51,8 +54,10 @@ def pair_sides(graph: AllowGraph, src: int, dst: int) -> tuple[SideView, SideVie
     block = graph.block_between(src, dst)
     assert block is not None, "pair_sides is asked about allowed pairs only"
     out: list[SideView] = []
-    for direction, owner, rules in ((Direction.EGRESS, src, block.egress),
-                                    (Direction.INGRESS, dst, block.ingress)):
+    for direction, owner, rules in (
+        (Direction.EGRESS, src, block.egress),
+        (Direction.INGRESS, dst, block.ingress),
+    ):
         applies = not graph.is_external(owner) and owner not in graph.host_network
         isolated = applies and owner in graph.isolated(direction)
         matches = []
@@ -65,9 +70,13 @@ def pair_sides(graph: AllowGraph, src: int, dst: int) -> tuple[SideView, SideVie
 
 
 def _endpoint_changes(old: Endpoint, new: Endpoint) -> list[str]:
-    fields = (("labels", dict(old.labels) != dict(new.labels)), ("ports", old.ports != new.ports),
-              ("addresses", old.ips != new.ips), ("nodes", old.nodes != new.nodes),
-              ("hostNetwork", old.host_network != new.host_network))
+    fields = (
+        ("labels", dict(old.labels) != dict(new.labels)),
+        ("ports", old.ports != new.ports),
+        ("addresses", old.ips != new.ips),
+        ("nodes", old.nodes != new.nodes),
+        ("hostNetwork", old.host_network != new.host_network),
+    )
     return [name for name, changed in fields if changed]
 
 
@@ -92,8 +101,11 @@ class Why:
             self.came_or_went[eid] = f"endpoint {eid} disappeared"
         for eid in new_eps.keys() - old_eps.keys():
             self.came_or_went[eid] = f"endpoint {eid} appeared"
-        self.modified = {eid: fields for eid in old_eps.keys() & new_eps.keys()
-                         if (fields := _endpoint_changes(old_eps[eid], new_eps[eid]))}
+        self.modified = {
+            eid: fields
+            for eid in old_eps.keys() & new_eps.keys()
+            if (fields := _endpoint_changes(old_eps[eid], new_eps[eid]))
+        }
         self.namespace_of = {e.id: e.namespace for e in (*old_eps.values(), *new_eps.values())}
         old_ns = {n.name: dict(n.labels) for n in old.cluster.namespaces}
         new_ns = {n.name: dict(n.labels) for n in new.cluster.namespaces}
@@ -115,8 +127,9 @@ class Why:
             return []
         return [p.id for p in self.parties.sides[side].isolating(node, direction)]
 
-    def of(self, src: int, dst: int, gained: PortSet, lost: PortSet
-           ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    def of(
+        self, src: int, dst: int, gained: PortSet, lost: PortSet
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         """(cause, allowed_after, allowed_before) for one changed pair."""
         allowed: list[tuple[str, ...]] = []
         edits: set[str] = set()
@@ -134,16 +147,17 @@ class Why:
                     edits.update(policy for policy, _, allowed in side.matches if allowed & ports)
                 else:
                     edits.update(blocked_by or ())
-        cause = [f"policy {p} {self.policy_kinds[p].value}" for p in sorted(edits)
-                 if p in self.policy_kinds]
+        cause = [f"policy {p} {self.policy_kinds[p].value}" for p in sorted(edits) if p in self.policy_kinds]
         ends = [self.parties.ids[p] for p in (src, dst) if not self.parties.is_cell(p)]
         notes = [self.came_or_went[e] for e in ends if e in self.came_or_went]
         for e in ends:
             fields = self.modified.get(e, [])
             if "labels" in fields or (fields and not cause):
                 notes.append(f"endpoint {e} modified ({', '.join(fields)})")
-        notes += [f"namespace {ns} relabelled"
-                  for ns in sorted({self.namespace_of[e] for e in ends} & self.relabelled)]
+        notes += [
+            f"namespace {ns} relabelled"
+            for ns in sorted({self.namespace_of[e] for e in ends} & self.relabelled)
+        ]
         if not cause and not notes:
             cause = [f"policy {p} {self.policy_kinds[p].value}" for p in self._nearby(src, dst)]
         return (*cause, *notes), allowed[0], allowed[1]

@@ -25,10 +25,6 @@ def asked_ports(protocol: Protocol | None, port: int | str | None, dst: object) 
     return PortSet.of(proto)
 
 
-
-
-
-
 def declared_ports(node: object) -> str:
     """``http (TCP 8080), metrics (TCP 9090)``: the port names a destination declares."""
     if not isinstance(node, Endpoint):
@@ -43,9 +39,10 @@ def port_problem(node: object, port: int | str | None, protocol: Protocol | None
     if not isinstance(port, str):
         return None
     proto = protocol or Protocol.TCP
-    if isinstance(node, Endpoint) and any(p.name == port and p.protocol is proto
-                                          for p in node.ports):
+    if isinstance(node, Endpoint) and any(p.name == port and p.protocol is proto for p in node.ports):
         return None
     node_id = getattr(node, "id", str(node))
-    return (f"{node_id} declares no {proto.value} port named {port!r} (its named ports: "
-            f"{declared_ports(node)}); give a port number or one of its names")
+    return (
+        f"{node_id} declares no {proto.value} port named {port!r} (its named ports: "
+        f"{declared_ports(node)}); give a port number or one of its names"
+    )

@@ -107,9 +107,16 @@ def node_traffic(endpoints: Sequence[Endpoint], outside_selectors: Iterable[int]
 class DestinationBlocks:
     """The blocks into each destination, computed once per destination class."""
 
-    def __init__(self, nodes: Sequence[Node], endpoint_count: int,
-                 rules: Sequence[CompiledRule], isolated_ingress: int, isolated_egress: int,
-                 by_node: Mapping[str, int], ports: RulePorts) -> None:
+    def __init__(
+        self,
+        nodes: Sequence[Node],
+        endpoint_count: int,
+        rules: Sequence[CompiledRule],
+        isolated_ingress: int,
+        isolated_egress: int,
+        by_node: Mapping[str, int],
+        ports: RulePorts,
+    ) -> None:
         self._nodes = nodes
         self._n = endpoint_count
         self._rules = rules
@@ -123,10 +130,13 @@ class DestinationBlocks:
         self._classes: dict[tuple[object, ...], tuple[AllowBlock, ...]] = {}
         # What a rule without named ports admits is the same toward every destination.
         self._static: list[Cell | None] = [
-            None if cr.static_ports is None else
-            Cell(cr.peers if cr.direction is Direction.INGRESS else cr.targets, cr.static_ports,
-                 (cr.id,))
-            for cr in rules]
+            None
+            if cr.static_ports is None
+            else Cell(
+                cr.peers if cr.direction is Direction.INGRESS else cr.targets, cr.static_ports, (cr.id,)
+            )
+            for cr in rules
+        ]
         self._ingress_of: list[list[int]] = [[] for _ in nodes]
         """Per destination: the ingress rules of the policies selecting it."""
         self._egress_to: list[list[int]] = [[] for _ in nodes]
@@ -158,16 +168,28 @@ class DestinationBlocks:
         if isinstance(dst, Endpoint) and self._by_node:
             for node in dst.nodes:
                 node_bits |= self._by_node.get(node, 0)
-        key = (external, in_isolated, in_ids, out_ids,
-               dst.ports if named and isinstance(dst, Endpoint) else None, node_bits)
+        key = (
+            external,
+            in_isolated,
+            in_ids,
+            out_ids,
+            dst.ports if named and isinstance(dst, Endpoint) else None,
+            node_bits,
+        )
         hit = self._classes.get(key)
         if hit is None:
-            hit = self._classes[key] = self._build(dst, external, in_isolated, in_ids, out_ids,
-                                                   node_bits)
+            hit = self._classes[key] = self._build(dst, external, in_isolated, in_ids, out_ids, node_bits)
         return hit
 
-    def _build(self, dst: Node, external: bool, in_isolated: bool, in_ids: tuple[int, ...],
-               out_ids: tuple[int, ...], node_bits: int) -> tuple[AllowBlock, ...]:
+    def _build(
+        self,
+        dst: Node,
+        external: bool,
+        in_isolated: bool,
+        in_ids: tuple[int, ...],
+        out_ids: tuple[int, ...],
+        node_bits: int,
+    ) -> tuple[AllowBlock, ...]:
         all_ports = PortSet.all()
         universe = self._endpoints if external else self._every
         if in_isolated:
@@ -175,8 +197,7 @@ class DestinationBlocks:
         else:
             in_cells = [Cell(universe, all_ports, ())]
         out_cells = [Cell(universe & self._not_egress_isolated, all_ports, ())]
-        out_cells += refine(universe & self._isolated_egress,
-                            (self._cover(r, dst) for r in out_ids))
+        out_cells += refine(universe & self._isolated_egress, (self._cover(r, dst) for r in out_ids))
         built: list[AllowBlock] = []
         for inward in in_cells:
             for outward in out_cells:

@@ -25,9 +25,15 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
     """Index the endpoints, resolve every rule, then build the blocks into each destination."""
     endpoints = cluster.endpoints
     n = len(endpoints)
-    space = cut_address_space({p.ip_block for pol in cluster.policies
-                               for r in (*pol.ingress, *pol.egress)
-                               for p in r.peers if p.ip_block is not None})
+    space = cut_address_space(
+        {
+            p.ip_block
+            for pol in cluster.policies
+            for r in (*pol.ingress, *pol.egress)
+            for p in r.peers
+            if p.ip_block is not None
+        }
+    )
     nodes: tuple[Node, ...] = (*endpoints, *space.ranges)
 
     host_net = [i for i, e in enumerate(endpoints) if e.host_network]
@@ -49,13 +55,36 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
             isolated[direction] |= targets
             for rule in pol.rules(direction):
                 named = any(isinstance(pp.port, str) for pp in rule.ports)
-                rules.append(CompiledRule(len(rules), pol, direction, rule, targets,
-                                          resolver.rule(rule, pol.namespace),
-                                          None if named else rule_ports(rule, None)))
+                rules.append(
+                    CompiledRule(
+                        len(rules),
+                        pol,
+                        direction,
+                        rule,
+                        targets,
+                        resolver.rule(rule, pol.namespace),
+                        None if named else rule_ports(rule, None),
+                    )
+                )
 
-    into = DestinationBlocks(nodes, n, rules, isolated[Direction.INGRESS],
-                             isolated[Direction.EGRESS], node_traffic(endpoints, outside),
-                             RulePorts())
+    into = DestinationBlocks(
+        nodes,
+        n,
+        rules,
+        isolated[Direction.INGRESS],
+        isolated[Direction.EGRESS],
+        node_traffic(endpoints, outside),
+        RulePorts(),
+    )
     blocks = tuple(into.into(d) for d in range(len(nodes)))
-    return Compiled(nodes, n, tuple(rules), tuple(selected), isolated[Direction.INGRESS],
-                    isolated[Direction.EGRESS], blocks, outside_selectors, into.classes)
+    return Compiled(
+        nodes,
+        n,
+        tuple(rules),
+        tuple(selected),
+        isolated[Direction.INGRESS],
+        isolated[Direction.EGRESS],
+        blocks,
+        outside_selectors,
+        into.classes,
+    )

@@ -45,9 +45,12 @@ class Connection:
         return {"src": self.src, "dst": self.dst, "ports": self.ports.to_json()}
 
 
-def compile_graph(cluster: Cluster, options: Options = Options(),
-                  diagnostics: tuple[Diagnostic, ...] = (),
-                  skipped: Mapping[str, int] | None = None) -> AllowGraph:
+def compile_graph(
+    cluster: Cluster,
+    options: Options = Options(),
+    diagnostics: tuple[Diagnostic, ...] = (),
+    skipped: Mapping[str, int] | None = None,
+) -> AllowGraph:
     """Compile ``cluster`` into its AllowGraph; ``diagnostics`` and ``skipped`` ride along."""
     return AllowGraph(cluster, compile_cluster(cluster, options), options, diagnostics, skipped)
 
@@ -59,9 +62,14 @@ class AllowGraph:
     them), then external address ranges in address order. Built by :func:`compile_graph`.
     """
 
-    def __init__(self, cluster: Cluster, compiled: Compiled, options: Options = Options(),
-                 diagnostics: tuple[Diagnostic, ...] = (),
-                 skipped: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        compiled: Compiled,
+        options: Options = Options(),
+        diagnostics: tuple[Diagnostic, ...] = (),
+        skipped: Mapping[str, int] | None = None,
+    ) -> None:
         self.cluster = cluster
         self.skipped: Mapping[str, int] = dict(cluster.skipped if skipped is None else skipped)
         """Objects not analysed, by kind (``<not a Kubernetes object>`` for other YAML)."""
@@ -127,19 +135,30 @@ class AllowGraph:
     @cached_property
     def _rule_views(self) -> tuple[RuleView, ...]:
         u, nodes = self._universe, self.nodes
-        return tuple(RuleView(cr.id, cr.policy, cr.direction, cr.rule, NodeSet(cr.targets, u),
-                              NodeSet(cr.peers, u), cr.static_ports,
-                              RuleRef(cr.policy.id, cr.direction, cr.rule.index), nodes)
-                     for cr in self._form.rules)
+        return tuple(
+            RuleView(
+                cr.id,
+                cr.policy,
+                cr.direction,
+                cr.rule,
+                NodeSet(cr.targets, u),
+                NodeSet(cr.peers, u),
+                cr.static_ports,
+                RuleRef(cr.policy.id, cr.direction, cr.rule.index),
+                nodes,
+            )
+            for cr in self._form.rules
+        )
 
     @cached_property
     def _policy_views(self) -> tuple[PolicyView, ...]:
         mine: dict[int, list[RuleView]] = {id(sp.policy): [] for sp in self._form.policies}
         for rv in self._rule_views:
             mine[id(rv.policy)].append(rv)
-        return tuple(PolicyView(sp.policy, NodeSet(sp.targets, self._universe),
-                                tuple(mine[id(sp.policy)]))
-                     for sp in self._form.policies)
+        return tuple(
+            PolicyView(sp.policy, NodeSet(sp.targets, self._universe), tuple(mine[id(sp.policy)]))
+            for sp in self._form.policies
+        )
 
     def rules(self) -> tuple[RuleView, ...]:
         """Every rule of a direction its policy isolates: policies in order, ingress first."""
@@ -169,9 +188,11 @@ class AllowGraph:
         (the source's egress rules admitting a destination, or a destination's ingress rules
         admitting a source), in rule order."""
         views = self._rule_views
-        return [views[cr.id] for cr in self._form.rules
-                if cr.direction is direction and (cr.targets >> owner) & 1
-                and (cr.peers >> other) & 1]
+        return [
+            views[cr.id]
+            for cr in self._form.rules
+            if cr.direction is direction and (cr.targets >> owner) & 1 and (cr.peers >> other) & 1
+        ]
 
     # -- blocks ----------------------------------------------------------------------------------
 
@@ -185,8 +206,9 @@ class AllowGraph:
         return hit
 
     def _view(self, block: AllowBlock) -> Block:
-        return Block(NodeSet(block.sources, self._universe), block.ports, block.ingress,
-                     block.egress, self.rules)
+        return Block(
+            NodeSet(block.sources, self._universe), block.ports, block.ingress, block.egress, self.rules
+        )
 
     def block_between(self, src: int, dst: int) -> Block | None:
         """The block of ``dst`` holding ``src``; None when nothing is allowed."""
@@ -225,12 +247,20 @@ class AllowGraph:
         if name.endswith("]") and "[" in name:
             name, _, kind = name[:-1].partition("[")
         endpoints = self.nodes[: self.endpoint_count]
-        matches = [i for i, e in enumerate(endpoints)
-                   if isinstance(e, Endpoint) and e.namespace == ns and e.name == name
-                   and (kind is None or e.kind.lower() == kind.lower())]
+        matches = [
+            i
+            for i, e in enumerate(endpoints)
+            if isinstance(e, Endpoint)
+            and e.namespace == ns
+            and e.name == name
+            and (kind is None or e.kind.lower() == kind.lower())
+        ]
         if not matches:
-            matches = [i for i, e in enumerate(endpoints)
-                       if isinstance(e, Endpoint) and e.namespace == ns and name in e.pods]
+            matches = [
+                i
+                for i, e in enumerate(endpoints)
+                if isinstance(e, Endpoint) and e.namespace == ns and name in e.pods
+            ]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -241,12 +271,14 @@ class AllowGraph:
         raise UsageError(f"unknown endpoint {text!r}{hint}")
 
     def _resolve_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
-        holders = [i for i, node in enumerate(self.nodes[: self.endpoint_count])
-                   if isinstance(node, Endpoint) and address in node.ips]
+        holders = [
+            i
+            for i, node in enumerate(self.nodes[: self.endpoint_count])
+            if isinstance(node, Endpoint) and address in node.ips
+        ]
         if len(holders) > 1:
             options = ", ".join(self.ids[i] for i in holders)
-            raise UsageError(f"{address} is ambiguous: it is the IP of {options}; name the "
-                             "endpoint instead")
+            raise UsageError(f"{address} is ambiguous: it is the IP of {options}; name the endpoint instead")
         if holders:
             return holders[0]
         for i in range(self.endpoint_count, len(self.nodes)):
@@ -294,16 +326,20 @@ class AllowGraph:
         for s, d, ports in self.pairs():
             if s >= n:
                 toward.setdefault(d, []).append((s, ports))
-            elif (d >= n and rows and rows[-1][0] == s and rows[-1][4] == ports
-                  and self._adjacent(rows[-1][3], d)):
+            elif (
+                d >= n
+                and rows
+                and rows[-1][0] == s
+                and rows[-1][4] == ports
+                and self._adjacent(rows[-1][3], d)
+            ):
                 rows[-1] = (s, s, rows[-1][2], d, ports)
             else:
                 rows.append((s, s, d, d, ports))
         for d, sources in toward.items():
             start = len(rows)
             for s, ports in sources:
-                if (len(rows) > start and rows[-1][4] == ports
-                        and self._adjacent(rows[-1][1], s)):
+                if len(rows) > start and rows[-1][4] == ports and self._adjacent(rows[-1][1], s):
                     rows[-1] = (rows[-1][0], s, d, d, ports)
                 else:
                     rows.append((s, s, d, d, ports))
@@ -319,8 +355,12 @@ class AllowGraph:
 
     def _adjacent(self, a: int, b: int) -> bool:
         ra, rb = self.nodes[a], self.nodes[b]
-        return (isinstance(ra, AddressRange) and isinstance(rb, AddressRange)
-                and ra.family == rb.family and ra.last + 1 == rb.first)
+        return (
+            isinstance(ra, AddressRange)
+            and isinstance(rb, AddressRange)
+            and ra.family == rb.family
+            and ra.last + 1 == rb.first
+        )
 
     # -- networkx --------------------------------------------------------------------------------
 
@@ -340,12 +380,25 @@ class AllowGraph:
             if isinstance(node, Endpoint):
                 ingress = tuple(p.id for p in self.isolating(i, Direction.INGRESS))
                 egress = tuple(p.id for p in self.isolating(i, Direction.EGRESS))
-                g.add_node(node.id, kind=node.kind, namespace=node.namespace,
-                           labels=dict(node.labels), external=False,
-                           isolated_ingress=ingress, isolated_egress=egress)
+                g.add_node(
+                    node.id,
+                    kind=node.kind,
+                    namespace=node.namespace,
+                    labels=dict(node.labels),
+                    external=False,
+                    isolated_ingress=ingress,
+                    isolated_egress=egress,
+                )
             else:
-                g.add_node(node.id, kind="External", namespace=None, labels={}, external=True,
-                           isolated_ingress=(), isolated_egress=())
+                g.add_node(
+                    node.id,
+                    kind="External",
+                    namespace=None,
+                    labels={},
+                    external=True,
+                    isolated_ingress=(),
+                    isolated_egress=(),
+                )
         labels = [str(r.ref) for r in self._rule_views]
         for d, blocks in enumerate(self._form.blocks):
             for block in blocks:
@@ -353,6 +406,11 @@ class AllowGraph:
                 egress_rules = tuple(labels[r] for r in block.egress)
                 for s in iter_bits(block.sources):
                     if s != d:
-                        g.add_edge(self.ids[s], self.ids[d], ports=block.ports,
-                                   ingress_rules=ingress_rules, egress_rules=egress_rules)
+                        g.add_edge(
+                            self.ids[s],
+                            self.ids[d],
+                            ports=block.ports,
+                            ingress_rules=ingress_rules,
+                            egress_rules=egress_rules,
+                        )
         return g

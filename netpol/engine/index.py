@@ -78,8 +78,13 @@ class LabelIndex:
 class PeerResolver:
     """The endpoints and external ranges a rule's peers admit."""
 
-    def __init__(self, index: LabelIndex, space: AddressSpace, endpoints: Sequence[Endpoint],
-                 ipblock_matches_pods: bool) -> None:
+    def __init__(
+        self,
+        index: LabelIndex,
+        space: AddressSpace,
+        endpoints: Sequence[Endpoint],
+        ipblock_matches_pods: bool,
+    ) -> None:
         self._index = index
         self._space = space
         self._n = len(endpoints)
@@ -106,8 +111,7 @@ class PeerResolver:
             bits = from_indexes(self._n + r for r in ranges)
             if self._pods_in_range:
                 inside = set(ranges)
-                bits |= from_indexes(i for r, eps in self._pods_in_range.items() if r in inside
-                                     for i in eps)
+                bits |= from_indexes(i for r, eps in self._pods_in_range.items() if r in inside for i in eps)
             return bits
         # podSelector alone: pods of the policy's namespace; namespaceSelector alone: all pods
         # of the matching namespaces; both in one peer: AND.

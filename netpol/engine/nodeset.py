@@ -109,8 +109,7 @@ class NodeSet:
         return tuple(ids[i] for i in iter_bits(self._bits))
 
 
-def partition(universe: NodeSet, items: Iterable[tuple[NodeSet, T]]
-              ) -> list[tuple[NodeSet, tuple[T, ...]]]:
+def partition(universe: NodeSet, items: Iterable[tuple[NodeSet, T]]) -> list[tuple[NodeSet, tuple[T, ...]]]:
     """Split ``universe`` into cells whose members lie in the same items' sets: each cell with the
     tags of the items holding it, in the items' order (cells no item holds have no tag)."""
     space = universe._universe
@@ -132,8 +131,7 @@ def partition(universe: NodeSet, items: Iterable[tuple[NodeSet, T]]
     return [(NodeSet(cell, space), tags) for cell, tags in cells]
 
 
-def overlaps(first: Sequence[NodeSet], second: Sequence[NodeSet]
-             ) -> Iterator[tuple[int, int, NodeSet]]:
+def overlaps(first: Sequence[NodeSet], second: Sequence[NodeSet]) -> Iterator[tuple[int, int, NodeSet]]:
     """``(i, j, first[i] & second[j])`` for every two sets that meet, ``first``'s order outside."""
     pairs = [(j, nodes._bits) for j, nodes in enumerate(second) if nodes._bits]
     for i, nodes in enumerate(first):

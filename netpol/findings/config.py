@@ -69,14 +69,14 @@ class Exemption:
         ids = [finding.object] if finding.object else []
         if self.object is not None:
             on_object = bool(ids) and _glob(self.object, ids[0])
-            on_subjects = bool(finding.subjects) and all(_glob(self.object, s)
-                                                        for s in finding.subjects)
+            on_subjects = bool(finding.subjects) and all(_glob(self.object, s) for s in finding.subjects)
             if not (on_object or on_subjects):
                 return False
         if self.namespace is not None:
             owners = [namespace_of(i) for i in (ids or finding.subjects)]
-            if not owners or not all(ns is not None and fnmatch.fnmatchcase(ns, self.namespace)
-                                     for ns in owners):
+            if not owners or not all(
+                ns is not None and fnmatch.fnmatchcase(ns, self.namespace) for ns in owners
+            ):
                 return False
         return True
 
@@ -116,8 +116,9 @@ class LintConfig:
     def rules(self, catalogue: Iterable[RuleMeta]) -> tuple[RuleMeta, ...]:
         """The enabled rules of ``catalogue`` with their effective severities."""
         overrides = dict(self.severities)
-        return tuple(r.with_severity(overrides.get(r.id, r.severity)) for r in catalogue
-                     if r.id not in self.disabled)
+        return tuple(
+            r.with_severity(overrides.get(r.id, r.severity)) for r in catalogue if r.id not in self.disabled
+        )
 
 
 def find_config(explicit: str | None, cwd: str = ".") -> str | None:
@@ -165,38 +166,56 @@ def parse_config(file: YamlFile) -> LintConfig:
 
     fail_on = None
     if "fail-on" in data:
-        fail_on = p.choice(data["fail-on"], ("fail-on",), FailOn, what="fail-on must be one of "
-                           f"{', '.join(f.value for f in FailOn)}")
+        fail_on = p.choice(
+            data["fail-on"],
+            ("fail-on",),
+            FailOn,
+            what=f"fail-on must be one of {', '.join(f.value for f in FailOn)}",
+        )
 
     disabled: set[str] = set()
     raw_disable = data.get("disable", [])
     if isinstance(raw_disable, str):
         raw_disable = [raw_disable]
-    for i, name in enumerate(p.sequence(raw_disable, ("disable",), null=False,
-                                        what="disable must be a list of rule ids") or ()):
+    for i, name in enumerate(
+        p.sequence(raw_disable, ("disable",), null=False, what="disable must be a list of rule ids") or ()
+    ):
         disabled.update(_rules_at(p, ("disable", i), name, allow_all=False))
 
     severities: dict[str, Severity] = {}
-    raw_sev = p.mapping(data.get("severity", {}), ("severity",), null=False,
-                        what="severity must map rule ids to error, warning or info") or {}
+    raw_sev = (
+        p.mapping(
+            data.get("severity", {}),
+            ("severity",),
+            null=False,
+            what="severity must map rule ids to error, warning or info",
+        )
+        or {}
+    )
     for name, level in raw_sev.items():
         ids = _rules_at(p, ("severity", name), name, allow_all=False)
-        sev = p.choice(level, ("severity", name), Severity,
-                       what="severity must be error, warning or info")
+        sev = p.choice(level, ("severity", name), Severity, what="severity must be error, warning or info")
         if sev is not None:
             severities.update(dict.fromkeys(ids, sev))
 
     prefixes = {"internet-prefix-ipv4": 16, "internet-prefix-ipv6": 32}
-    raw_thr = p.mapping(data.get("thresholds", {}), ("thresholds",), null=False,
-                        what="thresholds must be a mapping") or {}
+    raw_thr = (
+        p.mapping(
+            data.get("thresholds", {}), ("thresholds",), null=False, what="thresholds must be a mapping"
+        )
+        or {}
+    )
     p.unknown_keys(raw_thr, ("thresholds",), _THRESHOLDS, noun="threshold")
     for key, value in raw_thr.items():
         if key not in _THRESHOLDS:
             continue
         top = 32 if key.endswith("ipv4") else 128
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-            p.error(("thresholds", key), f"{key} must be a prefix length between 0 and {top}, "
-                    f"got {shown(value)}", "bad-value")
+            p.error(
+                ("thresholds", key),
+                f"{key} must be a prefix length between 0 and {top}, got {shown(value)}",
+                "bad-value",
+            )
             continue
         prefixes[key] = value
 
@@ -208,19 +227,21 @@ def parse_config(file: YamlFile) -> LintConfig:
         else:
             for key in raw_dns:
                 if key not in ("namespace", "labels"):
-                    p.error(("dns", key), f"unknown dns setting {key!r} (expected namespace, "
-                            "labels)", "unknown-field")
+                    p.error(
+                        ("dns", key),
+                        f"unknown dns setting {key!r} (expected namespace, labels)",
+                        "unknown-field",
+                    )
             ns = raw_dns.get("namespace", dns_ns)
             if not isinstance(ns, str) or not ns:
-                p.error(("dns", "namespace"), "dns.namespace must be a namespace name",
-                        "wrong-type")
+                p.error(("dns", "namespace"), "dns.namespace must be a namespace name", "wrong-type")
             else:
                 dns_ns = ns
             labels = raw_dns.get("labels", dns_labels)
             if not isinstance(labels, Mapping) or not all(
-                    isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
-                p.error(("dns", "labels"), "dns.labels must map label keys to string values",
-                        "wrong-type")
+                isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+            ):
+                p.error(("dns", "labels"), "dns.labels must map label keys to string values", "wrong-type")
             else:
                 dns_labels = dict(labels)
 
@@ -239,15 +260,18 @@ def parse_config(file: YamlFile) -> LintConfig:
     )
 
 
-def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all: bool
-              ) -> list[str]:
+def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all: bool) -> list[str]:
     if not isinstance(name, str):
         p.error(path, f"expected a rule id or slug, got {type_name(name)}", "wrong-type")
         return []
     ids, unknown = rule_names(name)
     for bad in unknown:
-        p.error(path, f"unknown rule {bad!r} (ids look like NP006, slugs like "
-                "internet-ingress; see docs/lint-rules.md)", "unknown-rule")
+        p.error(
+            path,
+            f"unknown rule {bad!r} (ids look like NP006, slugs like "
+            "internet-ingress; see docs/lint-rules.md)",
+            "unknown-rule",
+        )
     if "*" in ids and not allow_all:
         p.error(path, "'*' is only for exceptions; name the rules", "bad-value")
         ids = [i for i in ids if i != "*"]
@@ -256,35 +280,47 @@ def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all:
 
 def _exemptions(p: Problems, raw: Any) -> tuple[Exemption, ...]:
     out: list[Exemption] = []
-    for i, item in enumerate(p.sequence(raw, ("exceptions",), null=False,
-                                        what="exceptions must be a list") or ()):
+    for i, item in enumerate(
+        p.sequence(raw, ("exceptions",), null=False, what="exceptions must be a list") or ()
+    ):
         path: tuple[str | int, ...] = ("exceptions", i)
         if not isinstance(item, Mapping):
-            p.error(path, f"an exception must be a mapping with rule, object or namespace, and "
-                    f"reason; got {type_name(item)}", "wrong-type")
+            p.error(
+                path,
+                f"an exception must be a mapping with rule, object or namespace, and "
+                f"reason; got {type_name(item)}",
+                "wrong-type",
+            )
             continue
         for key in item:
             if key not in ("rule", "object", "namespace", "reason"):
-                p.error((*path, key), f"unknown field {key!r} (expected rule, object, namespace, "
-                        "reason)", "unknown-field")
+                p.error(
+                    (*path, key),
+                    f"unknown field {key!r} (expected rule, object, namespace, reason)",
+                    "unknown-field",
+                )
         ids = _rules_at(p, (*path, "rule"), item.get("rule"), allow_all=True)
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            p.error(path if "reason" not in item else (*path, "reason"),
-                    "an exception needs a reason (why the finding is accepted)", "required")
+            p.error(
+                path if "reason" not in item else (*path, "reason"),
+                "an exception needs a reason (why the finding is accepted)",
+                "required",
+            )
             continue
         globs = {}
         for key in ("object", "namespace"):
             value = item.get(key)
             if value is not None and not isinstance(value, str):
-                p.error((*path, key), f"{key} must be a string (a glob), got {type_name(value)}",
-                        "wrong-type")
+                p.error(
+                    (*path, key), f"{key} must be a string (a glob), got {type_name(value)}", "wrong-type"
+                )
             globs[key] = value if isinstance(value, str) else None
         if globs["object"] is None and globs["namespace"] is None:
-            p.error(path, "an exception needs an object or a namespace (use '*' for all)",
-                    "required")
+            p.error(path, "an exception needs an object or a namespace (use '*' for all)", "required")
             continue
         for rule_id in ids:
-            out.append(Exemption(rule_id, reason.strip(), globs["object"], globs["namespace"],
-                                 p.file.at(*path)))
+            out.append(
+                Exemption(rule_id, reason.strip(), globs["object"], globs["namespace"], p.file.at(*path))
+            )
     return tuple(out)

@@ -94,8 +94,14 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         loc = self.location
-        return (loc.source if loc else "", (loc.line or 0) if loc else 0,
-                (loc.column or 0) if loc else 0, self.rule_id, self.object, self.message)
+        return (
+            loc.source if loc else "",
+            (loc.line or 0) if loc else 0,
+            (loc.column or 0) if loc else 0,
+            self.rule_id,
+            self.object,
+            self.message,
+        )
 
 
 class SuppressionKind(StrEnum):

@@ -18,8 +18,9 @@ from netpol.model.cluster import Cluster
 __all__ = ["suppress"]
 
 
-def suppress(findings: Iterable[Finding], cluster: Cluster, exemptions: Iterable[Exemption] = ()
-             ) -> tuple[list[Finding], tuple[Suppressed, ...]]:
+def suppress(
+    findings: Iterable[Finding], cluster: Cluster, exemptions: Iterable[Exemption] = ()
+) -> tuple[list[Finding], tuple[Suppressed, ...]]:
     """Split ``findings`` into those reported and those an annotation or an exception accepts.
 
     ``netpol.io/ignore`` on the object at fault, on its namespace, or on every subject of the
@@ -77,4 +78,3 @@ def _annotation(f: Finding, notes: Mapping[str, set[str]]) -> str | None:
         if all(w is not None for w in whos):
             return f"{IGNORE_ANNOTATION} on {', '.join(sorted({w for w in whos if w}))}"
     return None
-

@@ -67,8 +67,9 @@ LintResult = Report
 _CHECKS = (coverage.check, exposure.check, dead.check, redundancy.check)
 
 
-def lint(graph: AllowGraph, config: LintConfig | None = None, *,
-         locator: Locator | None = None) -> LintResult:
+def lint(
+    graph: AllowGraph, config: LintConfig | None = None, *, locator: Locator | None = None
+) -> LintResult:
     """Run every enabled rule over ``graph``.
 
     ``locator`` (``LoadResult.locator``) gives findings their lines; without it they carry the

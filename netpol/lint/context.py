@@ -26,8 +26,9 @@ __all__ = ["Context", "is_default_deny", "port_list"]
 class Context:
     """The AllowGraph seen by the rules, plus helpers to build located findings."""
 
-    def __init__(self, graph: AllowGraph, config: LintConfig, rules: Sequence[RuleMeta],
-                 locator: Locator | None) -> None:
+    def __init__(
+        self, graph: AllowGraph, config: LintConfig, rules: Sequence[RuleMeta], locator: Locator | None
+    ) -> None:
         self.graph = graph
         self.cluster = graph.cluster
         self.config = config
@@ -39,8 +40,7 @@ class Context:
         for i in self.workloads:
             by_ns[self.endpoint(i).namespace].append(i)
         self.by_namespace: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_ns.items()}
-        self._by_direction = {d: tuple(r for r in graph.rules() if r.direction is d)
-                              for d in Direction}
+        self._by_direction = {d: tuple(r for r in graph.rules() if r.direction is d) for d in Direction}
 
     # -- reading the graph -----------------------------------------------------------------------
 
@@ -95,12 +95,28 @@ class Context:
             return origin.at(*path)
         return self.locator.locate(origin.source, origin.document, (*origin.path, *path))
 
-    def finding(self, rule_id: str, message: str, location: Location | None, hint: str, *,
-                subjects: Iterable[str] = (), obj: str = "",
-                related: Iterable[Related] = ()) -> Finding:
+    def finding(
+        self,
+        rule_id: str,
+        message: str,
+        location: Location | None,
+        hint: str,
+        *,
+        subjects: Iterable[str] = (),
+        obj: str = "",
+        related: Iterable[Related] = (),
+    ) -> Finding:
         rule = self.rules.get(rule_id)  # None: disabled; lint() drops the finding
-        return Finding(rule_id, rule.severity if rule else Severity.INFO, message, location, hint,
-                       tuple(sorted(set(subjects))), obj, tuple(related))
+        return Finding(
+            rule_id,
+            rule.severity if rule else Severity.INFO,
+            message,
+            location,
+            hint,
+            tuple(sorted(set(subjects))),
+            obj,
+            tuple(related),
+        )
 
 
 def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
@@ -110,10 +126,11 @@ def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
     namespace's baseline. Rules may allow some traffic; a rule without peers and ports would
     allow everything again.
     """
-    return (policy.pod_selector.is_empty and direction in policy.policy_types
-            and not any(not r.peers and not r.ports for r in policy.rules(direction)))
-
-
+    return (
+        policy.pod_selector.is_empty
+        and direction in policy.policy_types
+        and not any(not r.peers and not r.ports for r in policy.rules(direction))
+    )
 
 
 def port_list(ports: PortSet, limit: int = 6) -> str:

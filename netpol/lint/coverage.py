@@ -20,8 +20,7 @@ from netpol.model.resources import NAMESPACE_NAME_LABEL, ContainerPort, Directio
 __all__ = ["check"]
 
 _IN, _OUT = Direction.INGRESS, Direction.EGRESS
-_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
-                                                   "192.168.0.0/16"))
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _DNS_PORTS = (ContainerPort(53, Protocol.UDP, "dns"), ContainerPort(53, Protocol.TCP, "dns-tcp"))
 
 
@@ -48,23 +47,38 @@ def _workloads(ctx: Context) -> Iterator[Finding]:
         if not inside and not outside:
             serves = f": ports {port_list(declared)}" if declared else ""
             yield ctx.finding(
-                "NP001", f"{ep.id} is selected by no NetworkPolicy for ingress: every source may "
-                "connect to it, on every port", where,
+                "NP001",
+                f"{ep.id} is selected by no NetworkPolicy for ingress: every source may "
+                "connect to it, on every port",
+                where,
                 f"add a default-deny ingress policy to namespace {ep.namespace}, then allow what "
-                f"{ep.name} serves{serves}", subjects=[ep.id], obj=ep.id)
+                f"{ep.name} serves{serves}",
+                subjects=[ep.id],
+                obj=ep.id,
+            )
             yield ctx.finding(
-                "NP002", f"{ep.id} is selected by no NetworkPolicy for egress: it may connect "
-                "anywhere, the internet included", where,
+                "NP002",
+                f"{ep.id} is selected by no NetworkPolicy for egress: it may connect "
+                "anywhere, the internet included",
+                where,
                 f"add a default-deny egress policy to namespace {ep.namespace}, then allow DNS and "
-                f"the destinations {ep.name} calls", subjects=[ep.id], obj=ep.id)
+                f"the destinations {ep.name} calls",
+                subjects=[ep.id],
+                obj=ep.id,
+            )
         elif inside != outside:
             closed, open_ = (_IN, _OUT) if inside else (_OUT, _IN)
             by = ", ".join(_isolating(ctx, i, closed))
             yield ctx.finding(
-                "NP003", f"{ep.id} is isolated for {closed.value.lower()} only (by {by}): its "
-                f"{open_.value.lower()} is wide open", where,
+                "NP003",
+                f"{ep.id} is isolated for {closed.value.lower()} only (by {by}): its "
+                f"{open_.value.lower()} is wide open",
+                where,
                 f"add {open_.value} to policyTypes of a policy selecting it (e.g. {by}), with "
-                f"the {open_.value.lower()} rules it needs", subjects=[ep.id], obj=ep.id)
+                f"the {open_.value.lower()} rules it needs",
+                subjects=[ep.id],
+                obj=ep.id,
+            )
 
 
 def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
@@ -94,9 +108,14 @@ def _namespaces(ctx: Context) -> Iterator[Finding]:
             state = _state(len(open_), len(members), d)
             extra = ", plus a rule allowing DNS" if direction is _OUT else ""
             yield ctx.finding(
-                rule_id, f"namespace {name}{note} has no default-deny {d} policy: {state}", where,
+                rule_id,
+                f"namespace {name}{note} has no default-deny {d} policy: {state}",
+                where,
                 f"add a NetworkPolicy to {name} with podSelector: {{}} and policyTypes: "
-                f"[{direction.value}]{extra}", subjects=ids, obj=f"{name}[Namespace]")
+                f"[{direction.value}]{extra}",
+                subjects=ids,
+                obj=f"{name}[Namespace]",
+            )
 
 
 def _state(open_: int, total: int, direction: str) -> str:
@@ -108,8 +127,7 @@ def _state(open_: int, total: int, direction: str) -> str:
         return f"its workload is not isolated for {direction}"
     if open_ == total:
         return f"none of its {total} workloads is isolated for {direction}"
-    return f"{open_} of its {total} workloads {'is' if open_ == 1 else 'are'} not isolated for " \
-           f"{direction}"
+    return f"{open_} of its {total} workloads {'is' if open_ == 1 else 'are'} not isolated for {direction}"
 
 
 # -- NP015 dns-blocked ---------------------------------------------------------------------------
@@ -118,8 +136,11 @@ def _state(open_: int, total: int, direction: str) -> str:
 def _dns(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.config
     labels = dict(cfg.dns_labels)
-    dns_nodes = [i for i in ctx.by_namespace.get(cfg.dns_namespace, ())
-                 if all(ctx.endpoint(i).labels.get(k) == v for k, v in labels.items())]
+    dns_nodes = [
+        i
+        for i in ctx.by_namespace.get(cfg.dns_namespace, ())
+        if all(ctx.endpoint(i).labels.get(k) == v for k, v in labels.items())
+    ]
     ns = ctx.namespace(cfg.dns_namespace)
     ns_labels = ns.labels if ns is not None else {NAMESPACE_NAME_LABEL: cfg.dns_namespace}
     synthetic = Endpoint(cfg.dns_namespace, "kube-dns", "Deployment", labels, _DNS_PORTS)
@@ -146,8 +167,11 @@ def _dns(ctx: Context) -> Iterator[Finding]:
         else:
             for cr in mine:
                 if not cr.rule.peers or any(
-                        _matches(p, cr.policy.namespace, ns_labels, labels,
-                                 ctx.graph.options.ipblock_matches_pods) for p in cr.rule.peers):
+                    _matches(
+                        p, cr.policy.namespace, ns_labels, labels, ctx.graph.options.ipblock_matches_pods
+                    )
+                    for p in cr.rule.peers
+                ):
                     allowed |= cr.ports_for(synthetic)
         missing = [p.value for p in (Protocol.UDP, Protocol.TCP) if not allowed.allows(p, 53)]
         if missing:
@@ -160,34 +184,50 @@ def _dns(ctx: Context) -> Iterator[Finding]:
         kinds = sorted({m for _, m in items})
         what = kinds[0] if len(kinds) == 1 else "UDP or TCP"
         yield ctx.finding(
-            "NP015", f"{pid} isolates egress of {listing(ids)} without allowing DNS ({what} 53 to "
-            f"{target}): name resolution fails", ctx.locate(pol.origin, "spec", "policyTypes"),
+            "NP015",
+            f"{pid} isolates egress of {listing(ids)} without allowing DNS ({what} 53 to "
+            f"{target}): name resolution fails",
+            ctx.locate(pol.origin, "spec", "policyTypes"),
             _dns_hint(cfg.dns_namespace, cfg.dns_labels),
-            subjects=ids, obj=policy_ref(pol))
+            subjects=ids,
+            obj=policy_ref(pol),
+        )
 
 
 def _dns_hint(namespace: str, labels: tuple[tuple[str, str], ...]) -> str:
     pods = ", ".join(f"{k}: {v}" for k, v in labels)
-    to = (f"{{namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {namespace}}}}}, "
-          f"podSelector: {{matchLabels: {{{pods}}}}}}}")
-    return (f"add an egress rule: {{to: [{to}], ports: [{{protocol: UDP, port: 53}}, "
-            "{protocol: TCP, port: 53}]}")
+    to = (
+        f"{{namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {namespace}}}}}, "
+        f"podSelector: {{matchLabels: {{{pods}}}}}}}"
+    )
+    return (
+        f"add an egress rule: {{to: [{to}], ports: [{{protocol: UDP, port: 53}}, "
+        "{protocol: TCP, port: 53}]}"
+    )
 
 
 def _dns_ok(ports: PortSet) -> int:
     return ports.allows(Protocol.UDP, 53) + ports.allows(Protocol.TCP, 53)
 
 
-def _matches(peer: Peer, policy_ns: str, ns_labels: Mapping[str, str],
-             pod_labels: Mapping[str, str], ipblock_matches_pods: bool) -> bool:
+def _matches(
+    peer: Peer,
+    policy_ns: str,
+    ns_labels: Mapping[str, str],
+    pod_labels: Mapping[str, str],
+    ipblock_matches_pods: bool,
+) -> bool:
     """Whether ``peer`` admits a DNS pod the input does not show (with the given labels)."""
     if peer.ip_block is not None:
         # The DNS pods' IPs are unknown: count a block that covers every private IPv4 range,
         # where pod networks usually are.
         block = peer.ip_block
         return ipblock_matches_pods and all(
-            net.version == block.family and net.subnet_of(block.cidr)  # type: ignore[arg-type]
-            and not any(e.overlaps(net) for e in block.excepts) for net in _PRIVATE)
+            net.version == block.family
+            and net.subnet_of(block.cidr)  # type: ignore[arg-type]
+            and not any(e.overlaps(net) for e in block.excepts)
+            for net in _PRIVATE
+        )
     if peer.namespace_selector is None:
         if policy_ns != ns_labels.get(NAMESPACE_NAME_LABEL):
             return False

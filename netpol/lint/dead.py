@@ -47,12 +47,14 @@ def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: NodeSet) -> Iter
         return  # it selects something, or the input shows no workload of its namespace
     near = ctx.close_labels(pol.pod_selector, (ctx.endpoint(i).labels for i in members))
     yield ctx.finding(
-        "NP010", f"{pol.id}: podSelector {pol.pod_selector} selects none of the "
+        "NP010",
+        f"{pol.id}: podSelector {pol.pod_selector} selects none of the "
         f"{plural(len(members), 'workload')} of namespace {pol.namespace}: the policy protects "
         "nothing",
         ctx.locate(pol.origin, "spec", "podSelector"),
-        f"{near + ' ' if near else ''}fix the podSelector or metadata.namespace, or delete the "
-        "policy", obj=policy_ref(pol))
+        f"{near + ' ' if near else ''}fix the podSelector or metadata.namespace, or delete the policy",
+        obj=policy_ref(pol),
+    )
 
 
 def _ignored(ctx: Context, pol: NetworkPolicy) -> Iterator[Finding]:
@@ -62,14 +64,18 @@ def _ignored(ctx: Context, pol: NetworkPolicy) -> Iterator[Finding]:
             continue
         key = direction.value.lower()
         yield ctx.finding(
-            "NP016", f"{pol.id} has {len(rules)} {key} rule(s) but policyTypes lacks "
-            f"{direction.value}: Kubernetes ignores them", ctx.locate(pol.origin, "spec", key),
+            "NP016",
+            f"{pol.id} has {len(rules)} {key} rule(s) but policyTypes lacks "
+            f"{direction.value}: Kubernetes ignores them",
+            ctx.locate(pol.origin, "spec", key),
             f"add {direction.value} to spec.policyTypes, or delete spec.{key}",
-            obj=policy_ref(pol))
+            obj=policy_ref(pol),
+        )
 
 
-def _dangling(ctx: Context, pol: NetworkPolicy, direction: Direction, index: int, j: int,
-              peer: Peer) -> Iterator[Finding]:
+def _dangling(
+    ctx: Context, pol: NetworkPolicy, direction: Direction, index: int, j: int, peer: Peer
+) -> Iterator[Finding]:
     if peer.ip_block is not None:
         return
     word = "from" if direction is Direction.INGRESS else "to"
@@ -87,11 +93,13 @@ def _dangling(ctx: Context, pol: NetworkPolicy, direction: Direction, index: int
                 return  # a namespace named but not in the input; or labels the input never shows
             near = ctx.close_labels(nss, (ns.labels for ns in ctx.cluster.namespaces))
             yield ctx.finding(
-                "NP011", f"{head}: namespaceSelector {nss} matches no namespace, so this peer "
-                "admits nothing", ctx.locate(pol.origin, *path, "namespaceSelector"),
+                "NP011",
+                f"{head}: namespaceSelector {nss} matches no namespace, so this peer admits nothing",
+                ctx.locate(pol.origin, *path, "namespaceSelector"),
                 f"{near + ' ' if near else ''}fix the namespace labels "
                 f"(namespaces: {listing([ns.name for ns in ctx.cluster.namespaces], 6)})",
-                obj=policy_ref(pol))
+                obj=policy_ref(pol),
+            )
             return
     members = [i for ns in scope for i in ctx.by_namespace.get(ns, ())]
     if peer.pod_selector is None or not members:
@@ -100,10 +108,13 @@ def _dangling(ctx: Context, pol: NetworkPolicy, direction: Direction, index: int
         return
     near = ctx.close_labels(peer.pod_selector, (ctx.endpoint(i).labels for i in members))
     yield ctx.finding(
-        "NP011", f"{head}: podSelector {peer.pod_selector} matches none of the "
+        "NP011",
+        f"{head}: podSelector {peer.pod_selector} matches none of the "
         f"{plural(len(members), 'workload')} of {listing(scope)}, so this peer admits nothing",
         ctx.locate(pol.origin, *path, "podSelector"),
-        f"{near + ' ' if near else ''}fix the podSelector labels", obj=policy_ref(pol))
+        f"{near + ' ' if near else ''}fix the podSelector labels",
+        obj=policy_ref(pol),
+    )
 
 
 def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -124,22 +135,34 @@ def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
         head = cr.ref
         if externals_only:
             yield ctx.finding(
-                "NP012", f"{head}: named port {pp.port!r} toward an ipBlock matches nothing (only "
-                "pods declare port names)", where, "use the port number", obj=policy_ref(pol))
+                "NP012",
+                f"{head}: named port {pp.port!r} toward an ipBlock matches nothing (only "
+                "pods declare port names)",
+                where,
+                "use the port number",
+                obj=policy_ref(pol),
+            )
             continue
         other = sorted({cp.protocol.value for ep in eps for cp in ep.ports if cp.name == pp.port})
-        names = sorted({cp.name for ep in eps for cp in ep.ports
-                        if cp.name and cp.protocol is pp.protocol})
+        names = sorted({cp.name for ep in eps for cp in ep.ports if cp.name and cp.protocol is pp.protocol})
         if other:
-            hint = f"the destinations declare {pp.port!r} as {'/'.join(other)}: set protocol: " \
-                   f"{other[0]}"
+            hint = f"the destinations declare {pp.port!r} as {'/'.join(other)}: set protocol: {other[0]}"
         else:
             near = difflib.get_close_matches(str(pp.port), names, n=1, cutoff=0.6)
-            hint = (f"did you mean {near[0]!r}?" if near else
-                    f"the destinations declare {', '.join(repr(n) for n in names)}" if names else
-                    "the destinations declare no named ports: use the port number")
+            hint = (
+                f"did you mean {near[0]!r}?"
+                if near
+                else f"the destinations declare {', '.join(repr(n) for n in names)}"
+                if names
+                else "the destinations declare no named ports: use the port number"
+            )
         whose = "selected pods" if ingress else "peers"
         yield ctx.finding(
-            "NP012", f"{head}: none of the {whose} ({listing([e.id for e in eps])}) declares the "
-            f"{pp.protocol.value} port {pp.port!r}, so it allows nothing there", where, hint,
-            subjects=[e.id for e in eps], obj=policy_ref(pol))
+            "NP012",
+            f"{head}: none of the {whose} ({listing([e.id for e in eps])}) declares the "
+            f"{pp.protocol.value} port {pp.port!r}, so it allows nothing there",
+            where,
+            hint,
+            subjects=[e.id for e in eps],
+            obj=policy_ref(pol),
+        )

@@ -19,6 +19,7 @@ from netpol.model.resources import Direction
 
 __all__ = ["check"]
 
+
 # Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): what is
 # left is the public internet.
 def _as_prefix(count: int, bits: int) -> str:
@@ -42,8 +43,10 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     rule = cr.rule
     blocks = [p.ip_block for p in rule.peers if p.ip_block is not None]
     counts = public_addresses(None if not rule.peers else blocks)
-    limits = {4: 1 << (IPFamily.V4.bits - ctx.config.internet_prefix_v4),
-              6: 1 << (IPFamily.V6.bits - ctx.config.internet_prefix_v6)}
+    limits = {
+        4: 1 << (IPFamily.V4.bits - ctx.config.internet_prefix_v4),
+        6: 1 << (IPFamily.V6.bits - ctx.config.internet_prefix_v6),
+    }
     wide = [fam for fam in (4, 6) if counts[fam] > limits[fam]]
     if not wide:
         return
@@ -54,12 +57,12 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     word = "from" if ingress else "to"
     path: tuple[str | int, ...] = cr.ref.path
     if not rule.peers:
-        what = f"every {'source' if ingress else 'destination'}, the whole internet included " \
-               f"(no '{word}')"
+        what = f"every {'source' if ingress else 'destination'}, the whole internet included (no '{word}')"
     else:
         shown = [b for b in blocks if any(public_addresses([b])[f] > 0 for f in wide)]
-        sizes = ", ".join(f"public IPv{f} as wide as a {_as_prefix(counts[f], IPFamily(f).bits)}"
-                          for f in wide)
+        sizes = ", ".join(
+            f"public IPv{f} as wide as a {_as_prefix(counts[f], IPFamily(f).bits)}" for f in wide
+        )
         what = f"ipBlock {'; '.join(str(b) for b in shown)} ({sizes})"
         first = next(j for j, p in enumerate(rule.peers) if p.ip_block in shown)
         path = (*path, word, first, "ipBlock", "cidr")
@@ -74,24 +77,31 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
         if not exposed:
             return  # its named ports match nothing on the targets: NP012
         yield ctx.finding(
-            rule_id, f"{head} admits {what}: exposes {listing(exposed)}", where,
+            rule_id,
+            f"{head} admits {what}: exposes {listing(exposed)}",
+            where,
             "admit only the sources that need access (a load balancer's or partner's CIDR, the "
             "ingress controller's namespace), or add an exception with the reason",
-            subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
+            subjects=ctx.ids(cr.targets),
+            obj=policy_ref(cr.policy),
+        )
     else:
         ports = cr.ports_for(None)
         if not ports:
             return
         yield ctx.finding(
-            rule_id, f"{head} lets {listing(ctx.ids(cr.targets))} reach {what} on {ports}", where,
-            "list the destinations they call (CIDRs of the APIs), or route them through an "
-            "egress proxy", subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy))
+            rule_id,
+            f"{head} lets {listing(ctx.ids(cr.targets))} reach {what} on {ports}",
+            where,
+            "list the destinations they call (CIDRs of the APIs), or route them through an egress proxy",
+            subjects=ctx.ids(cr.targets),
+            obj=policy_ref(cr.policy),
+        )
 
 
 def _outside(ctx: Context, nodes: NodeSet, namespace: str) -> list[str]:
     """Endpoints of ``nodes`` in other namespaces than ``namespace``."""
-    return [ctx.endpoint(i).id for i in nodes & ctx.graph.endpoints
-            if ctx.endpoint(i).namespace != namespace]
+    return [ctx.endpoint(i).id for i in nodes & ctx.graph.endpoints if ctx.endpoint(i).namespace != namespace]
 
 
 def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -100,20 +110,26 @@ def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     everyone = ctx.graph.selectable
     for j, peer in enumerate(rule.peers):
         nss = peer.namespace_selector
-        if nss is None or not nss.is_empty or (peer.pod_selector is not None
-                                                and not peer.pod_selector.is_empty):
+        if (
+            nss is None
+            or not nss.is_empty
+            or (peer.pod_selector is not None and not peer.pod_selector.is_empty)
+        ):
             continue
         others = _outside(ctx, everyone, pol.namespace)
         if not others:
             continue  # no other namespace has workloads: nothing is widened (yet)
         namespaces = sorted({o.split("/", 1)[0] for o in others})
         yield ctx.finding(
-            "NP008", f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace "
+            "NP008",
+            f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace "
             f"({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})",
             ctx.locate(pol.origin, *cr.ref.path, word, j, "namespaceSelector"),
             "select the namespaces that need access: namespaceSelector: {matchLabels: "
             "{kubernetes.io/metadata.name: <namespace>}}, and narrow with a podSelector",
-            subjects=ctx.ids(cr.targets), obj=policy_ref(pol))
+            subjects=ctx.ids(cr.targets),
+            obj=policy_ref(pol),
+        )
 
 
 def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -133,10 +149,17 @@ def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     for d in destinations:
         for cp in ctx.endpoint(d).ports:
             declared |= PortSet.of(cp.protocol, cp.port, cp.port)
-    hint = (f"add ports: {port_list(declared)} (what the {'selected pods' if ingress else 'peers'}"
-            " declare)" if declared else "list the ports the peers use")
+    hint = (
+        f"add ports: {port_list(declared)} (what the {'selected pods' if ingress else 'peers'} declare)"
+        if declared
+        else "list the ports the peers use"
+    )
     word = "from" if ingress else "to"
     yield ctx.finding(
-        "NP009", f"{cr.ref} has no ports: every port is open {word} {who}",
-        ctx.locate(pol.origin, *cr.ref.path), hint,
-        subjects=ctx.ids(cr.targets), obj=policy_ref(pol))
+        "NP009",
+        f"{cr.ref} has no ports: every port is open {word} {who}",
+        ctx.locate(pol.origin, *cr.ref.path),
+        hint,
+        subjects=ctx.ids(cr.targets),
+        obj=policy_ref(pol),
+    )

@@ -45,8 +45,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue  # it selects nothing (NP010); or it only denies, which is never noise
             mine = set(view.rules)
             # Redundant alone (everything else in place), and with what is already reported gone.
-            if (_policy_redundant(ctx, view, everything - mine, set()) is not None
-                    and _policy_redundant(ctx, view, kept - mine, dropped) is not None):
+            if (
+                _policy_redundant(ctx, view, everything - mine, set()) is not None
+                and _policy_redundant(ctx, view, kept - mine, dropped) is not None
+            ):
                 kept -= mine
                 dropped.add(view)
                 policies.append(view)
@@ -64,21 +66,31 @@ def check(ctx: Context) -> Iterator[Finding]:
         pol = view.policy
         why = _policy_redundant(ctx, view, kept - set(view.rules), dropped - {view})
         yield ctx.finding(
-            "NP014", f"{pol.id} changes no allowed connection: {why or 'other policies cover it'}",
+            "NP014",
+            f"{pol.id} changes no allowed connection: {why or 'other policies cover it'}",
             ctx.locate(pol.origin, "metadata", "name"),
             "delete it, or fix it so that it does what was intended",
-            subjects=ctx.ids(view.targets), obj=policy_ref(pol))
+            subjects=ctx.ids(view.targets),
+            obj=policy_ref(pol),
+        )
     for cr in redundant:
         covering = sorted(_covered(ctx, cr, kept, cr.targets) or (), key=lambda r: r.id)
         names = listing([str(r.ref) for r in covering])
         where = ctx.locate(cr.policy.origin, *cr.ref.path)
         yield ctx.finding(
-            "NP013", f"{cr.ref} is redundant: {names} already "
-            f"allow{'s' if len(covering) == 1 else ''} everything it allows", where,
+            "NP013",
+            f"{cr.ref} is redundant: {names} already "
+            f"allow{'s' if len(covering) == 1 else ''} everything it allows",
+            where,
             "delete the rule (no allowed connection changes), or narrow the rule that covers it",
-            subjects=ctx.ids(cr.targets), obj=policy_ref(cr.policy),
-            related=[Related(loc, f"covered by {r.ref}") for r in covering
-                     if (loc := ctx.locate(r.policy.origin, *r.ref.path)) is not None])
+            subjects=ctx.ids(cr.targets),
+            obj=policy_ref(cr.policy),
+            related=[
+                Related(loc, f"covered by {r.ref}")
+                for r in covering
+                if (loc := ctx.locate(r.policy.origin, *r.ref.path)) is not None
+            ],
+        )
 
 
 def _eligible(policy: NetworkPolicy, others: set[RuleView]) -> set[RuleView]:
@@ -89,8 +101,7 @@ def _eligible(policy: NetworkPolicy, others: set[RuleView]) -> set[RuleView]:
     """
     if not policy.pod_selector.is_empty:
         return others
-    return {r for r in others if r.policy.pod_selector.is_empty
-            and r.policy.namespace == policy.namespace}
+    return {r for r in others if r.policy.pod_selector.is_empty and r.policy.namespace == policy.namespace}
 
 
 def _representatives(ctx: Context, cell: NodeSet, named: bool) -> list[int]:
@@ -104,8 +115,7 @@ def _representatives(ctx: Context, cell: NodeSet, named: bool) -> list[int]:
     return list(seen.values())
 
 
-def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
-             ) -> set[RuleView] | None:
+def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet) -> set[RuleView] | None:
     """The rules among ``others`` that cover what ``cr`` allows to ``targets``; None if they don't.
 
     An empty set means ``cr`` allows nothing there at all.
@@ -140,43 +150,50 @@ def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
     return by
 
 
-def _policy_redundant(ctx: Context, view: PolicyView, others: set[RuleView],
-                      dropped: set[PolicyView]) -> str | None:
+def _policy_redundant(
+    ctx: Context, view: PolicyView, others: set[RuleView], dropped: set[PolicyView]
+) -> str | None:
     """Why removing ``view``'s policy changes nothing, or None when it would.
 
     An empty podSelector also selects the pods the namespace gets tomorrow: such a policy must be
     redundant among the policies that select every pod of its namespace too.
     """
     why = _removal(ctx, view, others, dropped, future=False)
-    if why is not None and view.policy.pod_selector.is_empty and _removal(
-            ctx, view, others, dropped, future=True) is None:
+    if (
+        why is not None
+        and view.policy.pod_selector.is_empty
+        and _removal(ctx, view, others, dropped, future=True) is None
+    ):
         return None
     return why
 
 
-def _removal(ctx: Context, view: PolicyView, others: set[RuleView], dropped: set[PolicyView],
-             *, future: bool) -> str | None:
+def _removal(
+    ctx: Context, view: PolicyView, others: set[RuleView], dropped: set[PolicyView], *, future: bool
+) -> str | None:
     pol, targets = view.policy, view.targets
     reasons: list[str] = []
     rest = [o for o in ctx.policies() if o is not view and o not in dropped]
     for direction in sorted(pol.policy_types):
         d = direction.value.lower()
         if is_default_deny(pol, direction) and not any(
-                is_default_deny(o.policy, direction) for o in rest
-                if o.policy.namespace == pol.namespace):
+            is_default_deny(o.policy, direction) for o in rest if o.policy.namespace == pol.namespace
+        ):
             return None  # the namespace's baseline: it isolates the pods added tomorrow
         isolated_by_others = ctx.graph.union(
-            o.targets for o in rest
-            if direction in o.policy.policy_types and (
-                not future or (o.policy.pod_selector.is_empty
-                               and o.policy.namespace == pol.namespace)))
+            o.targets
+            for o in rest
+            if direction in o.policy.policy_types
+            and (not future or (o.policy.pod_selector.is_empty and o.policy.namespace == pol.namespace))
+        )
         shared, alone = targets & isolated_by_others, targets - isolated_by_others
         own = [cr for cr in view.rules if cr.direction is direction]
         if alone:
             if not _allows_everything(ctx, own, alone, direction):
                 return None
-            reasons.append(f"its {d} rules allow everything, as if {listing(ctx.ids(alone))} "
-                           f"were not isolated for {d}")
+            reasons.append(
+                f"its {d} rules allow everything, as if {listing(ctx.ids(alone))} were not isolated for {d}"
+            )
         if shared:
             covering: set[RuleView] = set()
             for cr in own:
@@ -191,12 +208,10 @@ def _removal(ctx: Context, view: PolicyView, others: set[RuleView], dropped: set
     return "; ".join(reasons) if reasons else None
 
 
-def _allows_everything(ctx: Context, own: Sequence[RuleView], targets: NodeSet,
-                       direction: Direction) -> bool:
+def _allows_everything(ctx: Context, own: Sequence[RuleView], targets: NodeSet, direction: Direction) -> bool:
     """Whether ``own`` rules allow every peer on every port, for every one of ``targets``."""
     every = ctx.graph.everything
-    if any(cr.static_ports is not None and cr.static_ports.is_all() and cr.peers == every
-           for cr in own):
+    if any(cr.static_ports is not None and cr.static_ports.is_all() and cr.peers == every for cr in own):
         return True
     cells = partition(every, ((cr.peers, cr) for cr in own))
     if direction is Direction.INGRESS:

@@ -37,10 +37,8 @@ __all__ = ["DuplicateKeyError", "GoYamlLoader", "goyaml_scalar", "json_key", "ne
 
 # go-yaml v2, resolve.go: resolveMapList, the plain scalars looked up by their text.
 _WORDS: dict[str, Any] = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"),
-                    True),
-    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"),
-                    False),
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
     **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
     **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
     **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
@@ -100,17 +98,16 @@ def goyaml_scalar(text: str) -> Any:
 #   start, or 19 digits and more (plain decimals, IP addresses and other words read alike:
 #   tests/test_yaml_compat.py checks the claim with hypothesis);
 # - tags, directives, explicit and flow-collection keys, quoted "<<", empty block scalars.
-_BOOL_WORDS = frozenset(("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On",
-                         "ON", "off", "Off", "OFF"))
-_KEY_WORDS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL",
-                        "~"))
+_BOOL_WORDS = frozenset(
+    ("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF")
+)
+_KEY_WORDS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~"))
 _NUMBER_START = frozenset("0+.-_")
 _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _FLOW = re.compile(r"[\[\]{},]")
 _FLOW_CHARS = frozenset("[]{},")
 _WORTH_A_LOOK = frozenset("yYnNoOtTfF~0+.-_")
-_WORTH_A_LOOK_WORDS = re.compile(r"^(?:[yYnNoOtTfF~0+.\-_].*|.*[_\[\]{},!?|>%].*|.{19,})$",
-                                 re.MULTILINE)
+_WORTH_A_LOOK_WORDS = re.compile(r"^(?:[yYnNoOtTfF~0+.\-_].*|.*[_\[\]{},!?|>%].*|.{19,})$", re.MULTILINE)
 """The words ``needs_goyaml`` looks at; one pass of the regular-expression engine picks them."""
 _INDICATORS = frozenset(("-", "?", ":", "--", "---", "...", "-:"))
 _STRUCTURE = frozenset("!?|>%")
@@ -155,8 +152,15 @@ def needs_goyaml(body: str) -> bool:
         return True
     if body.startswith("%") or "\n%" in body or '"<<"' in body or "'<<'" in body:
         return True  # a directive (go-yaml refuses %YAML 2.0); a quoted "<<" is no merge key
-    if ("\t" in body or body.startswith("...") or "\n..." in body or ":}" in body
-            or ":]" in body or ":," in body or ("&" in body and _EMPTY_ANCHOR.search(body))):
+    if (
+        "\t" in body
+        or body.startswith("...")
+        or "\n..." in body
+        or ":}" in body
+        or ":]" in body
+        or ":," in body
+        or ("&" in body and _EMPTY_ANCHOR.search(body))
+    ):
         return True  # where yaml-rs accepts what libyaml's descendants refuse (tabs, "{e:}")
     words = set(body.split())
     if (":" in words and _EMPTY_KEY.search(body)) or ("?" in words and _EXPLICIT_KEY.search(body)):
@@ -211,7 +215,8 @@ def _differs(body: str, piece: str) -> bool:
         suspect = key
     elif token[0] in _NUMBER_START or "_" in token or (len(token) >= 19 and token[0].isdigit()):
         suspect = not _PLAIN_DECIMAL.fullmatch(token) and (
-            not _fast_reads_alike(token) or (key and not isinstance(goyaml_scalar(token), str)))
+            not _fast_reads_alike(token) or (key and not isinstance(goyaml_scalar(token), str))
+        )
     else:
         return False
     return suspect and _plain_somewhere(body, token, key=token in _KEY_WORDS)
@@ -245,7 +250,7 @@ def _block_scalar_differs(body: str) -> bool:
         return False
     for header in _BLOCK_HEADER.finditer(body):
         line_start = body.rfind("\n", 0, header.start()) + 1
-        line = body[line_start:header.start()]
+        line = body[line_start : header.start()]
         if line.strip(" \t-") and not line.rstrip().endswith(":") and line.strip() != "":
             stripped = line.rstrip()
             if not (stripped.endswith((":", "-")) or stripped == ""):
@@ -301,13 +306,12 @@ class GoYamlLoader(_BaseLoader):
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, list | dict):
                 raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a string, not a collection",
-                    key_node.start_mark)
+                    None, None, "a mapping key must be a string, not a collection", key_node.start_mark
+                )
             try:
                 key = json_key(key)
             except ValueError as exc:
-                raise yaml.constructor.ConstructorError(None, None, str(exc),
-                                                        key_node.start_mark) from exc
+                raise yaml.constructor.ConstructorError(None, None, str(exc), key_node.start_mark) from exc
             if i >= merged:
                 if key in seen:
                     raise DuplicateKeyError
@@ -343,8 +347,11 @@ def _go_float32(x: float) -> str:
     if x == 0:
         return "-0" if math.copysign(1, x) < 0 else "0"
     single = struct.unpack("f", struct.pack("f", x))[0]
-    text = next(t for t in (f"{single:.{p}e}" for p in range(9))
-                if struct.unpack("f", struct.pack("f", float(t)))[0] == single)
+    text = next(
+        t
+        for t in (f"{single:.{p}e}" for p in range(9))
+        if struct.unpack("f", struct.pack("f", float(t)))[0] == single
+    )
     mantissa, _, exp_text = text.partition("e")
     exp = int(exp_text)
     digits = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
@@ -354,7 +361,7 @@ def _go_float32(x: float) -> str:
         return f"{sign}{body}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
     if exp < 0:
         return f"{sign}0.{'0' * (-exp - 1)}{digits}"
-    whole, frac = digits[:exp + 1].ljust(exp + 1, "0"), digits[exp + 1:]
+    whole, frac = digits[: exp + 1].ljust(exp + 1, "0"), digits[exp + 1 :]
     return f"{sign}{whole}{'.' + frac if frac else ''}"
 
 
@@ -373,12 +380,16 @@ def _tagged(loader: GoYamlLoader, node: yaml.Node) -> Any:
     tag = node.tag.removeprefix("tag:yaml.org,2002:")
     if tag in ("bool", "int", "float", "null"):
         value = goyaml_scalar(text)
-        fits = {"bool": isinstance(value, bool), "null": value is None,
-                "int": isinstance(value, int) and not isinstance(value, bool),
-                "float": isinstance(value, int | float) and not isinstance(value, bool)}[tag]
+        fits = {
+            "bool": isinstance(value, bool),
+            "null": value is None,
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "float": isinstance(value, int | float) and not isinstance(value, bool),
+        }[tag]
         if not fits:
-            raise yaml.constructor.ConstructorError(None, None, f"cannot decode {text!r} as a "
-                                                    f"!!{tag}", node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot decode {text!r} as a !!{tag}", node.start_mark
+            )
         return float(value) if tag == "float" else value
     if tag == "str":
         return text
@@ -386,14 +397,14 @@ def _tagged(loader: GoYamlLoader, node: yaml.Node) -> Any:
         try:
             return base64.b64decode("".join(text.split()), validate=True).decode("utf-8", "replace")
         except (binascii.Error, ValueError) as exc:
-            raise yaml.constructor.ConstructorError(None, None, "!!binary holds no base64",
-                                                    node.start_mark) from exc
+            raise yaml.constructor.ConstructorError(
+                None, None, "!!binary holds no base64", node.start_mark
+            ) from exc
     return text
 
 
 GoYamlLoader.add_constructor(_PLAIN, _plain)
 GoYamlLoader.add_constructor("tag:yaml.org,2002:str", _tagged)
-for _tag in ("bool", "int", "float", "null", "binary", "timestamp", "set", "omap", "pairs", "seq",
-             "map"):
+for _tag in ("bool", "int", "float", "null", "binary", "timestamp", "set", "omap", "pairs", "seq", "map"):
     GoYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _tagged)
 GoYamlLoader.add_constructor(None, _tagged)

@@ -30,8 +30,14 @@ def type_name(value: Any) -> str:
     """What a parsed value is, in words: ``a mapping``, ``a string``, ``null``."""
     if value is None:
         return "null"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 class FieldReader:
@@ -55,8 +61,15 @@ class FieldReader:
         head = what if what is not None else f"expected {expected}"
         self.error(path, f"{head}, got {type_name(value)}", "wrong-type")
 
-    def mapping(self, value: Any, path: FieldPath, *, allowed: Iterable[str] = (),
-                what: str | None = None, null: bool = True) -> Mapping[str, Any] | None:
+    def mapping(
+        self,
+        value: Any,
+        path: FieldPath,
+        *,
+        allowed: Iterable[str] = (),
+        what: str | None = None,
+        null: bool = True,
+    ) -> Mapping[str, Any] | None:
         """A mapping (None when absent); keys outside ``allowed`` (when given) are unknown.
         ``null=False``: a null value is wrong too (a setting given without a value)."""
         if value is None:
@@ -71,17 +84,26 @@ class FieldReader:
             self.unknown_keys(value, path, known)
         return value
 
-    def unknown_keys(self, value: Mapping[Any, Any], path: FieldPath, allowed: Sequence[str], *,
-                     noun: str = "field", listed: str | None = None) -> None:
+    def unknown_keys(
+        self,
+        value: Mapping[Any, Any],
+        path: FieldPath,
+        allowed: Sequence[str],
+        *,
+        noun: str = "field",
+        listed: str | None = None,
+    ) -> None:
         """Report every key of ``value`` that is not ``allowed`` (listed in that order)."""
         names = listed if listed is not None else ", ".join(allowed)
         for key in value:
             if key not in allowed:
-                self.error([*path, str(key)], f"unknown {noun} {key!r} (expected one of: {names})",
-                           "unknown-field")
+                self.error(
+                    [*path, str(key)], f"unknown {noun} {key!r} (expected one of: {names})", "unknown-field"
+                )
 
-    def sequence(self, value: Any, path: FieldPath, *, what: str | None = None, null: bool = True
-                 ) -> list[Any] | None:
+    def sequence(
+        self, value: Any, path: FieldPath, *, what: str | None = None, null: bool = True
+    ) -> list[Any] | None:
         if value is None:
             if not null:
                 self._wrong(path, value, "a list", what)
@@ -107,8 +129,9 @@ class FieldReader:
             return None
         return value
 
-    def choice(self, value: Any, path: FieldPath, enum: type[E], *, what: str,
-               code: str = "bad-value") -> E | None:
+    def choice(
+        self, value: Any, path: FieldPath, enum: type[E], *, what: str, code: str = "bad-value"
+    ) -> E | None:
         """One of ``enum``'s values, in any case; else ``<what>, got <the value>`` (null too: the
         key was given)."""
         if isinstance(value, str):

@@ -74,8 +74,9 @@ class LoadResult:
     """The real path of every file read (what ``--out`` must never overwrite)."""
 
 
-def load_paths(paths: Sequence[str], *, stdin: TextIO | None = None,
-               max_size: int = DEFAULT_MAX_INPUT_SIZE) -> LoadResult:
+def load_paths(
+    paths: Sequence[str], *, stdin: TextIO | None = None, max_size: int = DEFAULT_MAX_INPUT_SIZE
+) -> LoadResult:
     """Load files, folders (recursively: ``.yaml``, ``.yml``, ``.json``) and ``-`` (``stdin``,
     ``sys.stdin`` when not given). Problems become diagnostics; nothing is raised for bad input.
 
@@ -172,9 +173,13 @@ class _Loader:
         self.seen: set[str] = set()
 
     def result(self) -> LoadResult:
-        return LoadResult(tuple(self.objects), tuple(self.diagnostics),
-                          MappingProxyType(dict(sorted(self.skipped.items()))), self.locator,
-                          tuple(sorted(s for s in self.seen if s != "-")))
+        return LoadResult(
+            tuple(self.objects),
+            tuple(self.diagnostics),
+            MappingProxyType(dict(sorted(self.skipped.items()))),
+            self.locator,
+            tuple(sorted(s for s in self.seen if s != "-")),
+        )
 
     def error(self, code: str, message: str, location: Location) -> None:
         self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, location))
@@ -184,8 +189,12 @@ class _Loader:
 
     def too_large(self, source: str, size: int | None) -> None:
         what = "more than" if size is None else f"{_size(size)}, over"
-        self.error("too-large", f"{what} the input size limit of {_size(self.max_size)}; "
-                   "refused (raise it with --max-input-size)", Location(source))
+        self.error(
+            "too-large",
+            f"{what} the input size limit of {_size(self.max_size)}; "
+            "refused (raise it with --max-input-size)",
+            Location(source),
+        )
 
     def load_stream(self, stream: TextIO) -> None:
         if "-" in self.seen:
@@ -194,8 +203,9 @@ class _Loader:
         source = "<stdin>"
         try:
             buffer = getattr(stream, "buffer", None)
-            raw: str | bytes = (stream.read(self.max_size + 1) if buffer is None
-                                else buffer.read(self.max_size + 1))
+            raw: str | bytes = (
+                stream.read(self.max_size + 1) if buffer is None else buffer.read(self.max_size + 1)
+            )
         except (OSError, ValueError) as exc:
             self.error("unreadable", f"cannot read standard input: {exc}", Location(source))
             return
@@ -213,8 +223,7 @@ class _Loader:
 
         def unreadable_folder(exc: OSError) -> None:
             reason = (exc.strerror or str(exc)).lower()
-            self.error("unreadable", f"cannot read folder: {reason}",
-                       Location(exc.filename or path))
+            self.error("unreadable", f"cannot read folder: {reason}", Location(exc.filename or path))
 
         found: list[str] = []
         for folder, dirs, files in os.walk(path, onerror=unreadable_folder):
@@ -223,8 +232,11 @@ class _Loader:
                 if d.startswith("."):
                     continue
                 if os.path.islink(os.path.join(folder, d)):
-                    self.warn("symlink-not-followed", "a symlinked folder; not followed (give it "
-                              "as an input of its own to read it)", Location(os.path.join(folder, d)))
+                    self.warn(
+                        "symlink-not-followed",
+                        "a symlinked folder; not followed (give it as an input of its own to read it)",
+                        Location(os.path.join(folder, d)),
+                    )
                     continue
                 kept.append(d)
             dirs[:] = kept
@@ -280,8 +292,12 @@ class _Loader:
     def decode(self, data: bytes, source: str) -> str | None:
         encoding = _utf16_or_32(data)
         if encoding is not None:
-            self.error("unreadable", f"the file is {encoding} text; save it as UTF-8 (e.g. "
-                       f"iconv -f {encoding.split()[0]} -t UTF-8)", Location(source))
+            self.error(
+                "unreadable",
+                f"the file is {encoding} text; save it as UTF-8 (e.g. "
+                f"iconv -f {encoding.split()[0]} -t UTF-8)",
+                Location(source),
+            )
             return None
         try:
             return data.decode("utf-8")
@@ -289,18 +305,24 @@ class _Loader:
             line_start = data.rfind(b"\n", 0, exc.start) + 1
             line_end = data.find(b"\n", exc.start)
             raw_line = data[line_start:] if line_end < 0 else data[line_start:line_end]
-            column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
-            self.error("unreadable",
-                       f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
-                       Location(source, line=data.count(b"\n", 0, exc.start) + 1, column=column,
-                                snippet=raw_line.decode("utf-8", "replace").rstrip("\r")))
+            column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+            self.error(
+                "unreadable",
+                f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+                Location(
+                    source,
+                    line=data.count(b"\n", 0, exc.start) + 1,
+                    column=column,
+                    snippet=raw_line.decode("utf-8", "replace").rstrip("\r"),
+                ),
+            )
             return None
 
     def load_source(self, text: str, source: str, *, is_json: bool | None) -> None:
         """``is_json``: True for a ``.json`` file, None to try JSON if the text starts like it."""
         text = normalise(text)
         first = skip_space(text, 0)
-        if is_json or (is_json is None and text[first:first + 1] in ("{", "[")):
+        if is_json or (is_json is None and text[first : first + 1] in ("{", "[")):
             parsed, failure = parse_json_stream(text)
             if is_json or failure is None:
                 self.locator._add(source, text, [chunk for _, chunk in parsed], is_json=True)
@@ -319,8 +341,14 @@ class _Loader:
             if value.line is None:
                 location = self.locator.locate(source, document, value.path)
             else:
-                location = Location(source, document, value.path, value.line, value.column,
-                                    self.locator._line_text(source, value.line))
+                location = Location(
+                    source,
+                    document,
+                    value.path,
+                    value.line,
+                    value.column,
+                    self.locator._line_text(source, value.line),
+                )
             self.error(value.code, value.message, location)
         elif value is not None:  # an empty document (comments only, or null) is no object
             self.add_object(value, source, document, ())
@@ -331,21 +359,27 @@ class _Loader:
         if not (isinstance(kind, str) and kind and isinstance(api_version, str) and api_version):
             self.skipped[NOT_AN_OBJECT] += 1
             if isinstance(kind, str) and kind and not api_version:
-                self.diagnostics.append(Diagnostic(
-                    Severity.WARNING, "missing-api-version",
-                    f"this {kind} has no apiVersion, so it is not a Kubernetes object; skipped",
-                    self.locator.locate(source, document, path)))
+                self.diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        "missing-api-version",
+                        f"this {kind} has no apiVersion, so it is not a Kubernetes object; skipped",
+                        self.locator.locate(source, document, path),
+                    )
+                )
             return
         if kind.endswith("List"):
             items = value.get("items")
             if isinstance(items, list) or (kind == "List" and items is None):
                 for i, item in enumerate(items or ()):
-                    self.add_object(_fill_in(item, kind, api_version), source, document,
-                                    (*path, "items", i))
+                    self.add_object(_fill_in(item, kind, api_version), source, document, (*path, "items", i))
                 return
             if kind == "List":
-                self.error("invalid-list", "the items of a List must be a list",
-                           self.locator.locate(source, document, (*path, "items")))
+                self.error(
+                    "invalid-list",
+                    "the items of a List must be a list",
+                    self.locator.locate(source, document, (*path, "items")),
+                )
                 return
         self.objects.append(RawObject(value, kind, source, document, path))
 
@@ -380,8 +414,12 @@ def _fill_in(item: Any, list_kind: str, list_api_version: str) -> Any:
 def _utf16_or_32(data: bytes) -> str | None:
     """UTF-16 or UTF-32, told by a byte-order mark or, without one, by where the NUL bytes of an
     ASCII first character fall (YAML 1.2, 5.2 "Character Encodings")."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
-                      (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE")):
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32LE"),
+        (codecs.BOM_UTF32_BE, "UTF-32BE"),
+        (codecs.BOM_UTF16_LE, "UTF-16LE"),
+        (codecs.BOM_UTF16_BE, "UTF-16BE"),
+    ):
         if data.startswith(bom):
             return name
     head = data[:4]
@@ -407,4 +445,3 @@ def _is_json_name(path: str) -> bool:
 
 
 # --- positions (the error path) ---
-

@@ -41,8 +41,7 @@ def _git(args: Sequence[str], cwd: str, *, data: bytes | None = None) -> bytes:
     if shutil.which("git") is None:
         raise GitError("--git needs the git program, which is not on PATH")
     try:
-        result = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True,
-                                check=False)
+        result = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}") from exc
     if result.returncode != 0:
@@ -60,8 +59,9 @@ def _check_repository(rev: str, cwd: str) -> str:
     try:
         _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd)
     except GitError as exc:
-        raise GitError(f"--git {rev}: unknown revision (not a commit, branch or tag of this "
-                       "repository)") from exc
+        raise GitError(
+            f"--git {rev}: unknown revision (not a commit, branch or tag of this repository)"
+        ) from exc
     return prefix.decode("utf-8", "surrogateescape").strip()
 
 
@@ -78,9 +78,11 @@ def _list_tree(rev: str, paths: Sequence[str], cwd: str) -> list[_Entry]:
         bad = next((c for c in name.split("/") if c.lower() in _REFUSED_COMPONENTS), None)
         if bad is not None:
             shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            raise GitError(f"--git {rev}: the tree holds an entry named {shown!r}; a path "
-                           f"component {bad!r} is not allowed (git refuses to check it out); "
-                           "refusing this revision")
+            raise GitError(
+                f"--git {rev}: the tree holds an entry named {shown!r}; a path "
+                f"component {bad!r} is not allowed (git refuses to check it out); "
+                "refusing this revision"
+            )
         entries.append(_Entry(name, mode, sha))
     return entries
 
@@ -96,7 +98,7 @@ def _read_blobs(entries: Sequence[_Entry], cwd: str) -> list[bytes]:
         header_end = out.index(b"\n", pos)
         size = int(out[pos:header_end].split()[2])
         start = header_end + 1
-        blobs.append(out[start:start + size])
+        blobs.append(out[start : start + size])
         pos = start + size + 1
     return blobs
 
@@ -108,12 +110,15 @@ def _selected(full: str, entries: Sequence[_Entry]) -> list[tuple[str, _Entry]] 
     if exact:
         return [("", exact[0])]
     prefix = f"{full}/" if full else ""
-    inside = [(e.name[len(prefix):], e) for e in entries if e.name.startswith(prefix)]
+    inside = [(e.name[len(prefix) :], e) for e in entries if e.name.startswith(prefix)]
     if not inside:
         return None
-    chosen = [(rest, e) for rest, e in inside
-              if all(not part.startswith(".") for part in rest.split("/")[:-1])
-              and is_manifest_name(rest.rsplit("/", 1)[-1])]
+    chosen = [
+        (rest, e)
+        for rest, e in inside
+        if all(not part.startswith(".") for part in rest.split("/")[:-1])
+        and is_manifest_name(rest.rsplit("/", 1)[-1])
+    ]
     return sorted(chosen, key=lambda item: item[0].split("/"))
 
 
@@ -141,19 +146,33 @@ def load_revision(rev: str, paths: Sequence[str], cwd: str | None = None) -> Loa
         shown = f"{rev}:{path}"
         selected = _selected(full, entries)
         if selected is None:
-            notes.append(Diagnostic(Severity.WARNING, "not-at-revision",
-                                    f"{path} does not exist at {rev}: nothing to compare it with",
-                                    Location(shown)))
+            notes.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "not-at-revision",
+                    f"{path} does not exist at {rev}: nothing to compare it with",
+                    Location(shown),
+                )
+            )
             continue
         if not selected:
-            notes.append(Diagnostic(Severity.WARNING, "no-manifests",
-                                    "no .yaml, .yml or .json file in this folder", Location(shown)))
+            notes.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "no-manifests",
+                    "no .yaml, .yml or .json file in this folder",
+                    Location(shown),
+                )
+            )
         for rest, entry in selected:
             name = f"{shown.rstrip('/')}/{rest}" if rest else shown
             if entry.mode not in _FILE_MODES:
                 what = "a symlink" if entry.mode == "120000" else "a submodule"
-                notes.append(Diagnostic(Severity.WARNING, "not-a-file",
-                                        f"{what} at {rev}; not followed", Location(name)))
+                notes.append(
+                    Diagnostic(
+                        Severity.WARNING, "not-a-file", f"{what} at {rev}; not followed", Location(name)
+                    )
+                )
                 continue
             wanted.append((name, entry))
     firsts: dict[str, tuple[str, _Entry]] = {}

@@ -43,11 +43,9 @@ def parse_json_stream(text: str) -> tuple[list[tuple[Any, Chunk]], Failure | Non
             value, end = strict.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             message = exc.msg[:1].lower() + exc.msg[1:]
-            return parsed, Failure("json-syntax", f"malformed JSON: {message}", exc.lineno,
-                                    exc.colno)
+            return parsed, Failure("json-syntax", f"malformed JSON: {message}", exc.lineno, exc.colno)
         except RecursionError:
-            return parsed, Failure("json-syntax", "malformed JSON: nested too deeply", line,
-                                    column + 1)
+            return parsed, Failure("json-syntax", "malformed JSON: nested too deeply", line, column + 1)
         except DuplicateKeyError:
             try:
                 _, end = lenient.raw_decode(text, pos)

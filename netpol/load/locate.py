@@ -119,8 +119,7 @@ class Locator:
         """:meth:`locate` for a field of ``obj``: its own path is prepended."""
         return self.locate(obj.source, obj.document, (*obj.path, *path))
 
-    def _position(self, source: str, document: int | None, path: FieldPath
-                  ) -> tuple[int, int] | None:
+    def _position(self, source: str, document: int | None, path: FieldPath) -> tuple[int, int] | None:
         src = self._sources.get(source)
         chunk = None if src is None or document is None else src.chunks.get(document)
         if src is None or chunk is None or document is None:
@@ -177,8 +176,7 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
-def _node_position(root: yaml.Node | None, path: FieldPath, first_line: int
-                   ) -> tuple[int, int] | None:
+def _node_position(root: yaml.Node | None, path: FieldPath, first_line: int) -> tuple[int, int] | None:
     """Line/column of the deepest node of ``path``; a block collection points at its key."""
     if root is None:
         return None
@@ -281,11 +279,15 @@ def _stream_position(text: str, path: FieldPath) -> tuple[int, int] | None:
     key_mark: tuple[int, int, int] | None = None
     try:
         for action, at, event in _walk_events(text):
-            if len(at) > len(path) or at != path[:len(at)]:
+            if len(at) > len(path) or at != path[: len(at)]:
                 continue
             mark = _mark(event.start_mark)
-            if action == "key" and len(at) == depth and len(at) < len(path) and getattr(
-                    event, "value", None) == str(path[len(at)]):
+            if (
+                action == "key"
+                and len(at) == depth
+                and len(at) < len(path)
+                and getattr(event, "value", None) == str(path[len(at)])
+            ):
                 key_mark = mark
             elif action == "node" and len(at) > depth:
                 depth = len(at)

@@ -50,7 +50,7 @@ and a byte-order mark anywhere but at the start of a document. yaml-rs silently 
 and reads a BOM into a key, so they are refused before any parser sees them."""
 _DOCUMENT_BOM = re.compile("((?:^|\n)---[^\n]*\n)\ufeff")
 """A BOM at the start of a document: kubectl decodes each document on its own, where it is one."""
-_UNICODE_NAMES = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL", 0xFEFF: "a byte-order mark"}
+_UNICODE_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL", 0xFEFF: "a byte-order mark"}
 _MAX_INDENT = 512
 """yaml-rs overflows the C stack on ~11,000 levels of block nesting; a line indented by 512 columns
 (or ``- - - ...``) means the document nests far deeper than any manifest, so it is refused first."""
@@ -63,8 +63,7 @@ _YAML_RS_DUPLICATE = re.compile(r"duplicate mapping key: '(.*)'", re.DOTALL)
 _HINTS = {
     "tabs disallowed": "indent YAML with spaces, not tabs",
     "found character '\\t'": "indent YAML with spaces, not tabs",
-    "mapping values are not allowed":
-        "a ': ' inside a plain value needs quotes, or the indentation is wrong",
+    "mapping values are not allowed": "a ': ' inside a plain value needs quotes, or the indentation is wrong",
     "unknown anchor": "an alias *name needs an anchor &name earlier in the same document",
     "found undefined alias": "an alias *name needs an anchor &name earlier in the same document",
 }
@@ -84,12 +83,15 @@ def normalise(text: str) -> str:
 def forbidden_failure(text: str, found: re.Match[str]) -> Failure:
     char = found.group()
     code = ord(char)
-    name = _UNICODE_NAMES.get(code, "a control character" if code < 0xa0 else "a non-character")
+    name = _UNICODE_NAMES.get(code, "a control character" if code < 0xA0 else "a non-character")
     line_start = text.rfind("\n", 0, found.start()) + 1
-    return Failure("control-character",
-                    f"{name} (U+{code:04X}) is not allowed in YAML; the document is refused "
-                    "(a parser could silently stop or guess here)",
-                    text.count("\n", 0, found.start()) + 1, found.start() - line_start + 1)
+    return Failure(
+        "control-character",
+        f"{name} (U+{code:04X}) is not allowed in YAML; the document is refused "
+        "(a parser could silently stop or guess here)",
+        text.count("\n", 0, found.start()) + 1,
+        found.start() - line_start + 1,
+    )
 
 
 def alias_budget(length: int) -> int:
@@ -175,8 +177,12 @@ def _is_blank(text: str, start: int, end: int) -> bool:
         eol = text.find("\n", pos, end)
         line_end = end if eol < 0 else eol
         line = text[pos:line_end].strip()
-        if line and not line.startswith(("#", "%")) and line != "..." and not line.startswith(
-                ("... ", "...\t")):
+        if (
+            line
+            and not line.startswith(("#", "%"))
+            and line != "..."
+            and not line.startswith(("... ", "...\t"))
+        ):
             return False
         pos = line_end + 1
     return True
@@ -184,17 +190,22 @@ def _is_blank(text: str, start: int, end: int) -> bool:
 
 def parse_document(text: str, chunk: Chunk) -> Any:
     """One document's value, or a :class:`Failure`."""
-    body = text[chunk.start:chunk.end]
+    body = text[chunk.start : chunk.end]
     if _TOO_DEEP.search(body) or _TOO_DEEP_AT_START.match(body):
-        return Failure("yaml-too-deep",
-                        f"the document is indented by {_MAX_INDENT} columns or more; refused as "
-                        "nested too deeply", chunk.line, 1)
+        return Failure(
+            "yaml-too-deep",
+            f"the document is indented by {_MAX_INDENT} columns or more; refused as nested too deeply",
+            chunk.line,
+            1,
+        )
     if yaml_rs is None:
         return parse_with_pyyaml(body, chunk)
     try:
-        value = yaml_rs.loads(body, parse_datetime=False,
-                              alias_limits=yaml_rs.AliasLimits(
-                                  max_total_replayed_events=alias_budget(len(body))))
+        value = yaml_rs.loads(
+            body,
+            parse_datetime=False,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=alias_budget(len(body))),
+        )
     except Exception as exc:
         failure = _yaml_rs_failure(str(exc), body, chunk)
         if not needs_goyaml(body):
@@ -209,8 +220,9 @@ def parse_document(text: str, chunk: Chunk) -> Any:
         try:
             return _merge_keys(value, ())
         except _MergeError as exc:
-            return Failure("yaml-syntax", "a '<<' merge key needs a mapping or a list of mappings",
-                            path=exc.path)
+            return Failure(
+                "yaml-syntax", "a '<<' merge key needs a mapping or a list of mappings", path=exc.path
+            )
         except RecursionError:
             return Failure("yaml-too-deep", "the document nests too deeply", chunk.line, 1)
     return value
@@ -223,8 +235,10 @@ def _yaml_rs_failure(message: str, body: str, chunk: Chunk) -> Failure:
     if "alias" in message and "exceeded" in message:
         return _alias_bomb_failure(chunk, len(body))
     lines = message.splitlines()
-    problem = next((ln for ln in reversed(lines[1:]) if ln.strip()
-                    and not _YAML_RS_GUTTER.match(ln)), lines[0] if lines else "")
+    problem = next(
+        (ln for ln in reversed(lines[1:]) if ln.strip() and not _YAML_RS_GUTTER.match(ln)),
+        lines[0] if lines else "",
+    )
     position = _YAML_RS_POSITION.search(lines[0] if lines else "")
     if position is None:
         return Failure("yaml-syntax", _human(problem), chunk.line, 1)
@@ -239,10 +253,14 @@ def _human(problem: str) -> str:
 
 
 def _alias_bomb_failure(chunk: Chunk, length: int) -> Failure:
-    return Failure("yaml-alias-limit",
-                    f"YAML aliases expand this document by more than {alias_budget(length) // 2} "
-                    "nodes, more than Kubernetes' YAML reader allows for its size (an alias bomb?); "
-                    "refused", chunk.line, 1)
+    return Failure(
+        "yaml-alias-limit",
+        f"YAML aliases expand this document by more than {alias_budget(length) // 2} "
+        "nodes, more than Kubernetes' YAML reader allows for its size (an alias bomb?); "
+        "refused",
+        chunk.line,
+        1,
+    )
 
 
 def duplicate_key_failure(body: str, chunk: Chunk, key: str | None) -> Failure:
@@ -252,9 +270,13 @@ def duplicate_key_failure(body: str, chunk: Chunk, key: str | None) -> Failure:
         name = "a key" if key is None else f"key '{key}'"
         return Failure("duplicate-key", f"{name} appears twice in one mapping", chunk.line, 1)
     path, (line0, col0), first_line0 = found
-    return Failure("duplicate-key",
-                    f"key '{path[-1]}' appears twice in one mapping (first on line "
-                    f"{chunk.line + first_line0})", chunk.line + line0, col0 + 1, path)
+    return Failure(
+        "duplicate-key",
+        f"key '{path[-1]}' appears twice in one mapping (first on line {chunk.line + first_line0})",
+        chunk.line + line0,
+        col0 + 1,
+        path,
+    )
 
 
 class _MergeError(Exception):
@@ -301,7 +323,8 @@ def parse_with_pyyaml(body: str, chunk: Chunk) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "cannot parse").replace(
-            "'<stream end>'", "the end of the document")
+            "'<stream end>'", "the end of the document"
+        )
         if mark is None:
             return Failure("yaml-syntax", _human(problem), chunk.line, 1)
         if exc.context_mark is not None and mark.index >= len(body.rstrip()):

@@ -47,15 +47,15 @@ class Checker(FieldReader):
             key = str(k)
             at = key_path(path, key)
             if not isinstance(v, str):
-                self.error(at, f"label values must be strings, got {type_name(v)} (quote it)",
-                           "wrong-type")
+                self.error(at, f"label values must be strings, got {type_name(v)} (quote it)", "wrong-type")
                 continue
             if errs := is_qualified_name(key):
                 self.error(at, f"invalid label key {key!r}: {join_errors(errs)}", "bad-label-key")
                 continue
             if errs := is_valid_label_value(v):
-                self.error(at, f"invalid value {v!r} of label {key!r}: {join_errors(errs)}",
-                           "bad-label-value")
+                self.error(
+                    at, f"invalid value {v!r} of label {key!r}: {join_errors(errs)}", "bad-label-value"
+                )
                 continue
             out[key] = v
         return out
@@ -70,12 +70,12 @@ class Checker(FieldReader):
             key = str(k)
             at = key_path(path, key)
             if not isinstance(v, str):
-                self.error(at, f"annotation values must be strings, got {type_name(v)} "
-                           "(quote it)", "wrong-type")
+                self.error(
+                    at, f"annotation values must be strings, got {type_name(v)} (quote it)", "wrong-type"
+                )
                 continue
             if errs := annotation_key_errors(key):
-                self.error(at, f"invalid annotation key {key!r}: {join_errors(errs)}",
-                           "bad-annotation-key")
+                self.error(at, f"invalid annotation key {key!r}: {join_errors(errs)}", "bad-annotation-key")
             texts[key] = v
         if errs := annotations_size_errors(texts):
             self.error(path, f"annotations too long: {join_errors(errs)}", "annotations-too-long")
@@ -100,15 +100,17 @@ class Checker(FieldReader):
             # ValidateLabelSelectorRequirement: ValidateLabelName(sr.Key), and each of sr.Values
             # IsValidLabelValue (AllowInvalidLabelValueInSelector is false on create).
             if errs := is_qualified_name(key):
-                self.error([*p, "key"], f"invalid label key {key!r}: {join_errors(errs)}",
-                           "bad-label-key")
+                self.error([*p, "key"], f"invalid label key {key!r}: {join_errors(errs)}", "bad-label-key")
                 continue
             op_raw = e.get("operator")
             try:
                 op = Operator(op_raw if isinstance(op_raw, str) else "")
             except ValueError:
-                self.error([*p, "operator"], f"unknown operator {op_raw!r} (expected In, NotIn, "
-                           "Exists or DoesNotExist)", "unknown-operator")
+                self.error(
+                    [*p, "operator"],
+                    f"unknown operator {op_raw!r} (expected In, NotIn, Exists or DoesNotExist)",
+                    "unknown-operator",
+                )
                 continue
             values_raw = self.sequence(e.get("values"), [*p, "values"]) or []
             values = []
@@ -117,22 +119,21 @@ class Checker(FieldReader):
                 if s is None:
                     continue
                 if errs := is_valid_label_value(s):
-                    self.error([*p, "values", j], f"invalid label value {s!r}: {join_errors(errs)}",
-                               "bad-label-value")
+                    self.error(
+                        [*p, "values", j],
+                        f"invalid label value {s!r}: {join_errors(errs)}",
+                        "bad-label-value",
+                    )
                     continue
                 values.append(s)
             if op in (Operator.IN, Operator.NOT_IN) and not values_raw:
-                self.error([*p, "values"], f"operator {op.value} needs at least one value",
-                           "missing-values")
+                self.error([*p, "values"], f"operator {op.value} needs at least one value", "missing-values")
                 continue
             if op in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values_raw:
-                self.error([*p, "values"], f"operator {op.value} takes no values",
-                           "unexpected-values")
+                self.error([*p, "values"], f"operator {op.value} takes no values", "unexpected-values")
                 continue
             reqs.append(Requirement(key, op, tuple(sorted(set(values)))))
         return LabelSelector(tuple(sorted(labels.items())), tuple(reqs))
-
-
 
 
 def join_errors(errors: Iterable[str]) -> str:

@@ -35,25 +35,36 @@ __all__ = ["SERVED", "Cluster", "Endpoint", "Namespace", "build_cluster"]
 # DaemonSet, ReplicaSet, StatefulSet, NetworkPolicy), batch/v1beta1 CronJob in 1.25; there never
 # was a networking.k8s.io/v1beta1 NetworkPolicy. ("Deprecated API Migration Guide")
 SERVED: Mapping[str, str] = {
-    "Namespace": "v1", "Pod": "v1", "ReplicationController": "v1",
-    "Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
-    "ReplicaSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1",
+    "Namespace": "v1",
+    "Pod": "v1",
+    "ReplicationController": "v1",
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
 }
 _BUILTIN_GROUPS = frozenset({"", "apps", "batch", "extensions", "networking.k8s.io"})
 """Groups of the Kubernetes API itself: an analysed kind there at another version is an error.
 The same kind in another group (Calico's projectcalico.org/v3 NetworkPolicy) is another kind."""
 _REMOVED = {
-    **{("extensions/v1beta1", k): "1.16"
-       for k in ("Deployment", "DaemonSet", "ReplicaSet", "NetworkPolicy")},
+    **{("extensions/v1beta1", k): "1.16" for k in ("Deployment", "DaemonSet", "ReplicaSet", "NetworkPolicy")},
     **{("apps/v1beta1", k): "1.16" for k in ("Deployment", "StatefulSet")},
-    **{("apps/v1beta2", k): "1.16" for k in ("Deployment", "StatefulSet", "DaemonSet",
-                                             "ReplicaSet")},
+    **{("apps/v1beta2", k): "1.16" for k in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")},
     ("batch/v1beta1", "CronJob"): "1.25",
 }
 # Policy kinds of other groups that also filter traffic; netpol does not model them (yet).
-_POLICY_GROUPS = ("policy.networking.k8s.io", "projectcalico.org", "crd.projectcalico.org",
-                  "cilium.io", "crd.antrea.io", "networking.gke.io", "k8s.ovn.org")
+_POLICY_GROUPS = (
+    "policy.networking.k8s.io",
+    "projectcalico.org",
+    "crd.projectcalico.org",
+    "cilium.io",
+    "crd.antrea.io",
+    "networking.gke.io",
+    "k8s.ovn.org",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +129,14 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
             if group in _BUILTIN_GROUPS:
                 removed = _REMOVED.get((api, kind))
                 why = f"removed in Kubernetes {removed}" if removed else "never served"
-                sink.append(Diagnostic(Severity.ERROR, "unserved-api-version",
-                                       f"the API server does not serve {kind} at {api} ({why}); "
-                                       f"it is {SERVED[kind]}", origin.at("apiVersion")))
+                sink.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        "unserved-api-version",
+                        f"the API server does not serve {kind} at {api} ({why}); it is {SERVED[kind]}",
+                        origin.at("apiVersion"),
+                    )
+                )
                 continue
             kind = f"{kind} ({api})"
         if kind == "Namespace":
@@ -149,20 +165,30 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
 
     if unmodelled:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(unmodelled.items()))
-        sink.append(Diagnostic(Severity.WARNING, "policy-not-modelled",
-                               f"these policies also filter traffic, and netpol does not model "
-                               f"them: {kinds}; verdicts below ignore them"))
+        sink.append(
+            Diagnostic(
+                Severity.WARNING,
+                "policy-not-modelled",
+                f"these policies also filter traffic, and netpol does not model "
+                f"them: {kinds}; verdicts below ignore them",
+            )
+        )
 
     _note_shared_ips(pods.values(), sink)
-    blocks = [p.ip_block for pol in policies.values() for r in (*pol.ingress, *pol.egress)
-              for p in r.peers if p.ip_block is not None]
-    endpoints = _group(list(pods.values()), templates, blocks,
-                       _pod_label_keys(policies.values()), options, sink)
+    blocks = [
+        p.ip_block
+        for pol in policies.values()
+        for r in (*pol.ingress, *pol.egress)
+        for p in r.peers
+        if p.ip_block is not None
+    ]
+    endpoints = _group(
+        list(pods.values()), templates, blocks, _pod_label_keys(policies.values()), options, sink
+    )
 
     all_ns: dict[str, Namespace] = {}
     for name, declared in namespaces.items():
-        all_ns[name] = Namespace(name, declared.labels, True, declared.origin,
-                                 declared.annotations)
+        all_ns[name] = Namespace(name, declared.labels, True, declared.origin, declared.annotations)
     for name in {e.namespace for e in endpoints} | {p.namespace for p in policies.values()}:
         if name not in all_ns:
             all_ns[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, False)
@@ -176,15 +202,25 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
     )
 
 
-def _note_duplicate(sink: list[Diagnostic], seen: dict[tuple[str, str, str], Origin],
-                    key: tuple[str, str, str], origin: Origin) -> None:
+def _note_duplicate(
+    sink: list[Diagnostic],
+    seen: dict[tuple[str, str, str], Origin],
+    key: tuple[str, str, str],
+    origin: Origin,
+) -> None:
     first = seen.get(key)
     if first is not None:
         kind, ns, name = key
         where = f"{first.source}, document {first.document}"
-        sink.append(Diagnostic(Severity.WARNING, "duplicate-object",
-                               f"{kind} {ns + '/' if ns else ''}{name} is also defined at {where}; "
-                               "the later one wins, as with kubectl apply", origin.at()))
+        sink.append(
+            Diagnostic(
+                Severity.WARNING,
+                "duplicate-object",
+                f"{kind} {ns + '/' if ns else ''}{name} is also defined at {where}; "
+                "the later one wins, as with kubectl apply",
+                origin.at(),
+            )
+        )
     seen[key] = origin
 
 
@@ -199,15 +235,20 @@ def _note_shared_ips(pods: Iterable[PodSpec], sink: list[Diagnostic]) -> None:
     for ip, shared in sorted(holders.items(), key=lambda item: (item[0].version, item[0])):
         if len(shared) > 1:
             names = ", ".join(f"{p.namespace}/{p.name}" for p in shared)
-            sink.append(Diagnostic(Severity.WARNING, "shared-ip",
-                                   f"pods {names} all have the IP {ip}; the input is stale or "
-                                   "edited (running pods never share one)", shared[1].origin.at(
-                                       "status", "podIP")))
+            sink.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "shared-ip",
+                    f"pods {names} all have the IP {ip}; the input is stale or "
+                    "edited (running pods never share one)",
+                    shared[1].origin.at("status", "podIP"),
+                )
+            )
 
 
-def _controller_of(pod: PodSpec,
-                   templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]]
-                   ) -> tuple[str, str] | None:
+def _controller_of(
+    pod: PodSpec, templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]]
+) -> tuple[str, str] | None:
     """(kind, name) of the workload a pod belongs to, lifting ReplicaSets and Jobs."""
     if pod.owner is None:
         return None
@@ -244,16 +285,22 @@ def _pod_label_keys(policies: Iterable[NetworkPolicy]) -> frozenset[str]:
     selectors = []
     for pol in policies:
         selectors.append(pol.pod_selector)
-        selectors += [p.pod_selector for r in (*pol.ingress, *pol.egress) for p in r.peers
-                      if p.pod_selector is not None]
-    return frozenset(k for s in selectors for k in (*(k for k, _ in s.match_labels),
-                                                    *(r.key for r in s.expressions)))
+        selectors += [
+            p.pod_selector for r in (*pol.ingress, *pol.egress) for p in r.peers if p.pod_selector is not None
+        ]
+    return frozenset(
+        k for s in selectors for k in (*(k for k, _ in s.match_labels), *(r.key for r in s.expressions))
+    )
 
 
-def _group(pods: list[PodSpec],
-           templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]],
-           blocks: list[IPBlock], keys: frozenset[str], options: Options,
-           sink: list[Diagnostic]) -> list[Endpoint]:
+def _group(
+    pods: list[PodSpec],
+    templates: Mapping[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]],
+    blocks: list[IPBlock],
+    keys: frozenset[str],
+    options: Options,
+    sink: list[Diagnostic],
+) -> list[Endpoint]:
     """Merge the pods of one controller that no selector key, port or ipBlock tells apart.
 
     Per-pod labels such as ``statefulset.kubernetes.io/pod-name`` or a rollout's two
@@ -269,8 +316,7 @@ def _group(pods: list[PodSpec],
         for ip in ips:
             r = space.index_of(ip)
             if r not in range_class:
-                range_class[r] = frozenset(
-                    i for i, b in enumerate(unique_blocks) if b.contains(ip))
+                range_class[r] = frozenset(i for i, b in enumerate(unique_blocks) if b.contains(ip))
             out.add(range_class[r])
         return frozenset(out)
 
@@ -286,14 +332,19 @@ def _group(pods: list[PodSpec],
 
     # Node traffic (SEMANTICS.md 15) reaches only the pods of its own node: replicas on a node
     # that runs a host-network pod are told apart by their node.
-    host_nodes = set() if options.host_network_as_pods else {
-        p.node for p in pods if p.host_network and p.node}
+    host_nodes = (
+        set() if options.host_network_as_pods else {p.node for p in pods if p.host_network and p.node}
+    )
     for (ns, kind, name), members in sorted(groups.items()):
         variants: dict[object, list[PodSpec]] = defaultdict(list)
         for pod in sorted(members, key=lambda p: p.name):
-            variant = (tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys)),
-                       pod.ports, pod.host_network, ip_class(pod.ips),
-                       pod.node if pod.node in host_nodes else None)
+            variant = (
+                tuple(sorted((k, v) for k, v in pod.labels.items() if k in keys)),
+                pod.ports,
+                pod.host_network,
+                ip_class(pod.ips),
+                pod.node if pod.node in host_nodes else None,
+            )
             variants[variant].append(pod)
         # Input order never decides: the biggest group, then the one with the first name.
         ordered = sorted(variants.values(), key=lambda v: (-len(v), v[0].name))
@@ -307,11 +358,15 @@ def _group(pods: list[PodSpec],
                 endpoints.append(_endpoint(ns, pod.name, "Pod", [pod]))
         if len(ordered) > 1:
             n = sum(len(v) for v in ordered[1:])
-            sink.append(Diagnostic(
-                Severity.WARNING, "replicas-differ",
-                f"{n} pod(s) of {ns}/{name}[{kind}] differ from their siblings in labels, ports, "
-                "pod IP ranges or host-network node; they are analysed as separate Pod endpoints",
-                ordered[1][0].origin.at()))
+            sink.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "replicas-differ",
+                    f"{n} pod(s) of {ns}/{name}[{kind}] differ from their siblings in labels, ports, "
+                    "pod IP ranges or host-network node; they are analysed as separate Pod endpoints",
+                    ordered[1][0].origin.at(),
+                )
+            )
 
     taken = {e.id for e in endpoints}
     chosen: dict[tuple[str, str, str], PodSpec] = {}
@@ -323,8 +378,21 @@ def _group(pods: list[PodSpec],
         if key not in chosen or kind == wkind:
             chosen[key] = spec
     for (ns, wname, wkind), spec in chosen.items():
-        endpoints.append(Endpoint(ns, wname, wkind, spec.labels, spec.ports, (),
-                                  spec.host_network, (), (), spec.origin, spec.annotations))
+        endpoints.append(
+            Endpoint(
+                ns,
+                wname,
+                wkind,
+                spec.labels,
+                spec.ports,
+                (),
+                spec.host_network,
+                (),
+                (),
+                spec.origin,
+                spec.annotations,
+            )
+        )
     return endpoints
 
 
@@ -339,6 +407,16 @@ def _endpoint(namespace: str, name: str, kind: str, pods: list[PodSpec]) -> Endp
     notes = dict(first.annotations)
     for pod in pods[1:]:
         notes = {k: v for k, v in notes.items() if pod.annotations.get(k) == v}
-    return Endpoint(namespace, name, kind, labels, first.ports, tuple(ips),
-                    first.host_network, tuple(nodes), tuple(sorted(p.name for p in pods)),
-                    first.origin, notes)
+    return Endpoint(
+        namespace,
+        name,
+        kind,
+        labels,
+        first.ports,
+        tuple(ips),
+        first.host_network,
+        tuple(nodes),
+        tuple(sorted(p.name for p in pods)),
+        first.origin,
+        notes,
+    )

@@ -54,18 +54,26 @@ CRONJOB_NAME_MAX_LENGTH = 63 - 11
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * (1 << 10)
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_ERR = ("a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                      "characters or '-', and must start and end with an alphanumeric character")
+_DNS1123_LABEL_ERR = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric "
+    "characters or '-', and must start and end with an alphanumeric character"
+)
 _DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + r"(\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_ERR = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                          "characters, '-' or '.', and must start and end with an alphanumeric "
-                          "character")
+_DNS1123_SUBDOMAIN_ERR = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+    "characters, '-' or '.', and must start and end with an alphanumeric "
+    "character"
+)
 _LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_KEY_ERR = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-                  "with an alphanumeric character")
+_LABEL_KEY_ERR = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character"
+)
 _LABEL_VALUE_FMT = "(" + _LABEL_KEY_FMT + ")?"
-_LABEL_VALUE_ERR = ("a valid label must be an empty string or consist of alphanumeric characters, "
-                    "'-', '_' or '.', and must start and end with an alphanumeric character")
+_LABEL_VALUE_ERR = (
+    "a valid label must be an empty string or consist of alphanumeric characters, "
+    "'-', '_' or '.', and must start and end with an alphanumeric character"
+)
 
 # Go's regexp.MatchString("^" + fmt + "$") matches the whole text: `$` never matches before a
 # trailing newline as Python's does, hence fullmatch. The classes are ASCII; no IGNORECASE, whose
@@ -150,16 +158,19 @@ def is_qualified_name(value: str) -> list[str]:
         else:
             errs += [f"prefix part {m}" for m in is_dns1123_subdomain(prefix)]
     else:
-        return ["a valid label key " + _regex_error(_LABEL_KEY_ERR, _LABEL_KEY_FMT, "MyName",
-                                                    "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+        return [
+            "a valid label key "
+            + _regex_error(_LABEL_KEY_ERR, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
     if not name:
         errs.append("name part must be non-empty")
     elif _go_len(name) > _LABEL_KEY_NAME_MAX_LENGTH:
         errs.append("name part " + _max_len_error(_LABEL_KEY_NAME_MAX_LENGTH))
     if not _LABEL_KEY.fullmatch(name):
-        errs.append("name part " + _regex_error(_LABEL_KEY_ERR, _LABEL_KEY_FMT, "MyName",
-                                                "my.name", "123-abc"))
+        errs.append(
+            "name part " + _regex_error(_LABEL_KEY_ERR, _LABEL_KEY_FMT, "MyName", "my.name", "123-abc")
+        )
     return errs
 
 
@@ -170,8 +181,7 @@ def is_valid_label_value(value: str) -> list[str]:
     if _go_len(value) > LABEL_VALUE_MAX_LENGTH:
         errs.append(_max_len_error(LABEL_VALUE_MAX_LENGTH))
     if not _LABEL_VALUE.fullmatch(value):
-        errs.append(_regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value",
-                                 "12345"))
+        errs.append(_regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs
 
 
@@ -214,7 +224,9 @@ NAME_RULES: Mapping[str, Callable[[str], list[str]]] = {
 }
 
 _RULE_NAMES: Mapping[Callable[[str], list[str]], str] = {
-    is_dns1123_label: "a DNS-1123 label", is_dns1123_subdomain: "a DNS-1123 subdomain"}
+    is_dns1123_label: "a DNS-1123 label",
+    is_dns1123_subdomain: "a DNS-1123 subdomain",
+}
 
 
 def name_rule(kind: str) -> str:
@@ -240,8 +252,7 @@ def object_name_errors(kind: str, name: str) -> list[str]:
     return errs
 
 
-def job_name_errors(name: str, *, manual_selector: bool, indexed_completions: int | None
-                    ) -> list[str]:
+def job_name_errors(name: str, *, manual_selector: bool, indexed_completions: int | None) -> list[str]:
     """What a Job's name must also satisfy, beyond :func:`object_name_errors`.
 
     - Unless ``spec.manualSelector`` is true, the registry's generateSelector
@@ -253,8 +264,10 @@ def job_name_errors(name: str, *, manual_selector: bool, indexed_completions: in
     """
     errs = []
     if not manual_selector and _go_len(name) > LABEL_VALUE_MAX_LENGTH:
-        errs.append(f"{_max_len_error(LABEL_VALUE_MAX_LENGTH)} (it becomes the value of the pod "
-                    "template's job-name label; set spec.manualSelector to avoid that)")
+        errs.append(
+            f"{_max_len_error(LABEL_VALUE_MAX_LENGTH)} (it becomes the value of the pod "
+            "template's job-name label; set spec.manualSelector to avoid that)"
+        )
     if indexed_completions is not None and indexed_completions > 0:
         hostname = f"{name}-{indexed_completions - 1}"
         if is_dns1123_label(hostname):
@@ -286,6 +299,5 @@ def annotations_size_errors(annotations: Mapping[str, str]) -> list[str]:
     """ValidateAnnotations: field.TooLong when the total passes TotalAnnotationSizeLimitB."""
     size = annotations_size(annotations)
     if size > TOTAL_ANNOTATION_SIZE_LIMIT:
-        return [f"must have at most {TOTAL_ANNOTATION_SIZE_LIMIT} bytes (annotations total "
-                f"{size} bytes)"]
+        return [f"must have at most {TOTAL_ANNOTATION_SIZE_LIMIT} bytes (annotations total {size} bytes)"]
     return []

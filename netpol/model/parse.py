@@ -55,33 +55,46 @@ __all__ = [
 ]
 
 
-def _metadata(c: Checker, data: Mapping[str, Any], default_namespace: str
-              ) -> tuple[str, str | None, dict[str, str]]:
+def _metadata(
+    c: Checker, data: Mapping[str, Any], default_namespace: str
+) -> tuple[str, str | None, dict[str, str]]:
     """ValidateObjectMeta: name (by kind), namespace (namespaced kinds), labels, annotations."""
     meta = c.mapping(data.get("metadata"), ["metadata"]) or {}
     name = c.string(meta.get("name"), ["metadata", "name"])
     if not name:
         c.error(["metadata", "name"], "metadata.name is required", "required")
     elif errs := _name_errors(c.kind, name, data):
-        c.error(["metadata", "name"], f"invalid {c.kind} name {name!r} (must be "
-                f"{name_rule(c.kind)}): {join_errors(errs)}", "bad-name")
+        c.error(
+            ["metadata", "name"],
+            f"invalid {c.kind} name {name!r} (must be {name_rule(c.kind)}): {join_errors(errs)}",
+            "bad-name",
+        )
     ns: str | None = None
     if c.kind != "Namespace":  # cluster-scoped: the API server clears metadata.namespace
         ns = c.string(meta.get("namespace"), ["metadata", "namespace"])
         if ns:
             # ValidateObjectMetaAccessor: ValidateNamespaceName(meta.GetNamespace()), a DNS label.
             if errs := validate_namespace_name(ns):
-                c.error(["metadata", "namespace"], f"invalid namespace {ns!r} (must be a DNS-1123 "
-                        f"label): {join_errors(errs)}", "bad-namespace")
+                c.error(
+                    ["metadata", "namespace"],
+                    f"invalid namespace {ns!r} (must be a DNS-1123 label): {join_errors(errs)}",
+                    "bad-namespace",
+                )
         else:
             ns = default_namespace
             if not ns:
-                c.error(["metadata", "namespace"], "metadata.namespace is required (no default "
-                        "namespace is set)", "bad-namespace")
+                c.error(
+                    ["metadata", "namespace"],
+                    "metadata.namespace is required (no default namespace is set)",
+                    "bad-namespace",
+                )
             elif errs := validate_namespace_name(ns):
-                c.error(["metadata", "namespace"], f"invalid default namespace {ns!r} (given with "
-                        f"-n/--namespace; must be a DNS-1123 label): {join_errors(errs)}",
-                        "bad-namespace")
+                c.error(
+                    ["metadata", "namespace"],
+                    f"invalid default namespace {ns!r} (given with "
+                    f"-n/--namespace; must be a DNS-1123 label): {join_errors(errs)}",
+                    "bad-namespace",
+                )
     labels = c.labels(meta.get("labels"), ["metadata", "labels"])
     c.annotations(meta.get("annotations"), ["metadata", "annotations"])
     return name or "", ns, labels
@@ -93,10 +106,16 @@ def _name_errors(kind: str, name: str, data: Mapping[str, Any]) -> list[str]:
         spec = data.get("spec")
         spec = spec if isinstance(spec, Mapping) else {}
         completions = spec.get("completions")
-        indexed = (spec.get("completionMode") == "Indexed" and isinstance(completions, int)
-                   and not isinstance(completions, bool))
-        errs = job_name_errors(name, manual_selector=spec.get("manualSelector") is True,
-                               indexed_completions=completions if indexed else None)
+        indexed = (
+            spec.get("completionMode") == "Indexed"
+            and isinstance(completions, int)
+            and not isinstance(completions, bool)
+        )
+        errs = job_name_errors(
+            name,
+            manual_selector=spec.get("manualSelector") is True,
+            indexed_completions=completions if indexed else None,
+        )
     return errs
 
 
@@ -109,8 +128,7 @@ def read_annotations(data: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): v for k, v in raw.items() if isinstance(v, str)}
 
 
-def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic]
-                    ) -> NamespaceSpec | None:
+def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic]) -> NamespaceSpec | None:
     c = Checker(origin, "Namespace", sink)
     name, _, labels = _metadata(c, data, "")
     if c.failed or not name:
@@ -120,31 +138,31 @@ def parse_namespace(data: Mapping[str, Any], origin: Origin, sink: list[Diagnost
     return NamespaceSpec(name, labels, origin, read_annotations(data))
 
 
-def _container_ports(c: Checker, spec: Mapping[str, Any], base: list[str | int]
-                     ) -> tuple[ContainerPort, ...]:
+def _container_ports(c: Checker, spec: Mapping[str, Any], base: list[str | int]) -> tuple[ContainerPort, ...]:
     ports: list[ContainerPort] = []
     for group in ("containers", "initContainers"):
         for i, raw in enumerate(c.sequence(spec.get(group), [*base, group]) or []):
             container = c.mapping(raw, [*base, group, i]) or {}
-            for j, rp in enumerate(c.sequence(container.get("ports"), [*base, group, i, "ports"])
-                                   or []):
+            for j, rp in enumerate(c.sequence(container.get("ports"), [*base, group, i, "ports"]) or []):
                 p = [*base, group, i, "ports", j]
                 port = c.mapping(rp, p) or {}
                 num = c.integer(port.get("containerPort"), [*p, "containerPort"])
                 if num is None or not MIN_PORT <= num <= MAX_PORT:
-                    c.error([*p, "containerPort"], "containerPort must be between 1 and 65535",
-                            "bad-port")
+                    c.error([*p, "containerPort"], "containerPort must be between 1 and 65535", "bad-port")
                     continue
                 proto = _protocol(c, port.get("protocol"), [*p, "protocol"])
                 name = c.string(port.get("name"), [*p, "name"])
                 if name is not None and not valid_port_name(name):
-                    c.error([*p, "name"], f"invalid port name {name!r} (IANA_SVC_NAME: at most 15 "
-                            "lowercase letters, digits and '-', with a letter)", "bad-port-name")
+                    c.error(
+                        [*p, "name"],
+                        f"invalid port name {name!r} (IANA_SVC_NAME: at most 15 "
+                        "lowercase letters, digits and '-', with a letter)",
+                        "bad-port-name",
+                    )
                     continue
                 if proto is not None:
                     ports.append(ContainerPort(num, proto, name))
     return tuple(sorted(set(ports), key=lambda p: (p.protocol, p.port, p.name or "")))
-
 
 
 def _protocol(c: Checker, value: Any, path: list[str | int]) -> Protocol | None:
@@ -153,8 +171,7 @@ def _protocol(c: Checker, value: Any, path: list[str | int]) -> Protocol | None:
     try:
         return Protocol(value if isinstance(value, str) else "")
     except ValueError:
-        c.error(path, f"unsupported protocol {shown(value)} (expected TCP, UDP or SCTP)",
-                "bad-protocol")
+        c.error(path, f"unsupported protocol {shown(value)} (expected TCP, UDP or SCTP)", "bad-protocol")
         return None
 
 
@@ -178,8 +195,9 @@ def _pod_ips(c: Checker, status: Mapping[str, Any], base: list[str | int]) -> tu
     return tuple(ips)
 
 
-def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic],
-                   default_namespace: str) -> PodSpec | None:
+def parse_pod_like(
+    kind: str, data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic], default_namespace: str
+) -> PodSpec | None:
     """A Pod, or a workload's pod template (labels and ports taken from the template)."""
     c = Checker(origin, kind, sink)
     name, ns, own_labels = _metadata(c, data, default_namespace)
@@ -218,8 +236,9 @@ def parse_pod_like(kind: str, data: Mapping[str, Any], origin: Origin, sink: lis
         # be quite uncommon ... So, we add it as a label", LegacyJobNameLabel and JobNameLabel),
         # unless spec.manualSelector is true; labels the user set win.
         labels = {**dict.fromkeys(JOB_NAME_LABELS, name), **labels}
-    return PodSpec(ns, name, kind, labels, ports, ips, host_network, node_name, owner, origin,
-                   read_annotations(data))
+    return PodSpec(
+        ns, name, kind, labels, ports, ips, host_network, node_name, owner, origin, read_annotations(data)
+    )
 
 
 def _manual_selector(data: Mapping[str, Any]) -> bool:
@@ -232,8 +251,12 @@ def _controller_owner(meta: Mapping[str, Any]) -> tuple[str, str] | None:
     if not isinstance(refs, list):
         return None
     for ref in refs:
-        if (isinstance(ref, Mapping) and ref.get("controller") is True
-                and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str)):
+        if (
+            isinstance(ref, Mapping)
+            and ref.get("controller") is True
+            and isinstance(ref.get("kind"), str)
+            and isinstance(ref.get("name"), str)
+        ):
             return ref["kind"], ref["name"]
     return None
 
@@ -242,8 +265,9 @@ _POLICY_SPEC_FIELDS = ("podSelector", "policyTypes", "ingress", "egress")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 
 
-def parse_network_policy(data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic],
-                         default_namespace: str) -> NetworkPolicy | None:
+def parse_network_policy(
+    data: Mapping[str, Any], origin: Origin, sink: list[Diagnostic], default_namespace: str
+) -> NetworkPolicy | None:
     c = Checker(origin, "NetworkPolicy", sink)
     name, ns, _ = _metadata(c, data, default_namespace)
     spec = c.mapping(data.get("spec"), ["spec"], allowed=_POLICY_SPEC_FIELDS) or {}
@@ -264,12 +288,16 @@ def parse_network_policy(data: Mapping[str, Any], origin: Origin, sink: list[Dia
             try:
                 types.add(Direction(t))
             except ValueError:
-                c.error(["spec", "policyTypes", i], f"unknown policy type {t!r} (expected Ingress "
-                        "or Egress)", "bad-policy-type")
+                c.error(
+                    ["spec", "policyTypes", i],
+                    f"unknown policy type {t!r} (expected Ingress or Egress)",
+                    "bad-policy-type",
+                )
     if c.failed or ns is None:
         return None
-    return NetworkPolicy(ns, name, pod_selector, frozenset(types), ingress, egress, origin,
-                         read_annotations(data))
+    return NetworkPolicy(
+        ns, name, pod_selector, frozenset(types), ingress, egress, origin, read_annotations(data)
+    )
 
 
 def _rules(c: Checker, spec: Mapping[str, Any], direction: Direction) -> tuple[Rule, ...]:
@@ -284,11 +312,13 @@ def _rules(c: Checker, spec: Mapping[str, Any], direction: Direction) -> tuple[R
         if r is None:
             continue
         peers = tuple(
-            p for j, rp in enumerate(c.sequence(r.get(peers_key), [*base, peers_key]) or [])
+            p
+            for j, rp in enumerate(c.sequence(r.get(peers_key), [*base, peers_key]) or [])
             if (p := _peer(c, rp, [*base, peers_key, j])) is not None
         )
         ports = tuple(
-            pp for j, rp in enumerate(c.sequence(r.get("ports"), [*base, "ports"]) or [])
+            pp
+            for j, rp in enumerate(c.sequence(r.get("ports"), [*base, "ports"]) or [])
             if (pp := _policy_port(c, rp, [*base, "ports", j])) is not None
         )
         rules.append(Rule(i, peers, ports))
@@ -305,14 +335,18 @@ def _peer(c: Checker, raw: Any, path: list[str | int]) -> Peer | None:
         return None
     if m.get("ipBlock") is not None:
         if m.get("podSelector") is not None or m.get("namespaceSelector") is not None:
-            c.error(path, "ipBlock cannot be combined with podSelector or namespaceSelector in "
-                    "one peer", "ipblock-with-selector")
+            c.error(
+                path,
+                "ipBlock cannot be combined with podSelector or namespaceSelector in one peer",
+                "ipblock-with-selector",
+            )
             return None
         block = _ip_block(c, m["ipBlock"], [*path, "ipBlock"])
         return Peer(ip_block=block) if block is not None else None
     pod = c.selector(m["podSelector"], [*path, "podSelector"]) if "podSelector" in m else None
-    nss = (c.selector(m["namespaceSelector"], [*path, "namespaceSelector"])
-           if "namespaceSelector" in m else None)
+    nss = (
+        c.selector(m["namespaceSelector"], [*path, "namespaceSelector"]) if "namespaceSelector" in m else None
+    )
     if m.get("podSelector") is None:
         pod = None
     if m.get("namespaceSelector") is None:
@@ -357,16 +391,17 @@ def _ip_block(c: Checker, raw: Any, path: list[str | int]) -> IPBlock | None:
         if net is None or cidr is None:
             continue
         # ValidateIPBlock: "must be a strict subset of `cidr`" (a longer prefix inside it).
-        if (net.version != cidr.version or net.prefixlen <= cidr.prefixlen
-                or not net.subnet_of(cidr)):  # type: ignore[arg-type]
-            c.error([*path, "except", i], f"except {net} is not a strict subset of cidr {cidr}",
-                    "except-outside-cidr")
+        if net.version != cidr.version or net.prefixlen <= cidr.prefixlen or not net.subnet_of(cidr):  # type: ignore[arg-type]
+            c.error(
+                [*path, "except", i],
+                f"except {net} is not a strict subset of cidr {cidr}",
+                "except-outside-cidr",
+            )
             continue
         excepts.append(net)
     if cidr is None:
         return None
-    return IPBlock(cidr, tuple(sorted(set(excepts), key=lambda n: (int(n.network_address),
-                                                                     n.prefixlen))))
+    return IPBlock(cidr, tuple(sorted(set(excepts), key=lambda n: (int(n.network_address), n.prefixlen))))
 
 
 def _policy_port(c: Checker, raw: Any, path: list[str | int]) -> PolicyPort | None:
@@ -376,11 +411,9 @@ def _policy_port(c: Checker, raw: Any, path: list[str | int]) -> PolicyPort | No
     proto = _protocol(c, m.get("protocol"), [*path, "protocol"])
     port_raw = m.get("port")
     port: int | str | None = None
-    if isinstance(port_raw, bool) or (port_raw is not None
-                                      and not isinstance(port_raw, int | str)):
+    if isinstance(port_raw, bool) or (port_raw is not None and not isinstance(port_raw, int | str)):
         got = shown(port_raw) if isinstance(port_raw, float) else type_name(port_raw)
-        c.error([*path, "port"], f"port must be an integer or a port name, got {got}",
-                "wrong-type")
+        c.error([*path, "port"], f"port must be an integer or a port name, got {got}", "wrong-type")
         return None
     if isinstance(port_raw, int):
         if not MIN_PORT <= port_raw <= MAX_PORT:
@@ -389,8 +422,12 @@ def _policy_port(c: Checker, raw: Any, path: list[str | int]) -> PolicyPort | No
         port = port_raw
     elif isinstance(port_raw, str):
         if not valid_port_name(port_raw):
-            c.error([*path, "port"], f"invalid port name {port_raw!r} (IANA_SVC_NAME: at most 15 "
-                    "lowercase letters, digits and '-', with a letter)", "bad-port-name")
+            c.error(
+                [*path, "port"],
+                f"invalid port name {port_raw!r} (IANA_SVC_NAME: at most 15 "
+                "lowercase letters, digits and '-', with a letter)",
+                "bad-port-name",
+            )
             return None
         port = port_raw
     end_port = c.integer(m.get("endPort"), [*path, "endPort"])
@@ -400,12 +437,12 @@ def _policy_port(c: Checker, raw: Any, path: list[str | int]) -> PolicyPort | No
             c.error([*path, "endPort"], "endPort requires port", "endport-without-port")
             return None
         if isinstance(port, str):
-            c.error([*path, "endPort"], "endPort cannot be used with a named port",
-                    "endport-named-port")
+            c.error([*path, "endPort"], "endPort cannot be used with a named port", "endport-named-port")
             return None
         if end_port < port:
-            c.error([*path, "endPort"], f"endPort {shown(end_port)} is below port {port}",
-                    "endport-below-port")
+            c.error(
+                [*path, "endPort"], f"endPort {shown(end_port)} is below port {port}", "endport-below-port"
+            )
             return None
         if end_port > MAX_PORT:
             c.error([*path, "endPort"], f"endPort {shown(end_port)} is above 65535", "bad-port")

@@ -35,8 +35,13 @@ class RuleMatch:
         return f"{self.ref} ({word} {self.peers}; {self.ports})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy, "direction": self.direction.value, "rule": self.index,
-                "peers": self.peers, "ports": self.ports.to_json()}
+        return {
+            "policy": self.policy,
+            "direction": self.direction.value,
+            "rule": self.index,
+            "peers": self.peers,
+            "ports": self.ports.to_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +76,25 @@ class Side:
         by = ", ".join(self.isolating)
         if not self.matches:
             if self.ports:  # rules admit the other end, on other ports only
-                return (f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs "
-                        f"admits {other} on {self.asked} (they allow {self.ports})")
-            return (f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs admits "
-                    f"{other}")
+                return (
+                    f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs "
+                    f"admits {other} on {self.asked} (they allow {self.ports})"
+                )
+            return f"{self.endpoint} is isolated for {d} by {by}; no {d} rule of theirs admits {other}"
         rules = "; ".join(m.describe() for m in self.matches)
         return f"{self.endpoint} is isolated for {d} by {by}; allowed by {rules}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"direction": self.direction.value, "endpoint": self.endpoint,
-                "applies": self.applies, "why_not": self.why_not, "isolated": self.isolated,
-                "isolating_policies": list(self.isolating),
-                "allowed_by": [m.to_json() for m in self.matches],
-                "ports": self.ports.to_json()}
+        return {
+            "direction": self.direction.value,
+            "endpoint": self.endpoint,
+            "applies": self.applies,
+            "why_not": self.why_not,
+            "isolated": self.isolated,
+            "isolating_policies": list(self.isolating),
+            "allowed_by": [m.to_json() for m in self.matches],
+            "ports": self.ports.to_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,21 +121,25 @@ class Explanation:
         return bool(self.matching_ports)
 
     def to_json(self) -> dict[str, Any]:
-        return {"src": self.src, "dst": self.dst,
-                "protocol": self.protocol.value if self.protocol else None, "port": self.port,
-                "allowed": self.allowed, "ports": self.matching_ports.to_json(),
-                "note": self.note, "egress": self.egress.to_json(),
-                "ingress": self.ingress.to_json()}
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "protocol": self.protocol.value if self.protocol else None,
+            "port": self.port,
+            "allowed": self.allowed,
+            "ports": self.matching_ports.to_json(),
+            "note": self.note,
+            "egress": self.egress.to_json(),
+            "ingress": self.ingress.to_json(),
+        }
 
 
-def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int,
-          asked: PortSet) -> Side:
+def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int, asked: PortSet) -> Side:
     node = graph.nodes[owner]
     if graph.is_external(owner):
         return Side(direction, node.id, False, "is outside the cluster", (), (), PortSet.all())
     if owner in graph.host_network:
-        return Side(direction, node.id, False, "is a host-network pod (node traffic)", (), (),
-                    PortSet.all())
+        return Side(direction, node.id, False, "is a host-network pod (node traffic)", (), (), PortSet.all())
     isolating = tuple(p.id for p in graph.isolating(owner, direction))
     if not isolating:
         return Side(direction, node.id, True, None, (), (), PortSet.all())
@@ -134,14 +149,14 @@ def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: 
         ports = rule.ports_toward(dst)
         allowed |= ports
         if ports & asked:  # a rule for other ports only does not explain this verdict
-            peers = ("all peers" if not rule.rule.peers
-                     else " or ".join(str(p) for p in rule.rule.peers))
+            peers = "all peers" if not rule.rule.peers else " or ".join(str(p) for p in rule.rule.peers)
             matches.append(RuleMatch(rule.policy.id, direction, rule.rule.index, peers, ports))
     return Side(direction, node.id, True, None, isolating, tuple(matches), allowed, asked)
 
 
-def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None = None,
-            port: int | str | None = None) -> Explanation:
+def explain(
+    graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None = None, port: int | str | None = None
+) -> Explanation:
     """Explain src -> dst; ``port`` may be a number or a name (resolved on the destination)."""
     s, d = graph.resolve(src), graph.resolve(dst)
     src_id, dst_id = graph.nodes[s].id, graph.nodes[d].id
@@ -157,8 +172,7 @@ def explain(graph: AllowGraph, src: str, dst: str, *, protocol: Protocol | None 
         if src_node.kind == "Pod":
             note = "a pod can always reach itself"
         else:
-            note = ("each pod reaches itself; the verdict is for traffic between different "
-                    f"pods of {src_id}")
+            note = f"each pod reaches itself; the verdict is for traffic between different pods of {src_id}"
     elif egress.ports & ingress.ports != ports:
         note = "traffic from a pod's own node is always allowed"
     if isinstance(port, str) and not asked:

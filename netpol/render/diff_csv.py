@@ -14,8 +14,20 @@ from netpol.diff.compare import GraphDiff
 
 __all__ = ["HEADER", "render_diff"]
 
-HEADER = ("change", "src", "dst", "scope", "new_exposure", "before", "after", "gained", "lost",
-          "cause", "allowed_after", "allowed_before")
+HEADER = (
+    "change",
+    "src",
+    "dst",
+    "scope",
+    "new_exposure",
+    "before",
+    "after",
+    "gained",
+    "lost",
+    "cause",
+    "allowed_after",
+    "allowed_before",
+)
 
 
 def _ports(ports: PortSet) -> str:
@@ -26,13 +38,27 @@ def render_diff(diff: GraphDiff) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    rows = [[c.kind.value, c.src, c.dst, c.scope.value, "yes" if c.new_exposure else "no",
-             _ports(c.before), _ports(c.after), _ports(c.gained), _ports(c.lost),
-             "; ".join(c.cause), "; ".join(c.allowed_after), "; ".join(c.allowed_before)]
-            for c in diff.changes]
-    rows += [[f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)]
-             for kind, endpoints in (("appeared", diff.appeared),
-                                     ("disappeared", diff.disappeared))
-             for e in endpoints]
+    rows = [
+        [
+            c.kind.value,
+            c.src,
+            c.dst,
+            c.scope.value,
+            "yes" if c.new_exposure else "no",
+            _ports(c.before),
+            _ports(c.after),
+            _ports(c.gained),
+            _ports(c.lost),
+            "; ".join(c.cause),
+            "; ".join(c.allowed_after),
+            "; ".join(c.allowed_before),
+        ]
+        for c in diff.changes
+    ]
+    rows += [
+        [f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)]
+        for kind, endpoints in (("appeared", diff.appeared), ("disappeared", diff.disappeared))
+        for e in endpoints
+    ]
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue()

@@ -21,8 +21,10 @@ _EDGE = {
 }
 _APPEARED = 'color="#1a7f37", penwidth=2'
 _DISAPPEARED = 'color="#cf222e", style="rounded,dashed"'
-_MISSING = ("SVG output needs Graphviz's dot program, which is not on PATH: install it "
-            "(apt-get install graphviz, brew install graphviz) or use -o dot")
+_MISSING = (
+    "SVG output needs Graphviz's dot program, which is not on PATH: install it "
+    "(apt-get install graphviz, brew install graphviz) or use -o dot"
+)
 
 
 def _q(text: str) -> str:
@@ -50,14 +52,15 @@ def render_diff(diff: GraphDiff) -> str:
     by_ns: dict[str, list[str]] = defaultdict(list)
     for e in sorted(endpoints):
         by_ns[e.split("/", 1)[0]].append(e)
-    style = {**dict.fromkeys(diff.appeared, _APPEARED), **dict.fromkeys(diff.disappeared,
-                                                                         _DISAPPEARED)}
-    lines = ["digraph netpol_diff {",
-             "  rankdir=LR;",
-             f"  label={_q('netpol diff: green = added, red dashed = removed, orange = other ports')};",
-             '  labelloc=t; fontname="Helvetica";',
-             '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
-             '  edge [fontname="Helvetica", fontsize=10];']
+    style = {**dict.fromkeys(diff.appeared, _APPEARED), **dict.fromkeys(diff.disappeared, _DISAPPEARED)}
+    lines = [
+        "digraph netpol_diff {",
+        "  rankdir=LR;",
+        f"  label={_q('netpol diff: green = added, red dashed = removed, orange = other ports')};",
+        '  labelloc=t; fontname="Helvetica";',
+        '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for i, (ns, members) in enumerate(sorted(by_ns.items())):
         lines += [f"  subgraph cluster_{i} {{", f"    label={_q(ns)};", '    color="#8c959f";']
         for e in members:
@@ -66,8 +69,11 @@ def render_diff(diff: GraphDiff) -> str:
             lines.append(f"    {_q(e)} [label={_q(name)}{attrs}];")
         lines.append("  }")
     if external:
-        lines += ["  subgraph cluster_external {", f"    label={_q('outside the cluster')};",
-                  '    color="#8c959f"; style=dashed;']
+        lines += [
+            "  subgraph cluster_external {",
+            f"    label={_q('outside the cluster')};",
+            '    color="#8c959f"; style=dashed;',
+        ]
         lines += [f"    {_q(x)} [shape=ellipse];" for x in sorted(external, key=order.__getitem__)]
         lines.append("  }")
     for c in diff.changes:

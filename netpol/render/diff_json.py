@@ -27,8 +27,10 @@ def _block(key: str, rows: list[Any]) -> str:
 
 def render_diff(diff: GraphDiff) -> str:
     endpoints = {"appeared": list(diff.appeared), "disappeared": list(diff.disappeared)}
-    parts = [f'  "summary": {_line(diff.summary())}',
-             _block("changes", [c.to_json() for c in diff.changes]),
-             f'  "endpoints": {_line(endpoints)}',
-             _block("policies", [p.to_json() for p in diff.policies])]
+    parts = [
+        f'  "summary": {_line(diff.summary())}',
+        _block("changes", [c.to_json() for c in diff.changes]),
+        f'  "endpoints": {_line(endpoints)}',
+        _block("policies", [p.to_json() for p in diff.policies]),
+    ]
     return "{\n" + ",\n".join(parts) + "\n}\n"

@@ -16,8 +16,11 @@ from netpol.render.diff_text import headline
 
 __all__ = ["render_diff"]
 
-_SCOPE = {Scope.EXTERNAL: "outside the cluster", Scope.CROSS_NAMESPACE: "across namespaces",
-          Scope.NAMESPACE: "within a namespace"}
+_SCOPE = {
+    Scope.EXTERNAL: "outside the cluster",
+    Scope.CROSS_NAMESPACE: "across namespaces",
+    Scope.NAMESPACE: "within a namespace",
+}
 
 
 def _item(text: str) -> str:
@@ -58,26 +61,34 @@ def render_diff(diff: GraphDiff) -> str:
     lines = [f"### netpol diff: {headline(diff)}"]
     if not diff.empty:
         lines += ["", "| Change | Count | New exposure |", "| --- | ---: | --- |"]
-        for kind, label in ((ChangeKind.ADDED, "Connections added"),
-                            (ChangeKind.CHANGED, "Connections with other ports"),
-                            (ChangeKind.REMOVED, "Connections removed")):
+        for kind, label in (
+            (ChangeKind.ADDED, "Connections added"),
+            (ChangeKind.CHANGED, "Connections with other ports"),
+            (ChangeKind.REMOVED, "Connections removed"),
+        ):
             changes = diff.of_kind(kind)
             lines.append(f"| {label} | {len(changes)} | {_exposure(changes)} |")
         lines.append(f"| Endpoints appeared | {len(diff.appeared)} |  |")
         lines.append(f"| Endpoints disappeared | {len(diff.disappeared)} |  |")
         idle = sum(not p.connections for p in diff.policies)
-        lines.append(f"| Policies edited | {len(diff.policies)} |  |" if not idle else
-                     f"| Policies edited | {len(diff.policies)} | {idle} without effect on "
-                     "connectivity |")
+        lines.append(
+            f"| Policies edited | {len(diff.policies)} |  |"
+            if not idle
+            else f"| Policies edited | {len(diff.policies)} | {idle} without effect on connectivity |"
+        )
         if diff.new_exposure:
-            lines += ["", "**New exposure** (from or to outside the cluster, or across "
-                      "namespaces): review these first.", ""]
+            lines += [
+                "",
+                "**New exposure** (from or to outside the cluster, or across "
+                "namespaces): review these first.",
+                "",
+            ]
             lines += _table(diff.new_exposure, scope=True)
-            lines += _folded(f"All connection changes ({len(diff.changes)})",
-                             _table(diff.changes, scope=True))
+            lines += _folded(
+                f"All connection changes ({len(diff.changes)})", _table(diff.changes, scope=True)
+            )
         else:
-            lines += _folded(f"Connection changes ({len(diff.changes)})",
-                             _table(diff.changes, scope=True))
+            lines += _folded(f"Connection changes ({len(diff.changes)})", _table(diff.changes, scope=True))
     if diff.changes:
         why = []
         for c in diff.changes:
@@ -86,8 +97,10 @@ def render_diff(diff: GraphDiff) -> str:
                 parts.append("allowed by " + ", ".join(_item(r) for r in c.allowed_after))
             if c.allowed_before:
                 parts.append("allowed before by " + ", ".join(_item(r) for r in c.allowed_before))
-            why.append(f"- {c.kind.value} {_item(c.src)} → {_item(c.dst)} "
-                       f"({c.describe_ports()}): {'; '.join(parts) or '—'}")
+            why.append(
+                f"- {c.kind.value} {_item(c.src)} → {_item(c.dst)} "
+                f"({c.describe_ports()}): {'; '.join(parts) or '—'}"
+            )
         lines += _folded("The rules behind each change", why)
     if diff.appeared or diff.disappeared:
         body = [f"- appeared {_item(e)}" for e in diff.appeared]
@@ -96,9 +109,12 @@ def render_diff(diff: GraphDiff) -> str:
     if diff.policies:
         body = ["| Policy | Edit | Connection changes |", "| --- | --- | ---: |"]
         for p in diff.policies:
-            edit = (f"renamed from {md_code(p.renamed_from)}" if p.renamed_from else p.kind.value)
+            edit = f"renamed from {md_code(p.renamed_from)}" if p.renamed_from else p.kind.value
             body.append(f"| {md_code(p.policy)} | {edit} | {p.connections} |")
-        title = (f"Policies edited ({len(diff.policies)})" if not diff.empty else
-                 f"Policies edited without effect on connectivity ({len(diff.policies)})")
+        title = (
+            f"Policies edited ({len(diff.policies)})"
+            if not diff.empty
+            else f"Policies edited without effect on connectivity ({len(diff.policies)})"
+        )
         lines += _folded(title, body)
     return "\n".join(lines).rstrip("\n") + "\n"

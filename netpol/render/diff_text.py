@@ -11,8 +11,11 @@ from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, PolicyChange,
 __all__ = ["headline", "render_diff"]
 
 _MARK = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.CHANGED: "~"}
-_TAG = {Scope.EXTERNAL: "  [outside the cluster]", Scope.CROSS_NAMESPACE: "  [across namespaces]",
-        Scope.NAMESPACE: ""}
+_TAG = {
+    Scope.EXTERNAL: "  [outside the cluster]",
+    Scope.CROSS_NAMESPACE: "  [across namespaces]",
+    Scope.NAMESPACE: "",
+}
 
 
 def headline(diff: GraphDiff) -> str:
@@ -20,8 +23,7 @@ def headline(diff: GraphDiff) -> str:
     if diff.empty:
         return "no change in connectivity"
     s = diff.summary()
-    out = (f"{_count(s['added'], 'connection')} added, {s['changed']} changed, "
-           f"{s['removed']} removed")
+    out = f"{_count(s['added'], 'connection')} added, {s['changed']} changed, {s['removed']} removed"
     ends = [f"{_count(s[k], 'endpoint')} {k}" for k in ("appeared", "disappeared") if s[k]]
     if ends:
         out += "; " + ", ".join(ends)
@@ -43,8 +45,7 @@ def _count(n: int, word: str) -> str:
 
 
 def _policy_line(p: PolicyChange) -> str:
-    effect = (f"{_count(p.connections, 'connection change')}" if p.connections
-              else "no effect on connectivity")
+    effect = f"{_count(p.connections, 'connection change')}" if p.connections else "no effect on connectivity"
     return f"  {terminal(p.describe())} ({effect})"
 
 
@@ -53,8 +54,10 @@ def _list(items: tuple[str, ...]) -> str:
 
 
 def _change_lines(c: PairChange, w_src: int, w_dst: int) -> list[str]:
-    lines = [f"{_MARK[c.kind]} {terminal(c.src):<{w_src}} -> {terminal(c.dst):<{w_dst}}  "
-             f"{c.describe_ports()}{_TAG[c.scope]}".rstrip()]
+    lines = [
+        f"{_MARK[c.kind]} {terminal(c.src):<{w_src}} -> {terminal(c.dst):<{w_dst}}  "
+        f"{c.describe_ports()}{_TAG[c.scope]}".rstrip()
+    ]
     lines.append(f"    cause:          {_list(c.cause) or '-'}")
     if c.allowed_after:
         lines.append(f"    allowed by:     {_list(c.allowed_after)}")

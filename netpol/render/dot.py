@@ -71,8 +71,7 @@ def _escape_quoted(text: str) -> str:
 
 
 def _escape_html(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _fit(text: str, escape: Callable[[str], str], limit: int) -> str:
@@ -81,7 +80,7 @@ def _fit(text: str, escape: Callable[[str], str], limit: int) -> str:
     if len(out) * 4 <= limit or len(out.encode()) <= limit:
         return out
     costs = list(itertools.accumulate(len(escape(ch).encode()) for ch in text))
-    return escape(text[:bisect_right(costs, limit - len(_CUT.encode()))]) + _CUT
+    return escape(text[: bisect_right(costs, limit - len(_CUT.encode()))]) + _CUT
 
 
 def quote(text: str, limit: int = MAX_TOKEN_BYTES - 2) -> str:
@@ -126,28 +125,36 @@ def _attrs(**values: str) -> str:
 def _lines(label: tuple[str, ...], *, bold_first: bool = True) -> str:
     """The first line bold, the others smaller; or, for a list of peers, every line alike."""
     if not bold_first:
-        return _html_label([("<br/>" if i else "") + html_text(line)
-                            for i, line in enumerate(label)])
+        return _html_label([("<br/>" if i else "") + html_text(line) for i, line in enumerate(label)])
     first, *rest = label
-    return _html_label([f'<br/><font point-size="9">{html_text(line)}</font>' for line in rest],
-                       head=f"<b>{html_text(first)}</b>")
+    return _html_label(
+        [f'<br/><font point-size="9">{html_text(line)}</font>' for line in rest],
+        head=f"<b>{html_text(first)}</b>",
+    )
 
 
 def _left_lines(label: tuple[str, ...]) -> str:
     """A title: the first line bold, the others smaller, all flush left."""
     first, *rest = label
-    return _html_label([f'<br align="left"/><font point-size="9">{html_text(line)}</font>'
-                        for line in rest], head=f"<b>{html_text(first)}</b>",
-                       tail='<br align="left"/>')
+    return _html_label(
+        [f'<br align="left"/><font point-size="9">{html_text(line)}</font>' for line in rest],
+        head=f"<b>{html_text(first)}</b>",
+        tail='<br align="left"/>',
+    )
 
 
 def _node(node: DiagramNode, indent: str) -> str:
     swatch = NODE_COLOURS[node.style]
     shape, style = _NAMESPACE_NODE if node.namespace_node else _SHAPES[node.style]
     plain = node.style is NodeStyle.EXTERNAL and len(node.label) > 1 and "except" not in node.label[0]
-    attrs = {"label": _lines(node.label, bold_first=not plain), "shape": shape, "style": quote(style),
-             "fillcolor": quote(swatch.fill), "color": quote(swatch.stroke),
-             "tooltip": quote(node.tooltip or node.id)}
+    attrs = {
+        "label": _lines(node.label, bold_first=not plain),
+        "shape": shape,
+        "style": quote(style),
+        "fillcolor": quote(swatch.fill),
+        "color": quote(swatch.stroke),
+        "tooltip": quote(node.tooltip or node.id),
+    }
     if node.focus:
         attrs["penwidth"] = "3"
     return f"{indent}{ident(node.id)} {_attrs(**attrs)};"
@@ -156,11 +163,13 @@ def _node(node: DiagramNode, indent: str) -> str:
 def _box(box: ClusterBox, nodes: dict[str, DiagramNode], indent: str) -> list[str]:
     style = "rounded,filled,dashed" if box.external else "rounded,filled"
     inner = indent + "  "
-    lines = [f"{indent}subgraph {ident('cluster_' + box.name)} {{",
-             f"{inner}label={_left_lines(box.label)}; labelloc=t; peripheries=1;",
-             f'{inner}style={quote(style)}; fillcolor={quote(BOX_COLOURS.fill)}; '
-             f'color={quote(BOX_COLOURS.stroke)};',
-             f"{inner}tooltip={quote(box.label[0] if box.external else 'namespace ' + box.name)};"]
+    lines = [
+        f"{indent}subgraph {ident('cluster_' + box.name)} {{",
+        f"{inner}label={_left_lines(box.label)}; labelloc=t; peripheries=1;",
+        f"{inner}style={quote(style)}; fillcolor={quote(BOX_COLOURS.fill)}; "
+        f"color={quote(BOX_COLOURS.stroke)};",
+        f"{inner}tooltip={quote(box.label[0] if box.external else 'namespace ' + box.name)};",
+    ]
     lines += [_node(nodes[i], inner) for i in box.node_ids]
     if box.external:
         lines.append(f"{inner}{{ rank=same; {' '.join(ident(i) + ';' for i in box.node_ids)} }}")
@@ -168,12 +177,18 @@ def _box(box: ClusterBox, nodes: dict[str, DiagramNode], indent: str) -> list[st
     return lines
 
 
-def _edge(edge: DiagramEdge, first_of: dict[str, str], *, labelled: bool, xlabel: bool,
-          number: int | None) -> str:
+def _edge(
+    edge: DiagramEdge, first_of: dict[str, str], *, labelled: bool, xlabel: bool, number: int | None
+) -> str:
     colour = quote(EDGE_COLOURS[edge.kind])
-    attrs = {"label": quote(edge.label, MAX_LABEL_BYTES), "color": colour, "fontcolor": colour,
-             "penwidth": _THICK if edge.collapsed else _THIN,
-             "tooltip": quote(edge.tooltip), "labeltooltip": quote(edge.tooltip)}
+    attrs = {
+        "label": quote(edge.label, MAX_LABEL_BYTES),
+        "color": colour,
+        "fontcolor": colour,
+        "penwidth": _THICK if edge.collapsed else _THIN,
+        "tooltip": quote(edge.tooltip),
+        "labeltooltip": quote(edge.tooltip),
+    }
     if not labelled:
         del attrs["label"], attrs["labeltooltip"]
     elif xlabel:
@@ -210,19 +225,26 @@ def _edge(edge: DiagramEdge, first_of: dict[str, str], *, labelled: bool, xlabel
 
 
 def _legend_table(items: Iterable[LegendItem]) -> str:
-    rows = "".join(f'<tr>{_legend_sample(item)}<td align="left">{html_text(LEGEND_TEXT[item])}'
-                   "</td></tr>" for item in items)
-    return (f'<font point-size="9"><table border="1" cellborder="0" cellspacing="3" '
-            f'cellpadding="2" color="{BOX_COLOURS.stroke}"><tr><td colspan="2" align="left">'
-            f"<b>Legend</b></td></tr>{rows}</table></font>")
+    rows = "".join(
+        f'<tr>{_legend_sample(item)}<td align="left">{html_text(LEGEND_TEXT[item])}</td></tr>'
+        for item in items
+    )
+    return (
+        f'<font point-size="9"><table border="1" cellborder="0" cellspacing="3" '
+        f'cellpadding="2" color="{BOX_COLOURS.stroke}"><tr><td colspan="2" align="left">'
+        f"<b>Legend</b></td></tr>{rows}</table></font>"
+    )
 
 
 def _legend_sample(item: LegendItem) -> str:
-    node_style = {LegendItem.ENDPOINT: NodeStyle.ENDPOINT, LegendItem.NAMESPACE_NODE:
-                  NodeStyle.ENDPOINT, LegendItem.UNPROTECTED: NodeStyle.UNPROTECTED,
-                  LegendItem.UNPROTECTED_NAMESPACE: NodeStyle.UNPROTECTED,
-                  LegendItem.EXTERNAL: NodeStyle.EXTERNAL, LegendItem.EVERY_POD:
-                  NodeStyle.EVERY_POD}.get(item)
+    node_style = {
+        LegendItem.ENDPOINT: NodeStyle.ENDPOINT,
+        LegendItem.NAMESPACE_NODE: NodeStyle.ENDPOINT,
+        LegendItem.UNPROTECTED: NodeStyle.UNPROTECTED,
+        LegendItem.UNPROTECTED_NAMESPACE: NodeStyle.UNPROTECTED,
+        LegendItem.EXTERNAL: NodeStyle.EXTERNAL,
+        LegendItem.EVERY_POD: NodeStyle.EVERY_POD,
+    }.get(item)
     if node_style is not None:
         s = NODE_COLOURS[node_style]
         return f'<td bgcolor="{s.fill}" color="{s.stroke}" border="1" width="34"> </td>'
@@ -230,8 +252,7 @@ def _legend_sample(item: LegendItem) -> str:
         s = NODE_COLOURS[NodeStyle.ENDPOINT]
         return f'<td bgcolor="{s.fill}" color="{s.stroke}" border="3" width="34"> </td>'
     if item is LegendItem.NAMESPACE:
-        return (f'<td bgcolor="{BOX_COLOURS.fill}" color="{BOX_COLOURS.stroke}" border="1"'
-                ' width="34"> </td>')
+        return f'<td bgcolor="{BOX_COLOURS.fill}" color="{BOX_COLOURS.stroke}" border="1" width="34"> </td>'
     grey = EDGE_COLOURS[EdgeKind.INTRA]
     arrow = {
         LegendItem.INTRA: (EDGE_COLOURS[EdgeKind.INTRA], "───▶"),
@@ -246,8 +267,13 @@ def _legend_sample(item: LegendItem) -> str:
     return f'<td><font color="{arrow[0]}">{arrow[1]}</font></td>'
 
 
-def render(diagram: Diagram, *, xlabels: Set[int] = frozenset(),
-           unlabelled: Set[int] = frozenset(), numbered: bool = False) -> str:
+def render(
+    diagram: Diagram,
+    *,
+    xlabels: Set[int] = frozenset(),
+    unlabelled: Set[int] = frozenset(),
+    numbered: bool = False,
+) -> str:
     """The DOT text.
 
     ``xlabels``: indexes of edges whose label Graphviz should place after the layout (``xlabel``),
@@ -262,14 +288,19 @@ def render(diagram: Diagram, *, xlabels: Set[int] = frozenset(),
     first_of = {b.name: b.node_ids[0] for b in diagram.boxes if b.node_ids}
     title = _left_lines(diagram.title)
     force = diagram.dense and not diagram.boxes
-    layout = {"rankdir": "TB", "compound": "true", "newrank": "true", "nodesep": "0.35",
-              "ranksep": "1.0"}
+    layout = {"rankdir": "TB", "compound": "true", "newrank": "true", "nodesep": "0.35", "ranksep": "1.0"}
     if force:
         # Too many edges for dot's layered layout (it grows wide and slow): force-directed.
-        layout = {"layout": "sfdp", "overlap": "prism", "splines": "false",
-                  "outputorder": "edgesfirst"}
-    graph = _attrs(**layout, fontname=quote(FONT), fontsize="13", labelloc="t", labeljust="l",
-                   label=title, tooltip=quote(diagram.title[0]))
+        layout = {"layout": "sfdp", "overlap": "prism", "splines": "false", "outputorder": "edgesfirst"}
+    graph = _attrs(
+        **layout,
+        fontname=quote(FONT),
+        fontsize="13",
+        labelloc="t",
+        labeljust="l",
+        label=title,
+        tooltip=quote(diagram.title[0]),
+    )
     node = _attrs(fontname=quote(FONT), fontsize="11", margin=quote("0.12,0.06"))
     edge = _attrs(fontname=quote(FONT), fontsize="9", arrowsize="0.7")
     out = [
@@ -288,16 +319,25 @@ def render(diagram: Diagram, *, xlabels: Set[int] = frozenset(),
         body += _box(box, nodes, "  ")
     body += [_node(n, "  ") for n in diagram.nodes if n.id not in boxed]
     if framed:
-        out += [f"  subgraph {quote(_FRAME)} {{",
-                f"    label=<{_legend_table(legend)}>; labelloc=b; labeljust=l;",
-                '    peripheries=0; tooltip="Legend";']
+        out += [
+            f"  subgraph {quote(_FRAME)} {{",
+            f"    label=<{_legend_table(legend)}>; labelloc=b; labeljust=l;",
+            '    peripheries=0; tooltip="Legend";',
+        ]
         out += ["  " + line for line in body]
         out.append("  }")
     else:
         out += body
-    out += [_edge(e, first_of, labelled=not diagram.dense and i not in unlabelled,
-                  xlabel=i in xlabels, number=i if numbered else None)
-            for i, e in enumerate(diagram.edges)]
+    out += [
+        _edge(
+            e,
+            first_of,
+            labelled=not diagram.dense and i not in unlabelled,
+            xlabel=i in xlabels,
+            number=i if numbered else None,
+        )
+        for i, e in enumerate(diagram.edges)
+    ]
     if legend and not framed:
         out.append(f'  "legend" {_attrs(shape="plain", label=f"<{_legend_table(legend)}>")};')
     out.append("}")

@@ -43,8 +43,7 @@ def place_labels(diagram: Diagram) -> tuple[frozenset[int], frozenset[int]]:
         return frozenset(), frozenset()
     for _ in range(ROUNDS):
         try:
-            laid_out = layout(dot.render(diagram, xlabels=moved, unlabelled=dropped,
-                                         numbered=True))
+            laid_out = layout(dot.render(diagram, xlabels=moved, unlabelled=dropped, numbered=True))
         except GraphvizFailed:  # a Graphviz without JSON output: draw as it is
             break
         found = collisions(laid_out) - dropped
@@ -67,7 +66,7 @@ def collisions(laid_out: Mapping[str, Any]) -> set[int]:
     for k, (i, a) in enumerate(labels):
         if any(_overlap(a, b) for b in obstacles):
             found.add(i)
-        found.update(j for j, b in labels[k + 1:] if j != i and _overlap(a, b))
+        found.update(j for j, b in labels[k + 1 :] if j != i and _overlap(a, b))
     return found
 
 

@@ -45,8 +45,7 @@ def render_text(report: Report, *, fail_on: FailOn = FailOn.ERROR, color: bool =
             indent = " " * (pad + width + 6)
             lines.append(f"{indent}fix: {terminal(f.hint)}")
             for rel in f.related:
-                lines.append(f"{indent}see: {terminal(_where(rel.location))}: "
-                             f"{terminal(rel.message)}")
+                lines.append(f"{indent}see: {terminal(_where(rel.location))}: {terminal(rel.message)}")
         lines.append("")
     lines.append(_summary(report, fail_on))
     return "\n".join(lines) + "\n"
@@ -66,8 +65,11 @@ def _summary(report: Report, fail_on: FailOn) -> str:
     text = report.summary()
     if report.cases:
         bad = sum(c.finding is not None for c in report.cases)
-        text = (f"{len(report.cases) - bad} of {len(report.cases)} expectations hold"
-                + (f", {bad} violated" if bad else "") + f" ({text})")
+        text = (
+            f"{len(report.cases) - bad} of {len(report.cases)} expectations hold"
+            + (f", {bad} violated" if bad else "")
+            + f" ({text})"
+        )
     if report.failed(fail_on):
         text += f"; failing (--fail-on {fail_on.value})"
     return text
@@ -79,32 +81,53 @@ def _summary(report: Report, fail_on: FailOn) -> str:
 def location_to_json(loc: Location | None) -> dict[str, Any] | None:
     if loc is None:
         return None
-    return {"file": loc.source, "line": loc.line, "column": loc.column,
-            "document": loc.document, "path": format_path(loc.path) if loc.path else None}
+    return {
+        "file": loc.source,
+        "line": loc.line,
+        "column": loc.column,
+        "document": loc.document,
+        "path": format_path(loc.path) if loc.path else None,
+    }
 
 
 def finding_to_json(f: Finding, slugs: dict[str, str]) -> dict[str, Any]:
-    return {"rule": f.rule_id, "slug": slugs.get(f.rule_id), "severity": f.severity.value,
-            "message": f.message, "hint": f.hint, "object": f.object or None,
-            "subjects": list(f.subjects), "location": location_to_json(f.location),
-            "related": [{"message": r.message, "location": location_to_json(r.location)}
-                        for r in f.related]}
+    return {
+        "rule": f.rule_id,
+        "slug": slugs.get(f.rule_id),
+        "severity": f.severity.value,
+        "message": f.message,
+        "hint": f.hint,
+        "object": f.object or None,
+        "subjects": list(f.subjects),
+        "location": location_to_json(f.location),
+        "related": [{"message": r.message, "location": location_to_json(r.location)} for r in f.related],
+    }
 
 
-def render_json(report: Report, *, fail_on: FailOn = FailOn.ERROR, version: str | None = None,
-                extra: dict[str, Any] | None = None) -> str:
+def render_json(
+    report: Report,
+    *,
+    fail_on: FailOn = FailOn.ERROR,
+    version: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
     """The contract for scripts: summary, findings, suppressed findings and rule metadata."""
     slugs = {r.id: r.slug for r in report.rules}
     counts = report.counts()
     doc: dict[str, Any] = {
         "tool": f"netpol {report.tool}",
         "version": version,
-        "summary": {**{s.value: counts[s] for s in Severity},
-                    "suppressed": len(report.suppressed), "fail_on": fail_on.value,
-                    "failed": report.failed(fail_on)},
+        "summary": {
+            **{s.value: counts[s] for s in Severity},
+            "suppressed": len(report.suppressed),
+            "fail_on": fail_on.value,
+            "failed": report.failed(fail_on),
+        },
         "findings": [finding_to_json(f, slugs) for f in report.findings],
-        "suppressed": [{**finding_to_json(s.finding, slugs), "suppression": s.kind.value,
-                        "reason": s.reason} for s in report.suppressed],
+        "suppressed": [
+            {**finding_to_json(s.finding, slugs), "suppression": s.kind.value, "reason": s.reason}
+            for s in report.suppressed
+        ],
         "rules": [_rule_json(r.id, report) for r in report.rules],
     }
     if extra:
@@ -114,5 +137,11 @@ def render_json(report: Report, *, fail_on: FailOn = FailOn.ERROR, version: str 
 
 def _rule_json(rule_id: str, report: Report) -> dict[str, Any]:
     r = report.rule(rule_id)
-    return {"id": r.id, "slug": r.slug, "severity": r.severity.value, "title": r.title,
-            "why": r.why, "fix": r.fix}
+    return {
+        "id": r.id,
+        "slug": r.slug,
+        "severity": r.severity.value,
+        "title": r.title,
+        "why": r.why,
+        "fix": r.fix,
+    }

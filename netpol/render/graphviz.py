@@ -20,12 +20,13 @@ from typing import Any
 from netpol.core.escaping import terminal
 from netpol.errors import GraphvizError, GraphvizFailed, GraphvizMissing
 
-__all__ = ["INSTALL_HINT", "TIMEOUT_SECONDS", "ImageFormat", "find_dot", "layout", "require_dot",
-           "run_dot"]
+__all__ = ["INSTALL_HINT", "TIMEOUT_SECONDS", "ImageFormat", "find_dot", "layout", "require_dot", "run_dot"]
 
-INSTALL_HINT = ("install Graphviz: apt-get install graphviz (Debian, Ubuntu), "
-                "dnf install graphviz (Fedora), brew install graphviz (macOS), "
-                "choco install graphviz (Windows)")
+INSTALL_HINT = (
+    "install Graphviz: apt-get install graphviz (Debian, Ubuntu), "
+    "dnf install graphviz (Fedora), brew install graphviz (macOS), "
+    "choco install graphviz (Windows)"
+)
 
 TIMEOUT_SECONDS = 600
 _DETAIL_CHARS = 200
@@ -49,9 +50,13 @@ def require_dot(output: str, *, missing: str | None = None) -> str:
     """
     exe = find_dot()
     if exe is None:
-        raise GraphvizMissing(missing or (
-            f"-o {output} needs Graphviz's 'dot' program, which is not on PATH; {INSTALL_HINT}; "
-            "or write DOT with -o dot (or -o mermaid)"))
+        raise GraphvizMissing(
+            missing
+            or (
+                f"-o {output} needs Graphviz's 'dot' program, which is not on PATH; {INSTALL_HINT}; "
+                "or write DOT with -o dot (or -o mermaid)"
+            )
+        )
     return exe
 
 
@@ -83,22 +88,28 @@ def _checked(dot_text: str, fmt: str, missing: str | None) -> bytes:
 
 def _detail(proc: subprocess.CompletedProcess[bytes]) -> str:
     lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-    code = (f"exit code {proc.returncode}" if proc.returncode >= 0
-            else f"killed by signal {-proc.returncode}")
+    code = f"exit code {proc.returncode}" if proc.returncode >= 0 else f"killed by signal {-proc.returncode}"
     if not lines:
         return code if proc.returncode else "no output"
     first = terminal(lines[0].strip())
     if len(first) > _DETAIL_CHARS:
-        first = first[:_DETAIL_CHARS - 1] + "…"
+        first = first[: _DETAIL_CHARS - 1] + "…"
     return f"{code}: {first}"
 
 
 def _run(exe: str, args: list[str], dot_text: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run([exe, *args], input=dot_text.encode("utf-8"), capture_output=True,
-                              check=False, timeout=TIMEOUT_SECONDS)
+        return subprocess.run(
+            [exe, *args],
+            input=dot_text.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=TIMEOUT_SECONDS,
+        )
     except subprocess.TimeoutExpired as exc:
-        raise GraphvizError(f"dot did not finish in {TIMEOUT_SECONDS} s: the graph is too large "
-                            "to lay out; try --level namespace or --focus") from exc
+        raise GraphvizError(
+            f"dot did not finish in {TIMEOUT_SECONDS} s: the graph is too large "
+            "to lay out; try --level namespace or --focus"
+        ) from exc
     except OSError as exc:
         raise GraphvizError(f"cannot run {exe}: {exc}; {INSTALL_HINT}") from exc

@@ -12,7 +12,16 @@ from netpol.errors import GraphvizError, GraphvizFailed, GraphvizMissing
 from netpol.render import graphviz
 from netpol.render.graphviz import INSTALL_HINT, ImageFormat, find_dot, layout, require_dot, run_dot
 
-__all__ = ["INSTALL_HINT", "GraphvizError", "GraphvizFailed", "GraphvizMissing", "ImageFormat",
-           "find_dot", "layout", "require_dot", "run_dot"]
+__all__ = [
+    "INSTALL_HINT",
+    "GraphvizError",
+    "GraphvizFailed",
+    "GraphvizMissing",
+    "ImageFormat",
+    "find_dot",
+    "layout",
+    "require_dot",
+    "run_dot",
+]
 
 sys.modules[__name__] = graphviz

@@ -75,8 +75,10 @@ def render(diagram: Diagram, svg: str) -> str:
     ]
     for edge in diagram.edges:
         arrow = "↔ " if edge.both_ways else ""
-        parts.append(f"<tr><td><code>{html.escape(terminal(edge.src_name))}</code></td>"
-                     f"<td>{arrow}<code>{html.escape(terminal(edge.dst_name))}</code></td>"
-                     f"<td>{html.escape(terminal(edge.label))}</td></tr>")
+        parts.append(
+            f"<tr><td><code>{html.escape(terminal(edge.src_name))}</code></td>"
+            f"<td>{arrow}<code>{html.escape(terminal(edge.dst_name))}</code></td>"
+            f"<td>{html.escape(terminal(edge.label))}</td></tr>"
+        )
     parts += ["</tbody></table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -37,8 +37,11 @@ def render_connections(connections: Sequence[Connection], endpoints: Sequence[st
         lines.append(f'    {{"src": {_string(c.src)}, "dst": {_string(c.dst)}, "ports": {pj}}}')
     body = ",\n".join(lines)
     eps = ",\n".join(f"    {_string(e)}" for e in endpoints)
-    return (f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]\n}}\n'
-            if lines or eps else '{\n  "connections": [],\n  "endpoints": []\n}\n')
+    return (
+        f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]\n}}\n'
+        if lines or eps
+        else '{\n  "connections": [],\n  "endpoints": []\n}\n'
+    )
 
 
 def render_explanation(exp: Explanation) -> str:

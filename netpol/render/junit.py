@@ -69,8 +69,7 @@ def _where(f: Finding, base: str) -> str:
     return f"{path}:{f.location.line}" if f.location.line is not None else path
 
 
-def _case(suite: ET.Element, name: str, classname: str, case: Case, fail_on: FailOn,
-          base: str) -> ET.Element:
+def _case(suite: ET.Element, name: str, classname: str, case: Case, fail_on: FailOn, base: str) -> ET.Element:
     attrs = {"classname": classname, "name": name}
     if case.location is not None:
         attrs["file"] = relative_uri(case.location.source, base) or case.location.source
@@ -82,8 +81,7 @@ def _case(suite: ET.Element, name: str, classname: str, case: Case, fail_on: Fai
         return tc
     where = _where(f, base) if f.location is not None else "(no file)"
     body = f"{where}: {f.severity.value} {f.rule_id}: {f.message}\nfix: {f.hint}"
-    body += "".join(f"\nsee: {rel.location.source}:{rel.location.line}: {rel.message}"
-                    for rel in f.related)
+    body += "".join(f"\nsee: {rel.location.source}:{rel.location.line}: {rel.message}" for rel in f.related)
     if fail_on.reached_by(f.severity):
         failure = ET.SubElement(tc, "failure", message=f.message, type=f.rule_id)
         failure.text = body
@@ -96,10 +94,12 @@ def _count(root: ET.Element, suites: Iterable[ET.Element]) -> None:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in suites:
         cases = suite.findall("testcase")
-        counts = {"tests": len(cases),
-                  "failures": sum(c.find("failure") is not None for c in cases),
-                  "errors": 0,
-                  "skipped": sum(c.find("skipped") is not None for c in cases)}
+        counts = {
+            "tests": len(cases),
+            "failures": sum(c.find("failure") is not None for c in cases),
+            "errors": 0,
+            "skipped": sum(c.find("skipped") is not None for c in cases),
+        }
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

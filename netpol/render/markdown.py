@@ -14,8 +14,11 @@ __all__ = ["render_connections"]
 
 
 def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
-    lines = [f"**{len(connections)} allowed connection(s)** between {len(endpoints)} endpoints",
-             "", "| Source | Destination | Ports |", "| --- | --- | --- |"]
-    lines += [f"| {md_code(c.src)} | {md_code(c.dst)} | {c.ports} |"
-              for c in connections]
+    lines = [
+        f"**{len(connections)} allowed connection(s)** between {len(endpoints)} endpoints",
+        "",
+        "| Source | Destination | Ports |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {md_code(c.src)} | {md_code(c.dst)} | {c.ports} |" for c in connections]
     return "\n".join(lines) + "\n"

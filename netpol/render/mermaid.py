@@ -31,8 +31,10 @@ from netpol.render.diagram.model import (
 __all__ = ["escape", "render"]
 
 _ARROWS = {  # (collapsed, some, both ways) -> link
-    (False, False, False): "-->", (False, False, True): "<-->",
-    (True, False, False): "==>", (True, False, True): "<==>",
+    (False, False, False): "-->",
+    (False, False, True): "<-->",
+    (True, False, False): "==>",
+    (True, False, True): "<==>",
 }
 _CLASSES = {
     NodeStyle.ENDPOINT: "endpoint",
@@ -97,10 +99,11 @@ def render(diagram: Diagram) -> str:
         return "outside" if name == EXTERNAL_BOX else ids("ns_", name)
 
     nodes = {n.id: n for n in diagram.nodes}
-    out = [f"%% netpol graph, {diagram.level.value} level: "
-           f"{diagram.connections} allowed connections",
-           *(f"%% {terminal(line)}" for line in diagram.title[1:]),
-           "flowchart TB"]
+    out = [
+        f"%% netpol graph, {diagram.level.value} level: {diagram.connections} allowed connections",
+        *(f"%% {terminal(line)}" for line in diagram.title[1:]),
+        "flowchart TB",
+    ]
     boxed = set()
     for box in diagram.boxes:
         out.append(f"  subgraph {box_id(box.name)}[{_label(box.label)}]")
@@ -134,12 +137,12 @@ def render(diagram: Diagram) -> str:
 
     for style, swatch in NODE_COLOURS.items():
         extra = ",stroke-width:2px" if style is NodeStyle.UNPROTECTED else ""
-        out.append(f"  classDef {_CLASSES[style]} fill:{swatch.fill},stroke:{swatch.stroke},"
-                   f"color:#1a202c{extra}")
+        out.append(
+            f"  classDef {_CLASSES[style]} fill:{swatch.fill},stroke:{swatch.stroke},color:#1a202c{extra}"
+        )
     out.append("  classDef focus stroke-width:4px")
     for kind, colour in EDGE_COLOURS.items():
-        out.append(f"  classDef edge_{kind.name.lower()} fill:#ffffff,stroke:{colour},"
-                   f"color:{colour}")
+        out.append(f"  classDef edge_{kind.name.lower()} fill:#ffffff,stroke:{colour},color:{colour}")
     out.append(f"  classDef plain fill:#ffffff,stroke:{BOX_COLOURS.stroke},color:#1a202c")
     by_class: dict[str, list[str]] = defaultdict(list)
     for node in diagram.nodes:
@@ -151,8 +154,7 @@ def render(diagram: Diagram) -> str:
         out.append(f"  class {','.join(focus)} focus")
     for box in diagram.boxes:
         dash = ",stroke-dasharray:5 5" if box.external else ""
-        out.append(f"  style {box_id(box.name)} fill:{BOX_COLOURS.fill},"
-                   f"stroke:{BOX_COLOURS.stroke}{dash}")
+        out.append(f"  style {box_id(box.name)} fill:{BOX_COLOURS.fill},stroke:{BOX_COLOURS.stroke}{dash}")
     if diagram.legend:
         out.append(f"  style legend fill:#ffffff,stroke:{BOX_COLOURS.stroke}")
     for link, indexes in styles.items():
@@ -164,15 +166,25 @@ def _legend_entry(item: LegendItem) -> tuple[str, str]:
     """A legend node's text and class: nodes are drawn in their colours, edges as arrows."""
     text = LEGEND_TEXT[item]
     node_class = {
-        LegendItem.ENDPOINT: "endpoint", LegendItem.NAMESPACE_NODE: "endpoint",
-        LegendItem.UNPROTECTED: "unprotected", LegendItem.UNPROTECTED_NAMESPACE: "unprotected",
-        LegendItem.EXTERNAL: "external", LegendItem.EVERY_POD: "everypod",
-        LegendItem.NAMESPACE: "plain", LegendItem.FOCUS: "focus",
+        LegendItem.ENDPOINT: "endpoint",
+        LegendItem.NAMESPACE_NODE: "endpoint",
+        LegendItem.UNPROTECTED: "unprotected",
+        LegendItem.UNPROTECTED_NAMESPACE: "unprotected",
+        LegendItem.EXTERNAL: "external",
+        LegendItem.EVERY_POD: "everypod",
+        LegendItem.NAMESPACE: "plain",
+        LegendItem.FOCUS: "focus",
     }.get(item)
     if node_class is not None:
         return text, node_class
     kind = {LegendItem.CROSS: EdgeKind.CROSS, LegendItem.EXTERNAL_EDGE: EdgeKind.EXTERNAL}.get(
-        item, EdgeKind.INTRA)
-    arrow = {LegendItem.COLLAPSED: "══▶", LegendItem.SOME: "┄┄▶", LegendItem.BOTH_WAYS: "◀──▶",
-             LegendItem.INTERNAL: "⟲", LegendItem.UNLABELLED: "──?"}.get(item, "──▶")
+        item, EdgeKind.INTRA
+    )
+    arrow = {
+        LegendItem.COLLAPSED: "══▶",
+        LegendItem.SOME: "┄┄▶",
+        LegendItem.BOTH_WAYS: "◀──▶",
+        LegendItem.INTERNAL: "⟲",
+        LegendItem.UNLABELLED: "──?",
+    }.get(item, "──▶")
     return f"{arrow} {text}", f"edge_{kind.name.lower()}"

@@ -37,9 +37,19 @@ from netpol.render.diagram.model import Diagram
 from netpol.render.drawing import draw
 from netpol.render.graphviz import ImageFormat
 
-__all__ = ["DiffFormat", "FindingsFormat", "GraphFormat", "ListFormat", "QueryFormat",
-           "ReportFormat", "render_connections", "render_diagram", "render_diff",
-           "render_explanation", "render_findings"]
+__all__ = [
+    "DiffFormat",
+    "FindingsFormat",
+    "GraphFormat",
+    "ListFormat",
+    "QueryFormat",
+    "ReportFormat",
+    "render_connections",
+    "render_diagram",
+    "render_diff",
+    "render_explanation",
+    "render_findings",
+]
 
 
 class ListFormat(StrEnum):
@@ -122,8 +132,7 @@ _DIFF: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
 }
 
 
-def render_connections(fmt: ListFormat, connections: Sequence[Connection],
-                       endpoints: Sequence[str]) -> str:
+def render_connections(fmt: ListFormat, connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
     return _LIST[fmt](connections, endpoints)
 
 
@@ -136,8 +145,15 @@ def render_diff(fmt: DiffFormat, diff: GraphDiff) -> str:
     return _DIFF[fmt](diff)
 
 
-def render_findings(fmt: FindingsFormat, report: Report, *, fail_on: FailOn, version: str,
-                    color: bool = False, extra: dict[str, Any] | None = None) -> str:
+def render_findings(
+    fmt: FindingsFormat,
+    report: Report,
+    *,
+    fail_on: FailOn,
+    version: str,
+    color: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> str:
     """Lint or check findings in ``fmt``; ``color`` only for text, ``extra`` (check's own
     results) only for JSON."""
     if fmt is FindingsFormat.SARIF:

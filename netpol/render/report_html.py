@@ -64,8 +64,7 @@ class Figure:
     """Graphviz failed on this diagram (a bug in netpol): what the CLI should warn about."""
 
 
-def draw_diagrams(report: Report, *, draw: Callable[[Diagram], str] | None = None
-                  ) -> dict[int, Figure]:
+def draw_diagrams(report: Report, *, draw: Callable[[Diagram], str] | None = None) -> dict[int, Figure]:
     """The report's diagrams as figures, keyed by ``id(diagram)``, drawn in parallel.
 
     ``draw`` turns a diagram into SVG text (default: Graphviz's ``dot``, through
@@ -77,13 +76,16 @@ def draw_diagrams(report: Report, *, draw: Callable[[Diagram], str] | None = Non
         return {}
     if draw is None:
         if find_dot() is None:
-            note = (f"Graphviz's dot program is not installed, so this diagram is not drawn; "
-                    f"{INSTALL_HINT}. The matrix above holds the same connections.")
+            note = (
+                f"Graphviz's dot program is not installed, so this diagram is not drawn; "
+                f"{INSTALL_HINT}. The matrix above holds the same connections."
+            )
             return {id(d): Figure(None, note) for d, _ in diagrams}
         draw = _draw_svg
     with ThreadPoolExecutor(max_workers=4) as pool:
-        figures = list(pool.map(lambda item: _figure(item[1][0], item[1][1], item[0], draw),
-                                enumerate(diagrams)))
+        figures = list(
+            pool.map(lambda item: _figure(item[1][0], item[1][1], item[0], draw), enumerate(diagrams))
+        )
     return {id(d): f for (d, _), f in zip(diagrams, figures, strict=True)}
 
 
@@ -95,28 +97,34 @@ def _diagrams(report: Report) -> list[tuple[Diagram, str]]:
     """The diagrams, each with the ``netpol graph`` command that writes its DOT text."""
     c = report.connectivity
     inputs = " ".join(shlex.quote(i) for i in report.summary.inputs) or "INPUT"
-    found = [(c.diagram, f"netpol graph {inputs} --level namespace -o dot")
-             ] if c.diagram is not None else []
-    found += [(v.diagram, f"netpol graph {inputs} -n {shlex.quote(v.name)} -o dot")
-              for v in c.namespaces if v.diagram is not None]
+    found = [(c.diagram, f"netpol graph {inputs} --level namespace -o dot")] if c.diagram is not None else []
+    found += [
+        (v.diagram, f"netpol graph {inputs} -n {shlex.quote(v.name)} -o dot")
+        for v in c.namespaces
+        if v.diagram is not None
+    ]
     return found
 
 
-def _figure(diagram: Diagram, command: str, number: int, draw: Callable[[Diagram], str]
-            ) -> Figure:
+def _figure(diagram: Diagram, command: str, number: int, draw: Callable[[Diagram], str]) -> Figure:
     if diagram.too_large:
-        return Figure(None, f"{len(diagram.nodes)} nodes and {len(diagram.edges)} edges are too "
-                            "many to draw readably; the matrix holds the same connections.")
+        return Figure(
+            None,
+            f"{len(diagram.nodes)} nodes and {len(diagram.edges)} edges are too "
+            "many to draw readably; the matrix holds the same connections.",
+        )
     try:
         svg = html_graph.inline_svg(draw(diagram))
     except GraphvizFailed as exc:
-        return Figure(None, f"This diagram could not be drawn: Graphviz failed on it, which is a "
-                            f"bug in netpol (please report it). {command} gives its DOT text; "
-                            "the matrix holds the same connections.",
-                      error=str(exc))
+        return Figure(
+            None,
+            f"This diagram could not be drawn: Graphviz failed on it, which is a "
+            f"bug in netpol (please report it). {command} gives its DOT text; "
+            "the matrix holds the same connections.",
+            error=str(exc),
+        )
     except NetpolError as exc:
-        return Figure(None, f"This diagram could not be drawn: {exc}. The matrix holds the same "
-                            "connections.")
+        return Figure(None, f"This diagram could not be drawn: {exc}. The matrix holds the same connections.")
     # Several SVGs share one page: give each its own ids.
     svg = _ID.sub(lambda m: f'id="d{number}-{m.group(1)}"', svg)
     svg = _HREF.sub(lambda m: f'{m.group(1)}="#d{number}-{m.group(2)}"', svg)
@@ -125,14 +133,29 @@ def _figure(diagram: Diagram, command: str, number: int, draw: Callable[[Diagram
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("netpol", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             finalize=_visible)
-    env.filters.update(cell=_cell, where=where, rules=rules_text, count_line=count_line,
-                       route=route_text, findings_line=findings_line, pct=_pct,
-                       rank=lambda s: SEVERITY_RANK[Severity(s)], id=id, plural=plural,
-                       severity_count=severity_count, way=WAY_LABEL.__getitem__)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("netpol", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_visible,
+    )
+    env.filters.update(
+        cell=_cell,
+        where=where,
+        rules=rules_text,
+        count_line=count_line,
+        route=route_text,
+        findings_line=findings_line,
+        pct=_pct,
+        rank=lambda s: SEVERITY_RANK[Severity(s)],
+        id=id,
+        plural=plural,
+        severity_count=severity_count,
+        way=WAY_LABEL.__getitem__,
+    )
     return env
 
 
@@ -157,8 +180,9 @@ def render(report: Report, *, figures: dict[int, Figure] | None = None) -> str:
     if figures is None:
         figures = draw_diagrams(report)
     template = _environment().get_template("report.html.j2")
-    return template.render(report=report, figures=figures, sections=_sections(report),
-                           criteria=CRITERIA, future_ways=FUTURE_WAYS)
+    return template.render(
+        report=report, figures=figures, sections=_sections(report), criteria=CRITERIA, future_ways=FUTURE_WAYS
+    )
 
 
 def _sections(report: Report) -> Iterator[tuple[str, str]]:

@@ -57,48 +57,60 @@ SECTIONS = (
 
 CRITERIA = {
     "outside": "Workloads that addresses outside the cluster may connect to: an ingress rule "
-               "without 'from', an ipBlock, or no ingress policy at all. 'Internet' marks ranges "
-               "holding public addresses (not private, loopback, link-local, documentation or "
-               "other special-purpose ranges).",
+    "without 'from', an ipBlock, or no ingress policy at all. 'Internet' marks ranges "
+    "holding public addresses (not private, loopback, link-local, documentation or "
+    "other special-purpose ranges).",
     "internet": "Workloads that may open connections to public internet addresses: no egress "
-                "policy, an egress rule without 'to', or an ipBlock holding public addresses.",
+    "policy, an egress rule without 'to', or an ipBlock holding public addresses.",
     "cluster_wide": "'every pod': every other pod of the cluster may connect, on the ports shown "
-                    "(more: ports only some of them get). 'every namespace': pods of every "
-                    "namespace may connect, though not all of them; ports are their union.",
+    "(more: ports only some of them get). 'every namespace': pods of every "
+    "namespace may connect, though not all of them; ports are their union.",
     "future": "A rule admits pods that do not exist yet when a new pod can match it without any "
-              "policy changing. Namespace labels are chosen by whoever creates the namespace "
-              "(the control plane sets only kubernetes.io/metadata.name, to its name), so a rule "
-              "peer admits future pods when it has:",
+    "policy changing. Namespace labels are chosen by whoever creates the namespace "
+    "(the control plane sets only kubernetes.io/metadata.name, to its name), so a rule "
+    "peer admits future pods when it has:",
     "future_tail": "Pods of a new namespace have no egress policy, so nothing stops them on their "
-                   "side. Who may create pods in the other namespaces is an RBAC question netpol "
-                   "does not see.",
+    "side. Who may create pods in the other namespaces is an RBAC question netpol "
+    "does not see.",
     "matrix": "Rows are sources, columns destinations; a cell lists the ports allowed. For a "
-              "group (a namespace, 'other namespaces', 'outside the cluster') the ports are the "
-              "union over its members: '· 12%' says that 12% of the (source, destination) pairs "
-              "are allowed anything, '(some)' that not every pair gets every port listed. "
-              "'·' nothing allowed; '—' no pair to ask about.",
+    "group (a namespace, 'other namespaces', 'outside the cluster') the ports are the "
+    "union over its members: '· 12%' says that 12% of the (source, destination) pairs "
+    "are allowed anything, '(some)' that not every pair gets every port listed. "
+    "'·' nothing allowed; '—' no pair to ask about.",
     "inventory": "'Without it' recompiles the cluster without the policy: 'opens' counts the "
-                 "connections that would be allowed or widened (what the policy protects), "
-                 "'closes' those that would be denied or narrowed (what only it allows). A pair "
-                 "of workloads counts once; addresses outside the cluster count once per workload.",
+    "connections that would be allowed or widened (what the policy protects), "
+    "'closes' those that would be denied or narrowed (what only it allows). A pair "
+    "of workloads counts once; addresses outside the cluster count once per workload.",
     "routes": "Routes of two or three hops that end at the workload and start outside the "
-              "cluster or in another namespace, grouped by their hops; ports are per hop (the "
-              "first is the union over the starts).",
+    "cluster or in another namespace, grouped by their hops; ports are per hop (the "
+    "first is the union over the starts).",
 }
 
 FUTURE_WAYS: tuple[tuple[FutureWay, str, str], ...] = (
     (FutureWay.EVERY_SOURCE, "no 'from'", "a rule that names no peer: every pod and every address"),
-    (FutureWay.ANY_NEW_NAMESPACE, "any new namespace",
-     "a namespaceSelector that a namespace without labels matches ({}, NotIn, DoesNotExist): "
-     "any new namespace"),
-    (FutureWay.UNCLAIMED_NAMESPACE, "unclaimed name",
-     "a namespaceSelector pinned by kubernetes.io/metadata.name to a namespace that does not "
-     "exist yet: whoever creates it"),
-    (FutureWay.OPEN_NAMESPACE, "open namespace",
-     "a selector that reaches an open namespace, where anyone may deploy (--open-namespace, "
-     "default 'default'): a pod created there with the right labels"),
-    (FutureWay.LABELLED_NAMESPACE, "labelled new namespace",
-     "a namespaceSelector on other labels: a new namespace created with those labels"),
+    (
+        FutureWay.ANY_NEW_NAMESPACE,
+        "any new namespace",
+        "a namespaceSelector that a namespace without labels matches ({}, NotIn, DoesNotExist): "
+        "any new namespace",
+    ),
+    (
+        FutureWay.UNCLAIMED_NAMESPACE,
+        "unclaimed name",
+        "a namespaceSelector pinned by kubernetes.io/metadata.name to a namespace that does not "
+        "exist yet: whoever creates it",
+    ),
+    (
+        FutureWay.OPEN_NAMESPACE,
+        "open namespace",
+        "a selector that reaches an open namespace, where anyone may deploy (--open-namespace, "
+        "default 'default'): a pod created there with the right labels",
+    ),
+    (
+        FutureWay.LABELLED_NAMESPACE,
+        "labelled new namespace",
+        "a namespaceSelector on other labels: a new namespace created with those labels",
+    ),
 )
 WAY_LABEL = {way: label for way, label, _ in FUTURE_WAYS}
 
@@ -211,9 +223,15 @@ def render(report: Report) -> str:
     s = report.summary
     inputs = ", ".join(_item(i) for i in s.inputs)
     lines += [f"{md_text(report.tool)}{' · input: ' + inputs if inputs else ''}", ""]
-    lines += ["Contents: " + " · ".join(f"[{title}](#{title.lower().replace(' ', '-')})"
-                                         for anchor, title in SECTIONS if anchor != "summary"
-                                         and (anchor != "sensitive" or report.sensitive)), ""]
+    lines += [
+        "Contents: "
+        + " · ".join(
+            f"[{title}](#{title.lower().replace(' ', '-')})"
+            for anchor, title in SECTIONS
+            if anchor != "summary" and (anchor != "sensitive" or report.sensitive)
+        ),
+        "",
+    ]
     lines += _summary(report)
     lines += _exposure(report)
     lines += _lint(report)
@@ -236,8 +254,7 @@ def _summary(report: Report) -> list[str]:
         ("Allowed connections between workloads", str(s.connections)),
         ("Lint findings", findings_line(s.findings, s.suppressed) if s.linted else "lint not run"),
     ]
-    return ["## Summary", "", *_table(("", ""), rows),
-            f"**{md_text(s.headline)}** {md_text(s.details)}", ""]
+    return ["## Summary", "", *_table(("", ""), rows), f"**{md_text(s.headline)}** {md_text(s.details)}", ""]
 
 
 def _exposure(report: Report) -> list[str]:
@@ -245,29 +262,53 @@ def _exposure(report: Report) -> list[str]:
     out = ["## Exposure", "", "### Reachable from outside the cluster", "", CRITERIA["outside"], ""]
     if x.from_outside.rows:
         out += _note(count_line(x.from_outside, "rows", "public internet first"))
-        out += _table(("Workload", "From", "Ports", "Internet", "Allowed by"), (
-            (_code(e.endpoint), _lines(e.ranges), str(e.ports), "yes" if e.public else "no",
-             _lines(rules_text(e.via))) for e in x.from_outside.rows))
+        out += _table(
+            ("Workload", "From", "Ports", "Internet", "Allowed by"),
+            (
+                (
+                    _code(e.endpoint),
+                    _lines(e.ranges),
+                    str(e.ports),
+                    "yes" if e.public else "no",
+                    _lines(rules_text(e.via)),
+                )
+                for e in x.from_outside.rows
+            ),
+        )
     else:
         out += ["Nothing outside the cluster can connect to a workload.", ""]
 
     out += ["### Can reach the internet", "", CRITERIA["internet"], ""]
     if x.to_internet.rows:
         out += _note(count_line(x.to_internet, "rows", "every port first"))
-        out += _table(("Workload", "To", "Ports", "Allowed by"), (
-            (_code(e.endpoint), _lines(e.ranges), str(e.ports), _lines(rules_text(e.via)))
-            for e in x.to_internet.rows))
+        out += _table(
+            ("Workload", "To", "Ports", "Allowed by"),
+            (
+                (_code(e.endpoint), _lines(e.ranges), str(e.ports), _lines(rules_text(e.via)))
+                for e in x.to_internet.rows
+            ),
+        )
     else:
         out += ["No workload can open connections to public internet addresses.", ""]
 
     out += ["### Reachable from every pod or every namespace", "", CRITERIA["cluster_wide"], ""]
     if x.cluster_wide.rows:
         out += _note(count_line(x.cluster_wide, "workloads"))
-        out += _table(("Workload", "Reachable by", "Ports", "More", "Allowed by"), (
-            (_code(w.endpoint), w.scope.value if w.scope is Scope.EVERY_POD
-             else f"some pods of each of the {x.namespaces} namespaces", str(w.ports),
-             str(w.more) if w.more else "", _lines(rules_text(w.via)))
-            for w in x.cluster_wide.rows))
+        out += _table(
+            ("Workload", "Reachable by", "Ports", "More", "Allowed by"),
+            (
+                (
+                    _code(w.endpoint),
+                    w.scope.value
+                    if w.scope is Scope.EVERY_POD
+                    else f"some pods of each of the {x.namespaces} namespaces",
+                    str(w.ports),
+                    str(w.more) if w.more else "",
+                    _lines(rules_text(w.via)),
+                )
+                for w in x.cluster_wide.rows
+            ),
+        )
     else:
         out += ["No workload is reachable from every pod or from every namespace.", ""]
 
@@ -275,15 +316,29 @@ def _exposure(report: Report) -> list[str]:
     out += [f"- {text}" for _, _, text in FUTURE_WAYS]
     out += ["", CRITERIA["future_tail"], ""]
     if x.unprotected:
-        out += [f"Besides the rules below, {plural(x.unprotected, 'workload')} with no ingress "
-                "policy admit any pod, present or future.", ""]
+        out += [
+            f"Besides the rules below, {plural(x.unprotected, 'workload')} with no ingress "
+            "policy admit any pod, present or future.",
+            "",
+        ]
     if x.future.rows:
         out += _note(count_line(x.future, "rule peers", "most open first"))
-        out += _table(("Rule", "Peer", "How", "Who can get in", "Workloads", "Ports", "Where"), (
-            (_lines(f.rule), _lines(f.peer), WAY_LABEL[f.way], _lines(f.who),
-             ", ".join(_code(t) for t in f.targets[:4])
-             + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""), _lines(f.ports),
-             _lines(where(f.location))) for f in x.future.rows))
+        out += _table(
+            ("Rule", "Peer", "How", "Who can get in", "Workloads", "Ports", "Where"),
+            (
+                (
+                    _lines(f.rule),
+                    _lines(f.peer),
+                    WAY_LABEL[f.way],
+                    _lines(f.who),
+                    ", ".join(_code(t) for t in f.targets[:4])
+                    + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""),
+                    _lines(f.ports),
+                    _lines(where(f.location)),
+                )
+                for f in x.future.rows
+            ),
+        )
     else:
         out += ["No ingress rule admits pods that do not exist yet.", ""]
     return out
@@ -294,23 +349,33 @@ def _lint(report: Report) -> list[str]:
     out = ["## Lint findings", ""]
     if not lint.ran:
         return [*out, "Lint did not run.", ""]
-    out += [f"{findings_line(lint.counts, lint.suppressed)}; most severe first. "
-            "`netpol lint` gives each one with its source line.", ""]
+    out += [
+        f"{findings_line(lint.counts, lint.suppressed)}; most severe first. "
+        "`netpol lint` gives each one with its source line.",
+        "",
+    ]
     if not lint.findings.rows:
         return [*out, "No findings.", ""]
-    out += _table(("Rule", "Severity", "What it finds", "Findings"), (
-        (r.rule_id, r.severity.value, r.title, str(r.count)) for r in lint.rules))
+    out += _table(
+        ("Rule", "Severity", "What it finds", "Findings"),
+        ((r.rule_id, r.severity.value, r.title, str(r.count)) for r in lint.rules),
+    )
     out += _note(count_line(lint.findings, "findings", "most severe first"))
-    out += _table(("Severity", "Rule", "Finding", "Where", "Fix"), (
-        (f.severity.value, f.rule_id, _lines(f.message), _lines(where(f.location)), _lines(f.hint))
-        for f in lint.findings.rows))
+    out += _table(
+        ("Severity", "Rule", "Finding", "Where", "Fix"),
+        (
+            (f.severity.value, f.rule_id, _lines(f.message), _lines(where(f.location)), _lines(f.hint))
+            for f in lint.findings.rows
+        ),
+    )
     return out
 
 
 def _matrix(m: Matrix) -> list[str]:
     head = ["from \\ to", *(_code(c) for c in m.destinations)]
-    rows = [(_code(src), *(cell_text(c) for c in cells)) for src, cells in zip(m.sources, m.cells,
-                                                                              strict=True)]
+    rows = [
+        (_code(src), *(cell_text(c) for c in cells)) for src, cells in zip(m.sources, m.cells, strict=True)
+    ]
     return _table(head, rows)
 
 
@@ -322,8 +387,10 @@ def _connectivity(report: Report) -> list[str]:
     c = report.connectivity
     out = ["## Connectivity", "", CRITERIA["matrix"], "", "### Between namespaces", ""]
     if c.matrix.omitted:
-        out += _note(f"The {len(c.matrix.sources) - 1} most reached namespaces are shown; "
-                     f"{c.matrix.omitted} more are left out.")
+        out += _note(
+            f"The {len(c.matrix.sources) - 1} most reached namespaces are shown; "
+            f"{c.matrix.omitted} more are left out."
+        )
     out += _matrix(c.matrix)
     out += _note(c.note)
     if c.diagram is not None:
@@ -331,19 +398,27 @@ def _connectivity(report: Report) -> list[str]:
     for view in c.namespaces:
         out += _namespace(view)
     if c.omitted:
-        out += [f"Namespaces without a section of their own ({len(c.omitted)}; `netpol list -n NS` "
-                "and `netpol graph -n NS` show them): " + ", ".join(_item(n) for n in c.omitted),
-                ""]
+        out += [
+            f"Namespaces without a section of their own ({len(c.omitted)}; `netpol list -n NS` "
+            "and `netpol graph -n NS` show them): " + ", ".join(_item(n) for n in c.omitted),
+            "",
+        ]
     return out
 
 
 def _namespace(view: NamespaceView) -> list[str]:
-    out = [f"### Namespace {md_text(view.name)}", "",
-           f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
-           f"{view.isolated_egress} for egress.", ""]
+    out = [
+        f"### Namespace {md_text(view.name)}",
+        "",
+        f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
+        f"{view.isolated_egress} for egress.",
+        "",
+    ]
     if view.matrix.omitted:
-        out += _note(f"The {len(view.matrix.sources) - 2} most reached workloads are shown; "
-                     f"{view.matrix.omitted} more are left out.")
+        out += _note(
+            f"The {len(view.matrix.sources) - 2} most reached workloads are shown; "
+            f"{view.matrix.omitted} more are left out."
+        )
     out += _matrix(view.matrix)
     out += _note(view.note)
     if view.diagram is not None:
@@ -368,16 +443,24 @@ def _inventory(report: Report) -> list[str]:
     inv = report.inventory
     out = ["## Policy inventory", "", CRITERIA["inventory"], ""]
     if inv.policies.omitted:
-        out += _note(f"Showing the {len(inv.policies.rows)} policies that select the most workloads, "
-                     f"of {inv.policies.total}.")
+        out += _note(
+            f"Showing the {len(inv.policies.rows)} policies that select the most workloads, "
+            f"of {inv.policies.total}."
+        )
     if inv.whatif_computed < inv.whatif_total:
-        out += _note(f"'Without it' is computed for the {inv.whatif_computed} policies that select "
-                     f"the most workloads (of {inv.whatif_total}), to keep the report fast.")
+        out += _note(
+            f"'Without it' is computed for the {inv.whatif_computed} policies that select "
+            f"the most workloads (of {inv.whatif_total}), to keep the report fast."
+        )
     if not inv.policies.rows:
         return [*out, "No NetworkPolicy in the input.", ""]
-    out += _table(("Policy", "Where", "Selects", "Allows", "Without it"), (
-        (_code(p.id), _lines(where(p.location)), _selects(p), _lines(*p.rules), _whatif_text(p))
-        for p in inv.policies.rows))
+    out += _table(
+        ("Policy", "Where", "Selects", "Allows", "Without it"),
+        (
+            (_code(p.id), _lines(where(p.location)), _selects(p), _lines(*p.rules), _whatif_text(p))
+            for p in inv.policies.rows
+        ),
+    )
     return out
 
 
@@ -405,17 +488,30 @@ def _target(t: SensitiveTarget) -> list[str]:
     out = [f"#### {_item(t.endpoint)}", "", "Direct sources:", ""]
     if t.direct.rows:
         out += _note(count_line(t.direct, "sources", "outside the cluster first"))
-        out += _table(("Source", "Origin", "Ports", "Allowed by"), (
-            (_code(a.source) if a.origin is not Origin.OUTSIDE else _lines(a.source),
-             a.origin.value, str(a.ports), _lines(rules_text(a.via))) for a in t.direct.rows))
+        out += _table(
+            ("Source", "Origin", "Ports", "Allowed by"),
+            (
+                (
+                    _code(a.source) if a.origin is not Origin.OUTSIDE else _lines(a.source),
+                    a.origin.value,
+                    str(a.ports),
+                    _lines(rules_text(a.via)),
+                )
+                for a in t.direct.rows
+            ),
+        )
     else:
         out += ["Nothing can connect to it.", ""]
     out += ["Routes of two or three hops:", ""]
     if t.routes.rows:
         out += _note(count_line(t.routes, "routes", "shortest first, outside the cluster first"))
-        out += _table(("From", "Route", "Ports per hop"), (
-            (r.origin.value, _lines(route_text(r)), " → ".join(str(p) for p in r.ports))
-            for r in t.routes.rows))
+        out += _table(
+            ("From", "Route", "Ports per hop"),
+            (
+                (r.origin.value, _lines(route_text(r)), " → ".join(str(p) for p in r.ports))
+                for r in t.routes.rows
+            ),
+        )
     else:
         out += ["None from outside the cluster or from another namespace.", ""]
     return out
@@ -425,7 +521,8 @@ def _about(report: Report) -> list[str]:
     lim = report.limits
     x = report.exposure
     return [
-        "## About this report", "",
+        "## About this report",
+        "",
         f"Generated by {md_text(report.tool)} from the manifests given; it shows what the NetworkPolicies "
         "allow, not the traffic that flows. Tables are cut at "
         f"{lim.rows} rows, lint findings at {lim.findings}, namespace sections at "

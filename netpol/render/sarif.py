@@ -22,8 +22,7 @@ from netpol.render.json_ import dumps
 
 __all__ = ["SARIF_SCHEMA", "relative_uri", "render_sarif"]
 
-SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-                "sarif-schema-2.1.0.json")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _PROBLEM = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
 
@@ -72,7 +71,7 @@ def _rule(r: RuleMeta) -> dict[str, Any]:
         "help": {
             "text": f"{r.title} {r.why}\nFix: {r.fix}\nSee docs/lint-rules.md#{anchor}",
             "markdown": f"**{r.id} {r.slug}**: {r.title}\n\n{r.why}\n\n**Fix:** {r.fix}\n\n"
-                        f"See [docs/lint-rules.md](docs/lint-rules.md#{anchor}).",
+            f"See [docs/lint-rules.md](docs/lint-rules.md#{anchor}).",
         },
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
         "properties": {
@@ -125,8 +124,7 @@ def _result(f: Finding, index: dict[str, int], base: str) -> dict[str, Any]:
     for i, rel in enumerate(f.related):
         phys = _physical(rel.location, base)
         if phys is not None:
-            related.append({"id": i + 1, "physicalLocation": phys,
-                            "message": {"text": _text(rel.message)}})
+            related.append({"id": i + 1, "physicalLocation": phys, "message": {"text": _text(rel.message)}})
     if related:
         result["relatedLocations"] = related
     if f.subjects:

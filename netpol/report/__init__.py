@@ -92,11 +92,19 @@ __all__ = [
 ]
 
 
-def build_report(graph: AllowGraph, *, sensitive: Sequence[str] = (),
-                 lint_result: LintResult | None = None, locator: Locator | None = None,
-                 inputs: Sequence[str] = (), title: str | None = None,
-                 open_namespaces: Sequence[str] = ("default",), limits: Limits | None = None,
-                 diagrams: bool = True, tool: str = "netpol") -> Report:
+def build_report(
+    graph: AllowGraph,
+    *,
+    sensitive: Sequence[str] = (),
+    lint_result: LintResult | None = None,
+    locator: Locator | None = None,
+    inputs: Sequence[str] = (),
+    title: str | None = None,
+    open_namespaces: Sequence[str] = ("default",),
+    limits: Limits | None = None,
+    diagrams: bool = True,
+    tool: str = "netpol",
+) -> Report:
     """The review of ``graph``.
 
     ``sensitive``: ``ns/name[Kind]`` (any spelling :meth:`AllowGraph.resolve` takes) or labels
@@ -115,5 +123,14 @@ def build_report(graph: AllowGraph, *, sensitive: Sequence[str] = (),
     inventory = build_inventory(view, limits)
     sensitive_sections = build_sensitive(view, targets, limits) if targets else ()
     summary = build_summary(view, tuple(inputs), exposure, lint, sensitive_sections)
-    return Report(title or "Network policy review", tool, summary, exposure, lint, connectivity,
-                  inventory, sensitive_sections, limits)
+    return Report(
+        title or "Network policy review",
+        tool,
+        summary,
+        exposure,
+        lint,
+        connectivity,
+        inventory,
+        sensitive_sections,
+        limits,
+    )

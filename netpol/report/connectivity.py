@@ -34,13 +34,18 @@ class _Agg:
         self.seen.add(ports)
 
     def cell(self, counted: bool) -> Cell:
-        return Cell(self.ports, len(self.seen) > 1,
-                    self.allowed / self.pairs if counted and self.pairs else None)
+        return Cell(
+            self.ports, len(self.seen) > 1, self.allowed / self.pairs if counted and self.pairs else None
+        )
 
 
-def _aggregate(view: View, sources: Mapping[str, NodeSet],
-               destinations: Mapping[str, Sequence[int]], skip: Callable[[str, str], bool],
-               outside: str) -> dict[tuple[str, str], Cell]:
+def _aggregate(
+    view: View,
+    sources: Mapping[str, NodeSet],
+    destinations: Mapping[str, Sequence[int]],
+    skip: Callable[[str, str], bool],
+    outside: str,
+) -> dict[tuple[str, str], Cell]:
     """Cells for groups of sources by groups of destinations (indexes); a cell exists when the
     groups hold at least one (source, destination) pair. ``outside`` is the key of the group of
     external ranges."""
@@ -50,11 +55,11 @@ def _aggregate(view: View, sources: Mapping[str, NodeSet],
         keys = [(sk, nodes) for sk, nodes in sources.items() if not skip(sk, dk)]
         for d in dests:
             blocks = graph.blocks_into(d)
-            groups = [(cells[(sk, dk)], members) for sk, nodes in keys
-                      if (members := nodes.without(d))]
+            groups = [(cells[(sk, dk)], members) for sk, nodes in keys if (members := nodes.without(d))]
             covered = [0] * len(groups)  # the blocks are disjoint: their hits add up
-            for i, j, hit in overlaps([members for _, members in groups],
-                                      [block.sources for block in blocks]):
+            for i, j, hit in overlaps(
+                [members for _, members in groups], [block.sources for block in blocks]
+            ):
                 groups[i][0].add(blocks[j].ports)
                 covered[i] += len(hit)
             for (agg, members), count in zip(groups, covered, strict=True):
@@ -65,13 +70,20 @@ def _aggregate(view: View, sources: Mapping[str, NodeSet],
     return {k: v.cell(outside not in k) for k, v in cells.items()}
 
 
-def _matrix(rows: Sequence[str], cols: Sequence[str], cells: Mapping[tuple[str, str], Cell],
-            skip: Callable[[str, str], bool], omitted: int, names: Mapping[str, str]) -> Matrix:
+def _matrix(
+    rows: Sequence[str],
+    cols: Sequence[str],
+    cells: Mapping[tuple[str, str], Cell],
+    skip: Callable[[str, str], bool],
+    omitted: int,
+    names: Mapping[str, str],
+) -> Matrix:
     out: list[tuple[Cell | None, ...]] = []
     for r in rows:
         out.append(tuple(None if skip(r, c) else cells.get((r, c)) for c in cols))
-    return Matrix(tuple(names.get(r, r) for r in rows), tuple(names.get(c, c) for c in cols),
-                  tuple(out), omitted)
+    return Matrix(
+        tuple(names.get(r, r) for r in rows), tuple(names.get(c, c) for c in cols), tuple(out), omitted
+    )
 
 
 def build_connectivity(view: View, limits: Limits, diagrams: bool) -> ConnectivitySection:
@@ -102,9 +114,11 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
             kept = tuple(e for e in graph.cluster.endpoints if e.namespace in top)
             sub = compile_graph(replace(graph.cluster, endpoints=kept), graph.options)
             diagram = build_diagram(sub, level=Level.NAMESPACE, exclude_external=True)
-            note = (f"The diagram shows the {len(top)} most reached namespaces; connections with "
-                    f"the {len(view.members) - len(top)} others and with addresses outside the "
-                    "cluster are left out (the matrix has them).")
+            note = (
+                f"The diagram shows the {len(top)} most reached namespaces; connections with "
+                f"the {len(view.members) - len(top)} others and with addresses outside the "
+                "cluster are left out (the matrix has them)."
+            )
 
     detailed = sorted(ranked[: limits.namespaces])
     views = tuple(_namespace_view(view, ns, in_degree, limits, diagrams) for ns in detailed)
@@ -112,8 +126,9 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
     return ConnectivitySection(overview, diagram, views, omitted, note)
 
 
-def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limits,
-                    diagrams: bool) -> NamespaceView:
+def _namespace_view(
+    view: View, ns: str, in_degree: Sequence[int], limits: Limits, diagrams: bool
+) -> NamespaceView:
     members = view.members[ns]
     picked = sorted(sorted(members, key=lambda i: (-in_degree[i], i))[: limits.matrix])
     other_key, ext_key = "\0other", "\0outside"
@@ -125,14 +140,22 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
     keys = [str(i) for i in picked]
     others = [i for i in range(view.n) if view.endpoints[i].namespace != ns]
     sources = {str(i): view.graph.one(i) for i in picked} | {
-        other_key: view.endpoint_set - view.ns_sets[ns], ext_key: view.external_set}
+        other_key: view.endpoint_set - view.ns_sets[ns],
+        ext_key: view.external_set,
+    }
     dests: dict[str, Sequence[int]] = {str(i): [i] for i in picked}
     dests |= {other_key: others, ext_key: range(view.n, view.total)}
     cells = _aggregate(view, sources, dests, skip, ext_key)
     short = {str(i): f"{view.endpoints[i].name}[{view.endpoints[i].kind}]" for i in picked}
     names = short | {other_key: OTHER_NAMESPACES, ext_key: OUTSIDE}
-    matrix = _matrix([*keys, other_key, ext_key], [*keys, other_key, ext_key], cells, skip,
-                     len(members) - len(picked), names)
+    matrix = _matrix(
+        [*keys, other_key, ext_key],
+        [*keys, other_key, ext_key],
+        cells,
+        skip,
+        len(members) - len(picked),
+        names,
+    )
     selectable = view.ns_sets[ns] & view.selectable
     diagram, note = None, ""
     if diagrams:
@@ -147,16 +170,27 @@ def _namespace_view(view: View, ns: str, in_degree: Sequence[int], limits: Limit
             diagram = build_diagram(sub, exclude_external=True)
             if diagram.too_large:
                 diagram = None
-                note = (f"No diagram: its connections involve {count} workloads and ranges, and "
-                        f"those inside it alone are still too many to draw; the matrix sums them "
-                        f"up (netpol graph -n {ns} draws them anyway).")
+                note = (
+                    f"No diagram: its connections involve {count} workloads and ranges, and "
+                    f"those inside it alone are still too many to draw; the matrix sums them "
+                    f"up (netpol graph -n {ns} draws them anyway)."
+                )
             else:
-                note = (f"The diagram shows the connections inside {ns} only: with their peers "
-                        f"elsewhere they involve {count} workloads and ranges, too many to draw "
-                        f"(the matrix has them; netpol graph -n {ns} draws them anyway).")
+                note = (
+                    f"The diagram shows the connections inside {ns} only: with their peers "
+                    f"elsewhere they involve {count} workloads and ranges, too many to draw "
+                    f"(the matrix has them; netpol graph -n {ns} draws them anyway)."
+                )
     graph = view.graph
-    return NamespaceView(ns, len(members), len(selectable & graph.isolated(Direction.INGRESS)),
-                         len(selectable & graph.isolated(Direction.EGRESS)), matrix, diagram, note)
+    return NamespaceView(
+        ns,
+        len(members),
+        len(selectable & graph.isolated(Direction.INGRESS)),
+        len(selectable & graph.isolated(Direction.EGRESS)),
+        matrix,
+        diagram,
+        note,
+    )
 
 
 def _touching(view: View, ns: str) -> int:

@@ -35,8 +35,7 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     graph = view.graph
     from_outside: list[Exposure] = []
     cluster_wide: list[ClusterWide] = []
-    selectable_ns = [nodes & view.selectable for nodes in view.ns_sets.values()
-                     if nodes & view.selectable]
+    selectable_ns = [nodes & view.selectable for nodes in view.ns_sets.values() if nodes & view.selectable]
     for d in range(view.n):
         by_ports: dict[PortSet, tuple[NodeSet, set[RuleView]]] = {}
         others = view.selectable.without(d)
@@ -55,18 +54,23 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
                 rules.update(block.ingress)
         for ports, (ranges, ids) in by_ports.items():
             public = any(view.is_public(r) for r in ranges)
-            from_outside.append(Exposure(view.id(d), view.ranges_text(ranges), ports, public,
-                                         view.ingress_via(d, ids)))
+            from_outside.append(
+                Exposure(view.id(d), view.ranges_text(ranges), ports, public, view.ingress_via(d, ids))
+            )
         if not covered:
             continue
         groups = [m for m in (nodes & others for nodes in selectable_ns) if m]
         if covered == others:
             common = common or PortSet.none()
-            cluster_wide.append(ClusterWide(view.id(d), Scope.EVERY_POD, common, union - common,
-                                            view.ingress_via(d, rules)))
+            cluster_wide.append(
+                ClusterWide(view.id(d), Scope.EVERY_POD, common, union - common, view.ingress_via(d, rules))
+            )
         elif len(groups) > 1 and all(covered & m for m in groups):
-            cluster_wide.append(ClusterWide(view.id(d), Scope.EVERY_NAMESPACE, union,
-                                            PortSet.none(), view.ingress_via(d, rules)))
+            cluster_wide.append(
+                ClusterWide(
+                    view.id(d), Scope.EVERY_NAMESPACE, union, PortSet.none(), view.ingress_via(d, rules)
+                )
+            )
 
     to_internet = _to_internet(view)
     from_outside.sort(key=lambda e: (not e.public, not e.ports.is_all(), e.endpoint, e.ranges))
@@ -74,11 +78,18 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     future = _future(view, open_namespaces)
     unprotected = len(view.selectable - graph.isolated(Direction.INGRESS))
     return ExposureSection(
-        Listing.of(from_outside, limits.rows), Listing.of(to_internet, limits.rows),
-        Listing.of(cluster_wide, limits.rows), Listing.of(future, limits.rows), unprotected,
-        open_namespaces, len(selectable_ns), len({e.endpoint for e in from_outside}),
-        len({e.endpoint for e in from_outside if e.public}), len({e.endpoint for e in to_internet}),
-        sum(1 for w in cluster_wide if w.scope is Scope.EVERY_POD))
+        Listing.of(from_outside, limits.rows),
+        Listing.of(to_internet, limits.rows),
+        Listing.of(cluster_wide, limits.rows),
+        Listing.of(future, limits.rows),
+        unprotected,
+        open_namespaces,
+        len(selectable_ns),
+        len({e.endpoint for e in from_outside}),
+        len({e.endpoint for e in from_outside if e.public}),
+        len({e.endpoint for e in to_internet}),
+        sum(1 for w in cluster_wide if w.scope is Scope.EVERY_POD),
+    )
 
 
 def _to_internet(view: View) -> list[Exposure]:
@@ -96,8 +107,16 @@ def _to_internet(view: View) -> list[Exposure]:
                 acc[key] = (ranges | graph.one(r), ids | set(block.egress))
                 if view.is_public(r):
                     public.add(key)
-    rows = [Exposure(view.id(s), view.ranges_text(acc[(s, ports)][0]), ports, True,
-                     view.egress_via(s, acc[(s, ports)][1])) for s, ports in public]
+    rows = [
+        Exposure(
+            view.id(s),
+            view.ranges_text(acc[(s, ports)][0]),
+            ports,
+            True,
+            view.egress_via(s, acc[(s, ports)][1]),
+        )
+        for s, ports in public
+    ]
     rows.sort(key=lambda e: (not e.ports.is_all(), e.endpoint, e.ranges))
     return rows
 
@@ -114,24 +133,45 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
         ports = ", ".join(str(p) for p in rule.ports) or "all ports"
         path = cr.ref.path
         if not rule.peers:
-            rows.append(FutureAccess(str(cr.ref), view.locate(pol, *path),
-                                     "every source (no 'from')",
-                                     FutureWay.EVERY_SOURCE,
-                                     "any pod of any namespace, present or future, and every "
-                                     "address", targets, ports))
+            rows.append(
+                FutureAccess(
+                    str(cr.ref),
+                    view.locate(pol, *path),
+                    "every source (no 'from')",
+                    FutureWay.EVERY_SOURCE,
+                    "any pod of any namespace, present or future, and every address",
+                    targets,
+                    ports,
+                )
+            )
             continue
         for j, peer in enumerate(rule.peers):
-            hit = _future_way(peer, pol.namespace, existing, open_namespaces,
-                              {ns.name: ns.labels for ns in namespaces})
+            hit = _future_way(
+                peer, pol.namespace, existing, open_namespaces, {ns.name: ns.labels for ns in namespaces}
+            )
             if hit is not None:
-                rows.append(FutureAccess(str(cr.ref), view.locate(pol, *path, "from", j), str(peer),
-                                         hit[0], hit[1], targets, ports))
+                rows.append(
+                    FutureAccess(
+                        str(cr.ref),
+                        view.locate(pol, *path, "from", j),
+                        str(peer),
+                        hit[0],
+                        hit[1],
+                        targets,
+                        ports,
+                    )
+                )
     rows.sort(key=lambda f: (_WAY_RANK[f.way], f.rule, f.peer))
     return rows
 
 
-def _future_way(peer: Peer, namespace: str, existing: set[str], open_namespaces: Sequence[str],
-                labels: Mapping[str, Mapping[str, str]]) -> tuple[FutureWay, str] | None:
+def _future_way(
+    peer: Peer,
+    namespace: str,
+    existing: set[str],
+    open_namespaces: Sequence[str],
+    labels: Mapping[str, Mapping[str, str]],
+) -> tuple[FutureWay, str] | None:
     """Whether pods that do not exist yet can match ``peer``, and how.
 
     Namespace labels are chosen by whoever creates the namespace, and the control plane sets only
@@ -152,12 +192,13 @@ def _future_way(peer: Peer, namespace: str, existing: set[str], open_namespaces:
     names = _pinned_names(nss)
     if names is not None and names - existing:
         missing = ", ".join(sorted(names - existing))
-        return (FutureWay.UNCLAIMED_NAMESPACE,
-                f"{pods} in namespace {missing}, which does not exist: whoever creates it")
+        return (
+            FutureWay.UNCLAIMED_NAMESPACE,
+            f"{pods} in namespace {missing}, which does not exist: whoever creates it",
+        )
     opened = [ns for ns in open_namespaces if ns in labels and nss.matches(labels[ns])]
     if opened:
-        return (FutureWay.OPEN_NAMESPACE,
-                f"{pods} created in {', '.join(opened)} (an open namespace)")
+        return (FutureWay.OPEN_NAMESPACE, f"{pods} created in {', '.join(opened)} (an open namespace)")
     if names is None:
         return FutureWay.LABELLED_NAMESPACE, f"{pods} in a new namespace labelled {nss}"
     return None

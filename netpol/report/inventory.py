@@ -21,8 +21,7 @@ __all__ = ["build_inventory"]
 def build_inventory(view: View, limits: Limits) -> InventorySection:
     """Every policy (the broadest when there are too many), with what-ifs for the broadest."""
     policies = view.graph.policies()
-    broadest = sorted(range(len(policies)),
-                      key=lambda i: (-len(policies[i].targets), policies[i].policy.id))
+    broadest = sorted(range(len(policies)), key=lambda i: (-len(policies[i].targets), policies[i].policy.id))
     listed = sorted(broadest[: limits.policies], key=lambda i: policies[i].policy.id)
     budget = max(5, limits.whatif_nodes // max(1, view.total))
     whatif = set(broadest[: min(limits.whatif, budget)])
@@ -31,9 +30,18 @@ def build_inventory(view: View, limits: Limits) -> InventorySection:
         pol = policies[i].policy
         selected = list(policies[i].targets.ids())
         impact = _whatif(view, pol, limits) if i in whatif else None
-        entries.append(PolicyEntry(pol.id, view.locate(pol), str(pol.pod_selector),
-                                   Listing.of(selected, 8), tuple(sorted(pol.policy_types)),
-                                   _rules_text(pol), impact, pol.pod_selector.is_empty))
+        entries.append(
+            PolicyEntry(
+                pol.id,
+                view.locate(pol),
+                str(pol.pod_selector),
+                Listing.of(selected, 8),
+                tuple(sorted(pol.policy_types)),
+                _rules_text(pol),
+                impact,
+                pol.pod_selector.is_empty,
+            )
+        )
     return InventorySection(Listing(tuple(entries), len(policies)), len(whatif), len(policies))
 
 
@@ -64,8 +72,7 @@ def _remap(view: View, other: AllowGraph) -> tuple[list[int], dict[int, NodeSet]
     """
     n = view.n
     new_ranges = [r for r in other.nodes[n:] if isinstance(r, AddressRange)]
-    starts = {fam: [(r.first, n + k) for k, r in enumerate(new_ranges) if r.family == fam]
-              for fam in (4, 6)}
+    starts = {fam: [(r.first, n + k) for k, r in enumerate(new_ranges) if r.family == fam] for fam in (4, 6)}
     firsts = {fam: [first for first, _ in starts[fam]] for fam in (4, 6)}
     to_new = list(range(n))
     back: dict[int, list[int]] = defaultdict(list)
@@ -79,8 +86,7 @@ def _remap(view: View, other: AllowGraph) -> tuple[list[int], dict[int, NodeSet]
 def _whatif(view: View, pol: NetworkPolicy, limits: Limits) -> WhatIf:
     """Recompile the cluster without ``pol`` and compare, destination by destination."""
     graph = view.graph
-    cluster = replace(graph.cluster,
-                      policies=tuple(p for p in graph.cluster.policies if p is not pol))
+    cluster = replace(graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol))
     other = compile_graph(cluster, graph.options)
     to_new, back = _remap(view, other)
     n = view.n
@@ -88,8 +94,7 @@ def _whatif(view: View, pol: NetworkPolicy, limits: Limits) -> WhatIf:
     for d in range(view.total):
         mask = view.endpoint_set if d >= n else graph.everything.without(d)
         olds = [(b.sources & mask, b.ports) for b in graph.blocks_into(d)]
-        news = [(graph.translate(b.sources, back) & mask, b.ports)
-                for b in other.blocks_into(to_new[d])]
+        news = [(graph.translate(b.sources, back) & mask, b.ports) for b in other.blocks_into(to_new[d])]
         for i, j, both in overlaps([nb for nb, _ in news], [ob for ob, _ in olds]):
             np_, op = news[i][1], olds[j][1]
             if np_ != op:
@@ -148,5 +153,9 @@ class _Tally:
             return v.id(i) if i >= 0 else f"{OUTSIDE} ({v.ranges_text(ranges)})"
 
         first = sorted(self.samples)[: self.keep]
-        return tuple(PolicyChange(name(s, self.samples[(s, d)][1]), name(d, self.samples[(s, d)][1]),
-                                  self.samples[(s, d)][0]) for s, d in first)
+        return tuple(
+            PolicyChange(
+                name(s, self.samples[(s, d)][1]), name(d, self.samples[(s, d)][1]), self.samples[(s, d)][0]
+            )
+            for s, d in first
+        )

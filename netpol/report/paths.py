@@ -44,16 +44,20 @@ def resolve_sensitive(graph: AllowGraph, spec: str) -> list[int]:
                 raise UsageError(f"--sensitive {spec!r}: labels are key=value[,key=value]")
             pairs.append((key.strip(), value.strip()))
         selector = LabelSelector(tuple(pairs))
-        return [i for i, node in enumerate(graph.nodes[: graph.endpoint_count])
-                if isinstance(node, Endpoint) and selector.matches(node.labels)]
+        return [
+            i
+            for i, node in enumerate(graph.nodes[: graph.endpoint_count])
+            if isinstance(node, Endpoint) and selector.matches(node.labels)
+        ]
     index = graph.resolve(text)
     if index >= graph.endpoint_count:
         raise UsageError(f"--sensitive {spec!r} is an address outside the cluster, not a workload")
     return [index]
 
 
-def build_sensitive(view: View, targets: Sequence[tuple[str, list[int]]], limits: Limits
-               ) -> tuple[SensitiveSection, ...]:
+def build_sensitive(
+    view: View, targets: Sequence[tuple[str, list[int]]], limits: Limits
+) -> tuple[SensitiveSection, ...]:
     """One section per ``--sensitive`` spec, over one networkx export of the graph."""
     g = view.graph.to_networkx()
     index = {node_id: i for i, node_id in enumerate(view.graph.ids)}
@@ -103,8 +107,9 @@ class _Paths:
         rank = list(Origin)
         direct.sort(key=lambda a: (rank.index(a.origin), a.source))
         routes, total, exact = self._routes(tid, ns)
-        return SensitiveTarget(tid, Listing.of(direct, self.limits.rows),
-                               Listing(tuple(routes), total, exact))
+        return SensitiveTarget(
+            tid, Listing.of(direct, self.limits.rows), Listing(tuple(routes), total, exact)
+        )
 
     def _range(self, node_id: str) -> AddressRange:
         node = self.view.graph.nodes[self.index[node_id]]
@@ -167,6 +172,9 @@ class _Paths:
         ports = PortSet.none()
         for s in starts:
             ports |= g.edges[s, hops[0]]["ports"]
-        shown = ((describe_ranges([self._range(s) for s in ext]),) if origin is Origin.OUTSIDE
-                 else tuple(starts[:3]))
+        shown = (
+            (describe_ranges([self._range(s) for s in ext]),)
+            if origin is Origin.OUTSIDE
+            else tuple(starts[:3])
+        )
         return Route(origin, shown, len(starts), hops, (ports, *tail))

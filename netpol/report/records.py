@@ -331,8 +331,10 @@ class PolicyEntry:
         if w is None or w.gained or w.lost:
             return ""
         if self.baseline:
-            return ("no effect on today's workloads (other policies isolate them too); it "
-                    "still isolates workloads added later")
+            return (
+                "no effect on today's workloads (other policies isolate them too); it "
+                "still isolates workloads added later"
+            )
         return "no effect: other policies isolate and allow the same"
 
 

@@ -16,8 +16,16 @@ from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy
 
-__all__ = ["HOST_NETWORK", "NOT_EGRESS_ISOLATED", "NOT_ISOLATED", "OTHER_NAMESPACES", "OUTSIDE",
-           "View", "describe_ranges", "first"]
+__all__ = [
+    "HOST_NETWORK",
+    "NOT_EGRESS_ISOLATED",
+    "NOT_ISOLATED",
+    "OTHER_NAMESPACES",
+    "OUTSIDE",
+    "View",
+    "describe_ranges",
+    "first",
+]
 
 OUTSIDE = "outside the cluster"
 OTHER_NAMESPACES = "other namespaces"
@@ -37,8 +45,7 @@ class View:
         self.endpoint_set = graph.endpoints
         self.external_set = graph.externals
         self.endpoints: list[Endpoint] = [e for e in graph.nodes[:n] if isinstance(e, Endpoint)]
-        self.ranges: list[AddressRange] = [r for r in graph.nodes[n:]
-                                           if isinstance(r, AddressRange)]
+        self.ranges: list[AddressRange] = [r for r in graph.nodes[n:] if isinstance(r, AddressRange)]
         self.selectable = graph.selectable
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.endpoints):
@@ -56,8 +63,7 @@ class View:
         if hit is None:
             rng = self.ranges[r - self.n]
             family = IPFamily(rng.family)
-            nets = ipaddress.summarize_address_range(family.address(rng.first),
-                                                     family.address(rng.last))
+            nets = ipaddress.summarize_address_range(family.address(rng.first), family.address(rng.last))
             hit = public_addresses([IPBlock(net) for net in nets])[rng.family] > 0
             self._public[r] = hit
         return hit

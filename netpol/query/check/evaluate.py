@@ -45,12 +45,20 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         e = self.expectation
         loc = e.location
-        return {"name": e.title, "from": e.src.text, "to": e.dst.text, "expect": e.expect.value,
-                "port": e.port, "protocol": e.protocol.value if e.protocol else None,
-                "file": loc.source if loc else None, "line": loc.line if loc else None,
-                "passed": self.passed, "pairs": self.pairs,
-                "violations": [{"src": s, "dst": d} for s, d in self.violations],
-                "explanation": self.explanation.to_json() if self.explanation else None}
+        return {
+            "name": e.title,
+            "from": e.src.text,
+            "to": e.dst.text,
+            "expect": e.expect.value,
+            "port": e.port,
+            "protocol": e.protocol.value if e.protocol else None,
+            "file": loc.source if loc else None,
+            "line": loc.line if loc else None,
+            "passed": self.passed,
+            "pairs": self.pairs,
+            "violations": [{"src": s, "dst": d} for s, d in self.violations],
+            "explanation": self.explanation.to_json() if self.explanation else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +70,18 @@ class CheckResult:
     declares), each at its line; the others are judged all the same (exit code 2)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"expectations": [o.to_json() for o in self.outcomes],
-                "errors": [{"code": d.code, "message": d.message,
-                            "file": d.location.source if d.location else None,
-                            "line": d.location.line if d.location else None}
-                           for d in self.errors]}
+        return {
+            "expectations": [o.to_json() for o in self.outcomes],
+            "errors": [
+                {
+                    "code": d.code,
+                    "message": d.message,
+                    "file": d.location.source if d.location else None,
+                    "line": d.location.line if d.location else None,
+                }
+                for d in self.errors
+            ],
+        }
 
 
 # -- evaluating ----------------------------------------------------------------------------------
@@ -80,8 +95,7 @@ def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> l
         try:
             return [graph.resolve(target.ref)]
         except NetpolError as exc:
-            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", str(exc),
-                                       target.location))
+            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", str(exc), target.location))
             return []
     if target.internet or target.cidr is not None:
         families = _families(graph)
@@ -89,12 +103,16 @@ def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> l
             rng = nodes[i]
             assert isinstance(rng, AddressRange)
             if target.internet:
-                if rng.family in families and holds_public_addresses(rng.family, rng.first,
-                                                                      rng.last):
+                if rng.family in families and holds_public_addresses(rng.family, rng.first, rng.last):
                     found.append(i)
-            elif target.cidr is not None and rng.family == target.cidr.version and (
+            elif (
+                target.cidr is not None
+                and rng.family == target.cidr.version
+                and (
                     rng.first <= int(target.cidr.broadcast_address)
-                    and rng.last >= int(target.cidr.network_address)):
+                    and rng.last >= int(target.cidr.network_address)
+                )
+            ):
                 found.append(i)
         return found
     for i in range(n):
@@ -114,9 +132,14 @@ def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> l
             continue
         found.append(i)
     if not found:
-        problems.append(Diagnostic(Severity.ERROR, "matches-nothing",
-                                   f"{target.text} matches no endpoint of the input",
-                                   target.location))
+        problems.append(
+            Diagnostic(
+                Severity.ERROR,
+                "matches-nothing",
+                f"{target.text} matches no endpoint of the input",
+                target.location,
+            )
+        )
     return found
 
 
@@ -124,13 +147,17 @@ def _families(graph: AllowGraph) -> set[int]:
     """IPv4, plus IPv6 when the input mentions an IPv6 address (a pod IP or an ipBlock)."""
     cluster = graph.cluster
     v6 = any(ip.version == 6 for ep in cluster.endpoints for ip in ep.ips) or any(
-        p.ip_block is not None and p.ip_block.family == 6 for pol in cluster.policies
-        for r in (*pol.ingress, *pol.egress) for p in r.peers)
+        p.ip_block is not None and p.ip_block.family == 6
+        for pol in cluster.policies
+        for r in (*pol.ingress, *pol.egress)
+        for p in r.peers
+    )
     return {4, 6} if v6 else {4}
 
 
-def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *,
-          locator: Locator | None = None) -> CheckResult:
+def check(
+    graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *, locator: Locator | None = None
+) -> CheckResult:
     """Evaluate every expectation; one that cannot be judged (a side matching nothing) is in
     ``CheckResult.errors`` and the others are still evaluated.
 
@@ -146,30 +173,53 @@ def check(graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *
         before = len(problems)
         srcs, dsts = _resolve(graph, e.src, problems), _resolve(graph, e.dst, problems)
         if srcs and dsts and all(s >= n for s in srcs) and all(d >= n for d in dsts):
-            problems.append(Diagnostic(Severity.ERROR, "outside-only", "both sides are outside "
-                                       "the cluster: netpol does not analyse that traffic",
-                                       e.location))
-        if dsts and isinstance(e.port, str) and all(
-                port_problem(graph.nodes[d], e.port, e.protocol) for d in dsts):
-            problems.append(Diagnostic(
-                Severity.ERROR, "unknown-port",
-                f"no destination declares {(e.protocol or Protocol.TCP).value} port {e.port!r} "
-                f"(e.g. {port_problem(graph.nodes[dsts[0]], e.port, e.protocol)})",
-                e.location))
+            problems.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "outside-only",
+                    "both sides are outside the cluster: netpol does not analyse that traffic",
+                    e.location,
+                )
+            )
+        if (
+            dsts
+            and isinstance(e.port, str)
+            and all(port_problem(graph.nodes[d], e.port, e.protocol) for d in dsts)
+        ):
+            problems.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "unknown-port",
+                    f"no destination declares {(e.protocol or Protocol.TCP).value} port {e.port!r} "
+                    f"(e.g. {port_problem(graph.nodes[dsts[0]], e.port, e.protocol)})",
+                    e.location,
+                )
+            )
         if len(problems) == before:  # one bad expectation never hides the verdict of the others
             outcomes.append(_evaluate(graph, e, srcs, dsts, enabled, locator))
     findings = [o.finding for o in outcomes if o.finding is not None]
     kept, suppressed = suppress(findings, graph.cluster, config.exemptions)
     kept_ids = {id(f) for f in kept}
-    cases = tuple(Case(o.expectation.title, o.expectation.location,
-                       o.finding if o.finding is not None and id(o.finding) in kept_ids else None)
-                  for o in outcomes)
+    cases = tuple(
+        Case(
+            o.expectation.title,
+            o.expectation.location,
+            o.finding if o.finding is not None and id(o.finding) in kept_ids else None,
+        )
+        for o in outcomes
+    )
     report = Report("check", rules, sorted_findings(kept), suppressed, cases)
     return CheckResult(tuple(outcomes), report, tuple(problems))
 
 
-def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequence[int],
-              enabled: Mapping[str, Any], locator: Locator | None) -> Outcome:
+def _evaluate(
+    graph: AllowGraph,
+    e: Expectation,
+    srcs: Sequence[int],
+    dsts: Sequence[int],
+    enabled: Mapping[str, Any],
+    locator: Locator | None,
+) -> Outcome:
     n = graph.endpoint_count
     nodes = graph.nodes
     pairs = 0
@@ -209,10 +259,15 @@ def _evaluate(graph: AllowGraph, e: Expectation, srcs: Sequence[int], dsts: Sequ
     if exp.note:
         why += f"; note: {exp.note}"
     finding = Finding(
-        rule_id, enabled[rule_id].severity, f"{head}: {what}; {why}", e.location,
-        _hint(exp, e.expect), tuple(sorted({x for pair in violations for x in pair})),
+        rule_id,
+        enabled[rule_id].severity,
+        f"{head}: {what}; {why}",
+        e.location,
+        _hint(exp, e.expect),
+        tuple(sorted({x for pair in violations for x in pair})),
         f"{e.location.source if e.location else 'intent'}#{e.index + 1}",
-        tuple(_related(graph, exp, e.expect, locator)))
+        tuple(_related(graph, exp, e.expect, locator)),
+    )
     return Outcome(e, pairs, violations, exp, finding)
 
 
@@ -223,8 +278,10 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
             if not side.applies:
                 continue
             if not side.isolating:
-                parts.append(f"isolate {side.endpoint} for {side.direction.value.lower()} "
-                             "(a default-deny policy in its namespace)")
+                parts.append(
+                    f"isolate {side.endpoint} for {side.direction.value.lower()} "
+                    "(a default-deny policy in its namespace)"
+                )
             else:
                 rules = ", ".join(str(m.ref) for m in side.matches)
                 parts.append(f"narrow {rules}")
@@ -234,13 +291,14 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
         if side.applies and side.isolating and not (side.ports & exp.asked):
             other = exp.dst if side.direction is Direction.EGRESS else exp.src
             d = side.direction.value.lower()
-            parts.append(f"add an {d} rule admitting {other} to "
-                         f"{'one of ' if len(side.isolating) > 1 else ''}{', '.join(side.isolating)}")
+            parts.append(
+                f"add an {d} rule admitting {other} to "
+                f"{'one of ' if len(side.isolating) > 1 else ''}{', '.join(side.isolating)}"
+            )
     return " and ".join(parts) if parts else "allow the port on both sides"
 
 
-def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Locator | None
-             ) -> list[Related]:
+def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Locator | None) -> list[Related]:
     by_id = {p.id: p for p in graph.cluster.policies}
     out: list[Related] = []
 
@@ -249,8 +307,7 @@ def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Loca
         if pol is None:
             return
         o = pol.origin
-        loc = (locator.locate(o.source, o.document, (*o.path, *path)) if locator is not None
-               else o.at(*path))
+        loc = locator.locate(o.source, o.document, (*o.path, *path)) if locator is not None else o.at(*path)
         out.append(Related(loc, message))
 
     sides: tuple[Side, ...] = (exp.egress, exp.ingress)
@@ -260,6 +317,9 @@ def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Loca
                 add(m.policy, m.ref.path, f"{m.ref} allows it")
         elif side.isolating and not (side.ports & exp.asked):
             for pid in side.isolating:
-                add(pid, ("metadata", "name"), f"{pid} isolates {side.endpoint} for "
-                    f"{side.direction.value.lower()}")
+                add(
+                    pid,
+                    ("metadata", "name"),
+                    f"{pid} isolates {side.endpoint} for {side.direction.value.lower()}",
+                )
     return out

@@ -115,8 +115,7 @@ def parse_intent(file: YamlFile) -> Intent:
     if data is None:
         data = []
     if not isinstance(data, list):
-        p.error((), f"an intent file is a list of expectations, got {type_name(data)}",
-                "wrong-type")
+        p.error((), f"an intent file is a list of expectations, got {type_name(data)}", "wrong-type")
         p.raise_if_any()
     out: list[Expectation] = []
     for i, item in enumerate(data):
@@ -129,14 +128,16 @@ def parse_intent(file: YamlFile) -> Intent:
 
 def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
     if not isinstance(item, Mapping):
-        p.error((i,), f"an expectation is a mapping with from, to and expect; got "
-                f"{type_name(item)}", "wrong-type")
+        p.error(
+            (i,), f"an expectation is a mapping with from, to and expect; got {type_name(item)}", "wrong-type"
+        )
         return None
     before = len(p.found)
     for key in item:
         if key not in _ITEM_KEYS:
-            p.error((i, key), f"unknown field {key!r} (expected one of: {', '.join(_ITEM_KEYS)})",
-                    "unknown-field")
+            p.error(
+                (i, key), f"unknown field {key!r} (expected one of: {', '.join(_ITEM_KEYS)})", "unknown-field"
+            )
     sides = []
     for key in ("from", "to"):
         if key not in item:
@@ -162,8 +163,7 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
         except ValueError:
             protocol = None
         if protocol is None:
-            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {shown(raw)}",
-                    "bad-protocol")
+            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {shown(raw)}", "bad-protocol")
     port = item.get("port")
     if port is not None:
         try:
@@ -171,8 +171,9 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
                 raise ValueError(f"got {shown(port)}")
             port = parse_port(port)
         except ValueError as exc:
-            p.error((i, "port"), f"port must be a number between 1 and 65535 or a port name: "
-                    f"{exc}", "bad-port")
+            p.error(
+                (i, "port"), f"port must be a number between 1 and 65535 or a port name: {exc}", "bad-port"
+            )
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         p.error((i, "name"), f"name must be a string, got {type_name(name)}", "wrong-type")
@@ -186,9 +187,11 @@ def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
 
 def _labels(p: Problems, path: tuple[str | int, ...], value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        p.error(path, "labels must map label keys to string values (quote numbers and booleans)",
-                "wrong-type")
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        p.error(
+            path, "labels must map label keys to string values (quote numbers and booleans)", "wrong-type"
+        )
         return ()
     return tuple(sorted(value.items()))
 
@@ -209,14 +212,21 @@ def _target(p: Problems, path: tuple[str | int, ...], value: Any) -> Target | No
             return None
         return Target(text, ref=text, location=where)
     if not isinstance(value, Mapping) or not value:
-        p.error(path, f"expected an endpoint (ns/name), 'internet', or a mapping with "
-                f"{', '.join(_SIDE_KEYS)}; got {type_name(value)}", "wrong-type")
+        p.error(
+            path,
+            f"expected an endpoint (ns/name), 'internet', or a mapping with "
+            f"{', '.join(_SIDE_KEYS)}; got {type_name(value)}",
+            "wrong-type",
+        )
         return None
     before = len(p.found)
     for key in value:
         if key not in _SIDE_KEYS:
-            p.error((*path, key), f"unknown field {key!r} (expected one of: "
-                    f"{', '.join(_SIDE_KEYS)})", "unknown-field")
+            p.error(
+                (*path, key),
+                f"unknown field {key!r} (expected one of: {', '.join(_SIDE_KEYS)})",
+                "unknown-field",
+            )
     strings = {}
     for key in ("namespace", "name", "kind", "cidr"):
         v = value.get(key)
@@ -231,14 +241,23 @@ def _target(p: Problems, path: tuple[str | int, ...], value: Any) -> Target | No
             cidr = ipaddress.ip_network(strings["cidr"], strict=False)
         except ValueError:
             p.error((*path, "cidr"), f"invalid CIDR {strings['cidr']!r}", "bad-cidr")
-    ns_labels = (_labels(p, (*path, "namespaceLabels"), value["namespaceLabels"])
-                 if "namespaceLabels" in value else ())
+    ns_labels = (
+        _labels(p, (*path, "namespaceLabels"), value["namespaceLabels"]) if "namespaceLabels" in value else ()
+    )
     labels = _labels(p, (*path, "labels"), value["labels"]) if "labels" in value else ()
     if len(p.found) > before:
         return None
     text = "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
-    return Target(text, cidr=cidr, namespace=strings["namespace"], namespace_labels=ns_labels,
-                  labels=labels, name=strings["name"], kind=strings["kind"], location=where)
+    return Target(
+        text,
+        cidr=cidr,
+        namespace=strings["namespace"],
+        namespace_labels=ns_labels,
+        labels=labels,
+        name=strings["name"],
+        kind=strings["kind"],
+        location=where,
+    )
 
 
 def _short(value: Any) -> str:

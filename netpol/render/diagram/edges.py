@@ -66,24 +66,45 @@ def finish_edges(edges: list[DraftEdge]) -> list[DiagramEdge]:
             continue
         j = index.get((e.dst.ref, e.dst.box, e.src.ref, e.src.box))
         back = edges[j] if j is not None and j != i else None
-        both = (back is not None and back.ports == e.ports and back.some == e.some
-                and back.words == tuple(reversed(e.words)))
+        both = (
+            back is not None
+            and back.ports == e.ports
+            and back.some == e.some
+            and back.words == tuple(reversed(e.words))
+        )
         if both:
             assert j is not None
             gone.add(j)
-        kind = (EdgeKind.EXTERNAL if e.src.external or e.dst.external else
-                EdgeKind.INTRA if e.src.namespace is not None and e.src.namespace == e.dst.namespace
-                else EdgeKind.CROSS)
-        out.append(DiagramEdge(
-            e.src.ref, e.dst.ref, e.ports, kind, _label(e.words, e.ports, both),
-            src_box=e.src.box, dst_box=e.dst.box, collapsed=e.collapsed, some=e.some,
-            both_ways=both, dst_external=e.dst.external, src_name=e.src.describe,
-            dst_name=e.dst.describe))
+        kind = (
+            EdgeKind.EXTERNAL
+            if e.src.external or e.dst.external
+            else EdgeKind.INTRA
+            if e.src.namespace is not None and e.src.namespace == e.dst.namespace
+            else EdgeKind.CROSS
+        )
+        out.append(
+            DiagramEdge(
+                e.src.ref,
+                e.dst.ref,
+                e.ports,
+                kind,
+                _label(e.words, e.ports, both),
+                src_box=e.src.box,
+                dst_box=e.dst.box,
+                collapsed=e.collapsed,
+                some=e.some,
+                both_ways=both,
+                dst_external=e.dst.external,
+                src_name=e.src.describe,
+                dst_name=e.dst.describe,
+            )
+        )
     return out
 
 
-def external_box(nodes: list[DiagramNode], edges: list[DraftEdge], complete: bool, order: int
-                  ) -> tuple[list[DiagramNode], list[DraftEdge], ClusterBox | None]:
+def external_box(
+    nodes: list[DiagramNode], edges: list[DraftEdge], complete: bool, order: int
+) -> tuple[list[DiagramNode], list[DraftEdge], ClusterBox | None]:
     """Put two or more external nodes in one box; when they cover every address, edges that
     reach each of them on the same terms become one edge to the box."""
     ext = [node.id for node in nodes if node.style is NodeStyle.EXTERNAL]
@@ -91,14 +112,21 @@ def external_box(nodes: list[DiagramNode], edges: list[DraftEdge], complete: boo
         return nodes, edges, None
     label = ("outside the cluster",) if complete else ("outside the cluster", "(some addresses)")
     box = ClusterBox(EXTERNAL_BOX, label, tuple(ext), complete, external=True)
-    nodes = [dataclasses.replace(n, box=EXTERNAL_BOX) if n.style is NodeStyle.EXTERNAL else n
-             for n in nodes]
+    nodes = [dataclasses.replace(n, box=EXTERNAL_BOX) if n.style is NodeStyle.EXTERNAL else n for n in nodes]
     if not complete:
         return nodes, edges, box
-    members = tuple(m for e in edges for end in (e.src, e.dst) if end.external and not end.box
-                    for m in end.members)
-    whole = End(EXTERNAL_BOX, tuple(sorted(set(members))), order, box=True,
-                 word="every address", external=True, describe="every address outside the cluster")
+    members = tuple(
+        m for e in edges for end in (e.src, e.dst) if end.external and not end.box for m in end.members
+    )
+    whole = End(
+        EXTERNAL_BOX,
+        tuple(sorted(set(members))),
+        order,
+        box=True,
+        word="every address",
+        external=True,
+        describe="every address outside the cluster",
+    )
     groups: dict[tuple[bool, End, PortSet, tuple[str, ...], bool], list[int]] = defaultdict(list)
     for i, e in enumerate(edges):
         if e.dst.external and not e.src.external:
@@ -121,8 +149,9 @@ def external_box(nodes: list[DiagramNode], edges: list[DraftEdge], complete: boo
     return nodes, kept + extra, box
 
 
-def legend(nodes: list[DiagramNode], boxes: list[ClusterBox], edges: list[DiagramEdge]
-            ) -> tuple[LegendItem, ...]:
+def legend(
+    nodes: list[DiagramNode], boxes: list[ClusterBox], edges: list[DiagramEdge]
+) -> tuple[LegendItem, ...]:
     used: set[LegendItem] = set()
     styles = {(n.style, n.namespace_node) for n in nodes}
     checks = {

@@ -111,8 +111,11 @@ class KeptView:
         members = (self.nodes[i] for i in self.groups[rep])
         lines = describe_ranges([r for r in members if isinstance(r, AddressRange)])
         others = [g for g in shown if g != rep]
-        if (others and any("-" in line for line in lines)
-                and sum(len(self.groups[g]) for g in (rep, *others)) == len(self.nodes) - self.n):
+        if (
+            others
+            and any("-" in line for line in lines)
+            and sum(len(self.groups[g]) for g in (rep, *others)) == len(self.nodes) - self.n
+        ):
             return ("every other address",)
         return lines
 
@@ -141,7 +144,7 @@ def describe_ranges(ranges: list[AddressRange], max_lines: int = 6) -> tuple[str
                 lines.append(f"{whole} except {texts[0]}")
             else:
                 lines.append(f"{whole} except")
-                lines += [", ".join(texts[i:i + 2]) for i in range(0, len(texts), 2)]
+                lines += [", ".join(texts[i : i + 2]) for i in range(0, len(texts), 2)]
         else:
             lines += [_address_text(fam, a, b) for a, b in spans]
     if lines == ["0.0.0.0/0", "::/0"]:

@@ -94,9 +94,16 @@ __all__ = [
 ]
 
 
-def build_diagram(graph: AllowGraph, *, level: Level = Level.WORKLOAD, focus: str | None = None,
-                  namespace: str | None = None, port: int | str | None = None,
-                  protocol: Protocol | None = None, exclude_external: bool = False) -> Diagram:
+def build_diagram(
+    graph: AllowGraph,
+    *,
+    level: Level = Level.WORKLOAD,
+    focus: str | None = None,
+    namespace: str | None = None,
+    port: int | str | None = None,
+    protocol: Protocol | None = None,
+    exclude_external: bool = False,
+) -> Diagram:
     """The diagram of ``graph``'s allowed connections that the filters keep.
 
     ``focus``: only connections to or from this endpoint (resolved by :meth:`AllowGraph.resolve`,
@@ -113,15 +120,27 @@ def build_diagram(graph: AllowGraph, *, level: Level = Level.WORKLOAD, focus: st
     view = KeptView(graph, filters)
     diagnostics: list[Diagnostic] = []
     if namespace is not None and namespace not in view.ns_members:
-        diagnostics.append(Diagnostic(Severity.WARNING, "unknown-namespace",
-                                      f"no workload or pod in namespace {namespace!r}"))
+        diagnostics.append(
+            Diagnostic(
+                Severity.WARNING, "unknown-namespace", f"no workload or pod in namespace {namespace!r}"
+            )
+        )
     diagram = workload_diagram(view) if level is Level.WORKLOAD else namespace_diagram(view)
     if not diagram.connections:
-        diagnostics.append(Diagnostic(Severity.WARNING, "no-connections",
-                                      "no allowed connection matches the filters"))
+        diagnostics.append(
+            Diagnostic(Severity.WARNING, "no-connections", "no allowed connection matches the filters")
+        )
     title = (*diagram.title, *_filter_line(graph, filters))
-    return Diagram(diagram.level, title, diagram.boxes, diagram.nodes, diagram.edges,
-                   diagram.legend, diagram.connections, (*diagram.diagnostics, *diagnostics))
+    return Diagram(
+        diagram.level,
+        title,
+        diagram.boxes,
+        diagram.nodes,
+        diagram.edges,
+        diagram.legend,
+        diagram.connections,
+        (*diagram.diagnostics, *diagnostics),
+    )
 
 
 def _check_port_name(graph: AllowGraph, name: str, protocol: Protocol) -> None:
@@ -129,10 +148,11 @@ def _check_port_name(graph: AllowGraph, name: str, protocol: Protocol) -> None:
     if (name, protocol) in declared:
         return
     names = sorted(n if p is Protocol.TCP else f"{n} ({p.value})" for n, p in declared)
-    hint = (f"the input declares {listing(names)}" if names
-            else "the input declares no named port")
-    raise UsageError(f"no workload or pod declares a {protocol.value} port named {name!r} "
-                     f"({hint}); give a port number (1-65535) or one of those names")
+    hint = f"the input declares {listing(names)}" if names else "the input declares no named port"
+    raise UsageError(
+        f"no workload or pod declares a {protocol.value} port named {name!r} "
+        f"({hint}); give a port number (1-65535) or one of those names"
+    )
 
 
 def _filter_line(graph: AllowGraph, filters: Filters) -> tuple[str, ...]:

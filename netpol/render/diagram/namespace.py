@@ -69,8 +69,7 @@ def namespace_diagram(view: KeptView) -> Diagram:
                 note(a, b, next((p for p, sources in row.items() if need <= sources), None))
         if d < n:
             for rep in view.groups:
-                note(key_of(rep), b, next((p for p, sources in row.items() if rep in sources),
-                                          None))
+                note(key_of(rep), b, next((p for p, sources in row.items() if rep in sources), None))
 
     if f.focus is not None:
         anchors = {key_of(view.ext_group.get(f.focus, f.focus))}
@@ -90,7 +89,8 @@ def namespace_diagram(view: KeptView) -> Diagram:
         pods = sum(view.endpoints[i].kind == "Pod" for i in members)
         workloads = len(members) - pods
         counts = ([f"{workloads} workload{'s' * (workloads != 1)}"] if workloads else []) + (
-            [f"{pods} pod{'s' * (pods != 1)}"] if pods else [])
+            [f"{pods} pod{'s' * (pods != 1)}"] if pods else []
+        )
         label = [ns, ", ".join(counts)]
         unprotected = len(view.unprotected & ns_sets[ns])
         if unprotected:
@@ -99,22 +99,33 @@ def namespace_diagram(view: KeptView) -> Diagram:
         if inside is not None:
             word = "every pod" if same.get((ns, ns)) == inside else "some pods"
             label.append(f"within: {word} · {port_text(inside)}")
-        nodes.append(DiagramNode(
-            f"ns:{ns}", tuple(label),
-            NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT, namespace_node=True,
-            focus=f.focus is not None and f.focus < n and view.endpoints[f.focus].namespace == ns,
-            tooltip=f"namespace {ns}: " + listing([view.endpoints[i].id for i in members]),
-            members=tuple(view.endpoints[i].id for i in members)))
-        ends[ns] = End(f"ns:{ns}", tuple(members), len(ends), namespace=ns,
-                        describe=f"namespace {ns}")
+        nodes.append(
+            DiagramNode(
+                f"ns:{ns}",
+                tuple(label),
+                NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT,
+                namespace_node=True,
+                focus=f.focus is not None and f.focus < n and view.endpoints[f.focus].namespace == ns,
+                tooltip=f"namespace {ns}: " + listing([view.endpoints[i].id for i in members]),
+                members=tuple(view.endpoints[i].id for i in members),
+            )
+        )
+        ends[ns] = End(f"ns:{ns}", tuple(members), len(ends), namespace=ns, describe=f"namespace {ns}")
     externals = [rep for rep in view.groups if key_of(rep) in shown]
     for rep in externals:
         key = key_of(rep)
         if key in shown:
             tooltip = listing(view.range_ids(rep))
-            nodes.append(DiagramNode(key, view.range_lines(rep, externals), NodeStyle.EXTERNAL,
-                                     focus=f.focus is not None and view.ext_group.get(f.focus) == rep,
-                                     tooltip=tooltip, members=view.range_ids(rep)))
+            nodes.append(
+                DiagramNode(
+                    key,
+                    view.range_lines(rep, externals),
+                    NodeStyle.EXTERNAL,
+                    focus=f.focus is not None and view.ext_group.get(f.focus) == rep,
+                    tooltip=tooltip,
+                    members=view.range_ids(rep),
+                )
+            )
             ends[key] = End(key, (rep,), len(ends), external=True, describe=tooltip)
 
     drawn: list[DraftEdge] = []
@@ -124,16 +135,24 @@ def namespace_diagram(view: KeptView) -> Diagram:
         every = same.get((a, b)) == ports
         words = ("every pod",) if every else ("some pods",)
         drawn.append(DraftEdge(ends[a], ends[b], ports, words, collapsed=every, some=not every))
-    complete = sum(len(m) for k, m in view.groups.items() if key_of(k) in shown) == (
-        len(view.nodes) - n)
+    complete = sum(len(m) for k, m in view.groups.items() if key_of(k) in shown) == (len(view.nodes) - n)
     dense = len(drawn) > MAX_READABLE_EDGES  # laid out force-directed: no box, no compound edge
     nodes, drawn, ext_box = external_box(nodes, drawn, complete and not dense, len(ends))
     edges = finish_edges(drawn)
-    title = ("Allowed connections (namespace level)",
-             f"{len(ends) - sum(e.external for e in ends.values())} namespaces · "
-             f"{connections} connections · {len(edges)} edges")
+    title = (
+        "Allowed connections (namespace level)",
+        f"{len(ends) - sum(e.external for e in ends.values())} namespaces · "
+        f"{connections} connections · {len(edges)} edges",
+    )
     boxes = [ext_box] if ext_box is not None and not dense else []
     if dense:
         nodes = [dataclasses.replace(n, box=None) for n in nodes]
-    return Diagram(Level.NAMESPACE, title, tuple(boxes), tuple(nodes), tuple(edges),
-                   legend(nodes, boxes, edges), connections)
+    return Diagram(
+        Level.NAMESPACE,
+        title,
+        tuple(boxes),
+        tuple(nodes),
+        tuple(edges),
+        legend(nodes, boxes, edges),
+        connections,
+    )

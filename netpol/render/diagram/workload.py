@@ -91,30 +91,44 @@ def workload_diagram(view: KeptView) -> Diagram:
         label = (ns,) if complete else (ns, f"({len(members)} of {len(all_members)} shown)")
         boxes.append(ClusterBox(ns, label, tuple(singles[i].ref for i in members), complete))
         if complete and len(members) > 1:
-            groups.append(End(ns, tuple(members), len(singles) + len(groups), box=True,
-                               word="every pod", namespace=ns,
-                               describe=f"every pod of namespace {ns}"))
+            groups.append(
+                End(
+                    ns,
+                    tuple(members),
+                    len(singles) + len(groups),
+                    box=True,
+                    word="every pod",
+                    namespace=ns,
+                    describe=f"every pod of namespace {ns}",
+                )
+            )
     every: End | None = None
     if len(endpoints) == n and len(boxes) > 1:
-        every = End(EVERY_POD_ID, tuple(endpoints), len(singles) + len(groups),
-                     describe="every pod")
+        every = End(EVERY_POD_ID, tuple(endpoints), len(singles) + len(groups), describe="every pod")
         groups.append(every)
     for i in externals:
         ref = f"ext:{view.nodes[i].id}"
         tooltip = listing(view.range_ids(i))
-        nodes.append(DiagramNode(ref, view.range_lines(i, externals), NodeStyle.EXTERNAL,
-                                 focus=f.focus is not None and view.ext_group.get(f.focus) == i,
-                                 tooltip=tooltip, members=view.range_ids(i)))
-        singles[i] = End(ref, (i,), len(singles) + len(groups), external=True,
-                          describe=tooltip)
+        nodes.append(
+            DiagramNode(
+                ref,
+                view.range_lines(i, externals),
+                NodeStyle.EXTERNAL,
+                focus=f.focus is not None and view.ext_group.get(f.focus) == i,
+                tooltip=tooltip,
+                members=view.range_ids(i),
+            )
+        )
+        singles[i] = End(ref, (i,), len(singles) + len(groups), external=True, describe=tooltip)
 
     # Candidate collapsed edges, largest first; one is drawn when it stands for at least two
     # connections that no larger one already stands for.
     candidates: list[tuple[End, End, PortSet, list[tuple[int, int]]]] = []
     for src in [*singles.values(), *groups]:
         for dst in [*groups, *(singles.values() if len(src.members) > 1 else ())]:
-            if src.box != dst.box and (src.members[0] in dst.members if dst.box
-                                       else dst.members[0] in src.members):
+            if src.box != dst.box and (
+                src.members[0] in dst.members if dst.box else dst.members[0] in src.members
+            ):
                 continue  # a node and the box around it
             hit = _uniform(pairs, src, dst)
             if hit is not None:
@@ -139,21 +153,39 @@ def workload_diagram(view: KeptView) -> Diagram:
             if (s, d) not in covered:
                 drawn.append(DraftEdge(singles[s], singles[d], ports))
     if every is not None and any(every in (e.src, e.dst) for e in drawn):
-        nodes.append(DiagramNode(EVERY_POD_ID, ("every pod", "(all namespaces)"),
-                                 NodeStyle.EVERY_POD,
-                                 tooltip="every workload and pod of the cluster",
-                                 members=tuple(view.endpoints[i].id for i in endpoints)))
-    boxes = [ClusterBox(b.name, _box_label(b.label, internal.get(b.name)), b.node_ids, b.complete,
-                        internal.get(b.name)) for b in boxes]
+        nodes.append(
+            DiagramNode(
+                EVERY_POD_ID,
+                ("every pod", "(all namespaces)"),
+                NodeStyle.EVERY_POD,
+                tooltip="every workload and pod of the cluster",
+                members=tuple(view.endpoints[i].id for i in endpoints),
+            )
+        )
+    boxes = [
+        ClusterBox(
+            b.name, _box_label(b.label, internal.get(b.name)), b.node_ids, b.complete, internal.get(b.name)
+        )
+        for b in boxes
+    ]
     complete = sum(len(view.groups[i]) for i in externals) == len(view.nodes) - n
     nodes, drawn, ext_box = external_box(nodes, drawn, complete, len(singles) + len(groups))
     if ext_box is not None:
         boxes.append(ext_box)
     edges = finish_edges(drawn)
-    title = ("Allowed connections (workload level)",
-             f"{len(endpoints)} endpoints · {connections} connections · {len(edges)} edges")
-    return Diagram(Level.WORKLOAD, title, tuple(boxes), tuple(nodes), tuple(edges),
-                   legend(nodes, boxes, edges), connections)
+    title = (
+        "Allowed connections (workload level)",
+        f"{len(endpoints)} endpoints · {connections} connections · {len(edges)} edges",
+    )
+    return Diagram(
+        Level.WORKLOAD,
+        title,
+        tuple(boxes),
+        tuple(nodes),
+        tuple(edges),
+        legend(nodes, boxes, edges),
+        connections,
+    )
 
 
 def _endpoint_node(view: KeptView, i: int) -> DiagramNode:
@@ -165,10 +197,15 @@ def _endpoint_node(view: KeptView, i: int) -> DiagramNode:
     if unprotected:
         label.append("no ingress policy")
     labels = listing([f"{k}={v}" for k, v in sorted(e.labels.items())])
-    return DiagramNode(e.id, tuple(label),
-                       NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT, box=e.namespace,
-                       focus=view.filters.focus == i,
-                       tooltip=e.id + (f" ({labels})" if labels else ""), members=(e.id,))
+    return DiagramNode(
+        e.id,
+        tuple(label),
+        NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT,
+        box=e.namespace,
+        focus=view.filters.focus == i,
+        tooltip=e.id + (f" ({labels})" if labels else ""),
+        members=(e.id,),
+    )
 
 
 def _box_label(label: tuple[str, ...], internal: PortSet | None) -> tuple[str, ...]:
