@@ -35,7 +35,9 @@ settings.load_profile(os.environ.get(PROFILE_VARIABLE, FAST))
 def examples(long: int) -> int:
     """A property's example count: ``long`` in the long profile, at most the profile's own
     ``max_examples`` in any other (25 in the fast default)."""
-    return min(long, settings.default.max_examples)
+    current = settings.default
+    assert current is not None
+    return min(long, current.max_examples)
 
 
 def long_profile() -> bool:

@@ -210,7 +210,7 @@ def check_library(
                 d.format()
             if ids:
                 with contextlib.suppress(NetpolError):
-                    netpol.query.explain(graph, rng.choice(ids), rng.choice(ids))
+                    netpol.explain(graph, rng.choice(ids), rng.choice(ids))
             if rng.random() < 0.1:
                 graph.to_networkx()
     except Hang as exc:

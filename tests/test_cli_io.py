@@ -55,14 +55,15 @@ def test_diff_out_never_overwrites_either_side(shop: Path) -> None:
 
 
 def netpol_cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
+    result: subprocess.CompletedProcess[bytes] = subprocess.run(  # type: ignore[call-overload]
         [sys.executable, "-m", "netpol", *args],
         cwd=ROOT,
         check=False,
         capture_output="stdout" not in kwargs,
         timeout=120,
         **kwargs,
-    )  # type: ignore[call-overload]
+    )
+    return result
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

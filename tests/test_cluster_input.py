@@ -153,7 +153,7 @@ spec:
         "batch.kubernetes.io/job-name": "migrate",
         "job-name": "migrate",
     }
-    why = netpol.query.explain(graph, "198.51.100.1", "x/migrate")
+    why = netpol.explain(graph, "198.51.100.1", "x/migrate")
     assert why.ingress.isolating == ("x/allow-migrate",) and not why.allowed
     manual = netpol.analyze_text(
         job.replace("spec:\n  template:", "spec:\n  manualSelector: true\n  template:")

@@ -46,7 +46,8 @@ def commit_tree(repo: Path, entries: dict[str, str]) -> str:
     in it, as they can arrive by fetch. ``entries``: a path with ``/`` -> file content."""
 
     def tree(items: dict[str, str]) -> str:
-        lines, folders = [], {}
+        lines: list[str] = []
+        folders: dict[str, dict[str, str]] = {}
         for name, content in items.items():
             head, sep, rest = name.partition("/")
             if sep:

@@ -239,13 +239,10 @@ def test_filters_keep_exactly_the_matching_connections(
     drawn = covered(graph, diagram)
     if level is Level.WORKLOAD:
         assert drawn <= kept_pairs(graph, **filters)  # type: ignore[arg-type]
-    if isinstance(filters.get("port"), int):
-        protocol = filters.get("protocol") or Protocol.TCP
-        assert all(
-            e.ports.allows(protocol, filters["port"])
-            for e in diagram.edges  # type: ignore
-            if not e.some
-        )
+    port, protocol = filters.get("port"), filters.get("protocol") or Protocol.TCP
+    if isinstance(port, int):
+        assert isinstance(protocol, Protocol | str)
+        assert all(e.ports.allows(protocol, port) for e in diagram.edges if not e.some)
 
 
 @budget(60)
@@ -253,10 +250,10 @@ def test_filters_keep_exactly_the_matching_connections(
 def test_random_clusters_draw_exactly_what_is_allowed(
     docs: list[dict[str, object]], level: Level, data: st.DataObject
 ) -> None:
-    graph = analyze_docs(docs)  # type: ignore[arg-type]
+    graph = analyze_docs(docs)
     filters: dict[str, object] = {}
     ids = [e.id for e in graph.cluster.endpoints]
-    if ids and data.draw(st.booleans(), "focus?"):
+    if ids and bool(data.draw(st.booleans(), "focus?")):
         filters["focus"] = data.draw(st.sampled_from(ids), "focus")
     if data.draw(st.booleans(), "port?"):
         filters["port"] = data.draw(st.sampled_from([53, 80, 443, 5432]), "port")

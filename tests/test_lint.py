@@ -367,7 +367,7 @@ def clusters(draw: st.DrawFn) -> list[dict[str, Any]]:
                 if ports:
                     rule["ports"] = ports
                 rules.append(rule)
-            if rules or draw(st.booleans()):
+            if rules or bool(draw(st.booleans())):
                 spec[key] = rules
         docs.append(
             {

@@ -90,13 +90,13 @@ def test_a_denied_port_lists_no_rule_that_admits_other_ports() -> None:
     # shop/api admits frontend on TCP 8080 only: asking for 7001 must not show that rule as
     # "allowed by" (an explanation contradicting its verdict).
     graph = netpol.analyze([WEBSHOP])
-    why = netpol.query.explain(graph, "shop/frontend", "shop/api", port=7001)
+    why = netpol.explain(graph, "shop/frontend", "shop/api", port=7001)
     assert not why.allowed
     assert why.egress.matches == () and why.ingress.matches == ()
     text = why.ingress.describe(why.src)
     assert "allowed by" not in text
     assert "on TCP 7001 (they allow TCP 8080)" in text
-    ok = netpol.query.explain(graph, "shop/frontend", "shop/api", port=8080)
+    ok = netpol.explain(graph, "shop/frontend", "shop/api", port=8080)
     assert ok.allowed and [m.index for m in ok.ingress.matches] == [0]
     assert (
         run("query", WEBSHOP, "--from", "shop/frontend", "--to", "shop/api", "--port", "7001").exit_code
@@ -106,7 +106,7 @@ def test_a_denied_port_lists_no_rule_that_admits_other_ports() -> None:
 
 def test_protocol_only_queries_filter_rules_by_protocol() -> None:
     graph = netpol.analyze([WEBSHOP])
-    why = netpol.query.explain(graph, "shop/frontend", "shop/api", protocol=Protocol.UDP)
+    why = netpol.explain(graph, "shop/frontend", "shop/api", protocol=Protocol.UDP)
     assert not why.allowed and why.ingress.matches == ()
     assert "on UDP all (they allow TCP 8080)" in why.ingress.describe(why.src)
 

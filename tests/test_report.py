@@ -297,6 +297,7 @@ def test_matrix_cells() -> None:
     col = {name: i for i, name in enumerate(m.destinations)}
     assert cell["kube-system"][col["kube-system"]] is None  # one workload: no pair
     payments_dns = cell["payments"][col["kube-system"]]
+    assert payments_dns is not None
     assert payments_dns == Cell(payments_dns.ports, False, 1.0)
     assert str(payments_dns.ports) == "TCP 53; UDP 53"
     shop_to_payments = cell["shop"][col["payments"]]
