@@ -57,7 +57,7 @@ def measure(path: str) -> dict[str, float]:
     from netpol.load.files import load_paths
     from netpol.model.cluster import build_cluster
     from netpol.query.explain import explain
-    from netpol.render import ListFormat, render_connections
+    from netpol.render.registry import ListFormat, render_connections
 
     out: dict[str, float] = {}
     t = time.perf_counter()

@@ -24,7 +24,7 @@ from netpol.errors import (
     UsageError,
 )
 from netpol.model.cluster import Cluster, Endpoint, Namespace
-from netpol.model.parse import Direction, NetworkPolicy, Options
+from netpol.model.resources import Direction, NetworkPolicy, Options
 from netpol.query.explain import Explanation, explain
 
 __all__ = [

@@ -67,7 +67,7 @@ from netpol.load import json as _json
 from netpol.load import yaml as _yaml
 from netpol.load.compat import json_key
 from netpol.load.locate import Failure as LoadFailure
-from netpol.model.parse import Options
+from netpol.model.resources import Options
 
 __all__ = [
     "HARD_KINDS",

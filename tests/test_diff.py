@@ -22,7 +22,8 @@ from conftest import ROOT, needs
 import netpol
 from netpol.cli import main
 from netpol.diff.compare import ChangeKind, GraphDiff, PolicyChangeKind, Scope, diff_graphs, pair_sides
-from netpol.load.git import GitError, load_revision
+from netpol.errors import GitError
+from netpol.load.git import load_revision
 from netpol.query.explain import explain
 
 FIXTURES = ROOT / "tests" / "fixtures" / "diff"

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from netpol.cli import main
-from netpol.load.git import GitError, load_revision
+from netpol.errors import GitError
+from netpol.load.git import load_revision
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -27,7 +27,7 @@ from netpol import AllowGraph, PortSet, Protocol
 from netpol.cli import graph as graph_cli
 from netpol.cli import main
 from netpol.core.ipspace import AddressRange
-from netpol.errors import UsageError
+from netpol.errors import GraphvizFailed, UsageError
 from netpol.model.cluster import Endpoint
 from netpol.render import dot, html_graph, mermaid
 from netpol.render.diagram.model import (
@@ -44,7 +44,7 @@ from netpol.render.diagram.model import (
     build_diagram,
     describe_ranges,
 )
-from netpol.render.graphviz_run import GraphvizFailed, ImageFormat, run_dot
+from netpol.render.graphviz import ImageFormat, run_dot
 
 EXAMPLES = ["webshop", "e2e-model", "kubectl-dump"]
 FIXTURES = ROOT / "tests" / "fixtures" / "graph"
@@ -534,7 +534,7 @@ def test_a_failing_dot_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     false = shutil.which("false")
     if false is None:
         pytest.skip("no false program")
-    monkeypatch.setattr("netpol.render.graphviz_run.find_dot", lambda: false)
+    monkeypatch.setattr("netpol.render.graphviz.find_dot", lambda: false)
     with pytest.raises(GraphvizFailed, match="failed on the DOT text netpol wrote") as caught:
         run_dot("digraph { a -> b }", ImageFormat.SVG)
     assert caught.value.exit_code == 3 and "bug in netpol" in str(caught.value)

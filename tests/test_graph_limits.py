@@ -24,7 +24,7 @@ from netpol.core.ports import PortSet, Protocol
 from netpol.errors import UsageError
 from netpol.render import dot, drawing
 from netpol.render.diagram.model import Level, build_diagram, listing, port_text
-from netpol.render.graphviz_run import ImageFormat, layout, run_dot
+from netpol.render.graphviz import ImageFormat, layout, run_dot
 
 needs_dot = needs("dot", "apt-get install graphviz")
 WEBSHOP = str(ROOT / "policies" / "webshop")
@@ -215,7 +215,7 @@ def failing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         "string (missing endquote? longer than 16384?)' >&2\nexit 1\n"
     )
     fake.chmod(0o755)
-    monkeypatch.setattr("netpol.render.graphviz_run.find_dot", lambda: str(fake))
+    monkeypatch.setattr("netpol.render.graphviz.find_dot", lambda: str(fake))
     return str(fake)
 
 

@@ -32,7 +32,7 @@ from netpol.model.names import (
     object_name_errors,
     validate_namespace_name,
 )
-from netpol.model.parse import WORKLOAD_KINDS
+from netpol.model.resources import WORKLOAD_KINDS
 
 # ---------------------------------------------------------------- the validators, one by one
 

@@ -11,8 +11,7 @@ from netpol import AllowGraph
 from netpol.cli.common import Outcome, command, emit, main
 from netpol.cli.options import InputSpec, analysis_options, choice
 from netpol.cli.session import Session, open_session
-from netpol.diff import diff_graphs
-from netpol.diff.failon import DiffFailOn, fails
+from netpol.diff import DiffFailOn, diff_graphs, fails
 from netpol.errors import ExitCode, UsageError
 from netpol.load.git import load_revision
 from netpol.render.registry import DiffFormat, render_diff

@@ -14,9 +14,11 @@ from netpol.diff.compare import (
     pair_sides,
     policy_key,
 )
+from netpol.diff.failon import DiffFailOn, fails
 
 __all__ = [
     "ChangeKind",
+    "DiffFailOn",
     "GraphDiff",
     "PairChange",
     "PolicyChange",
@@ -24,6 +26,7 @@ __all__ = [
     "Scope",
     "SideView",
     "diff_graphs",
+    "fails",
     "pair_sides",
     "policy_key",
 ]

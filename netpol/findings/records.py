@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from netpol.errors import Location, Severity
-from netpol.model.parse import NetworkPolicy
+from netpol.model.resources import NetworkPolicy
 
 __all__ = [
     "SEVERITY_RANK",

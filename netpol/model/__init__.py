@@ -9,7 +9,8 @@ from netpol.model.cluster import (
     Namespace,
     build_cluster,
 )
-from netpol.model.parse import (
+from netpol.model.parse import parse_namespace, parse_network_policy, parse_pod_like, read_annotations
+from netpol.model.resources import (
     JOB_NAME_LABELS,
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
@@ -22,10 +23,6 @@ from netpol.model.parse import (
     PodSpec,
     PolicyPort,
     Rule,
-    parse_namespace,
-    parse_network_policy,
-    parse_pod_like,
-    read_annotations,
 )
 
 __all__ = [

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from netpol.core.ipspace import IPAddress, IPBlock, cut_address_space
 from netpol.errors import Diagnostic, Severity
 from netpol.load.files import RawObject
-from netpol.model.parse import (
+from netpol.model.parse import parse_namespace, parse_network_policy, parse_pod_like
+from netpol.model.resources import (
     NAMESPACE_NAME_LABEL,
     WORKLOAD_KINDS,
     ContainerPort,
@@ -23,9 +24,6 @@ from netpol.model.parse import (
     Options,
     Origin,
     PodSpec,
-    parse_namespace,
-    parse_network_policy,
-    parse_pod_like,
 )
 
 __all__ = ["SERVED", "Cluster", "Endpoint", "Namespace", "build_cluster"]

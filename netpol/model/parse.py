@@ -25,7 +25,6 @@ from netpol.model.resources import (
     Direction,
     NamespaceSpec,
     NetworkPolicy,
-    Options,
     Origin,
     Peer,
     PodSpec,
@@ -34,20 +33,6 @@ from netpol.model.resources import (
 )
 
 __all__ = [
-    # the records, re-exported for the modules that still import them from here
-    "JOB_NAME_LABELS",
-    "NAMESPACE_NAME_LABEL",
-    "WORKLOAD_KINDS",
-    "ContainerPort",
-    "Direction",
-    "NamespaceSpec",
-    "NetworkPolicy",
-    "Options",
-    "Origin",
-    "Peer",
-    "PodSpec",
-    "PolicyPort",
-    "Rule",
     "parse_namespace",
     "parse_network_policy",
     "parse_pod_like",
