@@ -1,0 +1,164 @@
+"""The wording both review-report renderers share (report_markdown, report_html): the section
+titles, the criteria each section explains, and how a cell, a location, a count or a list of rules
+reads as plain text. The text lives here once, so both forms explain the same thing.
+
+Plain text, not yet escaped: each renderer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from netpol.errors import Location, Severity
+from netpol.report import Cell, FutureWay, Listing, Origin, Route
+
+__all__ = [
+    "CRITERIA",
+    "FUTURE_WAYS",
+    "SECTIONS",
+    "WAY_LABEL",
+    "cell_text",
+    "count_line",
+    "findings_line",
+    "plural",
+    "route_text",
+    "rules_text",
+    "severity_count",
+    "where",
+]
+
+SECTIONS = (
+    ("summary", "Summary"),
+    ("exposure", "Exposure"),
+    ("lint", "Lint findings"),
+    ("connectivity", "Connectivity"),
+    ("inventory", "Policy inventory"),
+    ("sensitive", "Sensitive workloads"),
+    ("about", "About this report"),
+)
+
+CRITERIA = {
+    "outside": "Workloads that addresses outside the cluster may connect to: an ingress rule "
+    "without 'from', an ipBlock, or no ingress policy at all. 'Internet' marks ranges "
+    "holding public addresses (not private, loopback, link-local, documentation or "
+    "other special-purpose ranges).",
+    "internet": "Workloads that may open connections to public internet addresses: no egress "
+    "policy, an egress rule without 'to', or an ipBlock holding public addresses.",
+    "cluster_wide": "'every pod': every other pod of the cluster may connect, on the ports shown "
+    "(more: ports only some of them get). 'every namespace': pods of every "
+    "namespace may connect, though not all of them; ports are their union.",
+    "future": "A rule admits pods that do not exist yet when a new pod can match it without any "
+    "policy changing. Namespace labels are chosen by whoever creates the namespace "
+    "(the control plane sets only kubernetes.io/metadata.name, to its name), so a rule "
+    "peer admits future pods when it has:",
+    "future_tail": "Pods of a new namespace have no egress policy, so nothing stops them on their "
+    "side. Who may create pods in the other namespaces is an RBAC question netpol "
+    "does not see.",
+    "matrix": "Rows are sources, columns destinations; a cell lists the ports allowed. For a "
+    "group (a namespace, 'other namespaces', 'outside the cluster') the ports are the "
+    "union over its members: '· 12%' says that 12% of the (source, destination) pairs "
+    "are allowed anything, '(some)' that not every pair gets every port listed. "
+    "'·' nothing allowed; '—' no pair to ask about.",
+    "inventory": "'Without it' recompiles the cluster without the policy: 'opens' counts the "
+    "connections that would be allowed or widened (what the policy protects), "
+    "'closes' those that would be denied or narrowed (what only it allows). A pair "
+    "of workloads counts once; addresses outside the cluster count once per workload.",
+    "routes": "Routes of two or three hops that end at the workload and start outside the "
+    "cluster or in another namespace, grouped by their hops; ports are per hop (the "
+    "first is the union over the starts).",
+}
+
+FUTURE_WAYS: tuple[tuple[FutureWay, str, str], ...] = (
+    (FutureWay.EVERY_SOURCE, "no 'from'", "a rule that names no peer: every pod and every address"),
+    (
+        FutureWay.ANY_NEW_NAMESPACE,
+        "any new namespace",
+        "a namespaceSelector that a namespace without labels matches ({}, NotIn, DoesNotExist): "
+        "any new namespace",
+    ),
+    (
+        FutureWay.UNCLAIMED_NAMESPACE,
+        "unclaimed name",
+        "a namespaceSelector pinned by kubernetes.io/metadata.name to a namespace that does not "
+        "exist yet: whoever creates it",
+    ),
+    (
+        FutureWay.OPEN_NAMESPACE,
+        "open namespace",
+        "a selector that reaches an open namespace, where anyone may deploy (--open-namespace, "
+        "default 'default'): a pod created there with the right labels",
+    ),
+    (
+        FutureWay.LABELLED_NAMESPACE,
+        "labelled new namespace",
+        "a namespaceSelector on other labels: a new namespace created with those labels",
+    ),
+)
+WAY_LABEL = {way: label for way, label, _ in FUTURE_WAYS}
+
+
+def where(location: Location | None) -> str:
+    """``file:line`` (or the source and document when the line is unknown)."""
+    if location is None:
+        return ""
+    if location.line is not None:
+        return f"{location.source}:{location.line}"
+    if location.document is not None:
+        return f"{location.source}, document {location.document}"
+    return location.source
+
+
+def cell_text(cell: Cell | None) -> str:
+    """``TCP 80``; ``TCP 80 · 12%`` (the share of pairs allowed); ``TCP 80 (some)``."""
+    if cell is None:
+        return "—"
+    if not cell.ports:
+        return "·"
+    if not cell.partial:
+        return str(cell.ports)
+    if cell.share is not None and cell.share < 1:
+        pct = cell.share * 100
+        share = "<1%" if pct < 1 else ">99%" if pct > 99 else f"{round(pct)}%"
+        return f"{cell.ports} · {share}"
+    return f"{cell.ports} (some)"
+
+
+def rules_text(via: Sequence[str], shown: int = 3) -> str:
+    if len(via) <= shown:
+        return "; ".join(via)
+    return f"{'; '.join(via[:shown])}; and {len(via) - shown} more"
+
+
+def count_line(listing: Listing[object], noun: str, how: str = "") -> str:
+    """``Showing 25 of 140 workloads (most exposed first).``, or "" when nothing was left out."""
+    if not listing.omitted:
+        return ""
+    total = f"{listing.total}{'' if listing.exact else '+'}"
+    return f"Showing {len(listing.rows)} of {total} {noun}{f' ({how})' if how else ''}."
+
+
+def severity_count(severity: Severity, n: int) -> str:
+    """``1 error``, ``3 warnings``, ``2 info``."""
+    return f"{n} {severity.value}{'' if n == 1 or severity is Severity.INFO else 's'}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def findings_line(counts: Iterable[tuple[Severity, int]], suppressed: int = 0) -> str:
+    parts = [severity_count(s, n) for s, n in counts]
+    text = ", ".join(parts) if parts else "none"
+    return f"{text} ({suppressed} suppressed)" if suppressed else text
+
+
+def route_text(route: Route) -> str:
+    if route.origin is Origin.OUTSIDE:
+        start = f"outside ({route.starts[0]})"
+    elif route.start_count == 1:
+        start = route.starts[0]
+    else:
+        more = route.start_count - len(route.starts)
+        names = ", ".join(route.starts) + (f" and {more} more" if more else "")
+        start = f"{route.start_count} workloads ({names})"
+    return " → ".join((start, *route.hops))
