@@ -66,3 +66,48 @@ class LabelSelector:
         parts = [f"{k}={v}" for k, v in self.match_labels]
         parts += [str(r) for r in self.expressions]
         return ",".join(parts)
+
+    def witness(self, fixed: Mapping[str, str] | None = None) -> dict[str, str] | None:
+        """The fewest labels this selector matches (with ``fixed`` among them), or None when no
+        label set can match it (``app=a`` and ``app notin (a)``).
+
+        A key gets a label only where the selector needs one (matchLabels, In, Exists); among the
+        values it allows, the first in sort order, so the answer is the same on every run. An
+        Exists key gets a value no NotIn of the selector excludes.
+        """
+        labels = dict(fixed or {})
+        keys = {k for k, _ in self.match_labels} | {r.key for r in self.expressions}
+        for key in sorted(keys):
+            allowed: set[str] | None = None  # None: any value
+            needed = False
+            excluded: set[str] = set()
+            for k, v in self.match_labels:
+                if k == key:
+                    allowed = {v} if allowed is None else allowed & {v}
+                    needed = True
+            for r in self.expressions:
+                if r.key != key:
+                    continue
+                if r.operator is Operator.IN:
+                    allowed = set(r.values) if allowed is None else allowed & set(r.values)
+                    needed = True
+                elif r.operator is Operator.EXISTS:
+                    needed = True
+                elif r.operator is Operator.NOT_IN:
+                    excluded |= set(r.values)
+            if key in labels or not needed:
+                continue
+            choices = sorted(allowed - excluded) if allowed is not None else [_fresh(excluded)]
+            if not choices:
+                return None
+            labels[key] = choices[0]
+        return labels if self.matches(labels) else None
+
+
+def _fresh(excluded: set[str]) -> str:
+    """A label value none of ``excluded`` is: ``x``, else ``x1``, ``x2``..."""
+    value, n = "x", 0
+    while value in excluded:
+        n += 1
+        value = f"x{n}"
+    return value

@@ -21,6 +21,7 @@ from netpol.core.refs import RuleRef
 from netpol.engine.compile import compile_cluster
 from netpol.engine.form import AllowBlock, Compiled, Node
 from netpol.engine.nodeset import NodeSet, Universe
+from netpol.engine.standins import add_stand_ins
 from netpol.engine.views import Block, PolicyView, RuleView
 from netpol.errors import Diagnostic, UsageError
 from netpol.model import Options
@@ -51,7 +52,10 @@ def compile_graph(
     diagnostics: tuple[Diagnostic, ...] = (),
     skipped: Mapping[str, int] | None = None,
 ) -> AllowGraph:
-    """Compile ``cluster`` into its AllowGraph; ``diagnostics`` and ``skipped`` ride along."""
+    """Compile ``cluster`` into its AllowGraph, with stand-ins for what its policies select and it
+    does not hold unless ``options.stand_ins`` is off; ``diagnostics`` and ``skipped`` ride along."""
+    if options.stand_ins:
+        cluster = add_stand_ins(cluster, options)
     return AllowGraph(cluster, compile_cluster(cluster, options), options, diagnostics, skipped)
 
 

@@ -1,0 +1,171 @@
+"""Stand-ins: an endpoint for what the policies select and the input does not hold (open world).
+
+A chart rendered alone, or a folder of policies without their workloads, names pods and
+namespaces it does not contain: ``from: namespaceSelector kubernetes.io/metadata.name:
+ingress-nginx``, a policy for ``app=gateway`` pods whose Deployment lives in another repository.
+Analysed as a closed world, such a rule admits nothing and such a policy protects nothing, and
+every command would say so. For each policy subject and each rule peer that selects pods or
+namespaces and matches no endpoint of the input, a stand-in is added: a pod with the fewest labels
+the selector matches (:meth:`LabelSelector.witness`), in the namespace the selector names or, when
+it names none, in a namespace of its own with the fewest labels the namespace selector matches.
+
+A stand-in is then an endpoint like any other: compiled with the same rules, so what it may reach
+and what reaches it is exactly what holds for a new pod with those labels in that namespace.
+netpol-analyzer calls these "representative peers".
+
+Ids: ``payments/{app=gateway}[StandIn]`` (pods with ``app=gateway`` in ``payments``),
+``ingress-nginx/*[StandIn]`` (any pod there), ``{team=ledger}/*[StandIn]`` (any pod in a
+namespace labelled ``team=ledger``), ``*/{app=prometheus}[StandIn]`` (in any namespace). Braces and
+``*`` never occur in the names of real objects, so a stand-in's id never meets a real one's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from netpol.core.selectors import LabelSelector, Operator
+from netpol.engine.index import LabelIndex
+from netpol.model.cluster import STAND_IN_KIND, Cluster, Endpoint, Namespace, StandIn
+from netpol.model.resources import NAMESPACE_NAME_LABEL, Options
+
+__all__ = ["add_stand_ins"]
+
+_ANY = LabelSelector()
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One place a policy selects pods: its subject, or one peer of one rule."""
+
+    pods: LabelSelector
+    namespace: str | None  # the policy's namespace, for a subject and a podSelector-only peer
+    namespaces: LabelSelector | None = None  # a peer's namespaceSelector
+
+
+@dataclass
+class _Found:
+    namespaces: dict[str, Namespace]
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+
+
+def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
+    """``cluster`` with a stand-in for each selection that matches nothing in it (the same
+    ``cluster`` when there is none)."""
+    eps = cluster.endpoints
+    selectable = [i for i, e in enumerate(eps) if options.host_network_as_pods or not e.host_network]
+    index = LabelIndex(cluster, selectable)
+    found = _Found({ns.name: ns for ns in cluster.namespaces})
+    names = _mentioned_names(cluster)
+    for slot in _slots(cluster):
+        if slot.namespaces is None:
+            assert slot.namespace is not None
+            if not index.namespace(slot.namespace) & index.pods(slot.pods):
+                _add(found, slot, slot.namespace, None)
+            continue
+        pinned = _pinned_names(slot.namespaces)
+        if pinned is None:
+            if not index.in_namespaces(slot.namespaces) & index.pods(slot.pods):
+                _add(found, slot, None, names)
+            continue
+        for name in pinned:
+            ns = found.namespaces.get(name)
+            if ns is not None and not slot.namespaces.matches(ns.labels):
+                continue  # the named namespace is in the input and the selector rejects it
+            if not index.namespace(name) & index.pods(slot.pods):
+                _add(found, slot, name, None)
+    if not found.endpoints:
+        return cluster
+    return replace(
+        cluster,
+        namespaces=tuple(sorted(found.namespaces.values(), key=lambda n: n.name)),
+        endpoints=tuple(sorted((*eps, *found.endpoints.values()), key=lambda e: e.id)),
+    )
+
+
+def _slots(cluster: Cluster) -> Iterator[_Slot]:
+    for pol in cluster.policies:
+        yield _Slot(pol.pod_selector, pol.namespace)
+        for rule in (*pol.ingress, *pol.egress):
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    continue
+                pods = peer.pod_selector or _ANY
+                if peer.namespace_selector is None:
+                    yield _Slot(pods, pol.namespace)
+                else:
+                    yield _Slot(pods, None, peer.namespace_selector)
+
+
+def _pinned_names(selector: LabelSelector) -> tuple[str, ...] | None:
+    """The namespace names a selector allows when it pins ``kubernetes.io/metadata.name``
+    (matchLabels or In), in sort order; None when it allows names it does not list."""
+    names: set[str] | None = None
+    for k, v in selector.match_labels:
+        if k == NAMESPACE_NAME_LABEL:
+            names = {v} if names is None else names & {v}
+    for r in selector.expressions:
+        if r.key == NAMESPACE_NAME_LABEL and r.operator is Operator.IN:
+            names = set(r.values) if names is None else names & set(r.values)
+    return None if names is None else tuple(sorted(names))
+
+
+def _mentioned_names(cluster: Cluster) -> set[str]:
+    """Every namespace name a namespace selector mentions, or the input holds."""
+    names = {ns.name for ns in cluster.namespaces}
+    for pol in cluster.policies:
+        for rule in (*pol.ingress, *pol.egress):
+            for peer in rule.peers:
+                sel = peer.namespace_selector
+                if sel is not None:
+                    names |= {v for k, v in sel.match_labels if k == NAMESPACE_NAME_LABEL}
+                    names |= {v for r in sel.expressions if r.key == NAMESPACE_NAME_LABEL for v in r.values}
+    return names
+
+
+def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -> None:
+    """Add the stand-in of ``slot`` in namespace ``name`` (None: a namespace of its own, whose
+    ``kubernetes.io/metadata.name`` is none of the ``taken`` names)."""
+    pod_labels = slot.pods.witness()
+    if pod_labels is None:
+        return  # the pod selector matches no label set at all: nothing can stand in
+    if name is not None:
+        ns = found.namespaces.get(name)
+        if ns is None:
+            fixed = {NAMESPACE_NAME_LABEL: name}
+            labels = fixed if slot.namespaces is None else slot.namespaces.witness(fixed)
+            if labels is None:
+                return
+            found.namespaces[name] = Namespace(name, labels, False, stand_in=True)
+    else:
+        assert slot.namespaces is not None and taken is not None
+        label_name = _fresh_name(taken)
+        labels = slot.namespaces.witness({NAMESPACE_NAME_LABEL: label_name})
+        if labels is None:
+            return
+        name = "*" if slot.namespaces.is_empty else f"{{{slot.namespaces}}}"
+        ns = found.namespaces.get(name)
+        if ns is None:
+            found.namespaces[name] = Namespace(name, labels, False, stand_in=True)
+        elif dict(ns.labels) != labels:
+            return  # the same spelling with other labels cannot happen; keep the first
+    pod_name = "*" if slot.pods.is_empty else f"{{{slot.pods}}}"
+    endpoint = Endpoint(
+        namespace=name,
+        name=pod_name,
+        kind=STAND_IN_KIND,
+        labels=pod_labels,
+        ports=(),
+        stand_in=StandIn(slot.pods, None if name.startswith(("{", "*")) else name, slot.namespaces),
+    )
+    found.endpoints.setdefault(endpoint.id, endpoint)
+
+
+def _fresh_name(taken: set[str]) -> str:
+    """A ``kubernetes.io/metadata.name`` value for a namespace of a stand-in's own: no name a
+    selector mentions, so it stands for "some other namespace"."""
+    value, n = "netpol-stand-in", 0
+    while value in taken:
+        n += 1
+        value = f"netpol-stand-in-{n}"
+    return value
