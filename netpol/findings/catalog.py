@@ -1,24 +1,64 @@
 """The rule catalogue: every rule id netpol lint and netpol check report, with its help text.
 
-Ids are stable: a rule that goes away leaves its id unused. docs/lint-rules.md documents each one
-with an example; a test keeps the two in step.
+Ids are stable: a rule that goes away leaves its id unused. Code names a rule by its
+:class:`RuleId` member, never by the id string, so a typo fails at import time and under mypy.
+docs/lint-rules.md documents each one with an example; a test keeps the two in step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from netpol.errors import Severity
 from netpol.findings.records import RuleMeta
 
-__all__ = ["CHECK_RULES", "LINT_RULES", "lookup"]
+__all__ = ["CHECK_RULES", "LINT_RULES", "RuleId", "lookup"]
+
+
+class RuleId(StrEnum):
+    """A rule's stable id: the member's value is what reports, configs and annotations spell
+    (``NP006``), its name the slug in capitals (``internet-ingress``)."""
+
+    # netpol lint
+    UNPROTECTED_INGRESS = "NP001"
+    UNPROTECTED_EGRESS = "NP002"
+    ONE_WAY_ISOLATION = "NP003"
+    NO_DEFAULT_DENY_INGRESS = "NP004"
+    NO_DEFAULT_DENY_EGRESS = "NP005"
+    INTERNET_INGRESS = "NP006"
+    INTERNET_EGRESS = "NP007"
+    ALL_NAMESPACES = "NP008"
+    ALL_PORTS = "NP009"
+    SELECTS_NOTHING = "NP010"
+    DANGLING_PEER = "NP011"
+    UNKNOWN_NAMED_PORT = "NP012"
+    REDUNDANT_RULE = "NP013"
+    REDUNDANT_POLICY = "NP014"
+    DNS_BLOCKED = "NP015"
+    IGNORED_RULES = "NP016"
+    # netpol check
+    UNEXPECTED_ALLOW = "NP101"
+    UNEXPECTED_DENY = "NP102"
+
+    @property
+    def slug(self) -> str:
+        """``internet-ingress``: accepted wherever an id is (config, annotations)."""
+        return self.name.lower().replace("_", "-")
+
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
+
+def _rule(
+    rule_id: RuleId, severity: Severity, title: str, why: str, fix: str, security_severity: float
+) -> RuleMeta:
+    return RuleMeta(rule_id, rule_id.slug, severity, title, why, fix, security_severity)
+
+
 LINT_RULES: tuple[RuleMeta, ...] = (
-    RuleMeta(
-        "NP001",
-        "unprotected-ingress",
+    _rule(
+        RuleId.UNPROTECTED_INGRESS,
         _W,
         "A workload that no NetworkPolicy selects: anything may connect to it.",
         "Without a policy selecting it for ingress, every pod in the cluster and every address "
@@ -27,9 +67,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "plus allow rules for what it needs).",
         6.5,
     ),
-    RuleMeta(
-        "NP002",
-        "unprotected-egress",
+    _rule(
+        RuleId.UNPROTECTED_EGRESS,
         _W,
         "A workload that no NetworkPolicy selects: it may connect anywhere.",
         "Without a policy selecting it for egress, a compromised pod can reach every service in "
@@ -38,9 +77,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "destinations it needs.",
         4.0,
     ),
-    RuleMeta(
-        "NP003",
-        "one-way-isolation",
+    _rule(
+        RuleId.ONE_WAY_ISOLATION,
         _W,
         "A workload isolated in one direction only: the other direction is wide open.",
         "Policies isolate ingress and egress separately; a workload protected for ingress only "
@@ -48,9 +86,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Add the missing direction to policyTypes of a policy that selects it, with the rules it needs.",
         4.0,
     ),
-    RuleMeta(
-        "NP004",
-        "no-default-deny-ingress",
+    _rule(
+        RuleId.NO_DEFAULT_DENY_INGRESS,
         _W,
         "A namespace with workloads but no default-deny policy for ingress.",
         "Without a policy with an empty podSelector isolating ingress, every workload added to "
@@ -58,9 +95,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Add a policy with podSelector: {} and policyTypes: [Ingress] (and no ingress rules).",
         5.0,
     ),
-    RuleMeta(
-        "NP005",
-        "no-default-deny-egress",
+    _rule(
+        RuleId.NO_DEFAULT_DENY_EGRESS,
         _W,
         "A namespace with workloads but no default-deny policy for egress.",
         "Without a policy with an empty podSelector isolating egress, every workload added to "
@@ -68,9 +104,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Add a policy with podSelector: {} and policyTypes: [Egress], plus a rule allowing DNS.",
         3.5,
     ),
-    RuleMeta(
-        "NP006",
-        "internet-ingress",
+    _rule(
+        RuleId.INTERNET_INGRESS,
         _E,
         "An ingress rule open to the whole internet.",
         "An empty 'from', 0.0.0.0/0, ::/0 or a public range wider than the threshold admits "
@@ -79,9 +114,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "controller's namespace), or add an exception with the reason.",
         8.5,
     ),
-    RuleMeta(
-        "NP007",
-        "internet-egress",
+    _rule(
+        RuleId.INTERNET_EGRESS,
         _W,
         "An egress rule open to the whole internet.",
         "An empty 'to', 0.0.0.0/0, ::/0 or a public range wider than the threshold lets the "
@@ -90,9 +124,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "through an egress proxy.",
         5.5,
     ),
-    RuleMeta(
-        "NP008",
-        "all-namespaces",
+    _rule(
+        RuleId.ALL_NAMESPACES,
         _W,
         "A peer with namespaceSelector: {} and no podSelector: every pod of every namespace.",
         "An empty namespaceSelector matches every namespace, present and future; without a "
@@ -101,9 +134,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "and narrow with a podSelector in the same peer.",
         6.0,
     ),
-    RuleMeta(
-        "NP009",
-        "all-ports",
+    _rule(
+        RuleId.ALL_PORTS,
         _W,
         "A rule without ports that admits peers outside its namespace: every port is open.",
         "A rule without 'ports' allows every port of every protocol; across namespaces that "
@@ -111,9 +143,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "List the ports the peers use (the hint names the ports the workloads declare).",
         4.5,
     ),
-    RuleMeta(
-        "NP010",
-        "selects-nothing",
+    _rule(
+        RuleId.SELECTS_NOTHING,
         _W,
         "A policy whose podSelector selects no workload in its namespace.",
         "A policy that selects nothing protects nothing; usually the selector has a typo or the "
@@ -121,9 +152,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Fix the podSelector labels or metadata.namespace, or delete the policy.",
         3.0,
     ),
-    RuleMeta(
-        "NP011",
-        "dangling-peer",
+    _rule(
+        RuleId.DANGLING_PEER,
         _W,
         "A peer whose selectors match nothing (possibly a typo).",
         "A peer that matches no pod or no namespace admits nothing: the traffic it was written "
@@ -131,9 +161,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Fix the selector's labels (the hint names the closest existing ones).",
         2.0,
     ),
-    RuleMeta(
-        "NP012",
-        "unknown-named-port",
+    _rule(
+        RuleId.UNKNOWN_NAMED_PORT,
         _W,
         "A named port that no destination declares.",
         "A named port resolves on the destination pods' containerPorts by name and protocol; "
@@ -141,18 +170,16 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Use a port name the destination declares (with the same protocol), or a number.",
         2.0,
     ),
-    RuleMeta(
-        "NP013",
-        "redundant-rule",
+    _rule(
+        RuleId.REDUNDANT_RULE,
         _I,
         "A rule that allows nothing the other rules do not already allow.",
         "Redundant rules make policies harder to review and hide what really grants access.",
         "Delete the rule, or narrow the rule that covers it.",
         1.0,
     ),
-    RuleMeta(
-        "NP014",
-        "redundant-policy",
+    _rule(
+        RuleId.REDUNDANT_POLICY,
         _I,
         "A policy whose removal would change no allowed connection.",
         "A policy that changes nothing adds review burden, and its authors may believe it "
@@ -160,9 +187,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Delete the policy, or fix it so that it does what was intended.",
         1.0,
     ),
-    RuleMeta(
-        "NP015",
-        "dns-blocked",
+    _rule(
+        RuleId.DNS_BLOCKED,
         _E,
         "Egress isolation that blocks DNS (UDP and TCP 53 to kube-system/kube-dns).",
         "Pods isolated for egress without a rule to the cluster DNS cannot resolve names; "
@@ -170,9 +196,8 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Allow egress to namespace kube-system, pods k8s-app=kube-dns, on UDP 53 and TCP 53.",
         3.0,
     ),
-    RuleMeta(
-        "NP016",
-        "ignored-rules",
+    _rule(
+        RuleId.IGNORED_RULES,
         _W,
         "Rules of a direction missing from policyTypes: Kubernetes ignores them.",
         "When policyTypes is given and lacks Egress (or Ingress), the rules of that direction "
@@ -183,18 +208,16 @@ LINT_RULES: tuple[RuleMeta, ...] = (
 )
 
 CHECK_RULES: tuple[RuleMeta, ...] = (
-    RuleMeta(
-        "NP101",
-        "unexpected-allow",
+    _rule(
+        RuleId.UNEXPECTED_ALLOW,
         _E,
         "An intent says deny, but the policies allow the traffic.",
         "The policies allow a connection that the declared intent forbids.",
         "Narrow the rules that the explanation names, or change the intent.",
         8.0,
     ),
-    RuleMeta(
-        "NP102",
-        "unexpected-deny",
+    _rule(
+        RuleId.UNEXPECTED_DENY,
         _E,
         "An intent says allow, but the policies deny the traffic.",
         "The policies deny a connection that the declared intent requires: the application will fail.",
