@@ -7,15 +7,16 @@
 ['NP001', 'NP002']
 
 Every rule is a function over the AllowGraph (:mod:`netpol.lint.coverage`,
-:mod:`~netpol.lint.exposure`, :mod:`~netpol.lint.dead`, :mod:`~netpol.lint.redundancy`); the
-catalogue (:mod:`netpol.findings.catalog`) holds their ids and help text. The library never prints:
-:func:`lint` returns a :class:`Report`, which the renderers in :mod:`netpol.render` format.
+:mod:`~netpol.lint.exposure`, :mod:`~netpol.lint.dead`, :mod:`~netpol.lint.redundancy`),
+registered with its :class:`RuleId` by ``@rule`` (:mod:`netpol.lint.registry`); the catalogue
+(:mod:`netpol.findings.catalog`) holds their help text. The library never prints: :func:`lint`
+returns a :class:`Report`, which the renderers in :mod:`netpol.render` format.
 """
 
 from __future__ import annotations
 
 from netpol.engine.graph import AllowGraph
-from netpol.findings.catalog import CHECK_RULES, LINT_RULES, lookup
+from netpol.findings.catalog import CHECK_RULES, LINT_RULES, RuleId, lookup
 from netpol.findings.config import (
     IGNORE_ANNOTATION,
     Exemption,
@@ -35,8 +36,9 @@ from netpol.findings.records import (
     sorted_findings,
 )
 from netpol.findings.suppress import suppress
-from netpol.lint import coverage, dead, exposure, redundancy
+from netpol.lint import coverage, dead, exposure, redundancy  # noqa: F401 (they register the checks)
 from netpol.lint.context import Context
+from netpol.lint.registry import LINT
 from netpol.load.files import Locator
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "LintResult",
     "Related",
     "Report",
+    "RuleId",
     "RuleMeta",
     "Suppressed",
     "SuppressionKind",
@@ -64,7 +67,8 @@ __all__ = [
 LintResult = Report
 """What :func:`lint` returns: the findings, the suppressed ones, and the rules that ran."""
 
-_CHECKS = (coverage.check, exposure.check, dead.check, redundancy.check)
+if LINT.missing():  # pragma: no cover - a rule of the catalogue without code
+    raise ImportError(f"no check reports the lint rules {', '.join(LINT.missing())}")
 
 
 def lint(
@@ -79,6 +83,6 @@ def lint(
     rules = config.rules(LINT_RULES)
     ctx = Context(graph, config, rules, locator)
     enabled = {r.id for r in rules}
-    found = [f for check in _CHECKS for f in check(ctx) if f.rule_id in enabled]
+    found = [f for f in LINT.run(ctx) if f.rule_id in enabled]
     kept, suppressed = suppress(found, graph.cluster, config.exemptions)
     return Report("lint", rules, sorted_findings(kept), suppressed)

@@ -12,6 +12,7 @@ from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.views import PolicyView, RuleView
 from netpol.errors import Location, Severity
+from netpol.findings.catalog import RuleId
 from netpol.findings.config import LintConfig
 from netpol.findings.records import Finding, Related, RuleMeta
 from netpol.load.files import Locator
@@ -44,7 +45,8 @@ class Context:
 
     # -- reading the graph -----------------------------------------------------------------------
 
-    def wants(self, *rule_ids: str) -> bool:
+    def wants(self, *rule_ids: RuleId) -> bool:
+        """Whether one of ``rule_ids`` is enabled."""
         return any(r in self.rules for r in rule_ids)
 
     def endpoint(self, index: int) -> Endpoint:
@@ -97,7 +99,7 @@ class Context:
 
     def finding(
         self,
-        rule_id: str,
+        rule_id: RuleId,
         message: str,
         location: Location | None,
         hint: str,

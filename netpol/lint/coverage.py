@@ -12,32 +12,26 @@ from collections.abc import Iterator, Mapping
 
 from netpol.core.ports import PortSet, Protocol
 from netpol.core.text import listing
+from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context, is_default_deny, port_list
+from netpol.lint.registry import rule
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import NAMESPACE_NAME_LABEL, ContainerPort, Direction, NetworkPolicy, Peer
 
-__all__ = ["check"]
+__all__ = ["dns_blocked", "namespaces_without_default_deny", "open_workloads"]
 
 _IN, _OUT = Direction.INGRESS, Direction.EGRESS
 _PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _DNS_PORTS = (ContainerPort(53, Protocol.UDP, "dns"), ContainerPort(53, Protocol.TCP, "dns-tcp"))
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    if ctx.wants("NP001", "NP002", "NP003"):
-        yield from _workloads(ctx)
-    if ctx.wants("NP004", "NP005"):
-        yield from _namespaces(ctx)
-    if ctx.wants("NP015"):
-        yield from _dns(ctx)
-
-
 def _isolating(ctx: Context, index: int, direction: Direction) -> list[str]:
     return sorted(p.id for p in ctx.graph.isolating(index, direction))
 
 
-def _workloads(ctx: Context) -> Iterator[Finding]:
+@rule(RuleId.UNPROTECTED_INGRESS, RuleId.UNPROTECTED_EGRESS, RuleId.ONE_WAY_ISOLATION)
+def open_workloads(ctx: Context) -> Iterator[Finding]:
     inward, outward = ctx.graph.isolated(_IN), ctx.graph.isolated(_OUT)
     for i in ctx.workloads:
         ep = ctx.endpoint(i)
@@ -47,7 +41,7 @@ def _workloads(ctx: Context) -> Iterator[Finding]:
         if not inside and not outside:
             serves = f": ports {port_list(declared)}" if declared else ""
             yield ctx.finding(
-                "NP001",
+                RuleId.UNPROTECTED_INGRESS,
                 f"{ep.id} is selected by no NetworkPolicy for ingress: every source may "
                 "connect to it, on every port",
                 where,
@@ -57,7 +51,7 @@ def _workloads(ctx: Context) -> Iterator[Finding]:
                 obj=ep.id,
             )
             yield ctx.finding(
-                "NP002",
+                RuleId.UNPROTECTED_EGRESS,
                 f"{ep.id} is selected by no NetworkPolicy for egress: it may connect "
                 "anywhere, the internet included",
                 where,
@@ -70,7 +64,7 @@ def _workloads(ctx: Context) -> Iterator[Finding]:
             closed, open_ = (_IN, _OUT) if inside else (_OUT, _IN)
             by = ", ".join(_isolating(ctx, i, closed))
             yield ctx.finding(
-                "NP003",
+                RuleId.ONE_WAY_ISOLATION,
                 f"{ep.id} is isolated for {closed.value.lower()} only (by {by}): its "
                 f"{open_.value.lower()} is wide open",
                 where,
@@ -88,7 +82,8 @@ def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
     return out
 
 
-def _namespaces(ctx: Context) -> Iterator[Finding]:
+@rule(RuleId.NO_DEFAULT_DENY_INGRESS, RuleId.NO_DEFAULT_DENY_EGRESS)
+def namespaces_without_default_deny(ctx: Context) -> Iterator[Finding]:
     for name, members in sorted(ctx.by_namespace.items()):
         ns = ctx.namespace(name)
         own = [p.policy for p in ctx.policies() if p.policy.namespace == name]
@@ -99,7 +94,10 @@ def _namespaces(ctx: Context) -> Iterator[Finding]:
         else:
             where = ctx.locate(ctx.endpoint(members[0]).origin, "metadata", "namespace")
             note = " (not declared in the input)"
-        for rule_id, direction in (("NP004", _IN), ("NP005", _OUT)):
+        for rule_id, direction in (
+            (RuleId.NO_DEFAULT_DENY_INGRESS, _IN),
+            (RuleId.NO_DEFAULT_DENY_EGRESS, _OUT),
+        ):
             if not ctx.wants(rule_id) or any(is_default_deny(p, direction) for p in own):
                 continue
             d = direction.value.lower()
@@ -133,7 +131,8 @@ def _state(open_: int, total: int, direction: str) -> str:
 # -- NP015 dns-blocked ---------------------------------------------------------------------------
 
 
-def _dns(ctx: Context) -> Iterator[Finding]:
+@rule(RuleId.DNS_BLOCKED)
+def dns_blocked(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.config
     labels = dict(cfg.dns_labels)
     dns_nodes = [
@@ -184,7 +183,7 @@ def _dns(ctx: Context) -> Iterator[Finding]:
         kinds = sorted({m for _, m in items})
         what = kinds[0] if len(kinds) == 1 else "UDP or TCP"
         yield ctx.finding(
-            "NP015",
+            RuleId.DNS_BLOCKED,
             f"{pid} isolates egress of {listing(ids)} without allowing DNS ({what} 53 to "
             f"{target}): name resolution fails",
             ctx.locate(pol.origin, "spec", "policyTypes"),

@@ -17,28 +17,41 @@ from netpol.core.refs import RuleRef
 from netpol.core.text import listing, plural
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.views import RuleView
+from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context
+from netpol.lint.registry import rule
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
 
-__all__ = ["check"]
+__all__ = ["dangling_peers", "ignored_rules", "selects_nothing", "unknown_named_ports"]
 
 
-def check(ctx: Context) -> Iterator[Finding]:
+@rule(RuleId.SELECTS_NOTHING)
+def selects_nothing(ctx: Context) -> Iterator[Finding]:
+    for view in ctx.policies():
+        yield from _selects_nothing(ctx, view.policy, view.targets)
+
+
+@rule(RuleId.IGNORED_RULES)
+def ignored_rules(ctx: Context) -> Iterator[Finding]:
+    for view in ctx.policies():
+        yield from _ignored(ctx, view.policy)
+
+
+@rule(RuleId.DANGLING_PEER)
+def dangling_peers(ctx: Context) -> Iterator[Finding]:
     for view in ctx.policies():
         pol = view.policy
-        if ctx.wants("NP010"):
-            yield from _selects_nothing(ctx, pol, view.targets)
-        if ctx.wants("NP016"):
-            yield from _ignored(ctx, pol)
-        if ctx.wants("NP011"):
-            for direction in sorted(pol.policy_types):
-                for rule in pol.rules(direction):
-                    for j, peer in enumerate(rule.peers):
-                        yield from _dangling(ctx, pol, direction, rule.index, j, peer)
-    if ctx.wants("NP012"):
-        for cr in ctx.graph.rules():
-            yield from _named_ports(ctx, cr)
+        for direction in sorted(pol.policy_types):
+            for r in pol.rules(direction):
+                for j, peer in enumerate(r.peers):
+                    yield from _dangling(ctx, pol, direction, r.index, j, peer)
+
+
+@rule(RuleId.UNKNOWN_NAMED_PORT)
+def unknown_named_ports(ctx: Context) -> Iterator[Finding]:
+    for cr in ctx.graph.rules():
+        yield from _named_ports(ctx, cr)
 
 
 def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: NodeSet) -> Iterator[Finding]:
@@ -47,7 +60,7 @@ def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: NodeSet) -> Iter
         return  # it selects something, or the input shows no workload of its namespace
     near = ctx.close_labels(pol.pod_selector, (ctx.endpoint(i).labels for i in members))
     yield ctx.finding(
-        "NP010",
+        RuleId.SELECTS_NOTHING,
         f"{pol.id}: podSelector {pol.pod_selector} selects none of the "
         f"{plural(len(members), 'workload')} of namespace {pol.namespace}: the policy protects "
         "nothing",
@@ -64,7 +77,7 @@ def _ignored(ctx: Context, pol: NetworkPolicy) -> Iterator[Finding]:
             continue
         key = direction.value.lower()
         yield ctx.finding(
-            "NP016",
+            RuleId.IGNORED_RULES,
             f"{pol.id} has {len(rules)} {key} rule(s) but policyTypes lacks "
             f"{direction.value}: Kubernetes ignores them",
             ctx.locate(pol.origin, "spec", key),
@@ -93,7 +106,7 @@ def _dangling(
                 return  # a namespace named but not in the input; or labels the input never shows
             near = ctx.close_labels(nss, (ns.labels for ns in ctx.cluster.namespaces))
             yield ctx.finding(
-                "NP011",
+                RuleId.DANGLING_PEER,
                 f"{head}: namespaceSelector {nss} matches no namespace, so this peer admits nothing",
                 ctx.locate(pol.origin, *path, "namespaceSelector"),
                 f"{near + ' ' if near else ''}fix the namespace labels "
@@ -108,7 +121,7 @@ def _dangling(
         return
     near = ctx.close_labels(peer.pod_selector, (ctx.endpoint(i).labels for i in members))
     yield ctx.finding(
-        "NP011",
+        RuleId.DANGLING_PEER,
         f"{head}: podSelector {peer.pod_selector} matches none of the "
         f"{plural(len(members), 'workload')} of {listing(scope)}, so this peer admits nothing",
         ctx.locate(pol.origin, *path, "podSelector"),
@@ -135,7 +148,7 @@ def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
         head = cr.ref
         if externals_only:
             yield ctx.finding(
-                "NP012",
+                RuleId.UNKNOWN_NAMED_PORT,
                 f"{head}: named port {pp.port!r} toward an ipBlock matches nothing (only "
                 "pods declare port names)",
                 where,
@@ -158,7 +171,7 @@ def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
             )
         whose = "selected pods" if ingress else "peers"
         yield ctx.finding(
-            "NP012",
+            RuleId.UNKNOWN_NAMED_PORT,
             f"{head}: none of the {whose} ({listing([e.id for e in eps])}) declares the "
             f"{pp.protocol.value} port {pp.port!r}, so it allows nothing there",
             where,

@@ -13,11 +13,13 @@ from netpol.core.public import public_addresses
 from netpol.core.text import listing, plural
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.views import RuleView
+from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context, port_list
+from netpol.lint.registry import rule
 from netpol.model.resources import Direction
 
-__all__ = ["check"]
+__all__ = ["all_namespaces", "all_ports", "internet"]
 
 
 # Special-purpose ranges (IANA IPv4/IPv6 Special-Purpose Address Registries, RFC 6890): what is
@@ -27,16 +29,27 @@ def _as_prefix(count: int, bits: int) -> str:
     return f"/{bits - (count.bit_length() - 1)}"
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    for cr in ctx.graph.rules():
-        if not cr.targets:
-            continue  # the policy selects nothing: NP010
-        if ctx.wants("NP006", "NP007"):
-            yield from _internet(ctx, cr)
-        if ctx.wants("NP008"):
-            yield from _all_namespaces(ctx, cr)
-        if ctx.wants("NP009"):
-            yield from _all_ports(ctx, cr)
+def _selecting(ctx: Context) -> Iterator[RuleView]:
+    """The rules of policies that select something (the others: NP010)."""
+    return (cr for cr in ctx.graph.rules() if cr.targets)
+
+
+@rule(RuleId.INTERNET_INGRESS, RuleId.INTERNET_EGRESS)
+def internet(ctx: Context) -> Iterator[Finding]:
+    for cr in _selecting(ctx):
+        yield from _internet(ctx, cr)
+
+
+@rule(RuleId.ALL_NAMESPACES)
+def all_namespaces(ctx: Context) -> Iterator[Finding]:
+    for cr in _selecting(ctx):
+        yield from _all_namespaces(ctx, cr)
+
+
+@rule(RuleId.ALL_PORTS)
+def all_ports(ctx: Context) -> Iterator[Finding]:
+    for cr in _selecting(ctx):
+        yield from _all_ports(ctx, cr)
 
 
 def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -51,7 +64,7 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     if not wide:
         return
     ingress = cr.direction is Direction.INGRESS
-    rule_id = "NP006" if ingress else "NP007"
+    rule_id = RuleId.INTERNET_INGRESS if ingress else RuleId.INTERNET_EGRESS
     if not ctx.wants(rule_id):
         return
     word = "from" if ingress else "to"
@@ -121,7 +134,7 @@ def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
             continue  # no other namespace has workloads: nothing is widened (yet)
         namespaces = sorted({o.split("/", 1)[0] for o in others})
         yield ctx.finding(
-            "NP008",
+            RuleId.ALL_NAMESPACES,
             f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace "
             f"({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})",
             ctx.locate(pol.origin, *cr.ref.path, word, j, "namespaceSelector"),
@@ -156,7 +169,7 @@ def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     )
     word = "from" if ingress else "to"
     yield ctx.finding(
-        "NP009",
+        RuleId.ALL_PORTS,
         f"{cr.ref} has no ports: every port is open {word} {who}",
         ctx.locate(pol.origin, *cr.ref.path),
         hint,

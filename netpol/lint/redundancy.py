@@ -22,23 +22,24 @@ from netpol.core.ports import PortSet
 from netpol.core.text import listing
 from netpol.engine.nodeset import NodeSet, partition
 from netpol.engine.views import PolicyView, RuleView
+from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, Related, policy_ref
 from netpol.lint.context import Context, is_default_deny
+from netpol.lint.registry import rule
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy
 
-__all__ = ["check"]
+__all__ = ["redundant"]
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    if not ctx.wants("NP013", "NP014"):
-        return
+@rule(RuleId.REDUNDANT_RULE, RuleId.REDUNDANT_POLICY)
+def redundant(ctx: Context) -> Iterator[Finding]:
     rules = ctx.graph.rules()
     everything = set(rules)
     kept = set(everything)
     dropped: set[PolicyView] = set()  # the redundant policies
     policies: list[PolicyView] = []
-    if ctx.wants("NP014"):
+    if ctx.wants(RuleId.REDUNDANT_POLICY):
         for view in sorted(ctx.policies(), key=lambda v: v.policy.id, reverse=True):
             pol = view.policy
             if not view.targets or not any(pol.rules(d) for d in pol.policy_types):
@@ -53,7 +54,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 dropped.add(view)
                 policies.append(view)
     redundant: list[RuleView] = []
-    if ctx.wants("NP013"):
+    if ctx.wants(RuleId.REDUNDANT_RULE):
         dropped_policies = {id(v.policy) for v in dropped}
         for cr in reversed(rules):
             if id(cr.policy) in dropped_policies or not cr.targets or not cr.peers:
@@ -66,7 +67,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         pol = view.policy
         why = _policy_redundant(ctx, view, kept - set(view.rules), dropped - {view})
         yield ctx.finding(
-            "NP014",
+            RuleId.REDUNDANT_POLICY,
             f"{pol.id} changes no allowed connection: {why or 'other policies cover it'}",
             ctx.locate(pol.origin, "metadata", "name"),
             "delete it, or fix it so that it does what was intended",
@@ -78,7 +79,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         names = listing([str(r.ref) for r in covering])
         where = ctx.locate(cr.policy.origin, *cr.ref.path)
         yield ctx.finding(
-            "NP013",
+            RuleId.REDUNDANT_RULE,
             f"{cr.ref} is redundant: {names} already "
             f"allow{'s' if len(covering) == 1 else ''} everything it allows",
             where,

@@ -15,6 +15,7 @@ from netpol.engine.asked import asked_ports, port_problem
 from netpol.engine.graph import AllowGraph
 from netpol.errors import Diagnostic, NetpolError, Severity
 from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
+from netpol.findings.catalog import RuleId
 from netpol.findings.records import sorted_findings
 from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint
@@ -245,7 +246,7 @@ def _evaluate(
         return Outcome(e, pairs, (), None, None)
     s, d = bad[0]
     exp = explain(graph, nodes[s].id, nodes[d].id, protocol=e.protocol, port=e.port)
-    rule_id = "NP101" if e.expect is Verdict.DENY else "NP102"
+    rule_id = RuleId.UNEXPECTED_ALLOW if e.expect is Verdict.DENY else RuleId.UNEXPECTED_DENY
     if rule_id not in enabled:
         return Outcome(e, pairs, violations, exp, None)
     verdict = "allowed" if e.expect is Verdict.DENY else "denied"
