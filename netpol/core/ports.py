@@ -10,7 +10,7 @@ from enum import StrEnum
 from netpol.core.intervals import intersect, merge, subtract
 from netpol.errors import shown
 
-__all__ = ["MAX_PORT", "MIN_PORT", "PortSet", "Protocol", "Range", "parse_port", "valid_port_name"]
+__all__ = ["MAX_PORT", "MIN_PORT", "Name", "PortSet", "Protocol", "Range", "parse_port", "valid_port_name"]
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -82,13 +82,24 @@ def _format_ranges(ranges: Ranges) -> str:
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
 
 
+Name = tuple[Protocol, str]
+"""A named port whose number is unknown: a stand-in's (``(TCP, "http")``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PortSet:
-    """An immutable set of (protocol, port) pairs, kept as merged ranges per protocol."""
+    """An immutable set of (protocol, port) pairs, kept as merged ranges per protocol.
+
+    ``named`` holds ports known by name only: a rule's named port toward a stand-in endpoint,
+    which declares no container ports, so the number behind the name is unknown. A name is one
+    port of its protocol: every port of the protocol covers it; a number or a range does not
+    (the name may be another port), so an intersection with one drops it.
+    """
 
     tcp: Ranges = ()
     udp: Ranges = ()
     sctp: Ranges = ()
+    named: tuple[Name, ...] = ()
 
     @classmethod
     def all(cls) -> PortSet:
@@ -107,10 +118,13 @@ class PortSet:
 
     @classmethod
     def from_mapping(
-        cls, mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]]
+        cls,
+        mapping: Mapping[Protocol, Iterable[Range]] | Mapping[str, Iterable[Range]],
+        named: Iterable[Name] = (),
     ) -> PortSet:
         by = {Protocol(k): merge(v) for k, v in mapping.items()}
-        return cls(by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ()))
+        tcp, udp, sctp = by.get(Protocol.TCP, ()), by.get(Protocol.UDP, ()), by.get(Protocol.SCTP, ())
+        return cls(tcp, udp, sctp, _names(named, tcp, udp, sctp))
 
     def ranges(self, protocol: Protocol | str) -> Ranges:
         p = Protocol(protocol)
@@ -120,19 +134,33 @@ class PortSet:
             return self.udp
         return self.sctp
 
+    def names(self, protocol: Protocol | str) -> tuple[str, ...]:
+        """The ports of ``protocol`` known by name only (a stand-in's), in name order."""
+        p = Protocol(protocol)
+        return tuple(n for q, n in self.named if q is p)
+
     def items(self) -> Iterator[tuple[Protocol, Ranges]]:
-        """Protocols with something allowed, in TCP, UDP, SCTP order."""
+        """Protocols with numbered ports allowed, in TCP, UDP, SCTP order (names: :meth:`names`)."""
         for p, r in zip(_PROTOCOLS, (self.tcp, self.udp, self.sctp), strict=True):
             if r:
                 yield p, r
 
+    def protocols(self) -> Iterator[Protocol]:
+        """Protocols with something allowed, numbered or named, in TCP, UDP, SCTP order."""
+        for p, r in zip(_PROTOCOLS, (self.tcp, self.udp, self.sctp), strict=True):
+            if r or any(q is p for q, _ in self.named):
+                yield p
+
     def __bool__(self) -> bool:
-        return bool(self.tcp or self.udp or self.sctp)
+        return bool(self.tcp or self.udp or self.sctp or self.named)
 
     def is_all(self) -> bool:
         return self.tcp == _FULL and self.udp == _FULL and self.sctp == _FULL
 
-    def allows(self, protocol: Protocol | str, port: int) -> bool:
+    def allows(self, protocol: Protocol | str, port: int | str) -> bool:
+        """Whether ``port`` (a number, or a name known by name only) is allowed."""
+        if isinstance(port, str):
+            return (Protocol(protocol), port) in self.named or self.ranges(protocol) == _FULL
         return any(lo <= port <= hi for lo, hi in self.ranges(protocol))
 
     def __or__(self, other: PortSet) -> PortSet:
@@ -140,44 +168,80 @@ class PortSet:
             return self
         if not self:
             return other
-        return PortSet(
+        tcp, udp, sctp = (
             merge(self.tcp + other.tcp),
             merge(self.udp + other.udp),
             merge(self.sctp + other.sctp),
         )
+        named = _names((*self.named, *other.named), tcp, udp, sctp) if self.named or other.named else ()
+        return PortSet(tcp, udp, sctp, named)
 
     def __and__(self, other: PortSet) -> PortSet:
         if self is other or other is _ALL:
             return self
         if self is _ALL:
             return other
+        named: tuple[Name, ...] = ()
+        if self.named or other.named:
+            mine, theirs = set(self.named), set(other.named)
+            named = tuple(
+                sorted(
+                    n
+                    for n in mine | theirs
+                    if (n in mine or self.ranges(n[0]) == _FULL)
+                    and (n in theirs or other.ranges(n[0]) == _FULL)
+                )
+            )
         return PortSet(
             _intersect(self.tcp, other.tcp),
             _intersect(self.udp, other.udp),
             _intersect(self.sctp, other.sctp),
+            named,
         )
 
     def __sub__(self, other: PortSet) -> PortSet:
-        return PortSet(
+        tcp, udp, sctp = (
             subtract(self.tcp, other.tcp),
             subtract(self.udp, other.udp),
             subtract(self.sctp, other.sctp),
         )
+        named = tuple(n for n in self.named if n not in other.named and other.ranges(n[0]) != _FULL)
+        # What is left of a full protocol once a name is taken out is every port but an unknown
+        # one: shown as every port, as no number can be named.
+        return PortSet(tcp, udp, sctp, named)
 
     def issubset(self, other: PortSet) -> bool:
         return not (self - other)
 
-    def to_json(self) -> dict[str, list[list[int]]]:
-        """``{"TCP": [[80, 80]], "UDP": [[1, 65535]]}``; protocols with nothing allowed are absent."""
-        return {p.value: [[lo, hi] for lo, hi in r] for p, r in self.items()}
+    def to_json(self) -> dict[str, list[list[int] | str]]:
+        """``{"TCP": [[80, 80], "http"], "UDP": [[1, 65535]]}``: ranges, then the ports known by
+        name only (a stand-in's); protocols with nothing allowed are absent."""
+        out: dict[str, list[list[int] | str]] = {}
+        for p in self.protocols():
+            spans: list[list[int] | str] = [[lo, hi] for lo, hi in self.ranges(p)]
+            out[p.value] = spans + list(self.names(p))
+        return out
 
     def __str__(self) -> str:
-        """``TCP 80,8080-8090; UDP all``; ``all`` when every port of every protocol; ``none``."""
+        """``TCP 80,8080-8090; UDP all``; ``all`` when every port of every protocol; ``none``; a
+        port known by name only reads ``port named http (number unknown)``."""
         if self.is_all():
             return "all"
         if not self:
             return "none"
-        return "; ".join(f"{p.value} {_format_ranges(r)}" for p, r in self.items())
+        parts = []
+        for p in self.protocols():
+            ranges = self.ranges(p)
+            words = [_format_ranges(ranges)] if ranges else []
+            words += [f"port named {n} (number unknown)" for n in self.names(p)]
+            parts.append(f"{p.value} {','.join(words)}")
+        return "; ".join(parts)
+
+
+def _names(named: Iterable[Name], tcp: Ranges, udp: Ranges, sctp: Ranges) -> tuple[Name, ...]:
+    """``named`` sorted, without repeats, and without those every port of their protocol covers."""
+    full = {p for p, r in zip(_PROTOCOLS, (tcp, udp, sctp), strict=True) if r == _FULL}
+    return tuple(sorted({(Protocol(p), n) for p, n in named if Protocol(p) not in full}))
 
 
 _ALL = PortSet(_FULL, _FULL, _FULL)

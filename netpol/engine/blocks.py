@@ -23,20 +23,25 @@ def rule_ports(rule: Rule, dst: Node | None) -> PortSet:
 
     "If port is a string it is a named port ... matched against the destination pod's
     containerPorts by name and protocol"; toward an external range a named port matches nothing.
+    Toward a stand-in, which stands for pods whose containers the input does not show, a named
+    port stays a name: the port of that name, its number unknown.
     """
     if not rule.ports:
         return PortSet.all()  # "If this field is empty or missing, this rule matches all ports"
     spans: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
+    names: list[tuple[Protocol, str]] = []
     for pp in rule.ports:
         if pp.port is None:
             spans[pp.protocol].append((1, 65535))
         elif isinstance(pp.port, int):
             spans[pp.protocol].append((pp.port, pp.end_port or pp.port))
         elif isinstance(dst, Endpoint):
+            if dst.stand_in is not None:
+                names.append((pp.protocol, pp.port))
             for cp in dst.ports:
                 if cp.name == pp.port and cp.protocol is pp.protocol:
                     spans[pp.protocol].append((cp.port, cp.port))
-    return PortSet.from_mapping(spans)
+    return PortSet.from_mapping(spans, names)
 
 
 class RulePorts:
@@ -49,7 +54,7 @@ class RulePorts:
     def toward(self, cr: CompiledRule, dst: Node) -> PortSet:
         if cr.static_ports is not None:
             return cr.static_ports
-        key = (cr.id, dst.ports if isinstance(dst, Endpoint) else None)
+        key = (cr.id, (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None)
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = rule_ports(cr.rule, dst)
@@ -173,7 +178,7 @@ class DestinationBlocks:
             in_isolated,
             in_ids,
             out_ids,
-            dst.ports if named and isinstance(dst, Endpoint) else None,
+            (dst.ports, dst.stand_in is not None) if named and isinstance(dst, Endpoint) else None,
             node_bits,
         )
         hit = self._classes.get(key)
