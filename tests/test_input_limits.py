@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import SafeDumper
 
 import netpol
 import netpol.load.files as load_module
@@ -119,7 +120,7 @@ def test_a_pyyaml_dump_with_thousands_of_benign_aliases_loads(parser: str) -> No
         }
         for i in range(6500)
     ]
-    text = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": pods})
+    text = yaml.dump({"apiVersion": "v1", "kind": "List", "items": pods}, Dumper=SafeDumper)
     assert text.count("*id") > 12_000
     result = load_text(text)
     assert codes(result) == [] and len(result.objects) == 6500

@@ -19,7 +19,7 @@ from random import Random
 from typing import Any
 
 import yaml
-from conftest import examples
+from conftest import SafeDumper, examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from oracle import Address, Party, oracle_allowed
@@ -386,7 +386,7 @@ def clusters(draw: st.DrawFn, with_policies: bool = True) -> list[Doc]:
 # -- helpers ------------------------------------------------------------------------------------------
 
 
-class _PlainDumper(yaml.SafeDumper):
+class _PlainDumper(SafeDumper):
     """No ``&anchors``: generated documents share dicts, manifests written by hand do not."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -398,7 +398,17 @@ def render(docs: list[Doc]) -> str:
 
 
 def analyze(docs: list[Doc], options: Options = Options()) -> AllowGraph:
+    return _analyze_text(render(docs), options)
+
+
+def analyses(docs: list[Doc]) -> Iterator[tuple[Options, AllowGraph]]:
+    """``docs`` analysed under each of ``OPTIONS``, from one YAML text."""
     text = render(docs)
+    for options in OPTIONS:
+        yield options, _analyze_text(text, options)
+
+
+def _analyze_text(text: str, options: Options) -> AllowGraph:
     graph = netpol.analyze_text(text, options)
     errors = [str(d) for d in graph.diagnostics if d.severity == "error"]
     assert not errors, f"the generator made input the API server would reject: {errors}\n{text}"
@@ -664,8 +674,7 @@ EXAMPLE_BUG_TIED_REPLICA_GROUPS: list[Doc] = [
 @example(EXAMPLE_BUG_REPLICAS_ON_TWO_NODES)
 def test_engine_agrees_with_the_oracle(docs: list[Doc]) -> None:
     """For every pod, pod-less workload and sample address, in both directions, under each option."""
-    for options in OPTIONS:
-        graph = analyze(docs, options)
+    for options, graph in analyses(docs):
         cluster = graph.cluster
         # The oracle reads namespace labels and policy types from the model: check those first.
         for ns in cluster.namespaces:
@@ -690,8 +699,7 @@ def test_engine_agrees_with_the_oracle(docs: list[Doc]) -> None:
 @budget(100)
 @given(clusters(with_policies=False))
 def test_no_policies_allow_everything(docs: list[Doc]) -> None:
-    for options in OPTIONS:
-        graph = analyze(docs, options)
+    for _, graph in analyses(docs):
         for src_name, dst_name, _, _ in truth_probes(docs, graph):
             assert graph.allowed(src_name, dst_name).is_all(), (src_name, dst_name)
         for src_name, dst_name, _, _ in probes(graph):
@@ -714,8 +722,7 @@ def test_adding_an_allow_rule_never_removes_a_connection(docs: list[Doc], data: 
     spec["policyTypes"] = sorted(effective_policy_types(spec))
     key, peers_key = data.draw(st.sampled_from((("ingress", "from"), ("egress", "to"))))
     spec.setdefault(key, []).append(data.draw(st.one_of(st.just({}), rules(peers_key))))
-    for options in OPTIONS:
-        before, after = analyze(docs, options), analyze(grown, options)
+    for (options, before), (_, after) in zip(analyses(docs), analyses(grown), strict=True):
         # Pods by name: a new selector key may split a workload into more endpoints.
         for src_name, dst_name, _, _ in truth_probes(docs, before, after):
             old, new = before.allowed(src_name, dst_name), after.allowed(src_name, dst_name)
@@ -732,11 +739,10 @@ def test_adding_an_allow_rule_never_removes_a_connection(docs: list[Doc], data: 
 def test_input_order_never_changes_the_output(docs: list[Doc], random: Random) -> None:
     shuffled = list(docs)
     random.shuffle(shuffled)
-    for options in OPTIONS:
-        graph = analyze(docs, options)
+    orders = (docs[::-1], shuffled)
+    for (options, graph), *others in zip(analyses(docs), *map(analyses, orders), strict=True):
         expected = graph.connections()
-        for order in (docs[::-1], shuffled):
-            reordered = analyze(order, options)
+        for order, (_, reordered) in zip(orders, others, strict=True):
             assert reordered.connections() == expected, (
                 f"with {options}, reordering the documents changes the output; endpoints "
                 f"{graph.endpoint_ids()} became {reordered.endpoint_ids()}\n{render(order)}"
@@ -748,8 +754,7 @@ def test_input_order_never_changes_the_output(docs: list[Doc], random: Random) -
 def test_connections_list_exactly_the_allowed_pairs(docs: list[Doc]) -> None:
     """Each listed pair (merged external ranges expanded) has the listed ports, each pair once; every
     pair of distinct nodes with something allowed (external to external aside) is listed."""
-    for options in OPTIONS:
-        graph = analyze(docs, options)
+    for _, graph in analyses(docs):
         listed: dict[tuple[int, int], PortSet] = {}
         for conn in graph.connections():
             assert conn.ports, conn
