@@ -12,7 +12,7 @@ line with the same :class:`Locator`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ __all__ = ["FieldPath", "FieldReader", "Problems", "YamlFile", "read_yaml", "typ
 
 FieldPath = Sequence[str | int]
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 def type_name(value: Any) -> str:
@@ -45,7 +46,11 @@ class FieldReader:
 
     Each read takes the value, its field path and, optionally, ``what`` the field must be in
     words (``"disable must be a list of rule ids"``); the message is then ``<what>, got <type>``,
-    else ``expected <a type>, got <type>``.
+    else ``expected <a type>, got <type>``. ``got`` joins the two (``"; got"`` after a ``what``
+    that lists with commas); ``got=None``: the message is ``what`` alone.
+
+    Null is absence (the read returns None) unless ``null=False``: then it is a wrong value too
+    (a setting given without a value, an item of a list).
     """
 
     failed = False
@@ -57,9 +62,11 @@ class FieldReader:
         self.failed = True
         self.report(path, message, code)
 
-    def _wrong(self, path: FieldPath, value: Any, expected: str, what: str | None) -> None:
+    def _wrong(
+        self, path: FieldPath, value: Any, expected: str, what: str | None, got: str | None = ", got"
+    ) -> None:
         head = what if what is not None else f"expected {expected}"
-        self.error(path, f"{head}, got {type_name(value)}", "wrong-type")
+        self.error(path, head if got is None else f"{head}{got} {type_name(value)}", "wrong-type")
 
     def mapping(
         self,
@@ -68,16 +75,16 @@ class FieldReader:
         *,
         allowed: Iterable[str] = (),
         what: str | None = None,
+        got: str | None = ", got",
         null: bool = True,
+        empty: bool = True,
     ) -> Mapping[str, Any] | None:
-        """A mapping (None when absent); keys outside ``allowed`` (when given) are unknown.
-        ``null=False``: a null value is wrong too (a setting given without a value)."""
-        if value is None:
-            if not null:
-                self._wrong(path, value, "a mapping", what)
+        """A mapping (None when absent); keys outside ``allowed`` (when given) are unknown, listed
+        sorted. ``empty=False``: an empty mapping is wrong too."""
+        if value is None and null:
             return None
-        if not isinstance(value, Mapping):
-            self._wrong(path, value, "a mapping", what)
+        if not isinstance(value, Mapping) or (not value and not empty):
+            self._wrong(path, value, "a mapping", what, got)
             return None
         known = sorted(set(allowed))
         if known:
@@ -92,34 +99,112 @@ class FieldReader:
         *,
         noun: str = "field",
         listed: str | None = None,
+        typed_keys: bool = False,
     ) -> None:
-        """Report every key of ``value`` that is not ``allowed`` (listed in that order)."""
-        names = listed if listed is not None else ", ".join(allowed)
+        """Report every key of ``value`` that is not ``allowed``: ``unknown <noun> 'key' (expected
+        <listed>)``, by default ``one of:`` the allowed keys in their order.
+
+        The key's field path holds it as text (``spec.1``); ``typed_keys``: as YAML typed it
+        (an integer key is ``[1]``), as intent files and some settings have always shown it.
+        """
+        names = listed if listed is not None else "one of: " + ", ".join(allowed)
         for key in value:
             if key not in allowed:
-                self.error(
-                    [*path, str(key)], f"unknown {noun} {key!r} (expected one of: {names})", "unknown-field"
-                )
+                part = key if typed_keys else str(key)
+                self.error([*path, part], f"unknown {noun} {key!r} (expected {names})", "unknown-field")
+
+    def has(
+        self, value: Mapping[str, Any], key: str, path: FieldPath, message: str, *, null: bool = True
+    ) -> bool:
+        """Whether the mapping at ``path`` holds ``key``; if not, ``message`` (``required``) at the
+        mapping. A null value is absent too, unless ``null=False`` (the key's read judges it)."""
+        if key in value and (value[key] is not None or not null):
+            return True
+        self.error(path, message, "required")
+        return False
 
     def sequence(
-        self, value: Any, path: FieldPath, *, what: str | None = None, null: bool = True
+        self,
+        value: Any,
+        path: FieldPath,
+        *,
+        what: str | None = None,
+        got: str | None = ", got",
+        null: bool = True,
     ) -> list[Any] | None:
-        if value is None:
-            if not null:
-                self._wrong(path, value, "a list", what)
+        if value is None and null:
             return None
         if not isinstance(value, list):
-            self._wrong(path, value, "a list", what)
+            self._wrong(path, value, "a list", what, got)
             return None
         return value
 
-    def string(self, value: Any, path: FieldPath, *, what: str | None = None) -> str | None:
-        if value is None:
+    def mappings(
+        self,
+        value: Any,
+        path: FieldPath,
+        *,
+        what: str | None = None,
+        null: bool = True,
+        each: str | None = None,
+        each_got: str | None = ", got",
+    ) -> Iterator[tuple[int, tuple[str | int, ...], Mapping[str, Any]]]:
+        """The items of a list of mappings, each with its index and field path. A list item is never
+        absent: one that is no mapping (null too) is reported as ``<each><each_got> <type>`` and
+        skipped."""
+        for i, item in enumerate(self.sequence(value, path, what=what, null=null) or ()):
+            at = (*path, i)
+            m = self.mapping(item, at, what=each, got=each_got, null=False)
+            if m is not None:
+                yield i, at, m
+
+    def string(
+        self,
+        value: Any,
+        path: FieldPath,
+        *,
+        what: str | None = None,
+        got: str | None = ", got",
+        null: bool = True,
+        empty: bool = True,
+    ) -> str | None:
+        """A string (None when absent). ``empty=False``: an empty string is wrong too."""
+        if value is None and null:
             return None
-        if not isinstance(value, str):
-            self._wrong(path, value, "a string", what)
+        if not isinstance(value, str) or (not value and not empty):
+            self._wrong(path, value, "a string", what, got)
             return None
         return value
+
+    def string_map(
+        self, value: Any, path: FieldPath, *, what: str, null: bool = True
+    ) -> dict[str, str] | None:
+        """A mapping of strings to strings (labels); else ``what``, which names no type: the wrong
+        part may be any key or value."""
+        if value is None and null:
+            return None
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            self.error(path, what, "wrong-type")
+            return None
+        return dict(value)
+
+    def string_or_mapping(
+        self,
+        value: Any,
+        path: FieldPath,
+        *,
+        what: str | None = None,
+        got: str | None = ", got",
+        empty: bool = True,
+    ) -> str | Mapping[str, Any] | None:
+        """A string, or a mapping (``empty=False``: a non-empty one); given, so never null."""
+        if isinstance(value, str):
+            return value
+        return self.mapping(
+            value, path, what=what or "expected a string or a mapping", got=got, null=False, empty=empty
+        )
 
     def integer(self, value: Any, path: FieldPath, *, what: str | None = None) -> int | None:
         if value is None:
@@ -130,17 +215,49 @@ class FieldReader:
         return value
 
     def choice(
-        self, value: Any, path: FieldPath, enum: type[E], *, what: str, code: str = "bad-value"
+        self,
+        value: Any,
+        path: FieldPath,
+        enum: type[E],
+        *,
+        what: str,
+        code: str = "bad-value",
+        null: bool = False,
     ) -> E | None:
-        """One of ``enum``'s values, in any case; else ``<what>, got <the value>`` (null too: the
-        key was given)."""
+        """One of ``enum``'s values, in any case (folded to the case its values are written in);
+        else ``<what>, got <the value>``. Null too, unless ``null=True``: the key was given."""
+        if value is None and null:
+            return None
         if isinstance(value, str):
+            fold = str.upper if all(member.value.isupper() for member in enum) else str.lower
             try:
-                return enum(value.lower())
+                return enum(fold(value))
             except ValueError:
                 pass
         self.error(path, f"{what}, got {shown(value)}", code)
         return None
+
+    def parsed(
+        self,
+        value: Any,
+        path: FieldPath,
+        parse: Callable[[Any], T],
+        accepts: type | tuple[type, ...],
+        *,
+        what: str,
+        code: str,
+    ) -> T | None:
+        """``parse(value)`` for a value of a type it ``accepts`` (None when absent); a value of
+        another type, or one it refuses with ValueError, is ``<what>: <the reason>``."""
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, accepts):
+                raise ValueError(f"got {shown(value)}")
+            return parse(value)
+        except ValueError as exc:
+            self.error(path, f"{what}: {exc}", code)
+            return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,13 +35,15 @@ from enum import StrEnum
 from typing import Any
 
 from netpol.core.ports import Protocol, parse_port
-from netpol.errors import Location, shown
-from netpol.load.fields import Problems, YamlFile, read_yaml, type_name
+from netpol.errors import Location
+from netpol.load.fields import FieldPath, Problems, YamlFile, read_yaml
 
 __all__ = ["Expectation", "Intent", "Target", "Verdict", "load_intent", "parse_intent"]
 
 _ITEM_KEYS = ("name", "from", "to", "port", "protocol", "expect")
 _SIDE_KEYS = ("namespace", "namespaceLabels", "labels", "name", "kind", "cidr")
+_LABEL_FIELDS = ("namespaceLabels", "labels")
+_LABELS = "labels must map label keys to string values (quote numbers and booleans)"
 _INTERNET = "internet"
 
 
@@ -110,157 +112,110 @@ def load_intent(path: str) -> Intent:
 
 
 def parse_intent(file: YamlFile) -> Intent:
+    """Every problem of the file is reported; an expectation is kept only from a clean file."""
     p = Problems(file, "intent file")
-    data = file.value
-    if data is None:
-        data = []
-    if not isinstance(data, list):
-        p.error((), f"an intent file is a list of expectations, got {type_name(data)}", "wrong-type")
-        p.raise_if_any()
-    out: list[Expectation] = []
-    for i, item in enumerate(data):
-        exp = _expectation(p, i, item)
-        if exp is not None:
-            out.append(exp)
+    items = p.mappings(
+        file.value,
+        (),
+        what="an intent file is a list of expectations",
+        each="an expectation is a mapping with from, to and expect",
+        each_got="; got",
+    )
+    out = [exp for i, path, item in items if (exp := _expectation(p, i, path, item)) is not None]
     p.raise_if_any()
     return Intent(file.source, tuple(out))
 
 
-def _expectation(p: Problems, i: int, item: Any) -> Expectation | None:
-    if not isinstance(item, Mapping):
-        p.error(
-            (i,), f"an expectation is a mapping with from, to and expect; got {type_name(item)}", "wrong-type"
-        )
-        return None
-    before = len(p.found)
-    for key in item:
-        if key not in _ITEM_KEYS:
-            p.error(
-                (i, key), f"unknown field {key!r} (expected one of: {', '.join(_ITEM_KEYS)})", "unknown-field"
-            )
-    sides = []
-    for key in ("from", "to"):
-        if key not in item:
-            p.error((i,), f"the expectation has no {key!r}", "required")
-            continue
-        sides.append(_target(p, (i, key), item[key]))
+def _expectation(p: Problems, i: int, path: FieldPath, item: Mapping[str, Any]) -> Expectation | None:
+    p.unknown_keys(item, path, _ITEM_KEYS, typed_keys=True)
+    src, dst = (
+        _target(p, (*path, key), item[key])
+        if p.has(item, key, path, f"the expectation has no {key!r}", null=False)
+        else None
+        for key in ("from", "to")
+    )
     expect = None
-    raw = item.get("expect")
-    if raw is None:
-        p.error((i,), "the expectation has no 'expect' (allow or deny)", "required")
-    else:
-        try:
-            expect = Verdict(raw.lower()) if isinstance(raw, str) else None
-        except ValueError:
-            expect = None
-        if expect is None:
-            p.error((i, "expect"), f"expect must be allow or deny, got {shown(raw)}", "bad-value")
-    protocol = None
-    if item.get("protocol") is not None:
-        raw = item["protocol"]
-        try:
-            protocol = Protocol(raw.upper()) if isinstance(raw, str) else None
-        except ValueError:
-            protocol = None
-        if protocol is None:
-            p.error((i, "protocol"), f"protocol must be TCP, UDP or SCTP, got {shown(raw)}", "bad-protocol")
-    port = item.get("port")
-    if port is not None:
-        try:
-            if not isinstance(port, int | str):
-                raise ValueError(f"got {shown(port)}")
-            port = parse_port(port)
-        except ValueError as exc:
-            p.error(
-                (i, "port"), f"port must be a number between 1 and 65535 or a port name: {exc}", "bad-port"
-            )
-    name = item.get("name")
-    if name is not None and not isinstance(name, str):
-        p.error((i, "name"), f"name must be a string, got {type_name(name)}", "wrong-type")
-    if len(p.found) > before or expect is None or len(sides) != 2:
+    if p.has(item, "expect", path, "the expectation has no 'expect' (allow or deny)"):
+        expect = p.choice(item["expect"], (*path, "expect"), Verdict, what="expect must be allow or deny")
+    protocol = p.choice(
+        item.get("protocol"),
+        (*path, "protocol"),
+        Protocol,
+        what="protocol must be TCP, UDP or SCTP",
+        code="bad-protocol",
+        null=True,
+    )
+    port = p.parsed(
+        item.get("port"),
+        (*path, "port"),
+        parse_port,
+        (int, str),
+        what="port must be a number between 1 and 65535 or a port name",
+        code="bad-port",
+    )
+    name = p.string(item.get("name"), (*path, "name"), what="name must be a string")
+    if p.failed or src is None or dst is None or expect is None:
         return None
-    src, dst = sides
-    if src is None or dst is None:
-        return None
-    return Expectation(i, src, dst, expect, port, protocol, name, p.file.at(i))
+    return Expectation(i, src, dst, expect, port, protocol, name, p.file.at(*path))
 
 
-def _labels(p: Problems, path: tuple[str | int, ...], value: Any) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        p.error(
-            path, "labels must map label keys to string values (quote numbers and booleans)", "wrong-type"
-        )
-        return ()
-    return tuple(sorted(value.items()))
-
-
-def _target(p: Problems, path: tuple[str | int, ...], value: Any) -> Target | None:
+def _target(p: Problems, path: FieldPath, value: Any) -> Target | None:
     where = p.file.at(*path)
-    if isinstance(value, str):
-        text = value.strip()
-        if text == _INTERNET:
-            return Target(text, internet=True, location=where)
-        if "/" in text and "[" not in text:
-            try:
-                return Target(text, cidr=ipaddress.ip_network(text, strict=False), location=where)
-            except ValueError:
-                pass
-        if not text:
-            p.error(path, "an empty endpoint", "bad-value")
-            return None
-        return Target(text, ref=text, location=where)
-    if not isinstance(value, Mapping) or not value:
-        p.error(
-            path,
-            f"expected an endpoint (ns/name), 'internet', or a mapping with "
-            f"{', '.join(_SIDE_KEYS)}; got {type_name(value)}",
-            "wrong-type",
-        )
+    side = p.string_or_mapping(
+        value,
+        path,
+        what=f"expected an endpoint (ns/name), 'internet', or a mapping with {', '.join(_SIDE_KEYS)}",
+        got="; got",
+        empty=False,
+    )
+    if isinstance(side, str):
+        return _named(p, path, side.strip(), where)
+    if side is None:
         return None
-    before = len(p.found)
-    for key in value:
-        if key not in _SIDE_KEYS:
-            p.error(
-                (*path, key),
-                f"unknown field {key!r} (expected one of: {', '.join(_SIDE_KEYS)})",
-                "unknown-field",
-            )
-    strings = {}
-    for key in ("namespace", "name", "kind", "cidr"):
-        v = value.get(key)
-        if v is not None and not isinstance(v, str):
-            p.error((*path, key), f"{key} must be a string, got {type_name(v)}", "wrong-type")
-        strings[key] = v if isinstance(v, str) else None
-    cidr = None
-    if strings["cidr"] is not None:
-        if len(value) > 1:
+    p.unknown_keys(side, path, _SIDE_KEYS, typed_keys=True)
+    namespace, name, kind, cidr = (
+        p.string(side.get(key), (*path, key), what=f"{key} must be a string")
+        for key in ("namespace", "name", "kind", "cidr")
+    )
+    network = None
+    if cidr is not None:
+        if len(side) > 1:
             p.error((*path, "cidr"), "cidr cannot be combined with other fields", "bad-value")
         try:
-            cidr = ipaddress.ip_network(strings["cidr"], strict=False)
+            network = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
-            p.error((*path, "cidr"), f"invalid CIDR {strings['cidr']!r}", "bad-cidr")
-    ns_labels = (
-        _labels(p, (*path, "namespaceLabels"), value["namespaceLabels"]) if "namespaceLabels" in value else ()
+            p.error((*path, "cidr"), f"invalid CIDR {cidr!r}", "bad-cidr")
+    ns_labels, labels = (
+        p.string_map(side.get(key, {}), (*path, key), what=_LABELS, null=False) or {} for key in _LABEL_FIELDS
     )
-    labels = _labels(p, (*path, "labels"), value["labels"]) if "labels" in value else ()
-    if len(p.found) > before:
+    if p.failed:  # the file is refused: a side is built only while every field so far is clean
         return None
-    text = "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
     return Target(
-        text,
-        cidr=cidr,
-        namespace=strings["namespace"],
-        namespace_labels=ns_labels,
-        labels=labels,
-        name=strings["name"],
-        kind=strings["kind"],
+        "{" + ", ".join(f"{k}: {_braces(v) if k in _LABEL_FIELDS else v}" for k, v in side.items()) + "}",
+        cidr=network,
+        namespace=namespace,
+        namespace_labels=tuple(sorted(ns_labels.items())),
+        labels=tuple(sorted(labels.items())),
+        name=name,
+        kind=kind,
         location=where,
     )
 
 
-def _short(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
-    return str(value)
+def _named(p: Problems, path: FieldPath, text: str, where: Location) -> Target | None:
+    """A side written as one string: ``internet``, a CIDR, or an endpoint the graph resolves."""
+    if text == _INTERNET:
+        return Target(text, internet=True, location=where)
+    if "/" in text and "[" not in text:
+        try:
+            return Target(text, cidr=ipaddress.ip_network(text, strict=False), location=where)
+        except ValueError:
+            pass
+    if not text:
+        p.error(path, "an empty endpoint", "bad-value")
+        return None
+    return Target(text, ref=text, location=where)
+
+
+def _braces(labels: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in labels.items()) + "}"
