@@ -11,8 +11,9 @@ given to ``examples()``. Choose with ``pytest --hypothesis-profile long`` or ``N
 Coverage: every run measures netpol/ (pyproject's addopts); the floor in [tool.coverage.report]
 judges the whole suite only, so a run of chosen tests never fails for coverage.
 
-YAML a test writes: ``SafeDumper`` is PyYAML's safe dumper with libyaml's emitter when PyYAML has
-it: the same text as the pure-Python one, several times faster (more so under coverage's tracer).
+YAML a test writes or reads: ``SafeDumper`` and ``SafeLoader`` are PyYAML's safe ones with libyaml
+underneath when PyYAML has it: the same text and values as the pure-Python ones, several times
+faster (more so under coverage's tracer).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from hypothesis import settings
 
 try:
     from yaml import CSafeDumper as _SafeDumper
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeDumper as _SafeDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +45,10 @@ settings.load_profile(os.environ.get(PROFILE_VARIABLE, FAST))
 
 class SafeDumper(_SafeDumper):
     """``yaml.dump(data, Dumper=SafeDumper)``: ``yaml.safe_dump``'s text, libyaml's speed."""
+
+
+class SafeLoader(_SafeLoader):
+    """``yaml.load(text, Loader=SafeLoader)``: ``yaml.safe_load``'s values, libyaml's speed."""
 
 
 def examples(long: int) -> int:

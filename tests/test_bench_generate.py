@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import SafeLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ is not part of the installed package
@@ -118,12 +119,12 @@ def test_dump_reads_back(noise: str) -> None:
     c = cluster(SMALL)
     text = gen.to_yaml(c, "dump", noise)
     assert "&id" not in text and "*id" not in text  # no anchors / aliases
-    assert yaml.safe_load(text) == c.dump(noise)
+    assert yaml.load(text, Loader=SafeLoader) == c.dump(noise)
 
 
 def test_manifests_read_back() -> None:
     c = cluster(MEDIUM)
-    assert list(yaml.safe_load_all(gen.to_yaml(c, "manifests"))) == c.manifests()
+    assert list(yaml.load_all(gen.to_yaml(c, "manifests"), Loader=SafeLoader)) == c.manifests()
 
 
 def test_emitter_quotes_what_yaml_would_reinterpret() -> None:
@@ -160,7 +161,7 @@ def test_emitter_quotes_what_yaml_would_reinterpret() -> None:
         "é",
     ]
     data: dict[str, object] = {"s": {t: t for t in tricky}, "l": [*tricky, 1, True, None, {}, [], [1, [2]]]}
-    assert yaml.safe_load(gen.dump_yaml([data])) == data
+    assert yaml.load(gen.dump_yaml([data]), Loader=SafeLoader) == data
 
 
 def test_cli_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,7 +183,7 @@ def test_cli_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         str(out),
     ]
     assert gen.main(args) == 0
-    doc = yaml.safe_load(out.read_text())
+    doc = yaml.load(out.read_text(), Loader=SafeLoader)
     assert sum(o["kind"] == "Pod" for o in doc["items"]) == 30
     assert "30 pods" in capsys.readouterr().err
 
