@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from netpol.errors import Location, Severity, shown
 from netpol.findings.catalog import CHECK_RULES, LINT_RULES, lookup
 from netpol.findings.records import FailOn, Finding, RuleMeta
-from netpol.load.fields import Problems, YamlFile, read_yaml, type_name
+from netpol.load.fields import Problems, YamlFile, read_yaml
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -49,6 +49,10 @@ IGNORE_ANNOTATION = "netpol.io/ignore"
 
 _KEYS = ("fail-on", "disable", "severity", "thresholds", "dns", "exceptions")
 _THRESHOLDS = ("internet-prefix-ipv4", "internet-prefix-ipv6")
+_EXCEPTION_KEYS = ("rule", "object", "namespace", "reason")
+_DNS_KEYS = ("namespace", "labels")
+_DNS_NAMESPACE = "dns.namespace must be a namespace name"
+_DNS_LABELS = "dns.labels must map label keys to string values"
 _ALL_RULES = (*LINT_RULES, *CHECK_RULES)
 
 
@@ -220,30 +224,24 @@ def parse_config(file: YamlFile) -> LintConfig:
         prefixes[key] = value
 
     dns_ns, dns_labels = "kube-system", {"k8s-app": "kube-dns"}
-    raw_dns = data.get("dns")
-    if raw_dns is not None:
-        if not isinstance(raw_dns, Mapping):
-            p.error(("dns",), "dns must be a mapping with namespace and labels", "wrong-type")
-        else:
-            for key in raw_dns:
-                if key not in ("namespace", "labels"):
-                    p.error(
-                        ("dns", key),
-                        f"unknown dns setting {key!r} (expected namespace, labels)",
-                        "unknown-field",
-                    )
-            ns = raw_dns.get("namespace", dns_ns)
-            if not isinstance(ns, str) or not ns:
-                p.error(("dns", "namespace"), "dns.namespace must be a namespace name", "wrong-type")
-            else:
-                dns_ns = ns
-            labels = raw_dns.get("labels", dns_labels)
-            if not isinstance(labels, Mapping) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
-            ):
-                p.error(("dns", "labels"), "dns.labels must map label keys to string values", "wrong-type")
-            else:
-                dns_labels = dict(labels)
+    dns = p.mapping(
+        data.get("dns"), ("dns",), what="dns must be a mapping with namespace and labels", got=None
+    )
+    if dns is not None:
+        p.unknown_keys(
+            dns, ("dns",), _DNS_KEYS, noun="dns setting", listed=", ".join(_DNS_KEYS), typed_keys=True
+        )
+        ns = p.string(
+            dns.get("namespace", dns_ns),
+            ("dns", "namespace"),
+            what=_DNS_NAMESPACE,
+            got=None,
+            null=False,
+            empty=False,
+        )
+        labels = p.string_map(dns.get("labels", dns_labels), ("dns", "labels"), what=_DNS_LABELS, null=False)
+        dns_ns = dns_ns if ns is None else ns
+        dns_labels = dns_labels if labels is None else labels
 
     exemptions = _exemptions(p, data.get("exceptions", []))
     p.raise_if_any()
@@ -261,8 +259,8 @@ def parse_config(file: YamlFile) -> LintConfig:
 
 
 def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all: bool) -> list[str]:
-    if not isinstance(name, str):
-        p.error(path, f"expected a rule id or slug, got {type_name(name)}", "wrong-type")
+    name = p.string(name, path, what="expected a rule id or slug", null=False)
+    if name is None:
         return []
     ids, unknown = rule_names(name)
     for bad in unknown:
@@ -280,25 +278,16 @@ def _rules_at(p: Problems, path: tuple[str | int, ...], name: Any, *, allow_all:
 
 def _exemptions(p: Problems, raw: Any) -> tuple[Exemption, ...]:
     out: list[Exemption] = []
-    for i, item in enumerate(
-        p.sequence(raw, ("exceptions",), null=False, what="exceptions must be a list") or ()
-    ):
-        path: tuple[str | int, ...] = ("exceptions", i)
-        if not isinstance(item, Mapping):
-            p.error(
-                path,
-                f"an exception must be a mapping with rule, object or namespace, and "
-                f"reason; got {type_name(item)}",
-                "wrong-type",
-            )
-            continue
-        for key in item:
-            if key not in ("rule", "object", "namespace", "reason"):
-                p.error(
-                    (*path, key),
-                    f"unknown field {key!r} (expected rule, object, namespace, reason)",
-                    "unknown-field",
-                )
+    items = p.mappings(
+        raw,
+        ("exceptions",),
+        what="exceptions must be a list",
+        null=False,
+        each="an exception must be a mapping with rule, object or namespace, and reason",
+        each_got="; got",
+    )
+    for _, path, item in items:
+        p.unknown_keys(item, path, _EXCEPTION_KEYS, listed=", ".join(_EXCEPTION_KEYS), typed_keys=True)
         ids = _rules_at(p, (*path, "rule"), item.get("rule"), allow_all=True)
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
@@ -308,19 +297,13 @@ def _exemptions(p: Problems, raw: Any) -> tuple[Exemption, ...]:
                 "required",
             )
             continue
-        globs = {}
-        for key in ("object", "namespace"):
-            value = item.get(key)
-            if value is not None and not isinstance(value, str):
-                p.error(
-                    (*path, key), f"{key} must be a string (a glob), got {type_name(value)}", "wrong-type"
-                )
-            globs[key] = value if isinstance(value, str) else None
-        if globs["object"] is None and globs["namespace"] is None:
+        obj, namespace = (
+            p.string(item.get(key), (*path, key), what=f"{key} must be a string (a glob)")
+            for key in ("object", "namespace")
+        )
+        if obj is None and namespace is None:
             p.error(path, "an exception needs an object or a namespace (use '*' for all)", "required")
             continue
         for rule_id in ids:
-            out.append(
-                Exemption(rule_id, reason.strip(), globs["object"], globs["namespace"], p.file.at(*path))
-            )
+            out.append(Exemption(rule_id, reason.strip(), obj, namespace, p.file.at(*path)))
     return tuple(out)
