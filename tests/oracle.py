@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import replace
 
 from netpol.core.ports import PortSet, Protocol
-from netpol.model.cluster import Cluster, Endpoint
+from netpol.model.cluster import Cluster, Endpoint, Namespace
 from netpol.model.resources import Direction, NetworkPolicy, Options, Peer, PolicyPort, Rule
 
 __all__ = ["Address", "Party", "oracle_allowed"]
@@ -24,8 +25,21 @@ _NAME_LABEL = "kubernetes.io/metadata.name"
 _ALL_PORTS = (1, 65535)
 
 
-def oracle_allowed(cluster: Cluster, options: Options, src: Party, dst: Party) -> PortSet:
-    """The ports ``src`` may open toward ``dst``. Address to address is outside the question."""
+def oracle_allowed(
+    cluster: Cluster,
+    options: Options,
+    src: Party,
+    dst: Party,
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+) -> PortSet:
+    """The ports ``src`` may open toward ``dst``. Address to address is outside the question.
+
+    Either end may be a hypothetical pod, in the input or not (a stand-in: any ``Endpoint`` with
+    a namespace and labels); ``namespaces`` gives the labels of namespaces the cluster does not
+    hold, taken as they are.
+    """
+    if namespaces:
+        cluster = _with_namespaces(cluster, namespaces)
     if not isinstance(src, Endpoint) and not isinstance(dst, Endpoint):
         raise ValueError("the oracle answers only for pairs with at least one endpoint")
     # 15: a pod can always reach itself.
@@ -41,6 +55,11 @@ def oracle_allowed(cluster: Cluster, options: Options, src: Party, dst: Party) -
         return PortSet.all()
     # 3: both ends must allow.
     return _egress_allows(cluster, options, src, dst) & _ingress_allows(cluster, options, src, dst)
+
+
+def _with_namespaces(cluster: Cluster, namespaces: Mapping[str, Mapping[str, str]]) -> Cluster:
+    extra = [Namespace(name, labels, False, stand_in=True) for name, labels in namespaces.items()]
+    return replace(cluster, namespaces=(*cluster.namespaces, *extra))
 
 
 def _is_node_traffic(endpoint: Endpoint, options: Options) -> bool:
@@ -124,6 +143,8 @@ def _peer_matches(cluster: Cluster, options: Options, pol: NetworkPolicy, peer: 
 def _namespace_labels(cluster: Cluster, name: str) -> Mapping[str, str]:
     # 14: every namespace, declared or not, carries kubernetes.io/metadata.name=<name>.
     declared = next((ns for ns in cluster.namespaces if ns.name == name), None)
+    if declared is not None and declared.stand_in:
+        return declared.labels  # a hypothetical pod's namespace: its labels as given
     labels = dict(declared.labels) if declared is not None else {}
     labels[_NAME_LABEL] = name
     return labels
