@@ -153,20 +153,24 @@ def test_workload_added() -> None:
     assert d.changes[0].src == "0.0.0.0/0", "inbound exposure from outside comes first"
 
 
+CLOSED = netpol.Options(stand_ins=False)
+
+
 def test_relabelled_endpoints_and_namespaces_are_named_as_causes() -> None:
+    # closed world: the stand-ins for what no longer matches (a pod app=db) are other changes
     base = (FIXTURES / "loosening" / "old" / "cluster.yaml").read_text()
     policies = (FIXTURES / "loosening" / "old" / "policies.yaml").read_text()
-    old = netpol.analyze_text(base + "---\n" + policies)
+    old = netpol.analyze_text(base + "---\n" + policies, CLOSED)
     # prometheus's namespace loses team=platform: the api no longer admits its scrapes
     relabelled = base.replace("team: platform", "team: observability")
-    d = diff_graphs(old, netpol.analyze_text(relabelled + "---\n" + policies))
+    d = diff_graphs(old, netpol.analyze_text(relabelled + "---\n" + policies, CLOSED))
     [change] = d.changes
     assert (change.src, change.kind) == ("monitoring/prometheus[Deployment]", ChangeKind.REMOVED)
     assert change.cause == ("namespace monitoring relabelled",)
     assert change.allowed_before[-1] == "shop/api-ingress ingress rule #2"
     # the db's pods lose app=db: the api's egress rule and the db's ingress rule no longer apply
     unlabelled = base.replace("        app: db\n", "        app: database\n")
-    d = diff_graphs(old, netpol.analyze_text(unlabelled + "---\n" + policies))
+    d = diff_graphs(old, netpol.analyze_text(unlabelled + "---\n" + policies, CLOSED))
     [change] = d.changes
     assert (change.src, change.dst) == ("shop/api[Deployment]", "shop/db[StatefulSet]")
     assert change.cause == ("endpoint shop/db[StatefulSet] modified (labels)",)
@@ -369,9 +373,13 @@ def test_git_mode_from_a_subfolder_and_for_one_file(repo: Path, monkeypatch: pyt
     monkeypatch.chdir(repo / "k8s")
     expected = run("diff", *sides("loosening"), "-o", "json")[1]
     assert run("diff", "--git", "main", "-o", "json", "--", ".")[1] == expected
-    code, out, err = run("diff", "--git", "main", "-o", "json", "--", "policies.yaml")
+    code, out, err = run("diff", "--git", "main", "-o", "json", "--closed-world", "--", "policies.yaml")
     assert code == 0, err
     assert json.loads(out)["summary"]["added"] == 0  # no workloads in that file alone
+    # open world: the loosened policies open paths between the stand-ins of what they select
+    code, out, err = run("diff", "--git", "main", "-o", "json", "--", "policies.yaml")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["added"] > 0
 
 
 @needs_git

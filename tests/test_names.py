@@ -633,9 +633,9 @@ CASES: dict[str, tuple[str, str, str, str, str, str]] = {
 
 def _objects(graph: netpol.AllowGraph) -> set[str]:
     cluster = graph.cluster
-    return (
-        {f"ns {n.name}" for n in cluster.namespaces}
-        | {e.id for e in cluster.endpoints}
+    return (  # what the input holds: stand-ins left out
+        {f"ns {n.name}" for n in cluster.namespaces if not n.stand_in}
+        | {e.id for e in cluster.endpoints if e.stand_in is None}
         | {f"policy {p.id}" for p in cluster.policies}
     )
 

@@ -89,6 +89,12 @@ def input_options(func: Callable[..., R]) -> Callable[..., R]:
                 help="Namespace for objects that name none (default: 'default'); "
                 "list, graph and report show only connections touching NS.",
             ),
+            click.option(
+                "-A",
+                "--all-namespaces",
+                is_flag=True,
+                help="Every namespace, as in kubectl (the default).",
+            ),
         ]
     ):
         decorated = dec(decorated)
@@ -106,17 +112,22 @@ def analysis_options(func: Callable[..., R]) -> Callable[..., R]:
         max_input_size: int,
         ipblock_ignores_pods: bool,
         host_network_as_pods: bool,
+        closed_world: bool,
         verbose: int,
         debug: bool,
         paths: tuple[str, ...] = (),
         filenames: tuple[str, ...] = (),
         namespace: str | None = None,
+        all_namespaces: bool = False,
         **params: Any,
     ) -> R:
+        if all_namespaces and namespace is not None:
+            raise click.UsageError("-A (all namespaces) and -n NS exclude each other")
         options = Options(
             default_namespace=namespace or "default",
             ipblock_matches_pods=not ipblock_ignores_pods,
             host_network_as_pods=host_network_as_pods,
+            stand_ins=not closed_world,
         )
         spec = InputSpec(tuple(paths), tuple(filenames), namespace, options, verbose, max_input_size, debug)
         return func(spec, **params)
@@ -137,6 +148,12 @@ def analysis_options(func: Callable[..., R]) -> Callable[..., R]:
                 is_flag=True,
                 help="ipBlocks match only addresses outside the cluster, never pod IPs "
                 "(Cilium's behaviour; the default follows the upstream e2e suite).",
+            ),
+            click.option(
+                "--closed-world",
+                is_flag=True,
+                help="Only what is in the input: no stand-ins for the pods and namespaces "
+                "policies select that the input does not hold (docs/semantics.md).",
             ),
             click.option(
                 "--host-network-as-pods",

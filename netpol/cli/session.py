@@ -92,10 +92,19 @@ def session_notes(session: Session) -> list[Note]:
                 "the analysis, as the API server would reject them"
             )
         )
-    namespace = spec.namespace
     cluster = session.graph.cluster
-    if namespace is not None and cluster.namespace(namespace) is None:
-        known = [n.name for n in cluster.namespaces]
+    stand_ins = sum(e.stand_in is not None for e in cluster.endpoints)
+    if stand_ins:
+        notes.append(
+            Note(
+                f"{note}: {stand_ins} stand-in(s) ([StandIn]) for pods and namespaces the policies "
+                "select and the input does not hold (--closed-world leaves them out)"
+            )
+        )
+    namespace = spec.namespace
+    found = cluster.namespace(namespace) if namespace is not None else None
+    if namespace is not None and (found is None or found.stand_in):
+        known = [n.name for n in cluster.namespaces if not n.stand_in]
         shown = ", ".join(known[:_NAMESPACES_SHOWN])
         if len(known) > _NAMESPACES_SHOWN:
             shown += f" and {len(known) - _NAMESPACES_SHOWN} more"

@@ -47,6 +47,7 @@ class _Slot:
 class _Found:
     namespaces: dict[str, Namespace]
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    seen: set[tuple[str, frozenset[tuple[str, str]]]] = field(default_factory=set)
 
 
 def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
@@ -158,7 +159,11 @@ def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -
         ports=(),
         stand_in=StandIn(slot.pods, None if name.startswith(("{", "*")) else name, slot.namespaces),
     )
-    found.endpoints.setdefault(endpoint.id, endpoint)
+    # Two spellings of one label set (app=a, app in (a,b)) are one stand-in: the first named.
+    key = (name, frozenset(pod_labels.items()))
+    if key not in found.seen:
+        found.seen.add(key)
+        found.endpoints.setdefault(endpoint.id, endpoint)
 
 
 def _fresh_name(taken: set[str]) -> str:

@@ -62,7 +62,7 @@ class Options:
     """An ipBlock matches a pod whose IP lies in it (the upstream e2e expectation, Calico)."""
     host_network_as_pods: bool = False
     """Apply policies to hostNetwork pods like to other pods (some plugins do); off: node traffic."""
-    stand_ins: bool = False
+    stand_ins: bool = True
     """Add a stand-in endpoint for what policies select and the input does not hold (open world);
     off: only what is in the input (closed world)."""
 
