@@ -12,6 +12,7 @@ from netpol.core.ports import Protocol, parse_port
 from netpol.engine.asked import port_problem
 from netpol.errors import ExitCode, UsageError
 from netpol.query.explain import explain
+from netpol.query.hypothetical import HypotheticalPod, parse_hypothetical, with_pods
 from netpol.render.registry import QueryFormat, render_explanation
 
 __all__ = ["query_cmd", "run_query"]
@@ -24,14 +25,15 @@ __all__ = ["query_cmd", "run_query"]
     "src",
     required=True,
     metavar="ENDPOINT",
-    help="ns/name, ns/name[Kind], a pod name, or an IP address.",
+    help="ns/name, ns/name[Kind], a pod name, an IP address, or a pod the input may not hold: "
+    "NS/* or NS/{app=a} (docs/semantics.md, 'Partial input').",
 )
 @click.option(
     "--to",
     "dst",
     required=True,
     metavar="ENDPOINT",
-    help="ns/name, ns/name[Kind], a pod name, or an IP address.",
+    help="Like --from.",
 )
 @click.option(
     "--port",
@@ -60,6 +62,15 @@ def query_cmd(
     return session.exit_code(emit(outcome, None))
 
 
+def _hypothetical(graph: AllowGraph, text: str, flag: str) -> HypotheticalPod | None:
+    """The hypothetical pod ``text`` names, unless it names an endpoint of the graph."""
+    try:
+        graph.resolve(text)
+    except UsageError:
+        return parse_hypothetical(text, what=flag)
+    return None
+
+
 def run_query(
     graph: AllowGraph,
     src: str,
@@ -70,7 +81,17 @@ def run_query(
     protocol: Protocol | None = None,
 ) -> Outcome:
     """The explained verdict in ``fmt``: exit code 0 when allowed, 1 when denied. UsageError
-    for an unknown endpoint (``src`` named first) or a port ``dst`` does not declare."""
+    for an unknown endpoint (``src`` named first) or a port ``dst`` does not declare.
+
+    An end written as a hypothetical pod (``ingress-nginx/{app=nginx}``) that the input does not
+    hold is added to the graph first (netpol.query.hypothetical)."""
+    pods = {
+        text: pod
+        for text, flag in ((src, "--from"), (dst, "--to"))
+        if (pod := _hypothetical(graph, text, flag))
+    }
+    graph = with_pods(graph, list(pods.values()))
+    src, dst = (pods[t].id if t in pods else t for t in (src, dst))
     graph.resolve(src)  # the first unknown endpoint named is --from's
     problem = port_problem(graph.node(graph.resolve(dst)), port, protocol)
     if problem is not None:

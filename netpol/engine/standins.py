@@ -21,7 +21,7 @@ namespace labelled ``team=ledger``), ``*/{app=prometheus}[StandIn]`` (in any nam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from netpol.core.selectors import LabelSelector, Operator
@@ -29,7 +29,7 @@ from netpol.engine.index import LabelIndex
 from netpol.model.cluster import STAND_IN_KIND, Cluster, Endpoint, Namespace, StandIn
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Options
 
-__all__ = ["add_stand_ins"]
+__all__ = ["add_stand_ins", "fresh_namespace_label"]
 
 _ANY = LabelSelector()
 
@@ -164,6 +164,12 @@ def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -
     if key not in found.seen:
         found.seen.add(key)
         found.endpoints.setdefault(endpoint.id, endpoint)
+
+
+def fresh_namespace_label(cluster: Cluster, taken: Iterable[str] = ()) -> str:
+    """A ``kubernetes.io/metadata.name`` value for a namespace known by its labels only: no name
+    the input holds, a namespace selector mentions, or ``taken`` lists."""
+    return _fresh_name(_mentioned_names(cluster) | set(taken))
 
 
 def _fresh_name(taken: set[str]) -> str:
