@@ -142,6 +142,9 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     skipped: Mapping[str, int] = field(default_factory=dict)
+    unmodelled: Mapping[str, int] = field(default_factory=dict)
+    """Policies of other APIs that also filter traffic, which netpol does not model, by
+    ``Kind (group)``: ``{"CiliumNetworkPolicy (cilium.io)": 2}``."""
 
     def namespace(self, name: str) -> Namespace | None:
         return next((n for n in self.namespaces if n.name == name), None)
@@ -236,6 +239,7 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
         policies=tuple(policies[k] for k in sorted(policies)),
         diagnostics=tuple(sink),
         skipped=dict(sorted(skipped.items())),
+        unmodelled=dict(sorted(unmodelled.items())),
     )
 
 
