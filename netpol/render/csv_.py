@@ -1,5 +1,7 @@
 """CSV: one row per source, destination and protocol, for spreadsheets.
 
+The ports cell lists numbers and ranges, then the ports known by name only (a stand-in's):
+``8080;http``. A stand-in keeps its ``[StandIn]`` kind in its id, which marks it.
 Every cell goes through netpol.core.escaping.csv_cell (OWASP's rule against formula injection).
 """
 
@@ -7,20 +9,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from netpol.core.escaping import csv_cell
 from netpol.engine.graph import Connection
+from netpol.model.cluster import StandIn
 
 __all__ = ["render_connections"]
 
 
-def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
+def render_connections(
+    connections: Sequence[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["src", "dst", "protocol", "ports"])
     for c in connections:
-        for proto, ranges in c.ports.items():
-            spans = ";".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
-            writer.writerow([csv_cell(cell) for cell in (c.src, c.dst, proto.value, spans)])
+        for proto in c.ports.protocols():
+            spans = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in c.ports.ranges(proto)]
+            cells = (c.src, c.dst, proto.value, ";".join((*spans, *c.ports.names(proto))))
+            writer.writerow([csv_cell(cell) for cell in cells])
     return out.getvalue()

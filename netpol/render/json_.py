@@ -9,12 +9,14 @@ when the file is printed or pasted.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import Connection
+from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
+from netpol.render.stand_ins import named_stand_ins
 
 __all__ = ["dumps", "render_connections", "render_explanation"]
 
@@ -27,7 +29,13 @@ def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
+def render_connections(
+    connections: Sequence[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+) -> str:
+    """``{"connections": [...], "endpoints": [...]}``, and ``"stand_ins"`` when a connection or an
+    endpoint is one: what each stands for."""
     ports_json: dict[PortSet, str] = {}
     lines = []
     for c in connections:
@@ -37,11 +45,24 @@ def render_connections(connections: Sequence[Connection], endpoints: Sequence[st
         lines.append(f'    {{"src": {_string(c.src)}, "dst": {_string(c.dst)}, "ports": {pj}}}')
     body = ",\n".join(lines)
     eps = ",\n".join(f"    {_string(e)}" for e in endpoints)
-    return (
-        f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]\n}}\n'
+    text = (
+        f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]'
         if lines or eps
-        else '{\n  "connections": [],\n  "endpoints": []\n}\n'
+        else '{\n  "connections": [],\n  "endpoints": []'
     )
+    named = named_stand_ins(connections, endpoints, stand_ins)
+    if named:
+        rows = ",\n".join(f"    {_line(_stand_in_json(i, s))}" for i, s in named)
+        text += f',\n  "stand_ins": [\n{rows}\n  ]'
+    return text + "\n}\n"
+
+
+def _stand_in_json(endpoint_id: str, stand_in: StandIn) -> dict[str, object]:
+    return {"id": endpoint_id, "stands_for": str(stand_in), **stand_in.to_json()}
+
+
+def _line(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
 
 
 def render_explanation(exp: Explanation) -> str:

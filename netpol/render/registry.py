@@ -15,6 +15,7 @@ from typing import Any
 from netpol.diff import GraphDiff
 from netpol.engine.graph import Connection
 from netpol.findings.records import FailOn, Report
+from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
 from netpol.render import (
     csv_,
@@ -110,7 +111,9 @@ class ReportFormat(StrEnum):
     MD = "md"
 
 
-_LIST: Mapping[ListFormat, Callable[[Sequence[Connection], Sequence[str]], str]] = {
+_LIST: Mapping[
+    ListFormat, Callable[[Sequence[Connection], Sequence[str], Mapping[str, StandIn] | None], str]
+] = {
     ListFormat.TEXT: text.render_connections,
     ListFormat.JSON: json_.render_connections,
     ListFormat.CSV: csv_.render_connections,
@@ -132,8 +135,15 @@ _DIFF: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
 }
 
 
-def render_connections(fmt: ListFormat, connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
-    return _LIST[fmt](connections, endpoints)
+def render_connections(
+    fmt: ListFormat,
+    connections: Sequence[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+) -> str:
+    """The connections in ``fmt``; ``stand_ins`` (by id, what each stands for) explain the
+    stand-ins the output names."""
+    return _LIST[fmt](connections, endpoints, stand_ins)
 
 
 def render_explanation(fmt: QueryFormat, explanation: Explanation) -> str:

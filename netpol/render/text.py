@@ -3,23 +3,36 @@ terminal (netpol.core.escaping.terminal)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from netpol.core.escaping import terminal
 from netpol.engine.graph import Connection
+from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
+from netpol.render.stand_ins import STAND_IN_MEANING, named_stand_ins
 
 __all__ = ["render_connections", "render_explanation"]
 
 
-def render_connections(connections: Sequence[Connection], endpoints: Sequence[str]) -> str:
+def render_connections(
+    connections: Sequence[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+) -> str:
+    """The table, then what each stand-in it names stands for."""
     if not connections:
         return "no allowed connections\n"
-    rows = [(terminal(c.src), terminal(c.dst), str(c.ports)) for c in connections]
+    # Port names are input too (a rule's named port toward a stand-in).
+    rows = [(terminal(c.src), terminal(c.dst), terminal(str(c.ports))) for c in connections]
     w_src = max(len("SOURCE"), *(len(src) for src, _, _ in rows))
     w_dst = max(len("DESTINATION"), *(len(dst) for _, dst, _ in rows))
     lines = [f"{'SOURCE':<{w_src}}    {'DESTINATION':<{w_dst}}  PORTS"]
     lines += [f"{src:<{w_src}} -> {dst:<{w_dst}}  {ports}" for src, dst, ports in rows]
+    legend = [(terminal(i), terminal(str(s))) for i, s in named_stand_ins(connections, (), stand_ins)]
+    if legend:
+        width = max(len(i) for i, _ in legend)
+        lines += ["", f"stand-ins ({STAND_IN_MEANING}):"]
+        lines += [f"  {i:<{width}} = {what}" for i, what in legend]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
