@@ -194,7 +194,9 @@ def assert_complete(graph: AllowGraph, diagram: Diagram, **filters: object) -> N
     assert not missing, [(graph.nodes[s].id, graph.nodes[d].id) for s, d in sorted(missing)][:10]
 
 
-SOURCES = [example(e) for e in EXAMPLES] + [fixture("collapse"), fixture("open")]
+POLICIES_ONLY = str(ROOT / "tests" / "cases" / "list" / "policies-only" / "policies.yaml")
+"""Policies without workloads: every end is a stand-in."""
+SOURCES = [example(e) for e in EXAMPLES] + [fixture("collapse"), fixture("open"), POLICIES_ONLY]
 
 
 @pytest.mark.parametrize("level", list(Level))
@@ -438,17 +440,20 @@ def test_dense_namespace_level_is_laid_out_force_directed() -> None:
     assert "layout=sfdp" in dot.render(many)
 
 
+_QUOTED = r"\"[^\"]*\""
+_ROUND, _HEXAGON, _SQUARE = rf"\({_QUOTED}\)", rf"\{{\{{{_QUOTED}\}}\}}", rf"\[{_QUOTED}\]"
+_FLAG = rf">{_QUOTED}\]"  # a stand-in
 _MERMAID_LINE = re.compile(
     "|".join(
         [
             r"%% .*",
             r"flowchart TB",
             r"  subgraph [A-Za-z0-9_]+\[\"[^\"]*\"\]",
-            r"    [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\[\"[^\"]*\"\])",
-            r"  [A-Za-z0-9_]+(\(\"[^\"]*\"\)|\{\{\"[^\"]*\"\}\}|\(\[\"[^\"]*\"\]\)|\[\[\"[^\"]*\"\]\])",
+            rf"    [A-Za-z0-9_]+({_ROUND}|{_HEXAGON}|{_SQUARE}|{_FLAG})",
+            rf"  [A-Za-z0-9_]+({_ROUND}|{_HEXAGON}|\({_SQUARE}\)|\[{_SQUARE}\]|{_FLAG})",
             r"  [A-Za-z0-9_]+ (-->|<-->|==>|<==>|-\.->|<-\.->)(\|\"[^\"|]*\"\|)? [A-Za-z0-9_]+",
             r"  end",
-            r"  classDef [a-z_]+ [a-z-]+:[^ ]+",
+            r"  classDef [a-z_]+ [a-z-]+:[^ ]+( [0-9]+)?",
             r"  class [A-Za-z0-9_,]+ [a-z_]+",
             r"  style [A-Za-z0-9_]+ [^ ]+( [0-9]+)?",
             r"  linkStyle [0-9,]+ [^ ]+",
@@ -463,7 +468,7 @@ def test_mermaid_is_well_formed(source: str) -> None:
     text = mermaid.render(diagram)
     for line in text.splitlines():
         assert _MERMAID_LINE.fullmatch(line), line
-    ids = re.findall(r"^\s+([A-Za-z0-9_]+)[\[({]", text, re.M)
+    ids = re.findall(r"^\s+([A-Za-z0-9_]+)[\[({>]", text, re.M)
     assert len(ids) == len(set(ids)), "node and subgraph ids are unique"
     assert not any(i in ("end", "graph", "subgraph") or i[0] in "ox" for i in ids)
     styled = [

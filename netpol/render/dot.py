@@ -1,8 +1,9 @@
 """Graphviz DOT: the diagram as text that ``dot`` lays out (no Graphviz needed to produce it).
 
 Namespaces are clusters (``cluster_<name>``); an edge that stands for every pod of a namespace is
-clipped at its box with ``lhead``/``ltail`` (``compound=true``). Everything is emitted in the
-diagram's order, so the same input gives the same bytes.
+clipped at its box with ``lhead``/``ltail`` (``compound=true``). A stand-in is a dashed note, a
+namespace the input does not hold a dashed box (a dashed tab at namespace level). Everything is
+emitted in the diagram's order, so the same input gives the same bytes.
 
 Every string that reaches the DOT text goes through :func:`quote`, :func:`ident` or
 :func:`html_text`: escaped for its context, hidden characters shown as escapes (``\\x1b``), and
@@ -59,6 +60,8 @@ _SHAPES = {
     NodeStyle.EVERY_POD: ("box3d", "filled"),
 }
 _NAMESPACE_NODE = ("tab", "filled")
+_STAND_IN = "note"
+"""A stand-in's shape (and a dashed outline): a note about pods the input does not hold."""
 _THIN, _THICK = "1.2", "2.6"
 _FRAME = "cluster_(frame)"
 """An invisible box around the whole drawing, whose label at the bottom is the legend. (Graphviz
@@ -146,6 +149,10 @@ def _left_lines(label: tuple[str, ...]) -> str:
 def _node(node: DiagramNode, indent: str) -> str:
     swatch = NODE_COLOURS[node.style]
     shape, style = _NAMESPACE_NODE if node.namespace_node else _SHAPES[node.style]
+    if node.stand_in:
+        if not node.namespace_node:
+            shape, style = _STAND_IN, style.replace("rounded,", "")
+        style += ",dashed"
     plain = node.style is NodeStyle.EXTERNAL and len(node.label) > 1 and "except" not in node.label[0]
     attrs = {
         "label": _lines(node.label, bold_first=not plain),
@@ -161,7 +168,7 @@ def _node(node: DiagramNode, indent: str) -> str:
 
 
 def _box(box: ClusterBox, nodes: dict[str, DiagramNode], indent: str) -> list[str]:
-    style = "rounded,filled,dashed" if box.external else "rounded,filled"
+    style = "rounded,filled,dashed" if box.external or box.stand_in else "rounded,filled"
     inner = indent + "  "
     lines = [
         f"{indent}subgraph {ident('cluster_' + box.name)} {{",
@@ -251,8 +258,16 @@ def _legend_sample(item: LegendItem) -> str:
     if item is LegendItem.FOCUS:
         s = NODE_COLOURS[NodeStyle.ENDPOINT]
         return f'<td bgcolor="{s.fill}" color="{s.stroke}" border="3" width="34"> </td>'
+    if item is LegendItem.STAND_IN:
+        s = NODE_COLOURS[NodeStyle.ENDPOINT]
+        return f'<td bgcolor="{s.fill}" color="{s.stroke}" border="1" style="dashed" width="34"> </td>'
     if item is LegendItem.NAMESPACE:
         return f'<td bgcolor="{BOX_COLOURS.fill}" color="{BOX_COLOURS.stroke}" border="1" width="34"> </td>'
+    if item is LegendItem.STAND_IN_NAMESPACE:
+        return (
+            f'<td bgcolor="{BOX_COLOURS.fill}" color="{BOX_COLOURS.stroke}" border="1" style="dashed" '
+            'width="34"> </td>'
+        )
     grey = EDGE_COLOURS[EdgeKind.INTRA]
     arrow = {
         LegendItem.INTRA: (EDGE_COLOURS[EdgeKind.INTRA], "───▶"),

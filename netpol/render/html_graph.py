@@ -1,4 +1,5 @@
-"""HTML: one self-contained page with the diagram's SVG inline and its edges as a table.
+"""HTML: one self-contained page with the diagram's SVG inline, its edges as a table, and what each
+stand-in it draws stands for.
 
 The picture is fitted to the window's width (a button shows it at its actual size), so that a
 wide graph keeps its legend in view.
@@ -80,5 +81,17 @@ def render(diagram: Diagram, svg: str) -> str:
             f"<td>{arrow}<code>{html.escape(terminal(edge.dst_name))}</code></td>"
             f"<td>{html.escape(terminal(edge.label))}</td></tr>"
         )
-    parts += ["</tbody></table>", f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
+    parts.append("</tbody></table>")
+    if diagram.stand_ins:
+        parts += [
+            "<h2>Stand-ins</h2>",
+            "<p>Pods the policies select that the input does not hold (drawn dashed).</p>",
+            "<table><thead><tr><th>Stand-in</th><th>Stands for</th></tr></thead><tbody>",
+            *(
+                f"<tr><td><code>{html.escape(terminal(i))}</code></td><td>{html.escape(terminal(what))}</td></tr>"
+                for i, what in diagram.stand_ins
+            ),
+            "</tbody></table>",
+        ]
+    parts += [f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"

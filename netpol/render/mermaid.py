@@ -1,6 +1,8 @@
 """Mermaid flowchart: the diagram as text that GitHub renders in issues and pull-request comments.
 
 Namespaces are subgraphs; an edge that stands for every pod of a namespace ends at the subgraph.
+A stand-in is a flag (Mermaid's asymmetric shape) with a dashed outline (class ``standin``), a
+namespace the input does not hold a dashed subgraph.
 Mermaid ids are derived from the diagram's stable ids (``shop/api[Deployment]`` ->
 ``n_shop_api_Deployment``), so a diff of two graphs reads like a diff of their connections.
 Input reaches the diagram in three places only: labels, double-quoted and escaped by
@@ -42,6 +44,8 @@ _CLASSES = {
     NodeStyle.EXTERNAL: "external",
     NodeStyle.EVERY_POD: "everypod",
 }
+_DASHED = "standin"
+"""The class of stand-ins and of namespaces the input does not hold: a dashed outline."""
 
 
 def _label(lines: tuple[str, ...]) -> str:
@@ -70,6 +74,8 @@ class _Ids:
 def _shape(node: DiagramNode, label: str) -> str:
     if node.namespace_node:
         return f"[[{label}]]"
+    if node.stand_in:
+        return f">{label}]"  # Mermaid's "asymmetric" shape: a flag, a note pinned to the box
     if node.style is NodeStyle.EXTERNAL:
         return f"{{{{{label}}}}}"
     if node.style is NodeStyle.EVERY_POD:
@@ -126,13 +132,17 @@ def render(diagram: Diagram) -> str:
         styles[_link_style(edge)].append(k)
 
     legend_classes: dict[str, list[str]] = defaultdict(list)
+    dashed = [node_id(n.id) for n in diagram.nodes if n.stand_in]
     if diagram.legend:
         out.append('  subgraph legend["Legend"]')
         for item in diagram.legend:
             lid = f"legend_{item.value.replace('-', '_')}"
             text, cls = _legend_entry(item)
-            out.append(f"    {lid}[{_label((text,))}]")
+            label = _label((text,))
+            out.append(f"    {lid}>{label}]" if item is LegendItem.STAND_IN else f"    {lid}[{label}]")
             legend_classes[cls].append(lid)
+            if item in (LegendItem.STAND_IN, LegendItem.STAND_IN_NAMESPACE):
+                dashed.append(lid)
         out.append("  end")
 
     for style, swatch in NODE_COLOURS.items():
@@ -141,6 +151,8 @@ def render(diagram: Diagram) -> str:
             f"  classDef {_CLASSES[style]} fill:{swatch.fill},stroke:{swatch.stroke},color:#1a202c{extra}"
         )
     out.append("  classDef focus stroke-width:4px")
+    if dashed:
+        out.append(f"  classDef {_DASHED} stroke-dasharray:5 5")
     for kind, colour in EDGE_COLOURS.items():
         out.append(f"  classDef edge_{kind.name.lower()} fill:#ffffff,stroke:{colour},color:{colour}")
     out.append(f"  classDef plain fill:#ffffff,stroke:{BOX_COLOURS.stroke},color:#1a202c")
@@ -152,8 +164,10 @@ def render(diagram: Diagram) -> str:
     focus = [node_id(n.id) for n in diagram.nodes if n.focus]
     if focus:
         out.append(f"  class {','.join(focus)} focus")
+    if dashed:
+        out.append(f"  class {','.join(dashed)} {_DASHED}")
     for box in diagram.boxes:
-        dash = ",stroke-dasharray:5 5" if box.external else ""
+        dash = ",stroke-dasharray:5 5" if box.external or box.stand_in else ""
         out.append(f"  style {box_id(box.name)} fill:{BOX_COLOURS.fill},stroke:{BOX_COLOURS.stroke}{dash}")
     if diagram.legend:
         out.append(f"  style legend fill:#ffffff,stroke:{BOX_COLOURS.stroke}")
@@ -173,6 +187,8 @@ def _legend_entry(item: LegendItem) -> tuple[str, str]:
         LegendItem.EXTERNAL: "external",
         LegendItem.EVERY_POD: "everypod",
         LegendItem.NAMESPACE: "plain",
+        LegendItem.STAND_IN: "endpoint",
+        LegendItem.STAND_IN_NAMESPACE: "plain",
         LegendItem.FOCUS: "focus",
     }.get(item)
     if node_class is not None:

@@ -162,6 +162,9 @@ def legend(
         LegendItem.UNPROTECTED_NAMESPACE: (NodeStyle.UNPROTECTED, True) in styles,
         LegendItem.EXTERNAL: (NodeStyle.EXTERNAL, False) in styles,
         LegendItem.EVERY_POD: (NodeStyle.EVERY_POD, False) in styles,
+        LegendItem.STAND_IN: any(n.stand_in and not n.namespace_node for n in nodes),
+        LegendItem.STAND_IN_NAMESPACE: any(b.stand_in for b in boxes)
+        or any(n.stand_in and n.namespace_node for n in nodes),
         LegendItem.INTRA: any(e.kind is EdgeKind.INTRA for e in edges),
         LegendItem.CROSS: any(e.kind is EdgeKind.CROSS for e in edges),
         LegendItem.EXTERNAL_EDGE: any(e.kind is EdgeKind.EXTERNAL for e in edges),

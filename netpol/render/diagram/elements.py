@@ -90,6 +90,8 @@ class LegendItem(StrEnum):
     UNPROTECTED_NAMESPACE = "unprotected-namespace"
     EXTERNAL = "external"
     EVERY_POD = "every-pod"
+    STAND_IN = "stand-in"
+    STAND_IN_NAMESPACE = "stand-in-namespace"
     INTRA = "intra"
     CROSS = "cross"
     EXTERNAL_EDGE = "external-edge"
@@ -109,6 +111,8 @@ LEGEND_TEXT: Mapping[LegendItem, str] = {
     LegendItem.UNPROTECTED_NAMESPACE: "some workload or pod here has no ingress policy",
     LegendItem.EXTERNAL: "addresses outside the cluster",
     LegendItem.EVERY_POD: "every pod of every namespace",
+    LegendItem.STAND_IN: "dashed: a stand-in for pods the policies select that the input does not hold",
+    LegendItem.STAND_IN_NAMESPACE: "dashed namespace: not in the input (it holds stand-ins only)",
     LegendItem.INTRA: "within one namespace",
     LegendItem.CROSS: "across namespaces",
     LegendItem.EXTERNAL_EDGE: "to or from outside the cluster",
@@ -155,6 +159,8 @@ class DiagramNode:
     tooltip: str = ""
     members: tuple[str, ...] = ()
     """The endpoint and address-range ids it stands for."""
+    stand_in: bool = False
+    """A stand-in endpoint or, at namespace level, a namespace the input does not hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +176,8 @@ class ClusterBox:
     internal: PortSet | None = None
     """Every endpoint reaches every other one of the box on exactly these ports."""
     external: bool = False
+    stand_in: bool = False
+    """A namespace the input does not hold: it holds stand-ins only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +219,9 @@ class Diagram:
     connections: int
     """How many allowed (source, destination) pairs the edges stand for."""
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    stand_ins: tuple[tuple[str, str], ...] = ()
+    """Each stand-in the diagram draws (alone or in a namespace node): its id and what it stands
+    for ("pods with app=gateway in namespace payments"), in id order."""
 
     @property
     def dense(self) -> bool:
@@ -236,14 +247,13 @@ def listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
 
 
 def port_text(ports: PortSet, limit: int = MAX_LABEL_RANGES) -> str:
-    """``str(ports)`` with at most ``limit`` ranges per protocol: ``TCP 1,3,5 … and 40 more``."""
+    """``str(ports)`` with at most ``limit`` ranges per protocol: ``TCP 1,3,5 … and 40 more``;
+    ports known by name only are kept: ``TCP 8443,port named http (number unknown)``."""
     parts = []
-    for protocol, ranges in ports.items():
-        if len(ranges) <= limit:
-            parts.append(str(PortSet.from_mapping({protocol: ranges})))
-        else:
-            shown = PortSet.from_mapping({protocol: ranges[:limit]})
-            parts.append(f"{shown} … and {len(ranges) - limit} more")
+    for protocol in ports.protocols():
+        ranges, names = ports.ranges(protocol), [(protocol, n) for n in ports.names(protocol)]
+        shown = str(PortSet.from_mapping({protocol: ranges[:limit]}, names))
+        parts.append(f"{shown} … and {len(ranges) - limit} more" if len(ranges) > limit else shown)
     return str(ports) if ports.is_all() or not parts else "; ".join(parts)
 
 

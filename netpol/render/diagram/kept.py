@@ -53,6 +53,8 @@ class KeptView:
             by_ns[e.namespace].append(i)
         self.ns_members: dict[str, list[int]] = dict(sorted(by_ns.items()))
         self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.ns_members.items()}
+        self.stand_in_namespaces = frozenset(ns.name for ns in graph.cluster.namespaces if ns.stand_in)
+        """Namespaces the input does not hold, added with stand-ins: ``ingress-nginx``, ``*``."""
         self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS)
 
         # kept[d]: ports -> the sources allowed to d on exactly those ports (self excluded).

@@ -140,6 +140,18 @@ def build_diagram(
         diagram.legend,
         diagram.connections,
         (*diagram.diagnostics, *diagnostics),
+        _stand_ins(graph, diagram),
+    )
+
+
+def _stand_ins(graph: AllowGraph, diagram: Diagram) -> tuple[tuple[str, str], ...]:
+    drawn = {m for node in diagram.nodes for m in node.members}
+    return tuple(
+        sorted(
+            (e.id, str(e.stand_in))
+            for e in graph.cluster.endpoints
+            if e.stand_in is not None and e.id in drawn
+        )
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from netpol.core.ports import PortSet
+from netpol.model.cluster import Endpoint
 from netpol.render.diagram.edges import (
     DraftEdge,
     End,
@@ -86,12 +87,10 @@ def namespace_diagram(view: KeptView) -> Diagram:
     for ns, members in view.ns_members.items():
         if ns not in shown:
             continue
-        pods = sum(view.endpoints[i].kind == "Pod" for i in members)
-        workloads = len(members) - pods
-        counts = ([f"{workloads} workload{'s' * (workloads != 1)}"] if workloads else []) + (
-            [f"{pods} pod{'s' * (pods != 1)}"] if pods else []
-        )
-        label = [ns, ", ".join(counts)]
+        stand_in = ns in view.stand_in_namespaces
+        label = [ns, _counts([view.endpoints[i] for i in members])]
+        if stand_in:
+            label.append("not in the input")
         unprotected = len(view.unprotected & ns_sets[ns])
         if unprotected:
             label.append(f"{unprotected} of {len(members)} without ingress policy")
@@ -108,6 +107,7 @@ def namespace_diagram(view: KeptView) -> Diagram:
                 focus=f.focus is not None and f.focus < n and view.endpoints[f.focus].namespace == ns,
                 tooltip=f"namespace {ns}: " + listing([view.endpoints[i].id for i in members]),
                 members=tuple(view.endpoints[i].id for i in members),
+                stand_in=stand_in,
             )
         )
         ends[ns] = End(f"ns:{ns}", tuple(members), len(ends), namespace=ns, describe=f"namespace {ns}")
@@ -156,3 +156,15 @@ def namespace_diagram(view: KeptView) -> Diagram:
         legend(nodes, boxes, edges),
         connections,
     )
+
+
+def _counts(endpoints: list[Endpoint]) -> str:
+    """``2 workloads, 1 pod``; stand-ins counted apart: ``1 workload, 2 stand-ins``."""
+    stand_ins = sum(e.stand_in is not None for e in endpoints)
+    pods = sum(e.kind == "Pod" for e in endpoints)
+    counts = (
+        (len(endpoints) - pods - stand_ins, "workload"),
+        (pods, "pod"),
+        (stand_ins, "stand-in"),
+    )
+    return ", ".join(f"{k} {word}{'s' * (k != 1)}" for k, word in counts if k)

@@ -3,6 +3,7 @@ to a box or to "every pod" where every pair they stand for is allowed on the sam
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from netpol.core.ports import PortSet
@@ -88,8 +89,14 @@ def workload_diagram(view: KeptView) -> Diagram:
             e = view.endpoints[i]
             singles[i] = End(e.id, (i,), len(singles) + len(groups), namespace=ns, describe=e.id)
         complete = len(members) == len(all_members)
-        label = (ns,) if complete else (ns, f"({len(members)} of {len(all_members)} shown)")
-        boxes.append(ClusterBox(ns, label, tuple(singles[i].ref for i in members), complete))
+        stand_in = ns in view.stand_in_namespaces
+        label = [ns]
+        if stand_in:
+            label.append("not in the input")
+        if not complete:
+            label.append(f"({len(members)} of {len(all_members)} shown)")
+        refs = tuple(singles[i].ref for i in members)
+        boxes.append(ClusterBox(ns, tuple(label), refs, complete, stand_in=stand_in))
         if complete and len(members) > 1:
             groups.append(
                 End(
@@ -163,9 +170,7 @@ def workload_diagram(view: KeptView) -> Diagram:
             )
         )
     boxes = [
-        ClusterBox(
-            b.name, _box_label(b.label, internal.get(b.name)), b.node_ids, b.complete, internal.get(b.name)
-        )
+        dataclasses.replace(b, label=_box_label(b.label, internal.get(b.name)), internal=internal.get(b.name))
         for b in boxes
     ]
     complete = sum(len(view.groups[i]) for i in externals) == len(view.nodes) - n
@@ -191,20 +196,25 @@ def workload_diagram(view: KeptView) -> Diagram:
 def _endpoint_node(view: KeptView, i: int) -> DiagramNode:
     e = view.endpoints[i]
     unprotected = i in view.unprotected
-    label = [clip(e.name), e.kind]
+    label = [clip(e.name), "stand-in" if e.stand_in is not None else e.kind]
     if e.host_network:
         label.append("hostNetwork")
     if unprotected:
         label.append("no ingress policy")
     labels = listing([f"{k}={v}" for k, v in sorted(e.labels.items())])
+    if e.stand_in is not None:
+        tooltip = f"{e.id}: stand-in for {e.stand_in}"
+    else:
+        tooltip = e.id + (f" ({labels})" if labels else "")
     return DiagramNode(
         e.id,
         tuple(label),
         NodeStyle.UNPROTECTED if unprotected else NodeStyle.ENDPOINT,
         box=e.namespace,
         focus=view.filters.focus == i,
-        tooltip=e.id + (f" ({labels})" if labels else ""),
+        tooltip=tooltip,
         members=(e.id,),
+        stand_in=e.stand_in is not None,
     )
 
 
