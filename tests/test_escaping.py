@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import itertools
 import json
@@ -15,7 +16,7 @@ from xml.parsers import expat
 
 import pytest
 from click.testing import CliRunner
-from conftest import examples
+from conftest import examples, needs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,14 +24,27 @@ import netpol
 from netpol.cli import main
 from netpol.core.escaping import csv_cell, md_code, md_text, mermaid, terminal, xml
 from netpol.core.ports import PortSet, Protocol
+from netpol.core.selectors import LabelSelector, Operator, Requirement
 from netpol.diff.compare import ChangeKind, GraphDiff, PairChange, PolicyChange, PolicyChangeKind, Scope
-from netpol.engine.graph import Connection
+from netpol.engine.graph import AllowGraph, Connection, compile_graph
 from netpol.errors import SNIPPET_WIDTH, Diagnostic, Location, Severity
 from netpol.lint import FailOn, lint
-from netpol.render import csv_, diff_csv, diff_json, diff_markdown, diff_text, json_, markdown
+from netpol.model.cluster import STAND_IN_KIND, Cluster, Endpoint, Namespace, StandIn
+from netpol.render import (
+    csv_,
+    diff_csv,
+    diff_json,
+    diff_markdown,
+    diff_text,
+    dot,
+    html_graph,
+    json_,
+    markdown,
+)
 from netpol.render import text as text_
 from netpol.render.diagram.model import build_diagram
 from netpol.render.findings_text import render_json, render_text
+from netpol.render.graphviz import ImageFormat, run_dot
 from netpol.render.junit import render_junit
 from netpol.render.mermaid import render as mermaid_render
 from netpol.render.sarif import render_sarif
@@ -360,6 +374,7 @@ def test_expat_rejects_what_xml_replaces() -> None:
 # output through what is not: file names, intent names, exception reasons, the bytes of a broken
 # file (in diagnostics), and values that a diagnostic quotes.
 
+needs_dot = needs("dot", "apt-get install graphviz")
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u202e @octocat <img src=x onerror=alert(1)> </details> `x` | y"
 # A file name holds anything but "/" and NUL.
 HOSTILE_FILE = "evil\x1b[2J`tick`|<b>@octocat\u202e.yaml"
@@ -630,3 +645,82 @@ def test_mermaid_labels_and_comments_keep_hostile_text_as_data(hostile: Path) ->
             continue
         assert line.count('"') % 2 == 0, f"a label that does not end where it should: {line}"
         assert "`" not in line and "<" not in line.replace("<br/>", "").replace("<-", "")
+
+
+# -- stand-ins: selectors (label values) that validation would refuse today ----------------------
+
+
+def _hostile_stand_ins() -> dict[str, StandIn]:
+    pods = LabelSelector((("app", HOSTILE),))
+    namespaces = LabelSelector((), (Requirement("team", Operator.IN, (HOSTILE, "=cmd|x")),))
+    return {
+        HOSTILE_IDS[3]: StandIn(pods, HOSTILE),
+        HOSTILE_IDS[4]: StandIn(pods, None, namespaces),
+    }
+
+
+def test_list_renderers_keep_hostile_stand_ins_as_data() -> None:
+    conns, stand_ins = _connections(), _hostile_stand_ins()
+    text = text_.render_connections(conns, HOSTILE_IDS, stand_ins)
+    _no_raw_controls(text)
+    assert all(terminal(str(s)) in text for s in stand_ins.values())
+    cells = _csv_cells(csv_.render_connections(conns, HOSTILE_IDS, stand_ins))
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    md = markdown.render_connections(conns, HOSTILE_IDS, stand_ins)
+    _markdown_keeps(md, HOSTILE_IDS)
+    assert md.count("*stand-in*") == 3 and f"- {md_code(HOSTILE_IDS[3], table=False)}: " in md
+    out = json_.render_connections(conns, HOSTILE_IDS, stand_ins)
+    assert out.isascii()
+    listed = json.loads(out)["stand_ins"]
+    assert [s["id"] for s in listed] == HOSTILE_IDS[3:]
+    assert [s["stands_for"] for s in listed] == [str(s) for s in stand_ins.values()]
+    assert listed[0]["podSelector"] == f"app={HOSTILE}" and listed[0]["namespace"] == HOSTILE
+
+
+def _hostile_stand_in_graph() -> AllowGraph:
+    """A cluster holding a stand-in whose namespace, name and selectors are hostile."""
+    stand_in = _hostile_stand_ins()[HOSTILE_IDS[4]]
+    namespace = f"{{{stand_in.namespace_selector}}}"
+    cluster = Cluster(
+        (Namespace("shop", {}, True), Namespace(namespace, {"team": HOSTILE}, False, stand_in=True)),
+        (
+            Endpoint("shop", "web", "Deployment", {"app": "web"}, ()),
+            Endpoint(
+                namespace,
+                f"{{{stand_in.pod_selector}}}",
+                STAND_IN_KIND,
+                {"app": HOSTILE},
+                (),
+                stand_in=stand_in,
+            ),
+        ),
+        (),
+    )
+    return compile_graph(cluster)
+
+
+def test_graph_renderers_keep_hostile_stand_ins_as_data() -> None:
+    graph = _hostile_stand_in_graph()
+    diagram = build_diagram(graph)
+    assert any(n.stand_in for n in diagram.nodes) and any(b.stand_in for b in diagram.boxes)
+    assert [what for _, what in diagram.stand_ins] == [str(_hostile_stand_ins()[HOSTILE_IDS[4]])]
+    out = mermaid_render(diagram)
+    _no_raw_controls(out)
+    for line in out.splitlines():
+        if not line.startswith("%%"):
+            assert line.count('"') % 2 == 0 and "`" not in line
+            assert "<" not in line.replace("<br/>", "").replace("<-", "").replace("<=", "")
+    dot_text = dot.render(diagram)
+    _no_raw_controls(dot_text)
+    html_labels = re.findall(r"label=<(.*?)>[;,]", dot_text)
+    assert html_labels and all("<img" not in label for label in html_labels) and "&lt;img" in dot_text
+    page = html_graph.render(diagram, "<svg></svg>")
+    _no_raw_controls(page)
+    assert "<img" not in page and f"<td>{html.escape(terminal(diagram.stand_ins[0][1]))}</td>" in page
+
+
+@needs_dot
+def test_hostile_stand_ins_draw_as_text() -> None:
+    svg = run_dot(dot.render(build_diagram(_hostile_stand_in_graph())), ImageFormat.SVG).decode("utf-8")
+    root = _parses_as_xml(svg)
+    assert not [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] in ("img", "script", "details")]

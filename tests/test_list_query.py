@@ -46,6 +46,9 @@ def test_list_formats_agree(example: str) -> None:
             assert ranges == sorted(ranges)
             assert all(1 <= lo <= hi <= 65535 for lo, hi in ranges)
             assert all(b[0] > a[1] + 1 for a, b in itertools.pairwise(ranges)), "ranges are merged"
+    named = set(data["endpoints"]) | {end for c in conns for end in (c["src"], c["dst"])}
+    stand_ins = {s["id"] for s in data.get("stand_ins", [])}
+    assert stand_ins == {e for e in named if e.endswith("[StandIn]")}, "every stand-in named is explained"
     rows = list(csv.DictReader(io.StringIO(run("list", path, "-o", "csv")[1])))
     assert {(r["src"], r["dst"]) for r in rows} == {(c["src"], c["dst"]) for c in conns}
     md = run("list", path, "-o", "md")[1]
