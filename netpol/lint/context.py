@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from netpol.core.ports import PortSet
 from netpol.core.selectors import LabelSelector
+from netpol.core.text import listing
 from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.views import PolicyView, RuleView
@@ -21,8 +22,6 @@ from netpol.model.resources import Direction, NetworkPolicy, Origin
 
 __all__ = ["Context", "is_default_deny", "port_list"]
 
-"""How many subjects a message names before "and N more"."""
-
 
 class Context:
     """The AllowGraph seen by the rules, plus helpers to build located findings."""
@@ -35,8 +34,13 @@ class Context:
         self.config = config
         self.rules = {r.id: r for r in rules}
         self.locator = locator
-        self.workloads: tuple[int, ...] = tuple(graph.selectable)
-        """Indexes of the endpoints policies can select (hostNetwork pods are node traffic)."""
+        self.stand_ins: NodeSet = graph.nodeset(
+            i for i in graph.endpoints if self.endpoint(i).stand_in is not None
+        )
+        """The stand-ins: what policies select and the input does not hold (open world)."""
+        self.workloads: tuple[int, ...] = tuple(graph.selectable - self.stand_ins)
+        """Indexes of the workloads of the input policies can select (hostNetwork pods are node
+        traffic; stand-ins are no workload of the input)."""
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i in self.workloads:
             by_ns[self.endpoint(i).namespace].append(i)
@@ -68,9 +72,34 @@ class Context:
     def ids(self, nodes: NodeSet) -> tuple[str, ...]:
         return tuple(sorted(nodes.ids()))
 
+    def concerned(self, nodes: NodeSet) -> NodeSet:
+        """The endpoints of ``nodes`` a finding names: the input's, or when it holds none of
+        them, the stand-ins (a stand-in that another selector also matches is no news there)."""
+        concrete = nodes - self.stand_ins
+        return concrete if concrete else nodes & self.stand_ins
+
+    def stand_in_note(self, nodes: Iterable[int]) -> str:
+        """What the stand-ins among ``nodes`` stand for, as the end of a message: ``; ...``
+        (nothing when there are none)."""
+        eps = [self.endpoint(i) for i in nodes if i in self.stand_ins]
+        if len(eps) == 1:
+            return f"; {eps[0].id} stands for {eps[0].stand_in}, which the input does not hold"
+        return f"; stand-ins for what the input does not hold: {self.described(eps)}" if eps else ""
+
+    def described(self, nodes: Iterable[int | Endpoint]) -> str:
+        """Stand-ins with what they stand for: ``shop/{app=api}[StandIn] (pods with app=api in
+        namespace shop)``, cut short as :func:`listing` does."""
+        eps = [n if isinstance(n, Endpoint) else self.endpoint(n) for n in nodes]
+        return listing([f"{e.id} ({e.stand_in})" if e.stand_in else e.id for e in eps])
+
     @staticmethod
-    def close_labels(selector: LabelSelector, candidates: Iterable[Mapping[str, str]]) -> str:
-        """``did you mean app=frontend?`` for a matchLabels entry nothing carries, or ""."""
+    def close_labels(
+        selector: LabelSelector, candidates: Iterable[Mapping[str, str]], *, near_only: bool = False
+    ) -> str:
+        """``did you mean app=frontend?`` for a matchLabels entry nothing carries, or "".
+
+        Without a close match it says which values or keys there are, unless ``near_only``.
+        """
         labels = list(candidates)
         for key, value in selector.match_labels:
             if any(lab.get(key) == value for lab in labels):
@@ -80,12 +109,15 @@ class Context:
                 near = difflib.get_close_matches(value, values, n=1, cutoff=0.6)
                 if near:
                     return f"did you mean {key}={near[0]}?"
+                if near_only:
+                    continue
                 return f"{key} takes the values {', '.join(values[:6])} here"
             keys = sorted({k for lab in labels for k in lab})
             near = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
             if near:
                 return f"did you mean the label key {near[0]!r}?"
-            return f"no object here carries the label key {key!r}"
+            if not near_only:
+                return f"no object here carries the label key {key!r}"
         return ""
 
     # -- building findings -----------------------------------------------------------------------
@@ -107,11 +139,13 @@ class Context:
         subjects: Iterable[str] = (),
         obj: str = "",
         related: Iterable[Related] = (),
+        severity: Severity | None = None,
     ) -> Finding:
+        """A finding of ``rule_id`` at the rule's configured severity, or at ``severity``."""
         rule = self.rules.get(rule_id)  # None: disabled; lint() drops the finding
         return Finding(
             rule_id,
-            rule.severity if rule else Severity.INFO,
+            severity or (rule.severity if rule else Severity.INFO),
             message,
             location,
             hint,
@@ -136,12 +170,16 @@ def is_default_deny(policy: NetworkPolicy, direction: Direction) -> bool:
 
 
 def port_list(ports: PortSet, limit: int = 6) -> str:
-    """A PortSet as a ``ports:`` list to paste into a rule: ``[{port: 8080}, {protocol: UDP, ...}]``."""
+    """A PortSet as a ``ports:`` list to paste into a rule: ``[{port: 8080}, {protocol: UDP, ...}]``.
+
+    A port known by name only (a stand-in's) is pasted by its name: ``{port: http}``.
+    """
     items: list[str] = []
-    for proto, ranges in ports.items():
-        for lo, hi in ranges:
-            p = "" if proto.value == "TCP" else f"protocol: {proto.value}, "
+    for proto in ports.protocols():
+        p = "" if proto.value == "TCP" else f"protocol: {proto.value}, "
+        for lo, hi in ports.ranges(proto):
             items.append(f"{{{p}port: {lo}}}" if lo == hi else f"{{{p}port: {lo}, endPort: {hi}}}")
+        items += [f"{{{p}port: {name}}}" for name in ports.names(proto)]
     if len(items) > limit:
         items = [*items[:limit], "..."]
     return "[" + ", ".join(items) + "]"

@@ -2,6 +2,10 @@
 
 NP001 unprotected-ingress, NP002 unprotected-egress, NP003 one-way-isolation,
 NP004 no-default-deny-ingress, NP005 no-default-deny-egress, NP015 dns-blocked.
+
+The first five speak of the workloads of the input and their namespaces: a stand-in (open world)
+is none, and a namespace only stand-ins live in is not one of the input. NP015 judges what the
+policies isolate, stand-ins included: a policy that blocks DNS does so for pods not in the input too.
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def dns_blocked(ctx: Context) -> Iterator[Finding]:
     dns_nodes = [
         i
         for i in ctx.by_namespace.get(cfg.dns_namespace, ())
-        if all(ctx.endpoint(i).labels.get(k) == v for k, v in labels.items())
+        if _is_dns(ctx.endpoint(i), cfg.dns_namespace, labels)
     ]
     ns = ctx.namespace(cfg.dns_namespace)
     ns_labels = ns.labels if ns is not None else {NAMESPACE_NAME_LABEL: cfg.dns_namespace}
@@ -146,11 +150,14 @@ def dns_blocked(ctx: Context) -> Iterator[Finding]:
     target = f"{cfg.dns_namespace}/{','.join(f'{k}={v}' for k, v in cfg.dns_labels)}"
 
     egress_rules = [cr for cr in ctx.graph.rules() if cr.direction is _OUT and cr.targets]
-    blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    blocked: dict[str, list[int]] = defaultdict(list)
+    missed: dict[int, str] = {}
     first_policy: dict[str, NetworkPolicy] = {}
     for i in ctx.graph.isolated(_OUT):
         if i in dns_nodes or ctx.graph.is_external(i):
             continue
+        if i in ctx.stand_ins and _is_dns(ctx.endpoint(i), cfg.dns_namespace, labels):
+            continue  # a stand-in for the DNS pods themselves
         allowed = PortSet.none()
         mine = [cr for cr in egress_rules if i in cr.targets]
         if dns_nodes:
@@ -176,21 +183,27 @@ def dns_blocked(ctx: Context) -> Iterator[Finding]:
         if missing:
             policies = sorted(ctx.graph.isolating(i, _OUT), key=lambda p: p.id)
             first_policy[policies[0].id] = policies[0]
-            blocked[policies[0].id].append((ctx.endpoint(i).id, " and ".join(missing)))
+            blocked[policies[0].id].append(i)
+            missed[i] = " and ".join(missing)
     for pid, items in sorted(blocked.items()):
         pol = first_policy[pid]
-        ids = [e for e, _ in items]
-        kinds = sorted({m for _, m in items})
+        named = ctx.concerned(ctx.graph.nodeset(items))
+        ids = ctx.ids(named)
+        kinds = sorted({missed[i] for i in named})
         what = kinds[0] if len(kinds) == 1 else "UDP or TCP"
         yield ctx.finding(
             RuleId.DNS_BLOCKED,
             f"{pid} isolates egress of {listing(ids)} without allowing DNS ({what} 53 to "
-            f"{target}): name resolution fails",
+            f"{target}): name resolution fails{ctx.stand_in_note(named)}",
             ctx.locate(pol.origin, "spec", "policyTypes"),
             _dns_hint(cfg.dns_namespace, cfg.dns_labels),
             subjects=ids,
             obj=policy_ref(pol),
         )
+
+
+def _is_dns(ep: Endpoint, namespace: str, labels: Mapping[str, str]) -> bool:
+    return ep.namespace == namespace and all(ep.labels.get(k) == v for k, v in labels.items())
 
 
 def _dns_hint(namespace: str, labels: tuple[tuple[str, str], ...]) -> str:
