@@ -1,6 +1,10 @@
 """Lint rules about over-wide rules: the internet, every namespace, every port.
 
 NP006 internet-ingress, NP007 internet-egress, NP008 all-namespaces, NP009 all-ports.
+
+They judge what the policy text opens, so they apply to stand-ins too (open world): a rule that
+admits 0.0.0.0/0 is reported on a policies-only input, naming the stand-in for the pods it
+exposes. Where the input holds some of the pods concerned, the findings name those.
 """
 
 from __future__ import annotations
@@ -81,21 +85,23 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
         path = (*path, word, first, "ipBlock", "cidr")
     where = ctx.locate(cr.policy.origin, *path)
     head = cr.ref
+    targets = ctx.concerned(cr.targets)
     if ingress:
-        exposed = []
-        for t in cr.targets:
+        exposed, exposing = [], []
+        for t in targets:
             ports = cr.ports_toward(t)
             if ports:
                 exposed.append(f"{ctx.graph.ids[t]} ({ports})")
+                exposing.append(t)
         if not exposed:
             return  # its named ports match nothing on the targets: NP012
         yield ctx.finding(
             rule_id,
-            f"{head} admits {what}: exposes {listing(exposed)}",
+            f"{head} admits {what}: exposes {listing(exposed)}{ctx.stand_in_note(exposing)}",
             where,
             "admit only the sources that need access (a load balancer's or partner's CIDR, the "
             "ingress controller's namespace), or add an exception with the reason",
-            subjects=ctx.ids(cr.targets),
+            subjects=ctx.ids(targets),
             obj=policy_ref(cr.policy),
         )
     else:
@@ -104,17 +110,20 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
             return
         yield ctx.finding(
             rule_id,
-            f"{head} lets {listing(ctx.ids(cr.targets))} reach {what} on {ports}",
+            f"{head} lets {listing(ctx.ids(targets))} reach {what} on {ports}{ctx.stand_in_note(targets)}",
             where,
             "list the destinations they call (CIDRs of the APIs), or route them through an egress proxy",
-            subjects=ctx.ids(cr.targets),
+            subjects=ctx.ids(targets),
             obj=policy_ref(cr.policy),
         )
 
 
-def _outside(ctx: Context, nodes: NodeSet, namespace: str) -> list[str]:
-    """Endpoints of ``nodes`` in other namespaces than ``namespace``."""
-    return [ctx.endpoint(i).id for i in nodes & ctx.graph.endpoints if ctx.endpoint(i).namespace != namespace]
+def _outside(ctx: Context, nodes: NodeSet, namespace: str) -> NodeSet:
+    """Endpoints of ``nodes`` in other namespaces than ``namespace``: the input's, or when it holds
+    none there, the stand-ins."""
+    return ctx.concerned(
+        ctx.graph.nodeset(i for i in nodes & ctx.graph.endpoints if ctx.endpoint(i).namespace != namespace)
+    )
 
 
 def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -131,16 +140,19 @@ def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
             continue
         others = _outside(ctx, everyone, pol.namespace)
         if not others:
-            continue  # no other namespace has workloads: nothing is widened (yet)
-        namespaces = sorted({o.split("/", 1)[0] for o in others})
+            continue  # no other namespace has workloads, nor stand-ins: nothing is widened (yet)
+        if others.isdisjoint(ctx.stand_ins):
+            namespaces = sorted({ctx.endpoint(i).namespace for i in others})
+            widened = f" ({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})"
+        else:  # open world: only stand-ins live in other namespaces
+            widened = f", those the input does not hold included: {ctx.described(others)}"
         yield ctx.finding(
             RuleId.ALL_NAMESPACES,
-            f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace "
-            f"({plural(len(others), 'workload')} in {listing(namespaces)} besides {pol.namespace})",
+            f"{cr.ref}: namespaceSelector: {{}} admits every pod of every namespace{widened}",
             ctx.locate(pol.origin, *cr.ref.path, word, j, "namespaceSelector"),
             "select the namespaces that need access: namespaceSelector: {matchLabels: "
             "{kubernetes.io/metadata.name: <namespace>}}, and narrow with a podSelector",
-            subjects=ctx.ids(cr.targets),
+            subjects=ctx.ids(ctx.concerned(cr.targets)),
             obj=policy_ref(pol),
         )
 
@@ -154,7 +166,7 @@ def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     others = _outside(ctx, cr.peers, pol.namespace)
     if not others and not externals:
         return  # only its own namespace: what a namespace needs inside is its own business
-    who = listing(others) if others else ""
+    who = ctx.described(others) if others else ""
     if externals:
         who = f"{who} and external addresses" if who else "external addresses"
     destinations = cr.targets if ingress else cr.peers & ctx.graph.endpoints
@@ -173,6 +185,6 @@ def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
         f"{cr.ref} has no ports: every port is open {word} {who}",
         ctx.locate(pol.origin, *cr.ref.path),
         hint,
-        subjects=ctx.ids(cr.targets),
+        subjects=ctx.ids(ctx.concerned(cr.targets)),
         obj=policy_ref(pol),
     )

@@ -68,7 +68,8 @@ def redundant(ctx: Context) -> Iterator[Finding]:
         why = _policy_redundant(ctx, view, kept - set(view.rules), dropped - {view})
         yield ctx.finding(
             RuleId.REDUNDANT_POLICY,
-            f"{pol.id} changes no allowed connection: {why or 'other policies cover it'}",
+            f"{pol.id} changes no allowed connection: {why or 'other policies cover it'}"
+            f"{ctx.stand_in_note(view.targets)}",
             ctx.locate(pol.origin, "metadata", "name"),
             "delete it, or fix it so that it does what was intended",
             subjects=ctx.ids(view.targets),
