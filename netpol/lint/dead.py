@@ -6,21 +6,31 @@ Partial input is common (a repository of policies without the workloads): a podS
 only against namespaces whose workloads the input shows; a namespaceSelector only when the
 Namespace objects of the input carry every label key it reads (one that names a namespace by
 ``kubernetes.io/metadata.name`` may point outside the input, and is never judged).
+
+Only the input's workloads and namespaces are judged, never stand-ins (open world): a stand-in is
+there precisely because nothing in the input matches. Where one stands for the selection, the
+finding says the selector "selects nothing in the input" and names the stand-in. Where the input
+shows nothing to judge a peer against, it is still reported, at info, when it is one typo away
+from what a policy of those namespaces is written for (``app: fronted`` beside a policy for
+``app: frontend``) or from the name of a namespace that holds policies.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from netpol.core.refs import RuleRef
+from netpol.core.selectors import LabelSelector
 from netpol.core.text import listing, plural
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.views import RuleView
+from netpol.errors import Severity
 from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context
 from netpol.lint.registry import rule
+from netpol.model.cluster import Endpoint
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
 
 __all__ = ["dangling_peers", "ignored_rules", "selects_nothing", "unknown_named_ports"]
@@ -56,14 +66,21 @@ def unknown_named_ports(ctx: Context) -> Iterator[Finding]:
 
 def _selects_nothing(ctx: Context, pol: NetworkPolicy, targets: NodeSet) -> Iterator[Finding]:
     members = ctx.by_namespace.get(pol.namespace, ())
-    if targets or not members:
-        return  # it selects something, or the input shows no workload of its namespace
+    standing = targets & ctx.stand_ins
+    if targets - standing or not members:
+        return  # it selects workloads of the input, or the input shows no workload of its namespace
     near = ctx.close_labels(pol.pod_selector, (ctx.endpoint(i).labels for i in members))
+    none_of = f"{plural(len(members), 'workload')} of namespace {pol.namespace}"
+    if standing:
+        what = (
+            f"selects nothing in the input (none of the {none_of}): it protects only pods the "
+            f"input does not hold, {ctx.described(standing)}"
+        )
+    else:
+        what = f"selects none of the {none_of}: the policy protects nothing"
     yield ctx.finding(
         RuleId.SELECTS_NOTHING,
-        f"{pol.id}: podSelector {pol.pod_selector} selects none of the "
-        f"{plural(len(members), 'workload')} of namespace {pol.namespace}: the policy protects "
-        "nothing",
+        f"{pol.id}: podSelector {pol.pod_selector} {what}",
         ctx.locate(pol.origin, "spec", "podSelector"),
         f"{near + ' ' if near else ''}fix the podSelector or metadata.namespace, or delete the policy",
         obj=policy_ref(pol),
@@ -94,40 +111,132 @@ def _dangling(
     word = "from" if direction is Direction.INGRESS else "to"
     head = RuleRef(pol.id, direction, index)
     path = (*head.path, word, j)
+    standing = _admitted_stand_ins(ctx, pol, peer)
     nss = peer.namespace_selector
     if nss is None:
-        scope = [pol.namespace]
+        scope = looked_in = [pol.namespace]
     else:
-        scope = [ns.name for ns in ctx.cluster.namespaces if nss.matches(ns.labels)]
-        if not scope:
-            keys = {k for k, _ in nss.match_labels} | {r.key for r in nss.expressions}
-            known = {k for ns in ctx.cluster.namespaces if ns.declared for k in ns.labels}
-            if NAMESPACE_NAME_LABEL in keys or not keys <= known:
-                return  # a namespace named but not in the input; or labels the input never shows
-            near = ctx.close_labels(nss, (ns.labels for ns in ctx.cluster.namespaces))
+        namespaces = [ns for ns in ctx.cluster.namespaces if not ns.stand_in]
+        scope = [ns.name for ns in namespaces if nss.matches(ns.labels)]
+        looked_in = [ns.name for ns in ctx.cluster.namespaces if nss.matches(ns.labels)]
+    if nss is not None and not scope:
+        keys = {k for k, _ in nss.match_labels} | {r.key for r in nss.expressions}
+        known = {k for ns in namespaces if ns.declared for k in ns.labels}
+        where = ctx.locate(pol.origin, *path, "namespaceSelector")
+        if NAMESPACE_NAME_LABEL not in keys and keys <= known:
+            near = ctx.close_labels(nss, (ns.labels for ns in namespaces))
+            what = "selects no namespace in the input:" if standing else "matches no namespace,"
             yield ctx.finding(
                 RuleId.DANGLING_PEER,
-                f"{head}: namespaceSelector {nss} matches no namespace, so this peer admits nothing",
-                ctx.locate(pol.origin, *path, "namespaceSelector"),
+                f"{head}: namespaceSelector {nss} {what} {_admits(ctx, standing)}",
+                where,
                 f"{near + ' ' if near else ''}fix the namespace labels "
-                f"(namespaces: {listing([ns.name for ns in ctx.cluster.namespaces], 6)})",
+                f"(namespaces: {listing([ns.name for ns in namespaces], 6)})",
                 obj=policy_ref(pol),
             )
             return
+        # A namespace named but not in the input; or labels the input never shows.
+        near = _namespace_typo(ctx, nss) if standing else ""
+        if near:
+            yield ctx.finding(
+                RuleId.DANGLING_PEER,
+                f"{head}: namespaceSelector {nss} selects no namespace in the input: "
+                f"{_admits(ctx, standing)}",
+                where,
+                f"{near} (a namespace that holds policies) fix the labels if it is a typo",
+                obj=policy_ref(pol),
+                severity=Severity.INFO,
+            )
+            return
+    if peer.pod_selector is not None:
+        yield from _dangling_pods(ctx, pol, head, path, peer.pod_selector, scope, looked_in, standing)
+
+
+def _dangling_pods(
+    ctx: Context,
+    pol: NetworkPolicy,
+    head: RuleRef,
+    path: tuple[str | int, ...],
+    selector: LabelSelector,
+    scope: Sequence[str],
+    looked_in: Sequence[str],
+    standing: NodeSet,
+) -> Iterator[Finding]:
+    """NP011 for a peer's podSelector, looking in the input's namespaces ``scope`` (and in
+    ``looked_in``, stand-in namespaces included, for a typo when the input shows no workload)."""
+    where = ctx.locate(pol.origin, *path, "podSelector")
     members = [i for ns in scope for i in ctx.by_namespace.get(ns, ())]
-    if peer.pod_selector is None or not members:
-        return  # every pod of the namespaces; or the input shows none of their workloads
-    if any(peer.pod_selector.matches(ctx.endpoint(i).labels) for i in members):
+    if not members:  # the input shows none of their workloads
+        near = _subject_typo(ctx, selector, looked_in) if standing else ""
+        if near:
+            yield ctx.finding(
+                RuleId.DANGLING_PEER,
+                f"{head}: podSelector {selector} selects nothing in the input, which holds no "
+                f"workload of {listing(looked_in)}: {_admits(ctx, standing)}",
+                where,
+                f"{near} (a policy there selects such pods) fix the podSelector labels if it is a typo",
+                obj=policy_ref(pol),
+                severity=Severity.INFO,
+            )
         return
-    near = ctx.close_labels(peer.pod_selector, (ctx.endpoint(i).labels for i in members))
+    if any(selector.matches(ctx.endpoint(i).labels) for i in members):
+        return
+    near = ctx.close_labels(selector, (ctx.endpoint(i).labels for i in members))
+    none_of = f"{plural(len(members), 'workload')} of {listing(scope)}"
+    what = (
+        f"selects nothing in the input (none of the {none_of}):"
+        if standing
+        else f"matches none of the {none_of},"
+    )
     yield ctx.finding(
         RuleId.DANGLING_PEER,
-        f"{head}: podSelector {peer.pod_selector} matches none of the "
-        f"{plural(len(members), 'workload')} of {listing(scope)}, so this peer admits nothing",
-        ctx.locate(pol.origin, *path, "podSelector"),
+        f"{head}: podSelector {selector} {what} {_admits(ctx, standing)}",
+        where,
         f"{near + ' ' if near else ''}fix the podSelector labels",
         obj=policy_ref(pol),
     )
+
+
+def _admits(ctx: Context, standing: NodeSet) -> str:
+    if not standing:
+        return "so this peer admits nothing"
+    return f"this peer admits only pods the input does not hold, {ctx.described(standing)}"
+
+
+def _admitted_stand_ins(ctx: Context, pol: NetworkPolicy, peer: Peer) -> NodeSet:
+    """The stand-ins a (pod or namespace selecting) peer admits."""
+    nss, pods = peer.namespace_selector, peer.pod_selector
+
+    def admits(ep: Endpoint) -> bool:
+        if nss is None:
+            in_scope = ep.namespace == pol.namespace
+        else:
+            ns = ctx.namespace(ep.namespace)
+            in_scope = ns is not None and nss.matches(ns.labels)
+        return in_scope and (pods is None or pods.matches(ep.labels))
+
+    return ctx.graph.nodeset(i for i in ctx.stand_ins if admits(ctx.endpoint(i)))
+
+
+def _namespace_typo(ctx: Context, selector: LabelSelector) -> str:
+    """``did you mean kubernetes.io/metadata.name=shop?`` when ``selector`` is close to the labels
+    of a namespace that holds policies (and that it does not match), or ""."""
+    homes = {ns.name: ns for p in ctx.cluster.policies if (ns := ctx.namespace(p.namespace)) is not None}
+    others = [ns.labels for ns in homes.values() if not selector.matches(ns.labels)]
+    return ctx.close_labels(selector, others, near_only=True)
+
+
+def _subject_typo(ctx: Context, selector: LabelSelector, namespaces: Sequence[str]) -> str:
+    """``did you mean app=frontend?`` when ``selector`` is close to the labels a policy of
+    ``namespaces`` is written for (its podSelector), or "".
+
+    A policy's subject is the spelling to trust: it is written for the policy's own pods, and a
+    typo there leaves them unprotected, which their owners notice. A peer names someone else's.
+    """
+    names = set(namespaces)
+    subjects = [p.pod_selector.witness() for p in ctx.cluster.policies if p.namespace in names]
+    others = [labels for labels in subjects if labels is not None and not selector.matches(labels)]
+    return ctx.close_labels(selector, others, near_only=True)
 
 
 def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -138,6 +247,7 @@ def _named_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     ingress = cr.direction is Direction.INGRESS
     dests = cr.targets if ingress else cr.peers & ctx.graph.endpoints
     externals_only = not ingress and not dests and bool(cr.peers & ctx.graph.externals)
+    dests -= ctx.stand_ins  # a stand-in's ports are unknown: its named ports stay names
     if not dests and not externals_only:
         return  # nothing to resolve against: NP010 / NP011
     eps = [ctx.endpoint(i) for i in dests]
