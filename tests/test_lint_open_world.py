@@ -178,6 +178,19 @@ def test_named_ports_of_a_stand_in_are_not_unknown() -> None:
     assert "(TCP port named http (number unknown))" in internet.message
 
 
+def test_a_named_port_toward_an_ip_block_only_is_unknown_in_both_worlds() -> None:
+    text = policy(
+        "api",
+        """  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}], ports: [{port: https}]}]
+""",
+    )
+    for options in (Options(), CLOSED):
+        (unknown,) = by_rule(lint_yaml(pod("api", "app: api") + text, options), "NP012")
+        assert "named port 'https' toward an ipBlock matches nothing" in unknown.message
+
+
 def test_port_list_keeps_named_ports() -> None:
     ports = PortSet.from_mapping(
         {Protocol.TCP: [(8080, 8080)]}, named=[(Protocol.TCP, "http"), (Protocol.UDP, "dns")]
