@@ -16,7 +16,7 @@ from netpol.cli.findings import (
 from netpol.cli.options import InputSpec, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
-from netpol.errors import ExitCode
+from netpol.errors import Diagnostic, ExitCode, Severity
 from netpol.findings import FailOn, LintConfig
 from netpol.load.files import Locator
 from netpol.query.check import Intent, check, load_intent
@@ -74,9 +74,11 @@ def run_check(
     color: bool = False,
 ) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above, 2 when an
-    expectation of ``intent`` (read from ``intent_path``) could not be judged."""
+    expectation of ``intent`` (read from ``intent_path``) could not be judged. A side judged as
+    a pod the input does not hold is a note."""
     result = check(graph, intent, config, locator=locator)
-    notes = [Note(d.format(), "red") for d in result.errors]
+    said = sorted((*result.notes, *result.errors), key=_position)
+    notes = [Note(d.format(), "red" if d.severity is Severity.ERROR else "blue") for d in said]
     if result.errors:
         notes.append(
             Note(
@@ -86,3 +88,9 @@ def run_check(
         )
     text, code = findings_output(result.report, fmt, fail_on, color=color, extra=result.to_json())
     return Outcome(ExitCode.INPUT_ERROR if result.errors else code, text, tuple(notes))
+
+
+def _position(d: Diagnostic) -> tuple[int, int]:
+    """Where in the intent file ``d`` points: its diagnostics are told in the file's order."""
+    loc = d.location
+    return (loc.line or 0, loc.column or 0) if loc is not None else (0, 0)

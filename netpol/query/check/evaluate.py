@@ -7,20 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from netpol.core.ipspace import AddressRange
 from netpol.core.ports import Protocol
-from netpol.core.public import holds_public_addresses
 from netpol.core.text import listing
 from netpol.engine.asked import asked_ports, port_problem
 from netpol.engine.graph import AllowGraph
-from netpol.errors import Diagnostic, NetpolError, Severity
+from netpol.errors import Diagnostic, Severity
 from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
 from netpol.findings.catalog import RuleId
 from netpol.findings.records import sorted_findings
 from netpol.load.files import Locator
-from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
-from netpol.query.check.intent import Expectation, Intent, Target, Verdict
+from netpol.query.check.intent import Expectation, Intent, Verdict
+from netpol.query.check.sides import sides
 from netpol.query.explain import Explanation, Side, explain
 
 __all__ = ["CheckResult", "Outcome", "check"]
@@ -69,98 +67,38 @@ class CheckResult:
     errors: tuple[Diagnostic, ...] = ()
     """Expectations that could not be judged (a side matching nothing, a port no destination
     declares), each at its line; the others are judged all the same (exit code 2)."""
+    notes: tuple[Diagnostic, ...] = ()
+    """Sides judged as a pod the input does not hold (:mod:`~netpol.query.check.sides`), each
+    at its line."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "expectations": [o.to_json() for o in self.outcomes],
-            "errors": [
-                {
-                    "code": d.code,
-                    "message": d.message,
-                    "file": d.location.source if d.location else None,
-                    "line": d.location.line if d.location else None,
-                }
-                for d in self.errors
-            ],
+            "errors": [_diagnostic_json(d) for d in self.errors],
         }
+        if self.notes:
+            doc["notes"] = [_diagnostic_json(d) for d in self.notes]
+        return doc
+
+
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "message": d.message,
+        "file": d.location.source if d.location else None,
+        "line": d.location.line if d.location else None,
+    }
 
 
 # -- evaluating ----------------------------------------------------------------------------------
-
-
-def _resolve(graph: AllowGraph, target: Target, problems: list[Diagnostic]) -> list[int]:
-    n = graph.endpoint_count
-    nodes = graph.nodes
-    found: list[int] = []
-    if target.ref is not None:
-        try:
-            return [graph.resolve(target.ref)]
-        except NetpolError as exc:
-            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", str(exc), target.location))
-            return []
-    if target.internet or target.cidr is not None:
-        families = _families(graph)
-        for i in range(n, len(nodes)):
-            rng = nodes[i]
-            assert isinstance(rng, AddressRange)
-            if target.internet:
-                if rng.family in families and holds_public_addresses(rng.family, rng.first, rng.last):
-                    found.append(i)
-            elif (
-                target.cidr is not None
-                and rng.family == target.cidr.version
-                and (
-                    rng.first <= int(target.cidr.broadcast_address)
-                    and rng.last >= int(target.cidr.network_address)
-                )
-            ):
-                found.append(i)
-        return found
-    for i in range(n):
-        ep = nodes[i]
-        assert isinstance(ep, Endpoint)
-        if target.namespace is not None and ep.namespace != target.namespace:
-            continue
-        if target.namespace_labels:
-            ns = graph.cluster.namespace(ep.namespace)
-            if ns is None or any(ns.labels.get(k) != v for k, v in target.namespace_labels):
-                continue
-        if any(ep.labels.get(k) != v for k, v in target.labels):
-            continue
-        if target.name is not None and ep.name != target.name:
-            continue
-        if target.kind is not None and ep.kind.lower() != target.kind.lower():
-            continue
-        found.append(i)
-    if not found:
-        problems.append(
-            Diagnostic(
-                Severity.ERROR,
-                "matches-nothing",
-                f"{target.text} matches no endpoint of the input",
-                target.location,
-            )
-        )
-    return found
-
-
-def _families(graph: AllowGraph) -> set[int]:
-    """IPv4, plus IPv6 when the input mentions an IPv6 address (a pod IP or an ipBlock)."""
-    cluster = graph.cluster
-    v6 = any(ip.version == 6 for ep in cluster.endpoints for ip in ep.ips) or any(
-        p.ip_block is not None and p.ip_block.family == 6
-        for pol in cluster.policies
-        for r in (*pol.ingress, *pol.egress)
-        for p in r.peers
-    )
-    return {4, 6} if v6 else {4}
 
 
 def check(
     graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *, locator: Locator | None = None
 ) -> CheckResult:
     """Evaluate every expectation; one that cannot be judged (a side matching nothing) is in
-    ``CheckResult.errors`` and the others are still evaluated.
+    ``CheckResult.errors`` and the others are still evaluated. A side about a pod the input does
+    not hold is judged on that pod, added to ``graph`` (``CheckResult.notes``).
 
     ``locator`` (the manifests' ``LoadResult.locator``) gives the related policy rules their lines.
     """
@@ -168,11 +106,14 @@ def check(
     rules = config.rules(CHECK_RULES)
     enabled = {r.id: r for r in rules}
     problems: list[Diagnostic] = []
+    notes: list[Diagnostic] = []
+    judged = sides(graph, (t for e in intent.expectations for t in (e.src, e.dst)))
+    graph = judged.graph
     n = graph.endpoint_count
     outcomes = []
     for e in intent.expectations:
         before = len(problems)
-        srcs, dsts = _resolve(graph, e.src, problems), _resolve(graph, e.dst, problems)
+        srcs, dsts = judged.resolve(e.src, problems, notes), judged.resolve(e.dst, problems, notes)
         if srcs and dsts and all(s >= n for s in srcs) and all(d >= n for d in dsts):
             problems.append(
                 Diagnostic(
@@ -210,7 +151,7 @@ def check(
         for o in outcomes
     )
     report = Report("check", rules, sorted_findings(kept), suppressed, cases)
-    return CheckResult(tuple(outcomes), report, tuple(problems))
+    return CheckResult(tuple(outcomes), report, tuple(problems), tuple(notes))
 
 
 def _evaluate(

@@ -20,6 +20,9 @@ An intent file is a YAML list of expectations::
       expect: allow
 
 Sides may also be ``{name: web, kind: Deployment}``, ``{namespaceLabels: {team: shop}}`` or any mix.
+A side with a namespace (or namespace labels) that matches no endpoint of the input, or written as
+``query --from`` writes a pod the input does not hold (``ingress-nginx/{app=nginx}``), is judged as
+that pod (:mod:`~netpol.query.check.sides`).
 ``expect: deny`` holds when no (source, destination) pair may connect on the port (any port when
 none is given). ``expect: allow`` holds when every pair may: on the port, or on some port when
 none is given. A pod reaching itself is never compared; nor is traffic between two outside
