@@ -39,4 +39,5 @@ def run_list(graph: AllowGraph, fmt: ListFormat, *, namespace: str | None = None
         conns = [c for c in conns if c.src.startswith(prefix) or c.dst.startswith(prefix)]
         endpoints = [e for e in endpoints if e.startswith(prefix)]
     stand_ins = {e.id: e.stand_in for e in graph.cluster.endpoints if e.stand_in is not None}
-    return Outcome(ExitCode.OK, render_connections(fmt, conns, endpoints, stand_ins))
+    unmodelled = graph.cluster.unmodelled
+    return Outcome(ExitCode.OK, render_connections(fmt, conns, endpoints, stand_ins, unmodelled))

@@ -122,8 +122,15 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
 
     old_ids = {e.id for e in endpoints_of(old)}
     new_ids = {e.id for e in endpoints_of(new)}
+    unmodelled = {
+        side: dict(g.cluster.unmodelled) for side, g in (("old", old), ("new", new)) if g.cluster.unmodelled
+    }
     return GraphDiff(
-        changes, tuple(sorted(new_ids - old_ids)), tuple(sorted(old_ids - new_ids)), tuple(policy_changes)
+        changes,
+        tuple(sorted(new_ids - old_ids)),
+        tuple(sorted(old_ids - new_ids)),
+        tuple(policy_changes),
+        unmodelled,
     )
 
 

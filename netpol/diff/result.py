@@ -3,8 +3,8 @@ reviewer reads them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -137,6 +137,8 @@ class GraphDiff:
     """Endpoints only the old side has."""
     policies: tuple[PolicyChange, ...]
     """Policy edits, with or without an effect on connectivity."""
+    unmodelled: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """By side (``old``, ``new``), the policies netpol does not model: the changes ignore them."""
 
     @property
     def empty(self) -> bool:

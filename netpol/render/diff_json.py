@@ -33,4 +33,6 @@ def render_diff(diff: GraphDiff) -> str:
         f'  "endpoints": {_line(endpoints)}',
         _block("policies", [p.to_json() for p in diff.policies]),
     ]
+    if diff.unmodelled:  # policies netpol does not model, by side: the changes above ignore them
+        parts.append(f'  "unmodelled_policies": {_line({k: dict(v) for k, v in diff.unmodelled.items()})}')
     return "{\n" + ",\n".join(parts) + "\n}\n"

@@ -33,9 +33,11 @@ def render_connections(
     connections: Sequence[Connection],
     endpoints: Sequence[str],
     stand_ins: Mapping[str, StandIn] | None = None,
+    unmodelled: Mapping[str, int] | None = None,
 ) -> str:
     """``{"connections": [...], "endpoints": [...]}``, and ``"stand_ins"`` when a connection or an
-    endpoint is one: what each stands for."""
+    endpoint is one: what each stands for; ``"unmodelled_policies"`` when the input holds policies
+    netpol does not model (kind and group -> count): the connections ignore them."""
     ports_json: dict[PortSet, str] = {}
     lines = []
     for c in connections:
@@ -54,6 +56,8 @@ def render_connections(
     if named:
         rows = ",\n".join(f"    {_line(_stand_in_json(i, s))}" for i, s in named)
         text += f',\n  "stand_ins": [\n{rows}\n  ]'
+    if unmodelled:
+        text += f',\n  "unmodelled_policies": {_line(dict(unmodelled))}'
     return text + "\n}\n"
 
 

@@ -140,9 +140,13 @@ def render_connections(
     connections: Sequence[Connection],
     endpoints: Sequence[str],
     stand_ins: Mapping[str, StandIn] | None = None,
+    unmodelled: Mapping[str, int] | None = None,
 ) -> str:
     """The connections in ``fmt``; ``stand_ins`` (by id, what each stands for) explain the
-    stand-ins the output names."""
+    stand-ins the output names; JSON lists the ``unmodelled`` policies too (the other formats
+    leave that to the warning on stderr)."""
+    if fmt is ListFormat.JSON:
+        return json_.render_connections(connections, endpoints, stand_ins, unmodelled)
     return _LIST[fmt](connections, endpoints, stand_ins)
 
 
