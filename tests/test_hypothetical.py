@@ -145,3 +145,31 @@ def test_a_hypothetical_pod_agrees_with_the_oracle(docs: list[Doc], pod: Hypothe
             for src_name, dst_name, src, dst in ((node.id, name, node, other), (name, node.id, other, node)):
                 expected = oracle_allowed(base.cluster, open_, src, dst, extra)
                 assert numbered(graph.allowed(src_name, dst_name)) == expected, (src_name, dst_name)
+
+
+NAMED = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: payments}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: gateway}}
+    ports: [{port: http}, {port: 9090}]
+"""
+
+
+def test_a_named_port_of_a_stand_in_stays_a_name_in_a_query(tmp_path: Path) -> None:
+    path = tmp_path / "named.yaml"
+    path.write_text(NAMED)
+    src, dst = "payments/{app=gateway}", "payments/{app=api}"
+    code, out = run(path, "--from", src, "--to", dst, "--port", "http")
+    assert code == ExitCode.OK, out
+    assert "(TCP http): ALLOWED" in out
+    code, out = run(path, "--from", src, "--to", dst, "--port", "8080")
+    assert code == ExitCode.FINDINGS, out
+    assert "the number of its port named TCP http is unknown" in out
+    code, out = run(path, "--from", src, "--to", dst, "--port", "9090")
+    assert code == ExitCode.OK, out

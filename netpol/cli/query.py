@@ -63,12 +63,9 @@ def query_cmd(
 
 
 def _hypothetical(graph: AllowGraph, text: str, flag: str) -> HypotheticalPod | None:
-    """The hypothetical pod ``text`` names, unless it names an endpoint of the graph."""
-    try:
-        graph.resolve(text)
-    except UsageError:
-        return parse_hypothetical(text, what=flag)
-    return None
+    """The hypothetical pod ``text`` names, as intent files read it: a pod with exactly those
+    labels, in a namespace with exactly those labels (a stand-in of the same id is that pod)."""
+    return parse_hypothetical(text, what=flag)
 
 
 def run_query(

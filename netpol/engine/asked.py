@@ -17,6 +17,8 @@ def asked_ports(protocol: Protocol | None, port: int | str | None, dst: object) 
     proto = protocol or Protocol.TCP
     if isinstance(port, int):
         return PortSet.of(proto, port, port)
+    if isinstance(port, str) and isinstance(dst, Endpoint) and dst.stand_in is not None:
+        return PortSet.from_mapping({}, [(proto, port)])  # a stand-in's port of that name, number unknown
     if isinstance(port, str) and isinstance(dst, Endpoint):
         nums = [(p.port, p.port) for p in dst.ports if p.name == port and p.protocol is proto]
         return PortSet.from_mapping({proto: nums})
@@ -41,6 +43,8 @@ def port_problem(node: object, port: int | str | None, protocol: Protocol | None
     proto = protocol or Protocol.TCP
     if isinstance(node, Endpoint) and any(p.name == port and p.protocol is proto for p in node.ports):
         return None
+    if isinstance(node, Endpoint) and node.stand_in is not None:
+        return None  # a stand-in's containers are unknown: any name may be one of its ports
     node_id = getattr(node, "id", str(node))
     return (
         f"{node_id} declares no {proto.value} port named {port!r} (its named ports: "

@@ -177,6 +177,18 @@ def explain(
         note = "traffic from a pod's own node is always allowed"
     if isinstance(port, str) and not asked:
         note = f"{dst_id} declares no {(protocol or Protocol.TCP).value} port named {port!r}"
+    dst_node = graph.nodes[d]
+    if (
+        isinstance(dst_node, Endpoint)
+        and dst_node.stand_in is not None
+        and ports.named
+        and isinstance(port, int)
+    ):
+        names = ", ".join(f"{p.value} {n}" for p, n in ports.named)
+        note = (
+            f"{dst_id} is a stand-in: the number of its port named {names} is unknown, so it "
+            "meets a number only where every port of the protocol is allowed"
+        )
     if port is not None and protocol is None:
         protocol = Protocol.TCP
     return Explanation(src_id, dst_id, protocol, port, egress, ingress, ports, asked, note)
