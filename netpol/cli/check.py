@@ -86,7 +86,10 @@ def run_check(
                 "not be judged; the others are reported"
             )
         )
-    text, code = findings_output(result.report, fmt, fail_on, color=color, extra=result.to_json())
+    extra = result.to_json()
+    if graph.cluster.unmodelled:
+        extra["unmodelled_policies"] = dict(graph.cluster.unmodelled)
+    text, code = findings_output(result.report, fmt, fail_on, color=color, extra=extra)
     return Outcome(ExitCode.INPUT_ERROR if result.errors else code, text, tuple(notes))
 
 
