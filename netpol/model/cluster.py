@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from netpol.core.ipspace import IPAddress, IPBlock, cut_address_space
-from netpol.core.selectors import LabelSelector
 from netpol.errors import Diagnostic, Severity
 from netpol.load.files import RawObject
 from netpol.model.parse import parse_namespace, parse_network_policy, parse_pod_like
 from netpol.model.resources import (
     NAMESPACE_NAME_LABEL,
+    STAND_IN_KIND,
     WORKLOAD_KINDS,
     ContainerPort,
     NamespaceSpec,
@@ -25,6 +25,7 @@ from netpol.model.resources import (
     Options,
     Origin,
     PodSpec,
+    StandIn,
 )
 
 __all__ = ["SERVED", "STAND_IN_KIND", "Cluster", "Endpoint", "Namespace", "StandIn", "build_cluster"]
@@ -75,40 +76,6 @@ class Namespace:
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
     stand_in: bool = False
     """Not in the input: a namespace some policy selects, added with a stand-in endpoint."""
-
-
-STAND_IN_KIND = "StandIn"
-"""The kind of a stand-in endpoint: ``payments/{app=gateway}[StandIn]``."""
-
-
-@dataclass(frozen=True, slots=True)
-class StandIn:
-    """What a stand-in endpoint stands for: the pods a policy selects that the input does not hold.
-
-    ``namespace`` names the namespace when the policy does (its own namespace, or a namespace
-    selector on ``kubernetes.io/metadata.name``); otherwise it is None and the stand-in lives in a
-    namespace of its own with the labels ``namespace_selector`` needs.
-    """
-
-    pod_selector: LabelSelector
-    namespace: str | None
-    namespace_selector: LabelSelector | None = None
-
-    def __str__(self) -> str:
-        pods = "any pod" if self.pod_selector.is_empty else f"pods with {self.pod_selector}"
-        if self.namespace is not None:
-            return f"{pods} in namespace {self.namespace}"
-        ns = self.namespace_selector
-        if ns is None or ns.is_empty:
-            return f"{pods} in any namespace"
-        return f"{pods} in a namespace with {ns}"
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "podSelector": str(self.pod_selector),
-            "namespace": self.namespace,
-            "namespaceSelector": None if self.namespace_selector is None else str(self.namespace_selector),
-        }
 
 
 @dataclass(frozen=True, slots=True)

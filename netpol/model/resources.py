@@ -15,6 +15,7 @@ from netpol.errors import Location
 __all__ = [
     "JOB_NAME_LABELS",
     "NAMESPACE_NAME_LABEL",
+    "STAND_IN_KIND",
     "WORKLOAD_KINDS",
     "ContainerPort",
     "Direction",
@@ -26,6 +27,7 @@ __all__ = [
     "PodSpec",
     "PolicyPort",
     "Rule",
+    "StandIn",
 ]
 
 # "The Kubernetes control plane sets an immutable label kubernetes.io/metadata.name on all
@@ -175,3 +177,37 @@ class NamespaceSpec:
     labels: Mapping[str, str]
     origin: Origin | None
     annotations: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+STAND_IN_KIND = "StandIn"
+"""The kind of a stand-in endpoint: ``payments/{app=gateway}[StandIn]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StandIn:
+    """What a stand-in endpoint stands for: the pods a policy selects that the input does not hold.
+
+    ``namespace`` names the namespace when the policy does (its own namespace, or a namespace
+    selector on ``kubernetes.io/metadata.name``); otherwise it is None and the stand-in lives in a
+    namespace of its own with the labels ``namespace_selector`` needs.
+    """
+
+    pod_selector: LabelSelector
+    namespace: str | None
+    namespace_selector: LabelSelector | None = None
+
+    def __str__(self) -> str:
+        pods = "any pod" if self.pod_selector.is_empty else f"pods with {self.pod_selector}"
+        if self.namespace is not None:
+            return f"{pods} in namespace {self.namespace}"
+        ns = self.namespace_selector
+        if ns is None or ns.is_empty:
+            return f"{pods} in any namespace"
+        return f"{pods} in a namespace with {ns}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "podSelector": str(self.pod_selector),
+            "namespace": self.namespace,
+            "namespaceSelector": None if self.namespace_selector is None else str(self.namespace_selector),
+        }
