@@ -13,7 +13,9 @@ One module per section, all reading the same :class:`~netpol.report.view.View`:
 :mod:`~netpol.report.exposure` (outside the cluster, the internet, every namespace, pods that do
 not exist yet), :mod:`~netpol.report.connectivity` (matrices and diagrams),
 :mod:`~netpol.report.inventory` (each policy, and what changes without it),
-:mod:`~netpol.report.paths` (sensitive workloads) and :mod:`~netpol.report.summary` (the verdict).
+:mod:`~netpol.report.paths` (sensitive workloads), :mod:`~netpol.report.stand_ins` (the
+endpoints for what the policies select and the input does not hold) and
+:mod:`~netpol.report.summary` (the verdict).
 docs/report.md says what each section means. Every list is cut at a :class:`Limits` bound and the
 cut is recorded (``Listing.total``), so renderers say how much was left out.
 """
@@ -48,15 +50,19 @@ from netpol.report.records import (
     PolicyChange,
     PolicyEntry,
     Rating,
+    Reach,
     Report,
     Route,
     RuleCount,
     Scope,
     SensitiveSection,
     SensitiveTarget,
+    StandInEntry,
+    StandInSection,
     Summary,
     WhatIf,
 )
+from netpol.report.stand_ins import build_stand_ins
 from netpol.report.summary import build_lint_section, build_summary
 from netpol.report.view import View, describe_ranges
 
@@ -79,12 +85,15 @@ __all__ = [
     "PolicyChange",
     "PolicyEntry",
     "Rating",
+    "Reach",
     "Report",
     "Route",
     "RuleCount",
     "Scope",
     "SensitiveSection",
     "SensitiveTarget",
+    "StandInEntry",
+    "StandInSection",
     "Summary",
     "WhatIf",
     "build_report",
@@ -133,4 +142,5 @@ def build_report(
         inventory,
         sensitive_sections,
         limits,
+        build_stand_ins(view, limits),
     )

@@ -9,7 +9,7 @@ from dataclasses import replace
 from netpol.core.ports import PortSet
 from netpol.engine.graph import compile_graph
 from netpol.engine.nodeset import NodeSet, overlaps
-from netpol.model.resources import Direction
+from netpol.model.resources import Direction, Options
 from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
 from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
@@ -77,12 +77,22 @@ def _matrix(
     skip: Callable[[str, str], bool],
     omitted: int,
     names: Mapping[str, str],
+    stand_ins: Mapping[str, str] | None = None,
+    absent: frozenset[str] = frozenset(),
 ) -> Matrix:
+    """``stand_ins``: the keys that are stand-ins, with what they stand for; ``absent``: those
+    that are namespaces the input does not hold."""
+    stand_ins = stand_ins or {}
     out: list[tuple[Cell | None, ...]] = []
     for r in rows:
         out.append(tuple(None if skip(r, c) else cells.get((r, c)) for c in cols))
     return Matrix(
-        tuple(names.get(r, r) for r in rows), tuple(names.get(c, c) for c in cols), tuple(out), omitted
+        tuple(names.get(r, r) for r in rows),
+        tuple(names.get(c, c) for c in cols),
+        tuple(out),
+        omitted,
+        tuple((names.get(k, k), stand_ins[k]) for k in rows if k in stand_ins),
+        tuple(names.get(k, k) for k in rows if k in absent),
     )
 
 
@@ -91,7 +101,8 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
     graph = view.graph
     in_degree = [sum(len(b.sources) for b in graph.blocks_into(d)) for d in range(view.n)]
     weight = {ns: sum(in_degree[i] for i in m) for ns, m in view.members.items()}
-    ranked = sorted(view.members, key=lambda ns: (-weight[ns], ns))
+    # The input's namespaces first: those of stand-ins only are the input's peers, not its own.
+    ranked = sorted(view.members, key=lambda ns: (ns in view.absent, -weight[ns], ns))
     shown = sorted(ranked[: limits.matrix])
     ext_key = "\0outside"
 
@@ -103,7 +114,7 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
     cells = _aggregate(view, sources, dests, skip_ns, ext_key)
     names = {ext_key: OUTSIDE}
     keys = [*shown, ext_key]
-    overview = _matrix(keys, keys, cells, skip_ns, len(view.members) - len(shown), names)
+    overview = _matrix(keys, keys, cells, skip_ns, len(view.members) - len(shown), names, absent=view.absent)
     diagram, note = None, ""
     if diagrams and view.members:
         diagram = build_diagram(graph, level=Level.NAMESPACE)
@@ -112,7 +123,7 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
             # are the same.
             top = set(ranked[: limits.diagram])
             kept = tuple(e for e in graph.cluster.endpoints if e.namespace in top)
-            sub = compile_graph(replace(graph.cluster, endpoints=kept), graph.options)
+            sub = compile_graph(replace(graph.cluster, endpoints=kept), _as_given(graph.options))
             diagram = build_diagram(sub, level=Level.NAMESPACE, exclude_external=True)
             note = (
                 f"The diagram shows the {len(top)} most reached namespaces; connections with "
@@ -120,9 +131,13 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
                 "cluster are left out (the matrix has them)."
             )
 
-    detailed = sorted(ranked[: limits.namespaces])
+    # A namespace the input does not hold gets no section: it holds only stand-ins the policies
+    # admit, which no policy of the input selects; the overview and the sections of the
+    # namespaces they reach show what they may do.
+    own = [ns for ns in ranked if ns not in view.absent]
+    detailed = sorted(own[: limits.namespaces])
     views = tuple(_namespace_view(view, ns, in_degree, limits, diagrams) for ns in detailed)
-    omitted = tuple(ns for ns in view.members if ns not in detailed)
+    omitted = tuple(ns for ns in view.members if ns not in detailed and ns not in view.absent)
     return ConnectivitySection(overview, diagram, views, omitted, note)
 
 
@@ -148,6 +163,7 @@ def _namespace_view(
     cells = _aggregate(view, sources, dests, skip, ext_key)
     short = {str(i): f"{view.endpoints[i].name}[{view.endpoints[i].kind}]" for i in picked}
     names = short | {other_key: OTHER_NAMESPACES, ext_key: OUTSIDE}
+    marked = {str(i): str(e.stand_in) for i in picked if (e := view.endpoints[i]).stand_in is not None}
     matrix = _matrix(
         [*keys, other_key, ext_key],
         [*keys, other_key, ext_key],
@@ -155,8 +171,9 @@ def _namespace_view(
         skip,
         len(members) - len(picked),
         names,
+        marked,
     )
-    selectable = view.ns_sets[ns] & view.selectable
+    selectable = view.ns_sets[ns] & view.workloads
     diagram, note = None, ""
     if diagrams:
         touching = _touching(view, ns)
@@ -166,7 +183,7 @@ def _namespace_view(
             count = len(diagram.nodes) if diagram is not None else touching
             # Its own endpoints alone, every policy kept: the connections among them are the same.
             kept = tuple(e for e in view.graph.cluster.endpoints if e.namespace == ns)
-            sub = compile_graph(replace(view.graph.cluster, endpoints=kept), view.graph.options)
+            sub = compile_graph(replace(view.graph.cluster, endpoints=kept), _as_given(view.graph.options))
             diagram = build_diagram(sub, exclude_external=True)
             if diagram.too_large:
                 diagram = None
@@ -182,15 +199,23 @@ def _namespace_view(
                     f"(the matrix has them; netpol graph -n {ns} draws them anyway)."
                 )
     graph = view.graph
+    stand_ins = len(view.ns_sets[ns] & view.stand_in_set)
     return NamespaceView(
         ns,
-        len(members),
+        len(members) - stand_ins,
         len(selectable & graph.isolated(Direction.INGRESS)),
         len(selectable & graph.isolated(Direction.EGRESS)),
         matrix,
         diagram,
         note,
+        stand_ins,
     )
+
+
+def _as_given(options: Options) -> Options:
+    """``options`` for a diagram of some endpoints only: the stand-ins are among them already,
+    and the endpoints left out are no selection to stand in for."""
+    return replace(options, stand_ins=False)
 
 
 def _touching(view: View, ns: str) -> int:

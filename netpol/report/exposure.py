@@ -1,13 +1,20 @@
 """Exposure: from outside the cluster, to the internet, from every pod, and from pods that do
-not exist yet."""
+not exist yet.
+
+Stand-ins are listed where a policy of the input isolates them (the policy's subject: what it
+admits is the input's doing), never where no policy selects them (a peer such as
+``ingress-nginx/*[StandIn]``: the policies of its own namespace, which the input does not hold,
+decide). A pod that does not exist yet and a stand-in are one thing seen from two sides: a future
+way names the stand-ins of its peer when the input holds no pod the peer matches.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from netpol.core.ports import PortSet
-from netpol.core.selectors import LabelSelector
 from netpol.engine.nodeset import NodeSet
+from netpol.engine.standins import fresh_namespace_label
 from netpol.engine.views import RuleView
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, Peer
 from netpol.report.records import (
@@ -18,14 +25,14 @@ from netpol.report.records import (
     FutureWay,
     Limits,
     Listing,
+    Reach,
     Scope,
 )
+from netpol.report.stand_ins import pinned_names, stand_ins_of
 from netpol.report.view import View
 
 __all__ = ["build_exposure"]
 
-_FRESH_NAMESPACE = "netpol-report-new-namespace"
-"""The name of a namespace that does not exist, to ask a selector whether a new one matches."""
 _WAY_RANK = {w: i for i, w in enumerate(FutureWay)}
 
 
@@ -37,6 +44,8 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     cluster_wide: list[ClusterWide] = []
     selectable_ns = [nodes & view.selectable for nodes in view.ns_sets.values() if nodes & view.selectable]
     for d in range(view.n):
+        if not view.governed(d, Direction.INGRESS):
+            continue
         by_ports: dict[PortSet, tuple[NodeSet, set[RuleView]]] = {}
         others = view.selectable.without(d)
         covered, union, common = graph.nothing, PortSet.none(), None
@@ -76,7 +85,10 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     from_outside.sort(key=lambda e: (not e.public, not e.ports.is_all(), e.endpoint, e.ranges))
     cluster_wide.sort(key=lambda w: (list(Scope).index(w.scope), not w.ports.is_all(), w.endpoint))
     future = _future(view, open_namespaces)
-    unprotected = len(view.selectable - graph.isolated(Direction.INGRESS))
+    unprotected = len(view.workloads - graph.isolated(Direction.INGRESS))
+    stand_ins = set(view.stand_in_set.ids())
+    workloads = _reach(from_outside, to_internet, cluster_wide, lambda e: e not in stand_ins)
+    isolated = graph.isolated(Direction.INGRESS) | graph.isolated(Direction.EGRESS)
     return ExposureSection(
         Listing.of(from_outside, limits.rows),
         Listing.of(to_internet, limits.rows),
@@ -85,10 +97,27 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
         unprotected,
         open_namespaces,
         len(selectable_ns),
-        len({e.endpoint for e in from_outside}),
-        len({e.endpoint for e in from_outside if e.public}),
-        len({e.endpoint for e in to_internet}),
-        sum(1 for w in cluster_wide if w.scope is Scope.EVERY_POD),
+        workloads.from_outside,
+        workloads.from_internet,
+        workloads.to_internet,
+        workloads.from_every_pod,
+        _reach(from_outside, to_internet, cluster_wide, stand_ins.__contains__),
+        (view.stand_in_set - isolated).ids(),
+    )
+
+
+def _reach(
+    from_outside: Sequence[Exposure],
+    to_internet: Sequence[Exposure],
+    cluster_wide: Sequence[ClusterWide],
+    counted: Callable[[str], bool],
+) -> Reach:
+    """How many distinct endpoints the tables hold, of those ``counted`` keeps."""
+    return Reach(
+        len({e.endpoint for e in from_outside if counted(e.endpoint)}),
+        len({e.endpoint for e in from_outside if e.public and counted(e.endpoint)}),
+        len({e.endpoint for e in to_internet if counted(e.endpoint)}),
+        sum(1 for w in cluster_wide if w.scope is Scope.EVERY_POD and counted(w.endpoint)),
     )
 
 
@@ -99,9 +128,10 @@ def _to_internet(view: View) -> list[Exposure]:
     graph = view.graph
     acc: dict[tuple[int, PortSet], tuple[NodeSet, set[RuleView]]] = {}
     public: set[tuple[int, PortSet]] = set()
+    governed = view.endpoint_set - (view.stand_in_set - graph.isolated(Direction.EGRESS))
     for r in range(view.n, view.total):
         for block in graph.blocks_into(r):
-            for s in block.sources & view.endpoint_set:
+            for s in block.sources & governed:
                 key = (s, block.ports)
                 ranges, ids = acc.get(key, (graph.nothing, set()))
                 acc[key] = (ranges | graph.one(r), ids | set(block.egress))
@@ -122,8 +152,9 @@ def _to_internet(view: View) -> list[Exposure]:
 
 
 def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
-    existing = {ns.name for ns in view.graph.cluster.namespaces}
-    namespaces = view.graph.cluster.namespaces
+    cluster = view.graph.cluster
+    labels = {ns.name: ns.labels for ns in cluster.namespaces if not ns.stand_in}
+    fresh = fresh_namespace_label(cluster)
     rows: list[FutureAccess] = []
     for cr in view.graph.rules():
         if cr.direction is not Direction.INGRESS or not cr.targets:
@@ -146,9 +177,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
             )
             continue
         for j, peer in enumerate(rule.peers):
-            hit = _future_way(
-                peer, pol.namespace, existing, open_namespaces, {ns.name: ns.labels for ns in namespaces}
-            )
+            hit = _future_way(peer, pol.namespace, fresh, open_namespaces, labels)
             if hit is not None:
                 rows.append(
                     FutureAccess(
@@ -159,6 +188,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
                         hit[1],
                         targets,
                         ports,
+                        stand_ins_of(view, cr, peer),
                     )
                 )
     rows.sort(key=lambda f: (_WAY_RANK[f.way], f.rule, f.peer))
@@ -168,7 +198,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
 def _future_way(
     peer: Peer,
     namespace: str,
-    existing: set[str],
+    fresh: str,
     open_namespaces: Sequence[str],
     labels: Mapping[str, Mapping[str, str]],
 ) -> tuple[FutureWay, str] | None:
@@ -176,7 +206,8 @@ def _future_way(
 
     Namespace labels are chosen by whoever creates the namespace, and the control plane sets only
     ``kubernetes.io/metadata.name`` (to the namespace's name) on its own, so a new namespace can
-    match any namespaceSelector that does not pin existing names.
+    match any namespaceSelector that does not pin existing names. ``fresh`` is the name of such a
+    namespace (the one the stand-ins use), ``labels`` those of the namespaces of the input.
     """
     if peer.ip_block is not None:
         return None
@@ -187,14 +218,15 @@ def _future_way(
         if namespace in open_namespaces:
             return FutureWay.OPEN_NAMESPACE, f"{pods} created in {namespace} (an open namespace)"
         return None
-    if nss.matches({NAMESPACE_NAME_LABEL: _FRESH_NAMESPACE}):
+    if nss.matches({NAMESPACE_NAME_LABEL: fresh}):
         return FutureWay.ANY_NEW_NAMESPACE, f"{pods} in any new namespace"
-    names = _pinned_names(nss)
-    if names is not None and names - existing:
-        missing = ", ".join(sorted(names - existing))
+    names = pinned_names(nss)
+    if names is not None and names - set(labels):
+        missing = ", ".join(sorted(names - set(labels)))
         return (
             FutureWay.UNCLAIMED_NAMESPACE,
-            f"{pods} in namespace {missing}, which does not exist: whoever creates it",
+            f"{pods} in namespace {missing}, which is not in the input: whoever creates it, "
+            "or deploys there if it exists",
         )
     opened = [ns for ns in open_namespaces if ns in labels and nss.matches(labels[ns])]
     if opened:
@@ -202,15 +234,3 @@ def _future_way(
     if names is None:
         return FutureWay.LABELLED_NAMESPACE, f"{pods} in a new namespace labelled {nss}"
     return None
-
-
-def _pinned_names(selector: LabelSelector) -> set[str] | None:
-    """The namespace names a selector is limited to by ``kubernetes.io/metadata.name``, or None."""
-    names: set[str] | None = None
-    for key, value in selector.match_labels:
-        if key == NAMESPACE_NAME_LABEL:
-            names = {value} if names is None else names & {value}
-    for req in selector.expressions:
-        if req.key == NAMESPACE_NAME_LABEL and req.operator.value == "In":
-            names = set(req.values) if names is None else names & set(req.values)
-    return names

@@ -28,7 +28,8 @@ def build_inventory(view: View, limits: Limits) -> InventorySection:
     entries = []
     for i in listed:
         pol = policies[i].policy
-        selected = list(policies[i].targets.ids())
+        targets = policies[i].targets
+        selected = list(targets.ids())
         impact = _whatif(view, pol, limits) if i in whatif else None
         entries.append(
             PolicyEntry(
@@ -40,6 +41,7 @@ def build_inventory(view: View, limits: Limits) -> InventorySection:
                 _rules_text(pol),
                 impact,
                 pol.pod_selector.is_empty,
+                len(targets & view.stand_in_set),
             )
         )
     return InventorySection(Listing(tuple(entries), len(policies)), len(whatif), len(policies))

@@ -177,4 +177,7 @@ class _Paths:
             if origin is Origin.OUTSIDE
             else tuple(starts[:3])
         )
-        return Route(origin, shown, len(starts), hops, (ports, *tail))
+        stand_ins = (
+            0 if origin is Origin.OUTSIDE else sum(self.index[s] in self.view.stand_in_set for s in starts)
+        )
+        return Route(origin, shown, len(starts), hops, (ports, *tail), stand_ins)

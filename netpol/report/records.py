@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 from netpol.core.ports import PortSet
 from netpol.errors import Location, Severity
 from netpol.findings import Finding
 from netpol.model.resources import Direction
 from netpol.render.diagram.model import Diagram
+from netpol.report.bounds import Limits, Listing
 
 __all__ = [
     "Cell",
@@ -32,66 +32,18 @@ __all__ = [
     "PolicyChange",
     "PolicyEntry",
     "Rating",
+    "Reach",
     "Report",
     "Route",
     "RuleCount",
     "Scope",
     "SensitiveSection",
     "SensitiveTarget",
+    "StandInEntry",
+    "StandInSection",
     "Summary",
     "WhatIf",
 ]
-
-T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """How much each section shows; a report on 10,000 pods stays a report."""
-
-    rows: int = 25
-    """Rows of each exposure table and of each sensitive workload's direct sources."""
-    findings: int = 100
-    """Lint findings listed one by one (every rule is counted in a table of its own)."""
-    policies: int = 300
-    """Policies in the inventory (the ones selecting the most workloads, when there are more)."""
-    whatif: int = 60
-    """Policies for which the cluster is recompiled without them (the broadest first)..."""
-    whatif_nodes: int = 20_000
-    """... and at most this many nodes recompiled in all: a large cluster gets fewer what-ifs."""
-    changes: int = 5
-    """Example connections listed per what-if."""
-    namespaces: int = 12
-    """Namespaces given a section of their own (matrix and diagram), the most reached first."""
-    matrix: int = 15
-    """Workloads per namespace matrix, and namespaces in the cluster overview matrix."""
-    diagram: int = 8
-    """Namespaces in the overview diagram when all of them are too many to draw."""
-    paths: int = 25
-    """Routes listed per sensitive workload."""
-    path_search: int = 20_000
-    """Routes examined per sensitive workload before the count becomes a lower bound."""
-    targets: int = 20
-    """Workloads per --sensitive selector."""
-
-
-@dataclass(frozen=True, slots=True)
-class Listing(Generic[T_co]):
-    """The first rows of a longer list, and how long the list is."""
-
-    rows: tuple[T_co, ...]
-    total: int
-    exact: bool = True
-    """False when the search stopped at a bound: ``total`` is then a lower bound."""
-
-    @property
-    def omitted(self) -> int:
-        return self.total - len(self.rows)
-
-    @classmethod
-    def of(cls, items: Sequence[T], limit: int, *, exact: bool = True) -> Listing[T]:
-        return Listing(tuple(items[:limit]), len(items), exact)
 
 
 class Rating(StrEnum):
@@ -108,17 +60,18 @@ class Summary:
 
     inputs: tuple[str, ...]
     namespaces: int
+    """Namespaces of the input (those that hold stand-ins only are not counted)."""
     endpoints: int
-    """Workloads and lone pods (the endpoints of the analysis)."""
+    """Workloads and lone pods of the input (stand-ins are counted apart)."""
     pods: int
     """Pods listed in the input (workloads given only as templates count none)."""
     policies: int
     selectable: int
-    """Endpoints policies can select (host-network pods are node traffic)."""
+    """Workloads policies can select (host-network pods are node traffic)."""
     isolated_ingress: int
     isolated_egress: int
     connections: int
-    """Allowed (source, destination) pairs between endpoints of the cluster."""
+    """Allowed (source, destination) pairs between workloads of the input."""
     findings: tuple[tuple[Severity, int], ...]
     suppressed: int
     linted: bool
@@ -127,6 +80,15 @@ class Summary:
     """The verdict's first sentence: the rating and what to do first."""
     details: str
     """The facts behind it: isolation, exposure, lint."""
+    stand_ins: int = 0
+    """Stand-ins: endpoints for pods the policies select or admit that the input does not hold."""
+    stand_in_namespaces: int = 0
+    """Namespaces the stand-ins live in that the input does not hold."""
+    stand_in_connections: int = 0
+    """Allowed (source, destination) pairs with a stand-in at one end or both."""
+    unmodelled: tuple[tuple[str, int], ...] = ()
+    """Policies of other APIs that also filter traffic, which netpol does not model, by
+    ``Kind (group)``; the verdict ignores them."""
 
     @property
     def verdict(self) -> str:
@@ -145,6 +107,17 @@ class Exposure:
     """The ranges hold public internet addresses."""
     via: tuple[str, ...]
     """The rules that allow it, or why no policy applies."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How many distinct endpoints of one sort (workloads, or stand-ins) the exposure tables hold."""
+
+    from_outside: int = 0
+    from_internet: int = 0
+    """Of ``from_outside``: those reached from public internet addresses."""
+    to_internet: int = 0
+    from_every_pod: int = 0
 
 
 class Scope(StrEnum):
@@ -189,6 +162,9 @@ class FutureAccess:
     """Who can get in, in words: ``any pod in any new namespace``."""
     targets: tuple[str, ...]
     ports: str
+    stand_ins: tuple[str, ...] = ()
+    """The stand-ins for those pods, when the input holds none the peer matches: what they may
+    reach is what such a pod would (the other tables list them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,10 +181,15 @@ class ExposureSection:
     namespaces: int
     """Namespaces with endpoints policies can select (what "every namespace" counts)."""
     reachable_from_outside: int
-    """Distinct endpoints in ``from_outside`` (all of them, not only the rows shown)."""
+    """Distinct workloads in ``from_outside`` (all of them, not only the rows shown)."""
     reachable_from_internet: int
     reaching_internet: int
     reachable_from_every_pod: int
+    stand_ins: Reach = Reach()
+    """The same counts for the stand-ins the tables hold."""
+    ungoverned: tuple[str, ...] = ()
+    """Stand-ins no policy of the input selects, left out of the tables: what they may reach,
+    and what reaches them, is up to policies the input does not hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +239,10 @@ class Matrix:
     outside to outside, a namespace of one workload and itself)."""
     omitted: int = 0
     """Members (workloads or namespaces) left out of the rows and columns."""
+    stand_ins: tuple[tuple[str, str], ...] = ()
+    """The rows and columns that are stand-ins, each with what it stands for."""
+    absent: tuple[str, ...] = ()
+    """The rows and columns that are namespaces the input does not hold (stand-ins only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,12 +251,14 @@ class NamespaceView:
 
     name: str
     endpoints: int
+    """Its workloads and lone pods (stand-ins are counted apart)."""
     isolated_ingress: int
     isolated_egress: int
     matrix: Matrix
     diagram: Diagram | None
     note: str = ""
     """Why the diagram is drawn at namespace level, or left out."""
+    stand_ins: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +270,8 @@ class ConnectivitySection:
     diagram: Diagram | None
     namespaces: tuple[NamespaceView, ...]
     omitted: tuple[str, ...]
-    """Namespaces without a section of their own."""
+    """Namespaces of the input without a section of their own (those the input does not hold
+    never get one: the overview's legend names them)."""
     note: str = ""
     """What the overview diagram leaves out."""
 
@@ -323,6 +311,8 @@ class PolicyEntry:
     """None when the policy is past the what-if bound."""
     baseline: bool = False
     """Its podSelector is empty: it selects every pod of its namespace, present and future."""
+    stand_ins: int = 0
+    """How many of ``selected`` are stand-ins (the rest are workloads of the input)."""
 
     @property
     def no_effect(self) -> str:
@@ -377,6 +367,8 @@ class Route:
     """The endpoints after the start, the sensitive workload last."""
     ports: tuple[PortSet, ...]
     """Per hop: from the starts (their union) to ``hops[0]``, then ``hops[i]`` to ``hops[i+1]``."""
+    stand_ins: int = 0
+    """How many of the ``start_count`` starts are stand-ins (the others are workloads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +389,35 @@ class SensitiveSection:
 
 
 @dataclass(frozen=True, slots=True)
+class StandInEntry:
+    """One stand-in: an endpoint for pods the policies select or admit that the input does not
+    hold, exact as a new pod with those labels in that namespace would be."""
+
+    endpoint: str
+    stands_for: str
+    """``pods with app=gateway in namespace payments``."""
+    selected_by: tuple[str, ...]
+    """The policies that select it: it stands for their subject."""
+    admitted_by: tuple[str, ...]
+    """The rules that admit it as a peer."""
+    absent_namespace: bool
+    """Its namespace is not in the input either."""
+
+
+@dataclass(frozen=True, slots=True)
+class StandInSection:
+    """The stand-ins, and what every one of them stands for (for the renderers to mark them)."""
+
+    rows: Listing[StandInEntry] = field(default_factory=lambda: Listing((), 0))
+    meaning: Mapping[str, str] = field(default_factory=dict)
+    """Every stand-in's id (not only the rows shown) -> what it stands for."""
+
+    def of(self, endpoint: str) -> str | None:
+        """What ``endpoint`` stands for, or None when it is a workload of the input."""
+        return self.meaning.get(endpoint)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The whole review, section by section, in reading order."""
 
@@ -409,3 +430,4 @@ class Report:
     inventory: InventorySection
     sensitive: tuple[SensitiveSection, ...]
     limits: Limits
+    stand_ins: StandInSection = StandInSection()

@@ -56,21 +56,30 @@ def build_summary(
     """The counts at the top of the report, and the verdict drawn from every section."""
     graph = view.graph
     cluster = graph.cluster
-    connections = 0
+    workloads = view.endpoint_set - view.stand_in_set
+    connections = with_stand_ins = 0
+    # A pair with a stand-in counts when a policy of the input restricts it: one that isolates
+    # the source for egress or the destination for ingress (a stand-in no policy selects is
+    # otherwise open both ways, as far as the input says).
+    ingress, egress = graph.isolated(Direction.INGRESS), graph.isolated(Direction.EGRESS)
     for d in range(view.n):
         for block in graph.blocks_into(d):
-            connections += len((block.sources & view.endpoint_set).without(d))
+            sources = (block.sources & view.endpoint_set).without(d)
+            if d not in view.stand_in_set:
+                connections += len(sources & workloads)
+                sources = sources & view.stand_in_set
+            with_stand_ins += len(sources) if d in ingress else len(sources & egress)
     counts = dict(lint.counts)
     rating, headline, details = _verdict(view, exposure, counts, lint.ran, sensitive)
     return Summary(
         inputs,
-        len(cluster.namespaces),
-        view.n,
+        len(cluster.namespaces) - len(view.absent),
+        len(workloads),
         sum(len(e.pods) for e in view.endpoints),
         len(cluster.policies),
-        len(view.selectable),
-        len(view.selectable & graph.isolated(Direction.INGRESS)),
-        len(view.selectable & graph.isolated(Direction.EGRESS)),
+        len(view.workloads),
+        len(view.workloads & graph.isolated(Direction.INGRESS)),
+        len(view.workloads & graph.isolated(Direction.EGRESS)),
         connections,
         lint.counts,
         lint.suppressed,
@@ -78,6 +87,10 @@ def build_summary(
         rating,
         headline,
         details,
+        len(view.stand_in_set),
+        len(view.absent),
+        with_stand_ins,
+        tuple(cluster.unmodelled.items()),
     )
 
 
@@ -96,9 +109,11 @@ def _verdict(
     linted: bool,
     sensitive: Sequence[SensitiveSection],
 ) -> tuple[Rating, str, str]:
-    sel = len(view.selectable)
-    ing = len(view.selectable & view.graph.isolated(Direction.INGRESS))
-    egr = len(view.selectable & view.graph.isolated(Direction.EGRESS))
+    sel = len(view.workloads)
+    ing = len(view.workloads & view.graph.isolated(Direction.INGRESS))
+    egr = len(view.workloads & view.graph.isolated(Direction.EGRESS))
+    stand_ins = len(view.stand_in_set)
+    unseen = view.n == stand_ins  # the input holds no workload: its policies alone are rated
     x = exposure
     exposed_sensitive = sorted(
         {
@@ -108,10 +123,26 @@ def _verdict(
             if any(a.origin is Origin.OUTSIDE for a in t.direct.rows)
         }
     )
-    facts = [
-        f"Of {_n(sel, 'workload')} that policies can select, {ing} ({_share(ing, sel)}) "
-        f"{_be(ing)} isolated for ingress and {egr} ({_share(egr, sel)}) for egress."
-    ]
+    facts = []
+    if not unseen:
+        facts.append(
+            f"Of {_n(sel, 'workload')} that policies can select, {ing} ({_share(ing, sel)}) "
+            f"{_be(ing)} isolated for ingress and {egr} ({_share(egr, sel)}) for egress."
+        )
+    if unseen and stand_ins:
+        facts.append(
+            "The input holds no workloads, only policies: this review rates what the policies "
+            f"allow, through {_n(stand_ins, 'stand-in')} ([StandIn]) for the pods they select "
+            "and admit."
+        )
+    elif unseen:
+        facts.append("The input holds no workloads and no stand-ins: there is nothing to rate.")
+    elif stand_ins:
+        facts.append(
+            f"{_n(stand_ins, 'stand-in')} ([StandIn]) {'stands' if stand_ins == 1 else 'stand'} "
+            "for pods the policies select or admit that the input does not hold; they are "
+            "counted apart from the workloads."
+        )
     exposed = []
     if x.reachable_from_outside:
         exposed.append(
@@ -125,6 +156,16 @@ def _verdict(
         exposed.append(
             f"{_n(x.reachable_from_every_pod, 'workload')} can be reached by every pod of the cluster"
         )
+    r = x.stand_ins
+    if r.from_outside:
+        exposed.append(
+            f"{_n(r.from_outside, 'stand-in')} {_be(r.from_outside)} reachable from outside the "
+            f"cluster ({r.from_internet} from public internet addresses)"
+        )
+    if r.to_internet:
+        exposed.append(f"{_n(r.to_internet, 'stand-in')} can reach the internet")
+    if r.from_every_pod:
+        exposed.append(f"{_n(r.from_every_pod, 'stand-in')} can be reached by every pod of the cluster")
     if x.future.total:
         exposed.append(
             f"{_n(x.future.total, 'rule peer')} "
@@ -140,6 +181,14 @@ def _verdict(
         )
     else:
         facts.append("Lint did not run.")
+    unmodelled = sum(view.graph.cluster.unmodelled.values())
+    if unmodelled:
+        facts.append(
+            f"{_n(unmodelled, 'policy', 'policies')} of other APIs also "
+            f"{'filters' if unmodelled == 1 else 'filter'} traffic; netpol does not model "
+            f"{'it' if unmodelled == 1 else 'them'}, and this verdict ignores "
+            f"{'it' if unmodelled == 1 else 'them'}."
+        )
     if exposed_sensitive:
         facts.append(
             f"Sensitive {'workload' if len(exposed_sensitive) == 1 else 'workloads'} "
@@ -156,11 +205,24 @@ def _verdict(
             if hit
         )
         advice = f"Critical: fix {todo} first, then review the exposure tables."
-    elif warnings or x.reachable_from_internet or ing < sel:
+    elif unseen and not stand_ins:
+        rating = Rating.ATTENTION
+        advice = (
+            "Needs attention: the input holds no workloads, and no stand-ins stand for the pods "
+            "its policies select (--closed-world), so nothing here says what they allow."
+        )
+    elif warnings or x.reachable_from_internet or r.from_internet or ing < sel:
         rating = Rating.ATTENTION
         advice = (
             "Needs attention: nothing is rated an error, but the lint warnings and the "
             "exposure tables deserve a review."
+        )
+    elif unseen:
+        rating = Rating.GOOD
+        advice = (
+            "Good, as far as the policies go: they admit nothing from public internet addresses "
+            "and lint reports no error or warning. The input holds no workloads, so this rates "
+            "the policies alone; the tables list what they allow."
         )
     else:
         rating = Rating.GOOD

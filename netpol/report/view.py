@@ -47,6 +47,12 @@ class View:
         self.endpoints: list[Endpoint] = [e for e in graph.nodes[:n] if isinstance(e, Endpoint)]
         self.ranges: list[AddressRange] = [r for r in graph.nodes[n:] if isinstance(r, AddressRange)]
         self.selectable = graph.selectable
+        self.stand_in_set = graph.nodeset(i for i, e in enumerate(self.endpoints) if e.stand_in is not None)
+        """Stand-ins: endpoints for pods the policies select or admit that the input does not hold."""
+        self.workloads = self.selectable - self.stand_in_set
+        """Workloads of the input that policies can select (what isolation shares count)."""
+        self.absent = frozenset(ns.name for ns in graph.cluster.namespaces if ns.stand_in)
+        """Namespaces the input does not hold (they hold stand-ins only)."""
         by_ns: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.endpoints):
             by_ns[e.namespace].append(i)
@@ -56,6 +62,12 @@ class View:
 
     def id(self, i: int) -> str:
         return self.graph.ids[i]
+
+    def governed(self, i: int, direction: Direction) -> bool:
+        """Whether the input's policies decide ``i``'s traffic in ``direction``: always for a
+        workload; for a stand-in, when some policy isolates it (else policies the input does not
+        hold decide it, and the exposure tables leave it out)."""
+        return i not in self.stand_in_set or i in self.graph.isolated(direction)
 
     def is_public(self, r: int) -> bool:
         """Whether external node ``r`` holds public internet addresses."""
