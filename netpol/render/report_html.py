@@ -25,7 +25,7 @@ from netpol.render import html_graph
 from netpol.render.diagram.model import Diagram
 from netpol.render.drawing import draw as draw_image
 from netpol.render.graphviz import INSTALL_HINT, ImageFormat, find_dot
-from netpol.render.report_markdown import (
+from netpol.render.report_wording import (
     CRITERIA,
     FUTURE_WAYS,
     SECTIONS,
@@ -33,10 +33,15 @@ from netpol.render.report_markdown import (
     cell_text,
     count_line,
     findings_line,
+    namespace_line,
     plural,
     route_text,
     rules_text,
+    selected_count,
     severity_count,
+    stand_in_for,
+    stand_ins_on,
+    unmodelled_line,
     where,
 )
 from netpol.report import Cell, Report
@@ -155,6 +160,11 @@ def _environment() -> jinja2.Environment:
         plural=plural,
         severity_count=severity_count,
         way=WAY_LABEL.__getitem__,
+        namespace_line=namespace_line,
+        selected_count=selected_count,
+        stand_in_for=stand_in_for,
+        stand_ins_on=stand_ins_on,
+        unmodelled=unmodelled_line,
     )
     return env
 
@@ -181,7 +191,12 @@ def render(report: Report, *, figures: dict[int, Figure] | None = None) -> str:
         figures = draw_diagrams(report)
     template = _environment().get_template("report.html.j2")
     return template.render(
-        report=report, figures=figures, sections=_sections(report), criteria=CRITERIA, future_ways=FUTURE_WAYS
+        report=report,
+        figures=figures,
+        sections=_sections(report),
+        criteria=CRITERIA,
+        future_ways=FUTURE_WAYS,
+        stand_ins=report.stand_ins,
     )
 
 

@@ -22,10 +22,16 @@ from netpol.render.report_wording import (
     cell_text,
     count_line,
     findings_line,
+    namespace_line,
     plural,
     route_text,
     rules_text,
+    selects_line,
     severity_count,
+    stand_in_for,
+    stand_in_note,
+    stand_ins_on,
+    unmodelled_line,
     where,
 )
 from netpol.report import (
@@ -36,6 +42,7 @@ from netpol.report import (
     Report,
     Scope,
     SensitiveTarget,
+    StandInSection,
 )
 
 __all__ = [
@@ -81,11 +88,25 @@ def _note(text: str) -> list[str]:
     return [f"_{md_text(text)}_", ""] if text else []
 
 
+def _endpoint(stand_ins: StandInSection, endpoint: str) -> str:
+    """An endpoint in a table cell; a stand-in says what it stands for."""
+    meaning = stand_ins.of(endpoint)
+    return _code(endpoint) + (f"<br>{_lines(stand_in_note(meaning))}" if meaning else "")
+
+
+def _legend(pairs: Iterable[tuple[str, str]], head: str = "Stand-ins") -> list[str]:
+    """``_Stand-ins:_ `x`: what it stands for; ...`` under a matrix or a table."""
+    items = [f"{_item(name)}: {md_text(meaning)}" for name, meaning in pairs]
+    return [f"_{md_text(head)}:_ " + "; ".join(items), ""] if items else []
+
+
 def render(report: Report) -> str:
     lines = [f"# {md_text(report.title)}", ""]
     s = report.summary
     inputs = ", ".join(_item(i) for i in s.inputs)
     lines += [f"{md_text(report.tool)}{' · input: ' + inputs if inputs else ''}", ""]
+    if s.unmodelled:
+        lines += [f"> **Warning:** {md_text(unmodelled_line(s.unmodelled))}", ""]
     lines += [
         "Contents: "
         + " · ".join(
@@ -121,19 +142,44 @@ def _summary(report: Report) -> list[str]:
         ("Allowed connections between workloads", str(s.connections)),
         ("Lint findings", findings_line(s.findings, s.suppressed) if s.linted else "lint not run"),
     ]
-    return ["## Summary", "", *_table(("", ""), rows), f"**{md_text(s.headline)}** {md_text(s.details)}", ""]
+    if s.stand_ins:
+        absent = f" (in {plural(s.stand_in_namespaces, 'namespace')} the input does not hold)"
+        rows[2:2] = [
+            ("Stand-ins (not in the input)", f"{s.stand_ins}{absent if s.stand_in_namespaces else ''}")
+        ]
+        rows.insert(-1, ("Allowed connections with a stand-in", str(s.stand_in_connections)))
+    out = ["## Summary", "", *_table(("", ""), rows), f"**{md_text(s.headline)}** {md_text(s.details)}", ""]
+    return out + _stand_ins(report.stand_ins)
+
+
+def _stand_ins(section: StandInSection) -> list[str]:
+    if not section.rows.total:
+        return []
+    out = ["### Stand-ins", "", CRITERIA["stand_ins"], ""]
+    out += _note(count_line(section.rows, "stand-ins"))
+    return out + _table(
+        ("Stand-in", "Stands for", "Added for"),
+        ((_code(e.endpoint), _lines(e.stands_for), _lines(stand_in_for(e))) for e in section.rows.rows),
+    )
 
 
 def _exposure(report: Report) -> list[str]:
     x = report.exposure
-    out = ["## Exposure", "", "### Reachable from outside the cluster", "", CRITERIA["outside"], ""]
+    marks = report.stand_ins
+    out = ["## Exposure", ""]
+    if x.ungoverned:
+        shown, more = x.ungoverned[: report.limits.rows], len(x.ungoverned) - report.limits.rows
+        names = ", ".join(_item(i) for i in shown) + (f" and {more} more" if more > 0 else "")
+        out += [f"{md_text(CRITERIA['ungoverned'])} {names}.", ""]
+    what = "workload or stand-in" if marks.meaning else "workload"
+    out += ["### Reachable from outside the cluster", "", CRITERIA["outside"], ""]
     if x.from_outside.rows:
         out += _note(count_line(x.from_outside, "rows", "public internet first"))
         out += _table(
             ("Workload", "From", "Ports", "Internet", "Allowed by"),
             (
                 (
-                    _code(e.endpoint),
+                    _endpoint(marks, e.endpoint),
                     _lines(e.ranges),
                     str(e.ports),
                     "yes" if e.public else "no",
@@ -143,7 +189,7 @@ def _exposure(report: Report) -> list[str]:
             ),
         )
     else:
-        out += ["Nothing outside the cluster can connect to a workload.", ""]
+        out += [f"Nothing outside the cluster can connect to a {what}.", ""]
 
     out += ["### Can reach the internet", "", CRITERIA["internet"], ""]
     if x.to_internet.rows:
@@ -151,12 +197,12 @@ def _exposure(report: Report) -> list[str]:
         out += _table(
             ("Workload", "To", "Ports", "Allowed by"),
             (
-                (_code(e.endpoint), _lines(e.ranges), str(e.ports), _lines(rules_text(e.via)))
+                (_endpoint(marks, e.endpoint), _lines(e.ranges), str(e.ports), _lines(rules_text(e.via)))
                 for e in x.to_internet.rows
             ),
         )
     else:
-        out += ["No workload can open connections to public internet addresses.", ""]
+        out += [f"No {what} can open connections to public internet addresses.", ""]
 
     out += ["### Reachable from every pod or every namespace", "", CRITERIA["cluster_wide"], ""]
     if x.cluster_wide.rows:
@@ -165,7 +211,7 @@ def _exposure(report: Report) -> list[str]:
             ("Workload", "Reachable by", "Ports", "More", "Allowed by"),
             (
                 (
-                    _code(w.endpoint),
+                    _endpoint(marks, w.endpoint),
                     w.scope.value
                     if w.scope is Scope.EVERY_POD
                     else f"some pods of each of the {x.namespaces} namespaces",
@@ -177,7 +223,7 @@ def _exposure(report: Report) -> list[str]:
             ),
         )
     else:
-        out += ["No workload is reachable from every pod or from every namespace.", ""]
+        out += [f"No {what} is reachable from every pod or from every namespace.", ""]
 
     out += ["### Reachable by pods that do not exist yet", "", CRITERIA["future"], ""]
     out += [f"- {text}" for _, _, text in FUTURE_WAYS]
@@ -190,14 +236,25 @@ def _exposure(report: Report) -> list[str]:
         ]
     if x.future.rows:
         out += _note(count_line(x.future, "rule peers", "most open first"))
+        named = any(f.stand_ins for f in x.future.rows)
         out += _table(
-            ("Rule", "Peer", "How", "Who can get in", "Workloads", "Ports", "Where"),
+            (
+                "Rule",
+                "Peer",
+                "How",
+                "Who can get in",
+                *(("Stand-in",) if named else ()),
+                "Workloads",
+                "Ports",
+                "Where",
+            ),
             (
                 (
                     _lines(f.rule),
                     _lines(f.peer),
                     WAY_LABEL[f.way],
                     _lines(f.who),
+                    *((", ".join(_code(t) for t in f.stand_ins),) if named else ()),
                     ", ".join(_code(t) for t in f.targets[:4])
                     + (f" and {len(f.targets) - 4} more" if len(f.targets) > 4 else ""),
                     _lines(f.ports),
@@ -243,7 +300,8 @@ def _matrix(m: Matrix) -> list[str]:
     rows = [
         (_code(src), *(cell_text(c) for c in cells)) for src, cells in zip(m.sources, m.cells, strict=True)
     ]
-    return _table(head, rows)
+    absent = [f"_{md_text(CRITERIA['absent'])}:_ " + ", ".join(_item(n) for n in m.absent), ""]
+    return _table(head, rows) + (absent if m.absent else []) + _legend(m.stand_ins)
 
 
 def _mermaid(diagram: Diagram) -> list[str]:
@@ -274,13 +332,7 @@ def _connectivity(report: Report) -> list[str]:
 
 
 def _namespace(view: NamespaceView) -> list[str]:
-    out = [
-        f"### Namespace {md_text(view.name)}",
-        "",
-        f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
-        f"{view.isolated_egress} for egress.",
-        "",
-    ]
+    out = [f"### Namespace {md_text(view.name)}", "", md_text(namespace_line(view)), ""]
     if view.matrix.omitted:
         out += _note(
             f"The {len(view.matrix.sources) - 2} most reached workloads are shown; "
@@ -324,7 +376,13 @@ def _inventory(report: Report) -> list[str]:
     out += _table(
         ("Policy", "Where", "Selects", "Allows", "Without it"),
         (
-            (_code(p.id), _lines(where(p.location)), _selects(p), _lines(*p.rules), _whatif_text(p))
+            (
+                _code(p.id),
+                _lines(where(p.location)),
+                _selects(p),
+                _lines(*p.rules),
+                _whatif_text(p),
+            )
             for p in inv.policies.rows
         ),
     )
@@ -332,10 +390,10 @@ def _inventory(report: Report) -> list[str]:
 
 
 def _selects(entry: PolicyEntry) -> str:
+    """What the policy selects; a stand-in's id says what it stands for (the summary lists them)."""
     sel = entry.selected
-    head = f"podSelector {entry.selector}: {plural(sel.total, 'workload')}"
     names = ", ".join(sel.rows) + (f" and {sel.omitted} more" if sel.omitted else "")
-    return _lines(head, names) if names else _lines(head)
+    return _lines(selects_line(entry), names) if names else _lines(selects_line(entry))
 
 
 def _sensitive(report: Report) -> list[str]:
@@ -347,19 +405,23 @@ def _sensitive(report: Report) -> list[str]:
             continue
         out += _note(count_line(section.targets, "matching workloads"))
         for target in section.targets.rows:
-            out += _target(target)
+            out += _target(target, report.stand_ins)
     return out
 
 
-def _target(t: SensitiveTarget) -> list[str]:
-    out = [f"#### {_item(t.endpoint)}", "", "Direct sources:", ""]
+def _target(t: SensitiveTarget, marks: StandInSection) -> list[str]:
+    out = [f"#### {_item(t.endpoint)}", ""]
+    meaning = marks.of(t.endpoint)
+    if meaning:
+        out += [md_text(stand_in_note(meaning).capitalize() + "."), ""]
+    out += ["Direct sources:", ""]
     if t.direct.rows:
         out += _note(count_line(t.direct, "sources", "outside the cluster first"))
         out += _table(
             ("Source", "Origin", "Ports", "Allowed by"),
             (
                 (
-                    _code(a.source) if a.origin is not Origin.OUTSIDE else _lines(a.source),
+                    _endpoint(marks, a.source) if a.origin is not Origin.OUTSIDE else _lines(a.source),
                     a.origin.value,
                     str(a.ports),
                     _lines(rules_text(a.via)),
@@ -379,6 +441,7 @@ def _target(t: SensitiveTarget) -> list[str]:
                 for r in t.routes.rows
             ),
         )
+        out += _legend(stand_ins_on(t.routes.rows, marks), "Stand-ins on these routes")
     else:
         out += ["None from outside the cluster or from another namespace.", ""]
     return out

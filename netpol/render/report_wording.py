@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from netpol.errors import Location, Severity
-from netpol.report import Cell, FutureWay, Listing, Origin, Route
+from netpol.report import (
+    Cell,
+    FutureWay,
+    Listing,
+    NamespaceView,
+    Origin,
+    PolicyEntry,
+    Route,
+    StandInEntry,
+    StandInSection,
+)
 
 __all__ = [
     "CRITERIA",
@@ -20,10 +30,17 @@ __all__ = [
     "cell_text",
     "count_line",
     "findings_line",
+    "namespace_line",
     "plural",
     "route_text",
     "rules_text",
+    "selected_count",
+    "selects_line",
     "severity_count",
+    "stand_in_for",
+    "stand_in_note",
+    "stand_ins_on",
+    "unmodelled_line",
     "where",
 ]
 
@@ -66,6 +83,15 @@ CRITERIA = {
     "routes": "Routes of two or three hops that end at the workload and start outside the "
     "cluster or in another namespace, grouped by their hops; ports are per hop (the "
     "first is the union over the starts).",
+    "stand_ins": "A stand-in ([StandIn]) is an endpoint for pods the policies select or admit "
+    "that the input does not hold: a policy's subject whose workloads are elsewhere, a rule's "
+    "peer such as the ingress controller's namespace. It is exact: what it may reach, and what "
+    "reaches it, is what holds for a new pod with those labels in that namespace. A named port "
+    "of a stand-in keeps its name, its number unknown. Stand-ins are counted apart from the "
+    "workloads and marked wherever they appear; --closed-world leaves them out.",
+    "ungoverned": "Stand-ins that no policy of the input selects are left out of these tables: "
+    "policies the input does not hold decide what reaches them and what they reach. Left out:",
+    "absent": "Not in the input (namespaces of stand-ins only)",
 }
 
 FUTURE_WAYS: tuple[tuple[FutureWay, str, str], ...] = (
@@ -160,5 +186,64 @@ def route_text(route: Route) -> str:
     else:
         more = route.start_count - len(route.starts)
         names = ", ".join(route.starts) + (f" and {more} more" if more else "")
-        start = f"{route.start_count} workloads ({names})"
+        if not route.stand_ins:
+            noun = "workloads"
+        else:
+            noun = "stand-ins" if route.stand_ins == route.start_count else "workloads and stand-ins"
+        start = f"{route.start_count} {noun} ({names})"
     return " → ".join((start, *route.hops))
+
+
+def stand_in_note(meaning: str) -> str:
+    """What a stand-in stands for, beside its id: ``stand-in: pods with app=api in namespace a``."""
+    return f"stand-in: {meaning}"
+
+
+def stand_in_for(entry: StandInEntry) -> str:
+    """``the subject of a/api; a peer of a/api ingress rule #1``."""
+    parts = [f"the subject of {', '.join(entry.selected_by)}"] if entry.selected_by else []
+    if entry.admitted_by:
+        parts.append(f"a peer of {rules_text(entry.admitted_by)}")
+    return "; ".join(parts)
+
+
+def unmodelled_line(kinds: Iterable[tuple[str, int]]) -> str:
+    """The banner: ``these policies also filter traffic ...: 1 CiliumNetworkPolicy (cilium.io)``."""
+    listed = ", ".join(f"{n} {kind}" for kind, n in kinds)
+    return (
+        f"These policies also filter traffic, and netpol does not model them: {listed}. "
+        "Verdicts below ignore them: what they deny may still read as allowed here, and what they "
+        "allow as denied."
+    )
+
+
+def namespace_line(view: NamespaceView) -> str:
+    """``3 workloads; 2 isolated for ingress, 1 for egress`` (and the stand-ins)."""
+    if not view.endpoints and view.stand_ins:
+        return f"No workload of the input; {plural(view.stand_ins, 'stand-in')}."
+    line = (
+        f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
+        f"{view.isolated_egress} for egress"
+    )
+    return line + (f"; and {plural(view.stand_ins, 'stand-in')}." if view.stand_ins else ".")
+
+
+def selects_line(entry: PolicyEntry) -> str:
+    """``podSelector app=a: 2 workloads`` (and the stand-ins, when it selects some)."""
+    return f"podSelector {entry.selector}: {selected_count(entry)}"
+
+
+def selected_count(entry: PolicyEntry) -> str:
+    """``2 workloads``; ``2 workloads and 1 stand-in``; ``no workload of the input; 1 stand-in``."""
+    workloads = entry.selected.total - entry.stand_ins
+    if not entry.stand_ins:
+        return plural(workloads, "workload")
+    if not workloads:
+        return f"no workload of the input; {plural(entry.stand_ins, 'stand-in')}"
+    return f"{plural(workloads, 'workload')} and {plural(entry.stand_ins, 'stand-in')}"
+
+
+def stand_ins_on(routes: Iterable[Route], stand_ins: StandInSection) -> list[tuple[str, str]]:
+    """The stand-ins the routes pass through or start at, in id order, with what they stand for."""
+    named = {i for r in routes for i in (*r.starts, *r.hops)}
+    return [(i, meaning) for i in sorted(named) if (meaning := stand_ins.of(i)) is not None]
