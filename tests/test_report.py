@@ -30,8 +30,10 @@ from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.errors import UsageError
 from netpol.lint import lint
 from netpol.load.files import load_paths
+from netpol.model.resources import Direction, Options
 from netpol.render import report_html, report_markdown
 from netpol.render.report_html import Figure
+from netpol.render.report_wording import route_text
 from netpol.report import (
     Cell,
     FutureWay,
@@ -39,6 +41,7 @@ from netpol.report import (
     Listing,
     Origin,
     Rating,
+    Route,
     Scope,
     build_report,
 )
@@ -147,8 +150,13 @@ def test_future_pods_criterion() -> None:
         ("namespaceSelector kubernetes.io/metadata.name=ci", FutureWay.UNCLAIMED_NAMESPACE),
         ("namespaceSelector team=ops", FutureWay.LABELLED_NAMESPACE),
     ]
-    assert rows[3].who == "any pod in namespace ci, which does not exist: whoever creates it"
+    assert rows[3].who == (
+        "any pod in namespace ci, which is not in the input: whoever creates it, "
+        "or deploys there if it exists"
+    )
     assert all(r.targets == ("shop/db[Pod]",) for r in rows)
+    # A future way whose peer matches no pod of the input names the stand-in for those pods.
+    assert [r.stand_ins for r in rows] == [(), (), (), ("ci/*[StandIn]",), ()]
     assert rows[0].location is not None and rows[0].location.path[-2:] == ("ingress", 1)
     # A namespace where anyone may deploy opens the plain podSelector too.
     opened = build_report(graph, open_namespaces=("shop",)).exposure.future.rows
@@ -462,6 +470,205 @@ def test_html_notes_a_diagram_too_large() -> None:
     )
     assert figures[id(big)] == Figure(None, figures[id(big)].note)
     assert "too many to draw" in figures[id(big)].note
+
+
+# -- partial input: stand-ins, policies netpol does not model ------------------------------------
+
+POLICIES_ONLY = "policies/policies-only"
+
+PUBLIC_SUBJECT = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - from: [{ipBlock: {cidr: 0.0.0.0/0}}]
+      ports: [{port: http}]
+    - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: edge}}}]
+"""
+
+
+def test_policies_only_is_rated_by_what_its_policies_allow() -> None:
+    graph = analyze(POLICIES_ONLY)
+    report = build_report(graph, lint_result=lint(graph))
+    s = report.summary
+    assert (s.namespaces, s.endpoints, s.pods, s.selectable, s.connections) == (1, 0, 0, 0, 0)
+    assert (s.stand_ins, s.stand_in_namespaces) == (10, 3)
+    assert "Good" not in s.verdict and "every workload" not in s.verdict
+    assert "The input holds no workloads, only policies" in s.verdict
+    assert s.rating is Rating.ATTENTION  # NP007: the api reaches any public address on 443
+    assert report.exposure.stand_ins.to_internet == 1 and report.exposure.reaching_internet == 0
+    (row,) = report.exposure.to_internet.rows
+    assert row.endpoint.endswith("[StandIn]") and str(row.ports) == "TCP 443"
+    # The peers of other namespaces: no policy of the input selects them, so no table lists them.
+    assert report.exposure.ungoverned == (
+        "ingress-nginx/{app.kubernetes.io/name=ingress-nginx}[StandIn]",
+        "kube-system/{k8s-app=kube-dns}[StandIn]",
+        "monitoring/{app.kubernetes.io/name=prometheus}[StandIn]",
+    )
+    listed = {e.endpoint for e in report.exposure.from_outside.rows + report.exposure.to_internet.rows}
+    assert not listed & set(report.exposure.ungoverned)
+    # Their namespaces are in the overview, never given a section of their own.
+    assert report.connectivity.matrix.absent == ("ingress-nginx", "kube-system", "monitoring")
+    assert [v.name for v in report.connectivity.namespaces] == ["storefront"]
+    assert report.connectivity.omitted == ()
+    view = report.connectivity.namespaces[0]
+    assert (view.endpoints, view.stand_ins) == (0, 7)
+    assert {name for name, _ in view.matrix.stand_ins} == {
+        n for n in view.matrix.sources if n.endswith("[StandIn]")
+    }
+    web = next(p for p in report.inventory.policies.rows if p.id == "storefront/storefront-web")
+    assert web.stand_ins == web.selected.total == 1
+    text = report_markdown.render(report)
+    assert "| Stand-ins (not in the input) | 10 (in 3 namespaces the input does not hold) |" in text
+    assert "TCP port named http (number unknown)" in text
+    assert (
+        "podSelector app.kubernetes.io/component=web,app.kubernetes.io/name=storefront: no workload" in text
+    )
+
+
+TIGHT = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: a}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-api, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]
+"""
+
+
+def test_policies_only_without_findings_rates_the_policies_not_workloads() -> None:
+    report = build_report(netpol.analyze_text(TIGHT))
+    assert report.summary.rating is Rating.GOOD
+    assert report.summary.headline.startswith("Good, as far as the policies go")
+    assert "The input holds no workloads" in report.summary.headline
+    assert "every workload is isolated" not in report.summary.verdict
+
+
+def test_policies_only_in_a_closed_world_is_never_good() -> None:
+    graph = analyze_closed(POLICIES_ONLY)
+    report = build_report(graph)
+    s = report.summary
+    assert (s.endpoints, s.stand_ins) == (0, 0)
+    assert s.rating is Rating.ATTENTION
+    assert "no stand-ins" in s.headline and "nothing here says what they allow" in s.headline
+    assert "The input holds no workloads and no stand-ins" in s.details
+
+
+def analyze_closed(path: str) -> AllowGraph:
+    return netpol.analyze([str(ROOT / path)], Options(stand_ins=False))
+
+
+def test_a_policy_subject_open_to_the_internet_is_exposure() -> None:
+    graph = netpol.analyze_text(PUBLIC_SUBJECT)
+    report = build_report(graph)
+    x = report.exposure
+    (row,) = x.from_outside.rows
+    assert row.endpoint == "a/{app=web}[StandIn]" and row.public
+    assert str(row.ports) == "TCP port named http (number unknown)"
+    assert (x.reachable_from_outside, x.stand_ins.from_outside, x.stand_ins.from_internet) == (0, 1, 1)
+    assert report.summary.rating is Rating.ATTENTION
+    assert "1 stand-in is reachable from outside the cluster (1 from public internet addresses)" in (
+        report.summary.details
+    )
+    # The edge stand-in is a peer no policy selects; a/{app=web} the subject, isolated both ways.
+    assert x.ungoverned == ("edge/*[StandIn]",)
+    entries = {e.endpoint: e for e in report.stand_ins.rows.rows}
+    assert entries["a/{app=web}[StandIn]"].selected_by == ("a/web",)
+    assert entries["edge/*[StandIn]"].admitted_by == ("a/web ingress rule #2",)
+    assert entries["edge/*[StandIn]"].absent_namespace
+    assert report.stand_ins.of("a/{app=web}[StandIn]") == "pods with app=web in namespace a"
+    assert report.stand_ins.of("a/web[Pod]") is None
+    text = report_markdown.render(report)
+    assert "`a/{app=web}[StandIn]`<br>stand-in: pods with app=web in namespace a" in text
+
+
+def test_connections_with_stand_ins_count_what_a_policy_of_the_input_restricts() -> None:
+    for path in (POLICIES_ONLY, "policies/kubectl-dump", "policies/overpermissive"):
+        graph = analyze(path)
+        s = build_report(graph).summary
+        n, stand_ins = (
+            graph.endpoint_count,
+            {i for i in range(graph.endpoint_count) if "[StandIn]" in graph.ids[i]},
+        )
+        ingress, egress = graph.isolated(Direction.INGRESS), graph.isolated(Direction.EGRESS)
+        pairs = [(a, b) for a, b, _ in graph.pairs() if max(a, b) < n]
+        assert s.connections == sum(1 for a, b in pairs if not {a, b} & stand_ins), path
+        assert s.stand_in_connections == sum(
+            1 for a, b in pairs if {a, b} & stand_ins and (a in egress or b in ingress)
+        ), path
+
+
+def test_routes_from_stand_ins_say_so() -> None:
+    report = build_report(analyze(POLICIES_ONLY), sensitive=["app.kubernetes.io/component=db"])
+    routes = [r for s in report.sensitive for t in s.targets.rows for r in t.routes.rows]
+    many = [r for r in routes if r.origin is not Origin.OUTSIDE and r.start_count > 1]
+    assert many and all(r.stand_ins == r.start_count for r in many)
+    assert route_text(many[0]).startswith(f"{many[0].start_count} stand-ins (")
+    mixed = Route(Origin.OTHER_NAMESPACE, ("a/x[Pod]", "b/*[StandIn]"), 2, ("c/y[Pod]",), (), 1)
+    assert route_text(mixed).startswith("2 workloads and stand-ins (")
+
+
+UNMODELLED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7, namespace: shop}
+spec: {endpointSelector: {}}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny}
+spec: {selector: all(), types: [Ingress], ingress: [{action: Deny}]}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: GlobalNetworkPolicy
+metadata: {name: deny-too}
+spec: {selector: all(), types: [Ingress], ingress: [{action: Deny}]}
+"""
+
+
+def test_policies_netpol_does_not_model_open_the_report_with_a_banner() -> None:
+    report = build_report(netpol.analyze_text(UNMODELLED))
+    assert report.summary.unmodelled == (
+        ("CiliumNetworkPolicy (cilium.io)", 1),
+        ("GlobalNetworkPolicy (crd.projectcalico.org)", 1),
+        ("GlobalNetworkPolicy (projectcalico.org)", 1),
+    )
+    assert "3 policies of other APIs also filter traffic" in report.summary.details
+    text = report_markdown.render(report)
+    banner = text.index("> **Warning:** These policies also filter traffic")
+    assert banner < text.index("## Summary")
+    assert "1 CiliumNetworkPolicy (cilium.io), 1 GlobalNetworkPolicy" in text
+    html = report_html.render(report, figures={})
+    assert html.index('<div class="banner" role="alert">') < html.index('<section id="summary">')
+    assert "verdicts below ignore them" in unescape(html).lower()
+    quiet = build_report(analyze("policies/webshop"))
+    assert quiet.summary.unmodelled == () and "Warning" not in report_markdown.render(quiet)
+
+
+def test_html_marks_the_stand_ins() -> None:
+    graph = analyze(POLICIES_ONLY)
+    report = build_report(graph, sensitive=["app.kubernetes.io/component=db"])
+    html = report_html.render(report, figures={})
+    page = _page(html)
+    for table in page.tables:
+        assert table["th_in_head"] > 0
+    assert html.count('<span class="badge standin"') >= 3
+    assert 'class="col standin" title="not in the input"' in html
+    assert 'title="stand-in: any pod in namespace storefront"' in html
+    assert "the input holds none: only policies" in html and "no workload policies can select" in html
+    assert "Stand-ins on these routes" in html
 
 
 # -- the command line ----------------------------------------------------------------------------
