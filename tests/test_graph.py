@@ -172,7 +172,12 @@ def kept_pairs(
         proto = protocol or Protocol.TCP
         if isinstance(port, int) and not ports.allows(proto, port):
             continue
-        if isinstance(port, str):
+        if isinstance(port, str) and isinstance(dst := graph.nodes[d], Endpoint) and dst.stand_in:
+            # a stand-in declares no ports: its port of that name has an unknown number, which
+            # every port of the protocol covers (or a rule naming it)
+            if not ports.allows(proto, port):
+                continue
+        elif isinstance(port, str):
             dst = graph.nodes[d]
             named = (
                 [p.port for p in dst.ports if p.name == port and p.protocol is proto]
