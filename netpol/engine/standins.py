@@ -58,22 +58,27 @@ def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
     index = LabelIndex(cluster, selectable)
     found = _Found({ns.name: ns for ns in cluster.namespaces})
     names = _mentioned_names(cluster)
-    for slot in _slots(cluster):
+    # The narrowest selections first: a stand-in for app=api,tier=web is also one for app=api.
+    for slot in sorted(_slots(cluster), key=lambda s: -_width(s.pods)):
         if slot.namespaces is None:
             assert slot.namespace is not None
-            if not index.namespace(slot.namespace) & index.pods(slot.pods):
+            if not index.namespace(slot.namespace) & index.pods(slot.pods) and not _covered(
+                found, slot, slot.namespace
+            ):
                 _add(found, slot, slot.namespace, None)
             continue
         pinned = _pinned_names(slot.namespaces)
         if pinned is None:
-            if not index.in_namespaces(slot.namespaces) & index.pods(slot.pods):
+            if not index.in_namespaces(slot.namespaces) & index.pods(slot.pods) and not _covered(
+                found, slot, None
+            ):
                 _add(found, slot, None, names)
             continue
         for name in pinned:
             ns = found.namespaces.get(name)
             if ns is not None and not slot.namespaces.matches(ns.labels):
                 continue  # the named namespace is in the input and the selector rejects it
-            if not index.namespace(name) & index.pods(slot.pods):
+            if not index.namespace(name) & index.pods(slot.pods) and not _covered(found, slot, name):
                 _add(found, slot, name, None)
     if not found.endpoints:
         return cluster
@@ -82,6 +87,29 @@ def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
         namespaces=tuple(sorted(found.namespaces.values(), key=lambda n: n.name)),
         endpoints=tuple(sorted((*eps, *found.endpoints.values()), key=lambda e: e.id)),
     )
+
+
+def _width(selector: LabelSelector) -> int:
+    return len(selector.match_labels) + len(selector.expressions)
+
+
+def _covered(found: _Found, slot: _Slot, name: str | None) -> bool:
+    """Whether a stand-in added already is selected by ``slot`` (in namespace ``name``; None:
+    in a new namespace, known by labels the slot's namespace selector matches)."""
+    for e in found.endpoints.values():
+        if not slot.pods.matches(e.labels):
+            continue
+        if name is not None:
+            if e.namespace == name:
+                return True
+        elif (
+            e.stand_in is not None
+            and e.stand_in.namespace is None  # a namespace known by its labels: a new one
+            and slot.namespaces is not None
+            and slot.namespaces.matches(found.namespaces[e.namespace].labels)
+        ):
+            return True
+    return False
 
 
 def _slots(cluster: Cluster) -> Iterator[_Slot]:
