@@ -9,11 +9,33 @@ sentences, escaped prose (md_text); table cells are written escaped and never es
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from netpol.core.escaping import md_code, md_text
+from netpol.core.escaping import md_text
 from netpol.render import mermaid
 from netpol.render.diagram.model import Diagram
+from netpol.render.report_markdown_blocks import (
+    code as _code,
+)
+from netpol.render.report_markdown_blocks import (
+    endpoint as _endpoint,
+)
+from netpol.render.report_markdown_blocks import (
+    item as _item,
+)
+from netpol.render.report_markdown_blocks import (
+    legend as _legend,
+)
+from netpol.render.report_markdown_blocks import (
+    lines as _lines,
+)
+from netpol.render.report_markdown_blocks import (
+    note as _note,
+)
+from netpol.render.report_markdown_blocks import (
+    share as _share,
+)
+from netpol.render.report_markdown_blocks import (
+    table as _table,
+)
 from netpol.render.report_wording import (
     CRITERIA,
     FUTURE_WAYS,
@@ -62,44 +84,6 @@ __all__ = [
 ]
 
 
-def _code(text: str) -> str:
-    """An input-derived name in a table cell."""
-    return md_code(text)
-
-
-def _item(text: str) -> str:
-    """An input-derived name outside a table."""
-    return md_code(text, table=False)
-
-
-def _lines(*lines: str) -> str:
-    """Prose lines in one table cell."""
-    return "<br>".join(md_text(line) for line in lines)
-
-
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """A table of cells that are Markdown already (escaped by :func:`_code` or :func:`_lines`)."""
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*out, ""]
-
-
-def _note(text: str) -> list[str]:
-    return [f"_{md_text(text)}_", ""] if text else []
-
-
-def _endpoint(stand_ins: StandInSection, endpoint: str) -> str:
-    """An endpoint in a table cell; a stand-in says what it stands for."""
-    meaning = stand_ins.of(endpoint)
-    return _code(endpoint) + (f"<br>{_lines(stand_in_note(meaning))}" if meaning else "")
-
-
-def _legend(pairs: Iterable[tuple[str, str]], head: str = "Stand-ins") -> list[str]:
-    """``_Stand-ins:_ `x`: what it stands for; ...`` under a matrix or a table."""
-    items = [f"{_item(name)}: {md_text(meaning)}" for name, meaning in pairs]
-    return [f"_{md_text(head)}:_ " + "; ".join(items), ""] if items else []
-
-
 def render(report: Report) -> str:
     lines = [f"# {md_text(report.title)}", ""]
     s = report.summary
@@ -125,10 +109,6 @@ def render(report: Report) -> str:
         lines += _sensitive(report)
     lines += _about(report)
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part} of {whole} ({round(100 * part / whole)}%)" if whole else "n/a"
 
 
 def _summary(report: Report) -> list[str]:
