@@ -26,9 +26,9 @@ def item(text: str) -> str:
     return md_code(text, table=False)
 
 
-def lines(*lines: str) -> str:
+def lines(*texts: str) -> str:
     """Prose lines in one table cell."""
-    return "<br>".join(md_text(line) for line in lines)
+    return "<br>".join(md_text(text) for text in texts)
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
