@@ -67,6 +67,18 @@ class LabelSelector:
         parts += [str(r) for r in self.expressions]
         return ",".join(parts)
 
+    def values_of(self, key: str) -> frozenset[str] | None:
+        """The values this selector limits ``key`` to (matchLabels, In), or None when it allows
+        values it does not list."""
+        values: set[str] | None = None
+        for k, v in self.match_labels:
+            if k == key:
+                values = {v} if values is None else values & {v}
+        for r in self.expressions:
+            if r.key == key and r.operator is Operator.IN:
+                values = set(r.values) if values is None else values & set(r.values)
+        return None if values is None else frozenset(values)
+
     def witness(self, fixed: Mapping[str, str] | None = None) -> dict[str, str] | None:
         """The fewest labels this selector matches (with ``fixed`` among them), or None when no
         label set can match it (``app=a`` and ``app notin (a)``).

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from netpol.core.selectors import LabelSelector, Operator
+from netpol.core.selectors import LabelSelector
 from netpol.engine.index import LabelIndex
 from netpol.model.cluster import STAND_IN_KIND, Cluster, Endpoint, Namespace, StandIn
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Options
@@ -129,13 +129,7 @@ def _slots(cluster: Cluster) -> Iterator[_Slot]:
 def _pinned_names(selector: LabelSelector) -> tuple[str, ...] | None:
     """The namespace names a selector allows when it pins ``kubernetes.io/metadata.name``
     (matchLabels or In), in sort order; None when it allows names it does not list."""
-    names: set[str] | None = None
-    for k, v in selector.match_labels:
-        if k == NAMESPACE_NAME_LABEL:
-            names = {v} if names is None else names & {v}
-    for r in selector.expressions:
-        if r.key == NAMESPACE_NAME_LABEL and r.operator is Operator.IN:
-            names = set(r.values) if names is None else names & set(r.values)
+    names = selector.values_of(NAMESPACE_NAME_LABEL)
     return None if names is None else tuple(sorted(names))
 
 

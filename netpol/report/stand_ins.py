@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from netpol.core.selectors import LabelSelector, Operator
+from netpol.core.selectors import LabelSelector
 from netpol.engine.views import RuleView
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Peer
@@ -72,11 +72,5 @@ def stand_ins_of(view: View, rule: RuleView, peer: Peer) -> tuple[str, ...]:
 def pinned_names(selector: LabelSelector) -> set[str] | None:
     """The namespace names a selector is limited to by ``kubernetes.io/metadata.name``
     (matchLabels or In), or None when it allows names it does not list."""
-    names: set[str] | None = None
-    for key, value in selector.match_labels:
-        if key == NAMESPACE_NAME_LABEL:
-            names = {value} if names is None else names & {value}
-    for req in selector.expressions:
-        if req.key == NAMESPACE_NAME_LABEL and req.operator is Operator.IN:
-            names = set(req.values) if names is None else names & set(req.values)
-    return names
+    names = selector.values_of(NAMESPACE_NAME_LABEL)
+    return None if names is None else set(names)
