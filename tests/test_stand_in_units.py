@@ -71,8 +71,8 @@ def test_a_name_is_one_port_of_its_protocol() -> None:
 
 def test_values_of_a_key_are_those_matchlabels_and_in_allow() -> None:
     name = "kubernetes.io/metadata.name"
-    assert sel({name: "a"}).values_of(name) == {"a"}
-    assert sel(None, Requirement(name, Operator.IN, ("a", "b"))).values_of(name) == {"a", "b"}
-    assert sel({name: "a"}, Requirement(name, Operator.IN, ("b",))).values_of(name) == set()
+    assert sel({name: "a"}).values_of(name) == frozenset({"a"})
+    assert sel(None, Requirement(name, Operator.IN, ("a", "b"))).values_of(name) == frozenset({"a", "b"})
+    assert sel({name: "a"}, Requirement(name, Operator.IN, ("b",))).values_of(name) == frozenset()
     assert sel(None, Requirement(name, Operator.NOT_IN, ("a",))).values_of(name) is None
     assert sel({"team": "x"}).values_of(name) is None

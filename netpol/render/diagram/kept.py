@@ -16,6 +16,7 @@ from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
+from netpol.render.diagram.elements import DiagramNode, NodeStyle, listing
 
 __all__ = ["Filters", "KeptView", "describe_ranges"]
 
@@ -106,6 +107,17 @@ class KeptView:
 
     def range_ids(self, rep: int) -> tuple[str, ...]:
         return tuple(self.nodes[r].id for r in self.groups[rep])
+
+    def range_node(self, key: str, rep: int, shown: Iterable[int], focus: int | None) -> DiagramNode:
+        """The node of an external group (represented by ``rep``), among the groups ``shown``."""
+        return DiagramNode(
+            key,
+            self.range_lines(rep, shown),
+            NodeStyle.EXTERNAL,
+            focus=focus is not None and self.ext_group.get(focus) == rep,
+            tooltip=listing(self.range_ids(rep)),
+            members=self.range_ids(rep),
+        )
 
     def range_lines(self, rep: int, shown: Iterable[int]) -> tuple[str, ...]:
         """The group's address ranges; "every other address" when spelling them out takes

@@ -115,18 +115,9 @@ def namespace_diagram(view: KeptView) -> Diagram:
     for rep in externals:
         key = key_of(rep)
         if key in shown:
-            tooltip = listing(view.range_ids(rep))
-            nodes.append(
-                DiagramNode(
-                    key,
-                    view.range_lines(rep, externals),
-                    NodeStyle.EXTERNAL,
-                    focus=f.focus is not None and view.ext_group.get(f.focus) == rep,
-                    tooltip=tooltip,
-                    members=view.range_ids(rep),
-                )
-            )
-            ends[key] = End(key, (rep,), len(ends), external=True, describe=tooltip)
+            node = view.range_node(key, rep, externals, f.focus)
+            nodes.append(node)
+            ends[key] = End(key, (rep,), len(ends), external=True, describe=node.tooltip)
 
     drawn: list[DraftEdge] = []
     for (a, b), ports in union.items():

@@ -115,18 +115,9 @@ def workload_diagram(view: KeptView) -> Diagram:
         groups.append(every)
     for i in externals:
         ref = f"ext:{view.nodes[i].id}"
-        tooltip = listing(view.range_ids(i))
-        nodes.append(
-            DiagramNode(
-                ref,
-                view.range_lines(i, externals),
-                NodeStyle.EXTERNAL,
-                focus=f.focus is not None and view.ext_group.get(f.focus) == i,
-                tooltip=tooltip,
-                members=view.range_ids(i),
-            )
-        )
-        singles[i] = End(ref, (i,), len(singles) + len(groups), external=True, describe=tooltip)
+        node = view.range_node(ref, i, externals, f.focus)
+        nodes.append(node)
+        singles[i] = End(ref, (i,), len(singles) + len(groups), external=True, describe=node.tooltip)
 
     # Candidate collapsed edges, largest first; one is drawn when it stands for at least two
     # connections that no larger one already stands for.
