@@ -4,9 +4,9 @@ needs.
 Golden files: ``golden(path, text)`` compares with a file, shows a unified diff on a mismatch, and
 ``pytest --update-golden`` rewrites every golden file from the current output (review the diff).
 
-Hypothesis profiles: ``fast`` (the default) caps every property at a few dozen examples, so the
-whole suite runs in well under a minute; ``long`` runs each property's full budget, the counts
-given to ``examples()``. Choose with ``pytest --hypothesis-profile long`` or ``NETPOL_PROFILE=long``.
+Hypothesis profiles: ``fast`` (the default) caps every property at a dozen examples, so the whole
+suite runs in well under a minute with coverage on; ``long`` runs each property's full budget, the
+counts given to ``examples()``. Choose with ``pytest --hypothesis-profile long`` or ``NETPOL_PROFILE=long``.
 
 Coverage: every run measures netpol/ (pyproject's addopts); the floor in [tool.coverage.report]
 judges the whole suite only, so a run of chosen tests never fails for coverage.
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PROFILE_VARIABLE = "NETPOL_PROFILE"
 FAST, LONG = "fast", "long"
-settings.register_profile(FAST, max_examples=25, deadline=None)
+settings.register_profile(FAST, max_examples=12, deadline=None)
 settings.register_profile(LONG, max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get(PROFILE_VARIABLE, FAST))
 
@@ -53,7 +53,7 @@ class SafeLoader(_SafeLoader):
 
 def examples(long: int) -> int:
     """A property's example count: ``long`` in the long profile, at most the profile's own
-    ``max_examples`` in any other (25 in the fast default)."""
+    ``max_examples`` in any other (12 in the fast default)."""
     current = settings.default
     assert current is not None
     return min(long, current.max_examples)

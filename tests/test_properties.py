@@ -75,7 +75,7 @@ CIDRS: dict[str, tuple[str, ...]] = {
 
 
 def budget(long: int) -> settings:
-    """``long`` examples in the long profile, a few dozen in the fast default (conftest.examples)."""
+    """``long`` examples in the long profile, a dozen in the fast default (conftest.examples)."""
     return settings(max_examples=examples(long), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
