@@ -94,4 +94,7 @@ def run_query(
     if problem is not None:
         raise UsageError(f"--port: {problem}")
     exp = explain(graph, src, dst, protocol=protocol, port=port)
-    return Outcome(ExitCode.OK if exp.allowed else ExitCode.FINDINGS, render_explanation(fmt, exp))
+    return Outcome(
+        ExitCode.OK if exp.allowed else ExitCode.FINDINGS,
+        render_explanation(fmt, exp, graph.cluster.unmodelled),
+    )

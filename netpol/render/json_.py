@@ -69,5 +69,10 @@ def _line(value: object) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
 
 
-def render_explanation(exp: Explanation) -> str:
-    return dumps(exp.to_json())
+def render_explanation(exp: Explanation, unmodelled: Mapping[str, int] | None = None) -> str:
+    """The explanation; ``"unmodelled_policies"`` when the input holds policies netpol does not
+    model (the verdict ignores them)."""
+    doc = exp.to_json()
+    if unmodelled:
+        doc["unmodelled_policies"] = dict(unmodelled)
+    return dumps(doc)

@@ -150,7 +150,12 @@ def render_connections(
     return _LIST[fmt](connections, endpoints, stand_ins)
 
 
-def render_explanation(fmt: QueryFormat, explanation: Explanation) -> str:
+def render_explanation(
+    fmt: QueryFormat, explanation: Explanation, unmodelled: Mapping[str, int] | None = None
+) -> str:
+    """The explanation in ``fmt``; JSON lists the ``unmodelled`` policies too."""
+    if fmt is QueryFormat.JSON:
+        return json_.render_explanation(explanation, unmodelled)
     return _QUERY[fmt](explanation)
 
 
