@@ -239,18 +239,32 @@ def check_library(
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Equal values of equal types, all the way down (1 is not 1.0 nor True; NaN is NaN)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):  # keys as JSON has them: Kubernetes makes every key a string
-        keys_a = {json_key(k): v for k, v in a.items()}
-        keys_b = {json_key(k): v for k, v in b.items()}
-        return keys_a.keys() == keys_b.keys() and all(same_value(v, keys_b[k]) for k, v in keys_a.items())
-    if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    return bool(a == b)
+    """Equal values of equal types, all the way down (1 is not 1.0 nor True; NaN is NaN).
+
+    Iterative: documents nest up to 512 levels (go-yaml's limit), deeper than Python's stack."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, dict):  # keys as JSON has them: Kubernetes makes every key a string
+            keys_x = {json_key(k): v for k, v in x.items()}
+            keys_y = {json_key(k): v for k, v in y.items()}
+            if keys_x.keys() != keys_y.keys():
+                return False
+            pending += [(v, keys_y[k]) for k, v in keys_x.items()]
+        elif isinstance(x, list | tuple):
+            if len(x) != len(y):
+                return False
+            pending += list(zip(x, y, strict=True))
+        elif isinstance(x, float):
+            if not (
+                (math.isnan(x) and math.isnan(y)) or (x == y and math.copysign(1, x) == math.copysign(1, y))
+            ):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _normalise(text: str) -> str:

@@ -207,6 +207,9 @@ def as_json(value: Any) -> Any:
         "[|]",
         "-\t#",
         "...\na",
+        '{i: {{}},e\n": {"":[{""}]}}',  # a mapping as a key inside a flow; a key across a line
+        "{i: {{}}}",
+        "metadata: {name: a, labels: {{}}}",
     ],
 )
 def test_what_go_yaml_refuses_is_refused(parser: str, text: str) -> None:

@@ -177,12 +177,26 @@ def needs_goyaml(body: str) -> bool:
             return True
     if seen.tag and _TAG.search(body):
         return True  # a tag: yaml-rs ignores it, go-yaml does not
-    if seen.open_flow and _MULTILINE_FLOW.search(body):
+    if seen.open_flow and (_MULTILINE_FLOW.search(body) or _flow_open_at_line_end(body)):
         return True  # a flow collection across lines (a key broken over a line break)
     if seen.flow_key and _FLOW_KEY.search(body):
         return True  # a flow collection as a key
+    if seen.open_flow and ("{{" in body or "{[" in body):
+        return True  # a flow collection as a key in a flow mapping ({{}}): no JSON key
     # "|" or ">" in a flow; an empty block scalar, or one ending the text
     return seen.block and bool(_FLOW_BLOCK.search(body) or _block_scalar_differs(body))
+
+
+def _flow_open_at_line_end(body: str) -> bool:
+    """Whether some line ends inside a flow collection, nested ones included (brackets in
+    quotes count too: a false alarm only sends the document to the slower, faithful reader)."""
+    depth = 0
+    for line in body.splitlines():
+        depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+        if depth > 0:
+            return True
+        depth = max(depth, 0)
+    return False
 
 
 class _Seen:
