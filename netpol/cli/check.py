@@ -86,10 +86,9 @@ def run_check(
                 "not be judged; the others are reported"
             )
         )
-    extra = result.to_json()
-    if graph.cluster.unmodelled:
-        extra["unmodelled_policies"] = dict(graph.cluster.unmodelled)
-    text, code = findings_output(result.report, fmt, fail_on, color=color, extra=extra)
+    text, code = findings_output(
+        result.report, fmt, fail_on, color=color, graph=graph, extra=result.to_json()
+    )
     return Outcome(ExitCode.INPUT_ERROR if result.errors else code, text, tuple(notes))
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 import netpol
+from netpol import AllowGraph
 from netpol.cli.options import choice
 from netpol.errors import ExitCode
 from netpol.findings import FailOn, LintConfig, Report, find_config, load_config
@@ -81,8 +82,17 @@ def to_color(out: str | None) -> bool:
 
 
 def findings_output(
-    report: Report, fmt: FindingsFormat, fail_on: FailOn, *, color: bool, extra: dict[str, Any] | None = None
+    report: Report,
+    fmt: FindingsFormat,
+    fail_on: FailOn,
+    *,
+    color: bool,
+    graph: AllowGraph,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, ExitCode]:
-    """The report in ``fmt``, and exit code 1 when a finding is at ``fail_on`` or above."""
+    """The report in ``fmt``, and exit code 1 when a finding is at ``fail_on`` or above. JSON
+    lists the policies of ``graph`` netpol does not model, when there are some."""
+    if graph.cluster.unmodelled:
+        extra = {**(extra or {}), "unmodelled_policies": dict(graph.cluster.unmodelled)}
     text = render_findings(fmt, report, fail_on=fail_on, version=netpol.__version__, color=color, extra=extra)
     return text, ExitCode.FINDINGS if report.failed(fail_on) else ExitCode.OK

@@ -58,7 +58,5 @@ def run_lint(
     color: bool = False,
 ) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above."""
-    unmodelled = graph.cluster.unmodelled
-    extra = {"unmodelled_policies": dict(unmodelled)} if unmodelled else None
-    text, code = findings_output(lint(graph, config, locator=locator), fmt, fail_on, color=color, extra=extra)
+    text, code = findings_output(lint(graph, config, locator=locator), fmt, fail_on, color=color, graph=graph)
     return Outcome(code, text)

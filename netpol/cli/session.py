@@ -93,7 +93,7 @@ def session_notes(session: Session) -> list[Note]:
             )
         )
     cluster = session.graph.cluster
-    stand_ins = sum(e.stand_in is not None for e in cluster.endpoints)
+    stand_ins = len(session.graph.stand_ins)
     if stand_ins:
         notes.append(
             Note(

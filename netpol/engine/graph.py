@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from netpol.core.bits import iter_bits
+from netpol.core.bits import from_indexes, iter_bits
 from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
@@ -99,6 +99,10 @@ class AllowGraph:
         whose traffic is node traffic."""
         self.selectable = NodeSet(endpoints & ~compiled.host_network, u)
         """Endpoints that policies can select."""
+        self.stand_ins = NodeSet(
+            from_indexes(i for i, e in enumerate(cluster.endpoints) if e.stand_in is not None), u
+        )
+        """Stand-ins: endpoints for what the policies select that the input does not hold."""
         self._isolated = {d: NodeSet(compiled.isolated(d), u) for d in Direction}
         self._blocks: dict[int, tuple[Block, ...]] = {}
 

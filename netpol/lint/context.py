@@ -34,9 +34,7 @@ class Context:
         self.config = config
         self.rules = {r.id: r for r in rules}
         self.locator = locator
-        self.stand_ins: NodeSet = graph.nodeset(
-            i for i in graph.endpoints if self.endpoint(i).stand_in is not None
-        )
+        self.stand_ins: NodeSet = graph.stand_ins
         """The stand-ins: what policies select and the input does not hold (open world)."""
         self.workloads: tuple[int, ...] = tuple(graph.selectable - self.stand_ins)
         """Indexes of the workloads of the input policies can select (hostNetwork pods are node

@@ -47,7 +47,7 @@ class View:
         self.endpoints: list[Endpoint] = [e for e in graph.nodes[:n] if isinstance(e, Endpoint)]
         self.ranges: list[AddressRange] = [r for r in graph.nodes[n:] if isinstance(r, AddressRange)]
         self.selectable = graph.selectable
-        self.stand_in_set = graph.nodeset(i for i, e in enumerate(self.endpoints) if e.stand_in is not None)
+        self.stand_in_set = graph.stand_ins
         """Stand-ins: endpoints for pods the policies select or admit that the input does not hold."""
         self.workloads = self.selectable - self.stand_in_set
         """Workloads of the input that policies can select (what isolation shares count)."""
