@@ -31,7 +31,7 @@ from netpol.errors import UsageError
 from netpol.lint import lint
 from netpol.load.files import load_paths
 from netpol.model.resources import Direction, Options
-from netpol.render import report_html, report_markdown
+from netpol.render import report_html, report_markdown, report_wording
 from netpol.render.report_html import Figure
 from netpol.render.report_wording import route_text
 from netpol.report import (
@@ -311,10 +311,10 @@ def test_matrix_cells() -> None:
     shop_to_payments = cell["shop"][col["payments"]]
     assert shop_to_payments is not None and shop_to_payments.partial
     assert shop_to_payments.share == pytest.approx(1 / 3)  # only the api, of three workloads
-    assert report_markdown.cell_text(shop_to_payments) == "TCP 8443 · 33%"
+    assert report_wording.cell_text(shop_to_payments) == "TCP 8443 · 33%"
     outside = cell["outside the cluster"][col["shop"]]
     assert outside is not None and outside.share is None
-    assert report_markdown.cell_text(outside) == "TCP 8080 (some)"
+    assert report_wording.cell_text(outside) == "TCP 8080 (some)"
     (shop,) = (v for v in report.connectivity.namespaces if v.name == "shop")
     assert shop.matrix.sources[:3] == ("api[Deployment]", "db[StatefulSet]", "frontend[Deployment]")
 
@@ -324,7 +324,7 @@ def test_listings_are_cut_and_say_so() -> None:
     report = build_report(graph, lint_result=lint(graph), limits=Limits(rows=1, findings=2))
     outside = report.exposure.from_outside
     assert len(outside.rows) == 1 and outside.total == 4
-    assert report_markdown.count_line(outside, "rows") == "Showing 1 of 4 rows."
+    assert report_wording.count_line(outside, "rows") == "Showing 1 of 4 rows."
     assert len(report.lint.findings.rows) == 2 and report.lint.findings.total > 2
     assert sum(r.count for r in report.lint.rules) == report.lint.findings.total
     assert Listing.of([1, 2, 3], 5).omitted == 0

@@ -1,7 +1,7 @@
 """Markdown: the review report for a repository or a wiki (GitHub draws the Mermaid diagrams).
 
 The wording it shares with the HTML renderer (section titles, criteria, how a cell, a location or a
-list of rules reads) lives in :mod:`netpol.render.report_wording`; its names are re-exported here.
+list of rules reads) lives in :mod:`netpol.render.report_wording`.
 
 Every input-derived string is a code span (netpol.core.escaping.md_code) or, inside netpol's own
 sentences, escaped prose (md_text); table cells are written escaped and never escaped again.
@@ -49,7 +49,6 @@ from netpol.render.report_wording import (
     route_text,
     rules_text,
     selects_line,
-    severity_count,
     stand_in_for,
     stand_in_note,
     stand_ins_on,
@@ -67,21 +66,7 @@ from netpol.report import (
     StandInSection,
 )
 
-__all__ = [
-    "CRITERIA",
-    "FUTURE_WAYS",
-    "SECTIONS",
-    "WAY_LABEL",
-    "cell_text",
-    "count_line",
-    "findings_line",
-    "plural",
-    "render",
-    "route_text",
-    "rules_text",
-    "severity_count",
-    "where",
-]
+__all__ = ["render"]
 
 
 def render(report: Report) -> str:
