@@ -47,7 +47,8 @@ class _Slot:
 class _Found:
     namespaces: dict[str, Namespace]
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
-    seen: set[tuple[str, frozenset[tuple[str, str]]]] = field(default_factory=set)
+    by_namespace: dict[str | None, list[Endpoint]] = field(default_factory=dict)
+    """The stand-ins by the namespace they name; None: in new namespaces known by labels."""
 
 
 def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
@@ -60,26 +61,9 @@ def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
     names = _mentioned_names(cluster)
     # The narrowest selections first: a stand-in for app=api,tier=web is also one for app=api.
     for slot in sorted(_slots(cluster), key=lambda s: -_width(s.pods)):
-        if slot.namespaces is None:
-            assert slot.namespace is not None
-            if not index.namespace(slot.namespace) & index.pods(slot.pods) and not _covered(
-                found, slot, slot.namespace
-            ):
-                _add(found, slot, slot.namespace, None)
-            continue
-        pinned = _pinned_names(slot.namespaces)
-        if pinned is None:
-            if not index.in_namespaces(slot.namespaces) & index.pods(slot.pods) and not _covered(
-                found, slot, None
-            ):
-                _add(found, slot, None, names)
-            continue
-        for name in pinned:
-            ns = found.namespaces.get(name)
-            if ns is not None and not slot.namespaces.matches(ns.labels):
-                continue  # the named namespace is in the input and the selector rejects it
-            if not index.namespace(name) & index.pods(slot.pods) and not _covered(found, slot, name):
-                _add(found, slot, name, None)
+        for name, scope in _places(slot, index, found):
+            if not scope & index.pods(slot.pods) and not _covered(found, slot, name):
+                _add(found, slot, name, names)
     if not found.endpoints:
         return cluster
     return replace(
@@ -89,6 +73,23 @@ def add_stand_ins(cluster: Cluster, options: Options = Options()) -> Cluster:
     )
 
 
+def _places(slot: _Slot, index: LabelIndex, found: _Found) -> Iterator[tuple[str | None, int]]:
+    """Where ``slot`` selects: each namespace it names (None: any namespace its selector
+    matches), with the endpoints of the input there."""
+    if slot.namespaces is None:
+        assert slot.namespace is not None
+        yield slot.namespace, index.namespace(slot.namespace)
+        return
+    pinned = _pinned_names(slot.namespaces)
+    if pinned is None:
+        yield None, index.in_namespaces(slot.namespaces)
+        return
+    for name in pinned:
+        ns = found.namespaces.get(name)
+        if ns is None or slot.namespaces.matches(ns.labels):  # else the input's namespace is refused
+            yield name, index.namespace(name)
+
+
 def _width(selector: LabelSelector) -> int:
     return len(selector.match_labels) + len(selector.expressions)
 
@@ -96,17 +97,10 @@ def _width(selector: LabelSelector) -> int:
 def _covered(found: _Found, slot: _Slot, name: str | None) -> bool:
     """Whether a stand-in added already is selected by ``slot`` (in namespace ``name``; None:
     in a new namespace, known by labels the slot's namespace selector matches)."""
-    for e in found.endpoints.values():
-        if not slot.pods.matches(e.labels):
-            continue
-        if name is not None:
-            if e.namespace == name:
-                return True
-        elif (
-            e.stand_in is not None
-            and e.stand_in.namespace is None  # a namespace known by its labels: a new one
-            and slot.namespaces is not None
-            and slot.namespaces.matches(found.namespaces[e.namespace].labels)
+    for e in found.by_namespace.get(name, ()):
+        if slot.pods.matches(e.labels) and (
+            name is not None
+            or (slot.namespaces is not None and slot.namespaces.matches(found.namespaces[e.namespace].labels))
         ):
             return True
     return False
@@ -146,7 +140,7 @@ def _mentioned_names(cluster: Cluster) -> set[str]:
     return names
 
 
-def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -> None:
+def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str]) -> None:
     """Add the stand-in of ``slot`` in namespace ``name`` (None: a namespace of its own, whose
     ``kubernetes.io/metadata.name`` is none of the ``taken`` names)."""
     pod_labels = slot.pods.witness()
@@ -161,17 +155,14 @@ def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -
                 return
             found.namespaces[name] = Namespace(name, labels, False, stand_in=True)
     else:
-        assert slot.namespaces is not None and taken is not None
+        assert slot.namespaces is not None
         label_name = _fresh_name(taken)
         labels = slot.namespaces.witness({NAMESPACE_NAME_LABEL: label_name})
         if labels is None:
             return
         name = "*" if slot.namespaces.is_empty else f"{{{slot.namespaces}}}"
-        ns = found.namespaces.get(name)
-        if ns is None:
-            found.namespaces[name] = Namespace(name, labels, False, stand_in=True)
-        elif dict(ns.labels) != labels:
-            return  # the same spelling with other labels cannot happen; keep the first
+        found.namespaces.setdefault(name, Namespace(name, labels, False, stand_in=True))
+    named = None if name.startswith(("{", "*")) else name
     pod_name = "*" if slot.pods.is_empty else f"{{{slot.pods}}}"
     endpoint = Endpoint(
         namespace=name,
@@ -179,13 +170,12 @@ def _add(found: _Found, slot: _Slot, name: str | None, taken: set[str] | None) -
         kind=STAND_IN_KIND,
         labels=pod_labels,
         ports=(),
-        stand_in=StandIn(slot.pods, None if name.startswith(("{", "*")) else name, slot.namespaces),
+        stand_in=StandIn(slot.pods, named, slot.namespaces),
     )
-    # Two spellings of one label set (app=a, app in (a,b)) are one stand-in: the first named.
-    key = (name, frozenset(pod_labels.items()))
-    if key not in found.seen:
-        found.seen.add(key)
-        found.endpoints.setdefault(endpoint.id, endpoint)
+    # Two spellings of one label set (app=a, app in (a,b)) are one stand-in: _covered finds the
+    # first for the second.
+    found.endpoints[endpoint.id] = endpoint
+    found.by_namespace.setdefault(named, []).append(endpoint)
 
 
 def fresh_namespace_label(cluster: Cluster, taken: Iterable[str] = ()) -> str:
