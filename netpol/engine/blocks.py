@@ -11,9 +11,11 @@ from typing import NamedTuple
 
 from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet, Protocol
-from netpol.engine.form import AllowBlock, CompiledRule, Node
+from netpol.engine.form import AllowBlock, CompiledRule, CompiledTierRule, Node
+from netpol.engine.tiers import decide, tier_rule_ports
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, Rule
+from netpol.model.tiers import TierAction
 
 __all__ = ["Cell", "DestinationBlocks", "RulePorts", "node_traffic", "refine", "rule_ports"]
 
@@ -100,6 +102,13 @@ def refine(universe: int, items: Iterable[Cell]) -> list[Cell]:
     return [_cell(cell) for cell in cells]
 
 
+def _union(parts: Iterable[int]) -> int:
+    bits = 0
+    for p in parts:
+        bits |= p
+    return bits
+
+
 def node_traffic(endpoints: Sequence[Endpoint], outside_selectors: Iterable[int]) -> dict[str, int]:
     """For each node name, the host-network endpoints (outside pod selectors) running there."""
     by_node: dict[str, int] = defaultdict(int)
@@ -121,6 +130,7 @@ class DestinationBlocks:
         isolated_egress: int,
         by_node: Mapping[str, int],
         ports: RulePorts,
+        tier_rules: Sequence[CompiledTierRule] = (),
     ) -> None:
         self._nodes = nodes
         self._n = endpoint_count
@@ -129,6 +139,8 @@ class DestinationBlocks:
         self._isolated_egress = isolated_egress
         self._by_node = by_node
         self._ports = ports
+        self._tier_rules = tier_rules
+        self._tier_ports: dict[tuple[int, object], PortSet] = {}
         self._every = (1 << len(nodes)) - 1
         self._endpoints = (1 << endpoint_count) - 1
         self._not_egress_isolated = self._every & ~isolated_egress
@@ -155,6 +167,15 @@ class DestinationBlocks:
             elif cr.peers:
                 for d in iter_bits(cr.peers):
                     self._egress_to[d].append(cr.id)
+        self._tier_in: list[list[int]] = [[] for _ in nodes]
+        """Per destination: the tier ingress rules whose subject selects it."""
+        self._tier_out: list[list[int]] = [[] for _ in nodes]
+        """Per destination: the tier egress rules whose peers match it."""
+        for tr in tier_rules:
+            if not tr.targets or not tr.peers:
+                continue  # selects nothing, or matches nothing (an Allow that fails closed)
+            for d in iter_bits(tr.targets if tr.direction is Direction.INGRESS else tr.peers):
+                (self._tier_in if tr.direction is Direction.INGRESS else self._tier_out)[d].append(tr.id)
 
     @property
     def classes(self) -> int:
@@ -167,8 +188,12 @@ class DestinationBlocks:
         in_isolated = not external and bool((self._isolated_ingress >> d) & 1)
         in_ids = tuple(self._ingress_of[d]) if in_isolated else ()
         out_ids = tuple(self._egress_to[d])
+        tier_in = tuple(self._tier_in[d])
+        tier_out = tuple(self._tier_out[d])
         rules = self._rules
-        named = any(rules[r].static_ports is None for r in (*in_ids, *out_ids))
+        named = any(rules[r].static_ports is None for r in (*in_ids, *out_ids)) or any(
+            self._tier_rules[r].static_ports is None for r in (*tier_in, *tier_out)
+        )
         node_bits = 0
         if isinstance(dst, Endpoint) and self._by_node:
             for node in dst.nodes:
@@ -180,10 +205,18 @@ class DestinationBlocks:
             out_ids,
             (dst.ports, dst.stand_in is not None) if named and isinstance(dst, Endpoint) else None,
             node_bits,
+            tier_in,
+            tier_out,
         )
         hit = self._classes.get(key)
         if hit is None:
-            hit = self._classes[key] = self._build(dst, external, in_isolated, in_ids, out_ids, node_bits)
+            if tier_in or tier_out:
+                built = self._build_tiered(
+                    dst, external, in_isolated, in_ids, out_ids, node_bits, tier_in, tier_out
+                )
+            else:
+                built = self._build(dst, external, in_isolated, in_ids, out_ids, node_bits)
+            hit = self._classes[key] = built
         return hit
 
     def _build(
@@ -215,6 +248,93 @@ class DestinationBlocks:
             # "traffic to and from the node where a Pod is running is always allowed"
             built.append(AllowBlock(node_bits & universe, all_ports, (), ()))
         return tuple(built)
+
+    def _build_tiered(
+        self,
+        dst: Node,
+        external: bool,
+        in_isolated: bool,
+        in_ids: tuple[int, ...],
+        out_ids: tuple[int, ...],
+        node_bits: int,
+        tier_in: tuple[int, ...],
+        tier_out: tuple[int, ...],
+    ) -> tuple[AllowBlock, ...]:
+        """The blocks into ``dst`` when tier rules apply to it: each direction's NetworkPolicy
+        verdict, partitioned, is run through the tier chain with the tier rules covering it."""
+        all_ports, none = PortSet.all(), PortSet.none()
+        universe = self._endpoints if external else self._every
+        # Each direction as a whole partition of the sources: (cell, isolated by NetworkPolicy).
+        np_in: list[tuple[Cell, bool]]
+        if in_isolated:
+            covered = refine(universe, (self._cover(r, dst) for r in in_ids))
+            np_in = [(c, True) for c in covered]
+            np_in.append((Cell(universe & ~_union(c.sources for c in covered), none, ()), True))
+        else:
+            np_in = [(Cell(universe, all_ports, ()), False)]
+        isolated_out = universe & self._isolated_egress
+        covered = refine(isolated_out, (self._cover(r, dst) for r in out_ids))
+        np_out = [(Cell(universe & self._not_egress_isolated, all_ports, ()), False)]
+        np_out += [(c, True) for c in covered]
+        np_out.append((Cell(isolated_out & ~_union(c.sources for c in covered), none, ()), True))
+        in_cells = self._chain(universe, np_in, tier_in, dst)
+        out_cells = self._chain(universe, np_out, tier_out, dst)
+        built: list[AllowBlock] = []
+        for i_src, i_ports, i_rules, i_tiers in in_cells:
+            for o_src, o_ports, o_rules, o_tiers in out_cells:
+                sources = i_src & o_src & ~node_bits
+                if sources:
+                    ports = i_ports & o_ports
+                    if ports:
+                        built.append(AllowBlock(sources, ports, i_rules, o_rules, i_tiers, o_tiers))
+        if node_bits:
+            # "traffic to and from the node where a Pod is running is always allowed"
+            built.append(AllowBlock(node_bits & universe, all_ports, (), ()))
+        return tuple(built)
+
+    def _chain(
+        self, universe: int, np_cells: list[tuple[Cell, bool]], tier_ids: tuple[int, ...], dst: Node
+    ) -> list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...]]]:
+        """One direction's cells (sources, allowed ports, NetworkPolicy rules, tier rules) after
+        the tier chain; cells with nothing allowed are left out."""
+        tiers = self._tier_rules
+
+        def ports_of(r: int) -> PortSet:
+            return self._tier_ports_toward(r, dst)
+
+        tier_cells = refine(universe, (self._tier_cover(r, dst) for r in tier_ids))
+        touched = _union(c.sources for c in tier_cells)
+        out: list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...]]] = []
+        for nc, isolated in np_cells:
+            rest = nc.sources & ~touched
+            if rest and nc.ports:
+                out.append((rest, nc.ports, nc.rules, ()))
+            for tc in tier_cells:
+                sources = tc.sources & nc.sources
+                if not sources:
+                    continue
+                decision = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
+                if decision.allowed:
+                    used = tuple(r for r, _ in decision.steps if tiers[r].action is not TierAction.DENY)
+                    out.append((sources, decision.allowed, nc.rules if decision.networkpolicy else (), used))
+        return out
+
+    def _tier_cover(self, r: int, dst: Node) -> Cell:
+        """The sources tier rule ``r`` covers toward ``dst``: an ingress rule's peers, the subject
+        of an egress rule."""
+        tr = self._tier_rules[r]
+        other = tr.peers if tr.direction is Direction.INGRESS else tr.targets
+        return Cell(other, PortSet.none(), (r,))
+
+    def _tier_ports_toward(self, r: int, dst: Node) -> PortSet:
+        tr = self._tier_rules[r]
+        if tr.static_ports is not None:
+            return tr.static_ports
+        key = (r, (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None)
+        hit = self._tier_ports.get(key)
+        if hit is None:
+            hit = self._tier_ports[key] = tier_rule_ports(tr.rule, dst)
+        return hit
 
     def _cover(self, r: int, dst: Node) -> Cell:
         """What rule ``r`` admits toward ``dst``: the other ends (the sources an ingress rule

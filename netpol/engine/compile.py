@@ -10,13 +10,16 @@ named port or node tells apart share one compiled block list.
 from __future__ import annotations
 
 from netpol.core.bits import from_indexes
-from netpol.core.ipspace import cut_address_space
+from netpol.core.ipspace import AddressSpace, cut_address_space
+from netpol.core.ports import PortSet
 from netpol.engine.blocks import DestinationBlocks, RulePorts, node_traffic, rule_ports
-from netpol.engine.form import Compiled, CompiledRule, Node, SelectedPolicy
+from netpol.engine.form import Compiled, CompiledRule, CompiledTierRule, Node, SelectedPolicy
 from netpol.engine.index import LabelIndex, PeerResolver
+from netpol.engine.tiers import TierResolver, evaluation_order, tier_blocks, tier_rule_ports
 from netpol.model import Options
 from netpol.model.cluster import Cluster
 from netpol.model.resources import Direction
+from netpol.model.tiers import PeerKind, TierAction
 
 __all__ = ["compile_cluster"]
 
@@ -33,6 +36,7 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
             for p in r.peers
             if p.ip_block is not None
         }
+        | tier_blocks(cluster)
     )
     nodes: tuple[Node, ...] = (*endpoints, *space.ranges)
 
@@ -67,6 +71,7 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
                     )
                 )
 
+    tier_rules = _tier_rules(cluster, options, index, space)
     into = DestinationBlocks(
         nodes,
         n,
@@ -75,6 +80,7 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
         isolated[Direction.EGRESS],
         node_traffic(endpoints, outside),
         RulePorts(),
+        tier_rules,
     )
     blocks = tuple(into.into(d) for d in range(len(nodes)))
     return Compiled(
@@ -87,4 +93,39 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
         blocks,
         outside_selectors,
         into.classes,
+        tier_rules,
     )
+
+
+def _tier_rules(
+    cluster: Cluster, options: Options, index: LabelIndex, space: AddressSpace
+) -> tuple[CompiledTierRule, ...]:
+    """The tier policies' rules, resolved, in evaluation order."""
+    if not cluster.tier_policies:
+        return ()
+    endpoints = cluster.endpoints
+    if options.host_network_as_pods:
+        # "host-networked pods are not included in subject selection", whatever NetworkPolicy does.
+        index = LabelIndex(cluster, [i for i, e in enumerate(endpoints) if not e.host_network])
+    resolver = TierResolver(index, space, endpoints, cluster.nodes)
+    out: list[CompiledTierRule] = []
+    for pol in evaluation_order(cluster.tier_policies):
+        targets = resolver.subject(pol)
+        for direction in (Direction.INGRESS, Direction.EGRESS):
+            for rule in pol.rules(direction):
+                if any(p.kind is PeerKind.UNKNOWN for p in rule.peers):
+                    # "For "Allow" rules, "fail closed" means: "treat the rule as matching no
+                    # traffic". For "Deny" and "Pass" rules, "fail closed" means: "treat the
+                    # rule as a 'Deny all' rule"."
+                    allow = rule.action is TierAction.ALLOW
+                    peers = 0 if allow else resolver.every
+                    action = TierAction.ALLOW if allow else TierAction.DENY
+                    ports: PortSet | None = PortSet.all()
+                    fail = True
+                else:
+                    peers, action, fail = resolver.rule(rule), rule.action, False
+                    ports = None if rule.named else tier_rule_ports(rule, None)
+                out.append(
+                    CompiledTierRule(len(out), pol, direction, rule, targets, peers, action, ports, fail)
+                )
+    return tuple(out)

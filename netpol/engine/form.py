@@ -13,8 +13,9 @@ from netpol.core.ipspace import AddressRange
 from netpol.core.ports import PortSet
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy, Rule
+from netpol.model.tiers import TierAction, TierPolicy, TierRule
 
-__all__ = ["AllowBlock", "Compiled", "CompiledRule", "Node", "SelectedPolicy"]
+__all__ = ["AllowBlock", "Compiled", "CompiledRule", "CompiledTierRule", "Node", "SelectedPolicy"]
 
 Node = Endpoint | AddressRange
 
@@ -37,6 +38,28 @@ class CompiledRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledTierRule:
+    """One rule of a cluster-wide tier policy, resolved. Ids follow the evaluation order: the Admin
+    tier's policies by priority, then the Baseline tier's, each policy's rules as written."""
+
+    id: int
+    """The rule's position in ``Compiled.tier_rules``."""
+    policy: TierPolicy
+    direction: Direction
+    rule: TierRule
+    targets: int
+    """Endpoints the policy's subject selects (never a host-network pod)."""
+    peers: int
+    """Endpoints and external ranges the rule's peers match as the other end."""
+    action: TierAction
+    """What a match does: the rule's action, or DENY for a Deny or Pass rule that fails closed."""
+    static_ports: PortSet | None
+    """The ports when they do not depend on the destination (no named port); else None."""
+    fail_closed: bool = False
+    """A peer of a kind netpol does not know: Allow matches nothing, Deny and Pass deny all."""
+
+
+@dataclass(frozen=True, slots=True)
 class SelectedPolicy:
     """A policy and the endpoints its podSelector selects."""
 
@@ -54,6 +77,10 @@ class AllowBlock:
     """Ids of the ingress rules that admit these sources; () when the destination is not isolated."""
     egress: tuple[int, ...]
     """Ids of the egress rules that admit the destination; () when the sources are not isolated."""
+    ingress_tiers: tuple[int, ...] = ()
+    """Ids of the tier rules (``Compiled.tier_rules``) that allow or pass these sources' ingress."""
+    egress_tiers: tuple[int, ...] = ()
+    """Ids of the tier rules that allow or pass these sources' egress to the destination."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +102,8 @@ class Compiled:
     """Endpoints outside pod selectors (hostNetwork pods, unless Options.host_network_as_pods)."""
     classes: int
     """How many distinct destination classes were compiled (the rest shared a class)."""
+    tier_rules: tuple[CompiledTierRule, ...] = ()
+    """The rules of the cluster-wide tiers, in evaluation order."""
 
     def isolated(self, direction: Direction) -> int:
         return self.isolated_ingress if direction is Direction.INGRESS else self.isolated_egress

@@ -36,6 +36,11 @@ class LabelIndex:
         self._pod_cache: dict[LabelSelector, int] = {}
         self._ns_cache: dict[LabelSelector, int] = {}
 
+    @property
+    def everyone(self) -> int:
+        """Every selectable endpoint."""
+        return self._all
+
     def namespace(self, name: str) -> int:
         """Selectable endpoints of namespace ``name``."""
         return self._ns.get(name, 0)

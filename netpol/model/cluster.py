@@ -27,6 +27,7 @@ from netpol.model.resources import (
     PodSpec,
     StandIn,
 )
+from netpol.model.tiers import NodeSpec, TierPolicy
 
 __all__ = ["SERVED", "STAND_IN_KIND", "Cluster", "Endpoint", "Namespace", "StandIn", "build_cluster"]
 
@@ -112,6 +113,11 @@ class Cluster:
     unmodelled: Mapping[str, int] = field(default_factory=dict)
     """Policies of other APIs that also filter traffic, which netpol does not model, by
     ``Kind (group)``: ``{"CiliumNetworkPolicy (cilium.io)": 2}``."""
+    tier_policies: tuple[TierPolicy, ...] = ()
+    """AdminNetworkPolicies, the BaselineAdminNetworkPolicy and ClusterNetworkPolicies, sorted
+    by id (the engine orders them by tier and priority)."""
+    nodes: tuple[NodeSpec, ...] = ()
+    """Node objects of the input, for ``nodes`` peers of the tier policies."""
 
     def namespace(self, name: str) -> Namespace | None:
         return next((n for n in self.namespaces if n.name == name), None)
