@@ -280,13 +280,15 @@ class DestinationBlocks:
         in_cells = self._chain(universe, np_in, tier_in, dst)
         out_cells = self._chain(universe, np_out, tier_out, dst)
         built: list[AllowBlock] = []
-        for i_src, i_ports, i_rules, i_tiers in in_cells:
-            for o_src, o_ports, o_rules, o_tiers in out_cells:
+        for i_src, i_ports, i_rules, i_tiers, i_by in in_cells:
+            for o_src, o_ports, o_rules, o_tiers, o_by in out_cells:
                 sources = i_src & o_src & ~node_bits
                 if sources:
                     ports = i_ports & o_ports
                     if ports:
-                        built.append(AllowBlock(sources, ports, i_rules, o_rules, i_tiers, o_tiers))
+                        built.append(
+                            AllowBlock(sources, ports, i_rules, o_rules, i_tiers, o_tiers, i_by, o_by)
+                        )
         if node_bits:
             # "traffic to and from the node where a Pod is running is always allowed"
             built.append(AllowBlock(node_bits & universe, all_ports, (), ()))
@@ -294,9 +296,9 @@ class DestinationBlocks:
 
     def _chain(
         self, universe: int, np_cells: list[tuple[Cell, bool]], tier_ids: tuple[int, ...], dst: Node
-    ) -> list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...]]]:
-        """One direction's cells (sources, allowed ports, NetworkPolicy rules, tier rules) after
-        the tier chain; cells with nothing allowed are left out."""
+    ) -> list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...], tuple[str, ...]]]:
+        """One direction's cells (sources, allowed ports, NetworkPolicy rules, tier rules, the
+        tiers that allowed) after the tier chain; cells with nothing allowed are left out."""
         tiers = self._tier_rules
 
         def ports_of(r: int) -> PortSet:
@@ -304,11 +306,11 @@ class DestinationBlocks:
 
         tier_cells = refine(universe, (self._tier_cover(r, dst) for r in tier_ids))
         touched = _union(c.sources for c in tier_cells)
-        out: list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...]]] = []
+        out: list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...], tuple[str, ...]]] = []
         for nc, isolated in np_cells:
             rest = nc.sources & ~touched
             if rest and nc.ports:
-                out.append((rest, nc.ports, nc.rules, ()))
+                out.append((rest, nc.ports, nc.rules, (), ("NetworkPolicy",) if isolated else ("default",)))
             for tc in tier_cells:
                 sources = tc.sources & nc.sources
                 if not sources:
@@ -316,7 +318,8 @@ class DestinationBlocks:
                 decision = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
                 if decision.allowed:
                     used = tuple(r for r, _ in decision.steps if tiers[r].action is not TierAction.DENY)
-                    out.append((sources, decision.allowed, nc.rules if decision.networkpolicy else (), used))
+                    np_rules = nc.rules if decision.networkpolicy else ()
+                    out.append((sources, decision.allowed, np_rules, used, decision.tiers))
         return out
 
     def _tier_cover(self, r: int, dst: Node) -> Cell:

@@ -19,7 +19,7 @@ from netpol.engine.tiers import TierResolver, evaluation_order, tier_blocks, tie
 from netpol.model import Options
 from netpol.model.cluster import Cluster
 from netpol.model.resources import Direction
-from netpol.model.tiers import PeerKind, TierAction
+from netpol.model.tiers import PeerKind, TierAction, TierPolicy
 
 __all__ = ["compile_cluster"]
 
@@ -129,3 +129,16 @@ def _tier_rules(
                     CompiledTierRule(len(out), pol, direction, rule, targets, peers, action, ports, fail)
                 )
     return tuple(out)
+
+
+def tier_subjects(cluster: Cluster, options: Options, compiled: Compiled) -> list[tuple[TierPolicy, int]]:
+    """Each tier policy in evaluation order with the endpoints its subject selects (a policy
+    without rules selects too: lint and the report name it)."""
+    with_rules = {tr.policy.id: tr.targets for tr in compiled.tier_rules}
+    missing = [p for p in cluster.tier_policies if p.id not in with_rules]
+    if missing:
+        n = compiled.endpoint_count
+        index = LabelIndex(cluster, [i for i, e in enumerate(cluster.endpoints) if not e.host_network])
+        resolver = TierResolver(index, cut_address_space(()), cluster.endpoints[:n], ())
+        with_rules.update((p.id, resolver.subject(p)) for p in missing)
+    return [(p, with_rules[p.id]) for p in evaluation_order(cluster.tier_policies)]

@@ -81,6 +81,11 @@ class AllowBlock:
     """Ids of the tier rules (``Compiled.tier_rules``) that allow or pass these sources' ingress."""
     egress_tiers: tuple[int, ...] = ()
     """Ids of the tier rules that allow or pass these sources' egress to the destination."""
+    ingress_decided: tuple[str, ...] = ()
+    """Which tiers allowed the ingress (``Admin``, ``NetworkPolicy``, ``Baseline``,
+    ``default``); () when no tier rule applies (NetworkPolicy or default, by ``ingress``)."""
+    egress_decided: tuple[str, ...] = ()
+    """The same for the egress."""
 
 
 @dataclass(frozen=True, slots=True)

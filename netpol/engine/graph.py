@@ -8,7 +8,6 @@ behind them stays private to ``netpol/engine/``.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,9 +20,11 @@ from netpol.core.refs import RuleRef
 from netpol.engine.compile import compile_cluster
 from netpol.engine.form import AllowBlock, Compiled, Node
 from netpol.engine.nodeset import NodeSet, Universe
+from netpol.engine.resolve import resolve_node
 from netpol.engine.standins import add_stand_ins
-from netpol.engine.views import Block, PolicyView, RuleView
-from netpol.errors import Diagnostic, UsageError
+from netpol.engine.tiers import Decision, decide
+from netpol.engine.views import Block, PolicyView, RuleView, TierPolicyView, TierRuleView
+from netpol.errors import Diagnostic
 from netpol.model import Options
 from netpol.model.cluster import Cluster, Endpoint
 from netpol.model.resources import Direction, NetworkPolicy
@@ -168,6 +169,79 @@ class AllowGraph:
             for sp in self._form.policies
         )
 
+    @cached_property
+    def _tier_rule_views(self) -> tuple[TierRuleView, ...]:
+        u, nodes = self._universe, self.nodes
+        return tuple(
+            TierRuleView(
+                tr.id,
+                tr.policy,
+                tr.direction,
+                tr.rule,
+                NodeSet(tr.targets, u),
+                NodeSet(tr.peers, u),
+                tr.action,
+                tr.static_ports,
+                tr.fail_closed,
+                RuleRef(tr.policy.id, tr.direction, tr.rule.index),
+                nodes,
+            )
+            for tr in self._form.tier_rules
+        )
+
+    def tier_rules(self) -> tuple[TierRuleView, ...]:
+        """Every rule of the cluster-wide tiers, in evaluation order (Admin tier by priority, then
+        Baseline; each policy's rules as written, ingress before egress)."""
+        return self._tier_rule_views
+
+    @cached_property
+    def _tier_policy_views(self) -> tuple[TierPolicyView, ...]:
+        from netpol.engine.compile import tier_subjects
+
+        mine: dict[str, list[TierRuleView]] = {}
+        for tv in self._tier_rule_views:
+            mine.setdefault(tv.policy.id, []).append(tv)
+        return tuple(
+            TierPolicyView(pol, NodeSet(targets, self._universe), tuple(mine.get(pol.id, ())))
+            for pol, targets in tier_subjects(self.cluster, self.options, self._form)
+        )
+
+    def tier_policies(self) -> tuple[TierPolicyView, ...]:
+        """Every tier policy in evaluation order, with what its subject selects and its rules."""
+        return self._tier_policy_views
+
+    def tier_rules_applying(self, owner: int, other: int, direction: Direction) -> list[TierRuleView]:
+        """The ``direction`` tier rules whose subject holds ``owner`` and whose peers match
+        ``other``, in evaluation order."""
+        return [
+            tv
+            for tv in self._tier_rule_views
+            if tv.direction is direction and owner in tv.targets and other in tv.peers
+        ]
+
+    def tier_decision(self, src: int, dst: int, direction: Direction, *, dns: bool = False) -> Decision:
+        """The chain for one direction of ``src`` -> ``dst``: what it allows and which tier rules
+        decided. ``dns``: take every ``domainNames`` peer of the source's egress rules to match
+        ``dst`` (what the verdict would be if ``dst`` were one of the names)."""
+        owner, other = (dst, src) if direction is Direction.INGRESS else (src, dst)
+        rules = [tv.id for tv in self.tier_rules_applying(owner, other, direction)]
+        if dns and direction is Direction.EGRESS:
+            rules = sorted(
+                {*rules}
+                | {
+                    tv.id
+                    for tv in self._tier_rule_views
+                    if tv.direction is direction and owner in tv.targets and tv.rule.domain_names
+                }
+            )
+        isolated = owner in self._isolated[direction]
+        np = PortSet.none()
+        if isolated:
+            for rv in self.rules_admitting(owner, other, direction):
+                np |= rv.ports_toward(dst)
+        views = self._tier_rule_views
+        return decide(rules, self._form.tier_rules, lambda r: views[r].ports_toward(dst), isolated, np)
+
     def rules(self) -> tuple[RuleView, ...]:
         """Every rule of a direction its policy isolates: policies in order, ingress first."""
         return self._rule_views
@@ -215,7 +289,16 @@ class AllowGraph:
 
     def _view(self, block: AllowBlock) -> Block:
         return Block(
-            NodeSet(block.sources, self._universe), block.ports, block.ingress, block.egress, self.rules
+            NodeSet(block.sources, self._universe),
+            block.ports,
+            block.ingress,
+            block.egress,
+            self.rules,
+            block.ingress_tiers,
+            block.egress_tiers,
+            self.tier_rules,
+            block.ingress_decided,
+            block.egress_decided,
         )
 
     def block_between(self, src: int, dst: int) -> Block | None:
@@ -239,62 +322,7 @@ class AllowGraph:
 
         Raises UsageError naming the candidates when ``text`` is unknown or ambiguous.
         """
-        text = text.strip()
-        if text in self._index:
-            return self._index[text]
-        try:
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            address = None
-        if address is not None:
-            return self._resolve_address(address)
-        if "/" not in text:
-            text = f"{self.options.default_namespace}/{text}"
-        ns, _, name = text.partition("/")
-        kind = None
-        if name.endswith("]") and "[" in name:
-            name, _, kind = name[:-1].partition("[")
-        endpoints = self.nodes[: self.endpoint_count]
-        matches = [
-            i
-            for i, e in enumerate(endpoints)
-            if isinstance(e, Endpoint)
-            and e.namespace == ns
-            and e.name == name
-            and (kind is None or e.kind.lower() == kind.lower())
-        ]
-        if not matches:
-            matches = [
-                i
-                for i, e in enumerate(endpoints)
-                if isinstance(e, Endpoint) and e.namespace == ns and name in e.pods
-            ]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            options = ", ".join(self.nodes[i].id for i in matches)
-            raise UsageError(f"{text!r} is ambiguous: {options}")
-        near = [n.id for n in endpoints if isinstance(n, Endpoint) and n.namespace == ns][:10]
-        hint = f"; endpoints in {ns}: {', '.join(near)}" if near else f"; no endpoint in {ns!r}"
-        raise UsageError(f"unknown endpoint {text!r}{hint}")
-
-    def _resolve_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
-        holders = [
-            i
-            for i, node in enumerate(self.nodes[: self.endpoint_count])
-            if isinstance(node, Endpoint) and address in node.ips
-        ]
-        if len(holders) > 1:
-            options = ", ".join(self.ids[i] for i in holders)
-            raise UsageError(f"{address} is ambiguous: it is the IP of {options}; name the endpoint instead")
-        if holders:
-            return holders[0]
-        for i in range(self.endpoint_count, len(self.nodes)):
-            rng = self.nodes[i]
-            assert isinstance(rng, AddressRange)
-            if rng.family == address.version and rng.first <= int(address) <= rng.last:
-                return i
-        raise AssertionError("the external ranges cover the whole address space")
+        return resolve_node(self, self._index, text)
 
     # -- connections -----------------------------------------------------------------------------
 
@@ -377,48 +405,12 @@ class AllowGraph:
 
         Nodes carry ``kind``, ``namespace``, ``labels``, ``external`` and the policies isolating
         them (``isolated_ingress``/``isolated_egress``: policy ids, empty when not isolated).
-        Edges carry ``ports`` (a PortSet) and the rules that allow them (``ingress_rules`` and
+        Edges carry ``ports`` (a PortSet), the rules that allow them (``ingress_rules`` and
         ``egress_rules``: labels like ``shop/allow-api ingress rule #1``; empty when that side is
-        not isolated). Self-loops and external-to-external pairs are left out.
+        not isolated), the tier rules (``ingress_tiers``, ``egress_tiers``) and which tiers
+        allowed each side (``ingress_decided``, ``egress_decided``). Self-loops and
+        external-to-external pairs are left out.
         """
-        import networkx as nx
+        from netpol.engine.networkx_ import graph_to_networkx
 
-        g = nx.DiGraph()
-        for i, node in enumerate(self.nodes):
-            if isinstance(node, Endpoint):
-                ingress = tuple(p.id for p in self.isolating(i, Direction.INGRESS))
-                egress = tuple(p.id for p in self.isolating(i, Direction.EGRESS))
-                g.add_node(
-                    node.id,
-                    kind=node.kind,
-                    namespace=node.namespace,
-                    labels=dict(node.labels),
-                    external=False,
-                    isolated_ingress=ingress,
-                    isolated_egress=egress,
-                )
-            else:
-                g.add_node(
-                    node.id,
-                    kind="External",
-                    namespace=None,
-                    labels={},
-                    external=True,
-                    isolated_ingress=(),
-                    isolated_egress=(),
-                )
-        labels = [str(r.ref) for r in self._rule_views]
-        for d, blocks in enumerate(self._form.blocks):
-            for block in blocks:
-                ingress_rules = tuple(labels[r] for r in block.ingress)
-                egress_rules = tuple(labels[r] for r in block.egress)
-                for s in iter_bits(block.sources):
-                    if s != d:
-                        g.add_edge(
-                            self.ids[s],
-                            self.ids[d],
-                            ports=block.ports,
-                            ingress_rules=ingress_rules,
-                            egress_rules=egress_rules,
-                        )
-        return g
+        return graph_to_networkx(self)

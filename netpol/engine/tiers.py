@@ -175,6 +175,9 @@ class Decision:
     """The ports the Admin tier left to NetworkPolicy (passed or unmatched)."""
     default: PortSet
     """The ports no tier decided, allowed by default."""
+    tiers: tuple[str, ...] = ()
+    """Which tiers allowed some of ``allowed``: ``Admin``, ``NetworkPolicy``, ``Baseline``,
+    ``default`` (a Baseline Pass, or nothing decided), in evaluation order."""
 
 
 def decide(
@@ -196,6 +199,7 @@ def decide(
     passed = PortSet.none()
     steps: list[tuple[int, PortSet]] = []
     baseline: list[int] = []
+    tiers: list[str] = []
     for r in rule_ids:
         cr = rules[r]
         if cr.policy.tier is Tier.BASELINE:
@@ -209,6 +213,7 @@ def decide(
         steps.append((r, matched))
         if cr.action is TierAction.ALLOW:
             allowed |= matched  # "NetworkPolicy cannot block it"
+            tiers.append("Admin")
         elif cr.action is TierAction.PASS:
             passed |= matched  # "skips all further ClusterNetworkPolicy rules in the current tier"
         if not remaining:
@@ -217,7 +222,9 @@ def decide(
     if isolated:
         # "v1.NetworkPolicy always makes a final decision for selected pods."
         np = rest & np_allowed
-        return Decision(allowed | np, tuple(steps), np, rest, PortSet.none())
+        if np:
+            tiers.append("NetworkPolicy")
+        return Decision(allowed | np, tuple(steps), np, rest, PortSet.none(), _names(tiers))
     remaining = rest
     for r in baseline:
         if not remaining:
@@ -228,6 +235,19 @@ def decide(
             continue
         remaining = remaining - matched
         steps.append((r, matched))
-        if cr.action is not TierAction.DENY:
-            allowed |= matched  # Allow; or Pass, which leaves only the default: allow
-    return Decision(allowed | remaining, tuple(steps), PortSet.none(), rest, remaining)
+        if cr.action is TierAction.ALLOW:
+            allowed |= matched
+            tiers.append("Baseline")
+        elif cr.action is TierAction.PASS:
+            allowed |= matched  # Pass leaves only the default: allow
+            tiers.append("default")
+    if remaining:
+        tiers.append("default")
+    return Decision(allowed | remaining, tuple(steps), PortSet.none(), rest, remaining, _names(tiers))
+
+
+_TIER_ORDER = {"Admin": 0, "NetworkPolicy": 1, "Baseline": 2, "default": 3}
+
+
+def _names(tiers: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(tiers), key=_TIER_ORDER.__getitem__))

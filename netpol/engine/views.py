@@ -10,9 +10,11 @@ from netpol.core.refs import RuleRef
 from netpol.engine.blocks import rule_ports
 from netpol.engine.form import Node
 from netpol.engine.nodeset import NodeSet
+from netpol.engine.tiers import tier_rule_ports
 from netpol.model.resources import Direction, NetworkPolicy, Rule
+from netpol.model.tiers import TierAction, TierPolicy, TierRule
 
-__all__ = ["Block", "PolicyView", "RuleView"]
+__all__ = ["Block", "PolicyView", "RuleView", "TierPolicyView", "TierRuleView"]
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -74,6 +76,63 @@ class PolicyView:
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TierRuleView:
+    """One rule of a cluster-wide tier policy, resolved; views compare by identity."""
+
+    id: int
+    """The rule's position in ``AllowGraph.tier_rules()`` (evaluation order)."""
+    policy: TierPolicy
+    direction: Direction
+    rule: TierRule
+    targets: NodeSet
+    """Endpoints the policy's subject selects: the rule applies to their traffic."""
+    peers: NodeSet
+    """Endpoints and external ranges the rule's peers match as the other end."""
+    action: TierAction
+    """What a match does (DENY for a Deny or Pass rule that fails closed)."""
+    static_ports: PortSet | None
+    fail_closed: bool
+    ref: RuleRef
+    _nodes: tuple[Node, ...]
+
+    @property
+    def named(self) -> bool:
+        return self.static_ports is None
+
+    def ports_toward(self, dst: int) -> PortSet:
+        """The ports the rule matches toward node ``dst``, named ports resolved on it."""
+        return self.ports_for(self._nodes[dst])
+
+    def ports_for(self, dst: Node | None) -> PortSet:
+        return self.static_ports if self.static_ports is not None else tier_rule_ports(self.rule, dst)
+
+    def describe(self) -> str:
+        """``Admin tier: anp/deny-dev (priority 10) ingress rule #2 "name" Pass``."""
+        name = f" {self.rule.name!r}" if self.rule.name else ""
+        closed = " (fails closed: a peer netpol does not know)" if self.fail_closed else ""
+        where = f"{self.direction.value.lower()} rule #{self.rule.index + 1}{name}"
+        return f"{self.policy.describe()} {where} {self.rule.word}{closed}"
+
+    def __str__(self) -> str:
+        return str(self.ref)
+
+    def __repr__(self) -> str:
+        return f"TierRuleView({self.ref})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TierPolicyView:
+    """A tier policy, the endpoints its subject selects, and its rules (evaluation order)."""
+
+    policy: TierPolicy
+    targets: NodeSet
+    rules: tuple[TierRuleView, ...]
+
+    def __repr__(self) -> str:
+        return f"TierPolicyView({self.policy.id}, {self.targets!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Block:
     """Sources allowed into one destination on ``ports``, and the rules that allow them."""
 
@@ -83,6 +142,11 @@ class Block:
     _egress: tuple[int, ...]
     _rules: Callable[[], tuple[RuleView, ...]]
     """The graph's rules, asked for only when a block's provenance is read."""
+    _ingress_tiers: tuple[int, ...] = ()
+    _egress_tiers: tuple[int, ...] = ()
+    _tier_rules: Callable[[], tuple[TierRuleView, ...]] = tuple
+    _ingress_decided: tuple[str, ...] = ()
+    _egress_decided: tuple[str, ...] = ()
 
     @property
     def ingress(self) -> tuple[RuleView, ...]:
@@ -95,6 +159,28 @@ class Block:
         """The sources' egress rules admitting the destination; () when they are not isolated."""
         rules = self._rules()
         return tuple(rules[r] for r in self._egress)
+
+    @property
+    def ingress_tiers(self) -> tuple[TierRuleView, ...]:
+        """The tier rules that allow (or pass on to an allow) these sources' ingress."""
+        rules = self._tier_rules()
+        return tuple(rules[r] for r in self._ingress_tiers)
+
+    @property
+    def egress_tiers(self) -> tuple[TierRuleView, ...]:
+        """The tier rules that allow (or pass on to an allow) these sources' egress."""
+        rules = self._tier_rules()
+        return tuple(rules[r] for r in self._egress_tiers)
+
+    def decided(self, direction: Direction) -> tuple[str, ...]:
+        """Which tiers allowed this block's traffic in ``direction``, in evaluation order:
+        ``Admin``, ``NetworkPolicy``, ``Baseline``, ``default`` (several when they split the
+        ports)."""
+        by = self._ingress_decided if direction is Direction.INGRESS else self._egress_decided
+        if by:
+            return by
+        rules = self._ingress if direction is Direction.INGRESS else self._egress
+        return ("NetworkPolicy",) if rules else ("default",)
 
     def __repr__(self) -> str:
         return f"Block({self.sources!r}, {self.ports})"
