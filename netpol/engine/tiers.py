@@ -205,6 +205,8 @@ def decide(
         if cr.policy.tier is Tier.BASELINE:
             baseline.append(r)
             continue
+        if not remaining:
+            continue  # the Admin tier has decided every port; Baseline rules are still collected
         matched = remaining & ports_of(r)
         if not matched:
             continue
@@ -216,8 +218,6 @@ def decide(
             tiers.append("Admin")
         elif cr.action is TierAction.PASS:
             passed |= matched  # "skips all further ClusterNetworkPolicy rules in the current tier"
-        if not remaining:
-            break
     rest = remaining | passed
     if isolated:
         # "v1.NetworkPolicy always makes a final decision for selected pods."

@@ -12,7 +12,7 @@ from netpol.engine.graph import AllowGraph
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
 
-__all__ = ["Explanation", "RuleMatch", "Side", "explain"]
+__all__ = ["Explanation", "RuleMatch", "Side", "TierStep", "explain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,50 @@ class RuleMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class TierStep:
+    """A tier rule that matched on the way to a verdict, and the ports it decided."""
+
+    tier: str
+    """``Admin`` or ``Baseline``."""
+    policy: str
+    """The policy's id: ``anp/deny-dev``, ``banp/default``, ``cnp/tenants``."""
+    priority: int | None
+    direction: Direction
+    index: int
+    """0-based index of the rule in spec.ingress / spec.egress."""
+    name: str | None
+    action: str
+    """As written: Allow, Accept, Deny or Pass (Deny for a rule that fails closed)."""
+    ports: PortSet
+    fail_closed: bool = False
+
+    @property
+    def ref(self) -> RuleRef:
+        return RuleRef(self.policy, self.direction, self.index)
+
+    def describe(self) -> str:
+        """``Admin tier: anp/deny-dev (priority 10) ingress rule #2 Pass (TCP all)``."""
+        prio = "" if self.priority is None else f" (priority {self.priority})"
+        name = f" {self.name!r}" if self.name else ""
+        closed = ", failing closed" if self.fail_closed else ""
+        rule = f"{self.ref.key} rule #{self.index + 1}{name}"
+        return f"{self.tier} tier: {self.policy}{prio} {rule} {self.action} ({self.ports}{closed})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "policy": self.policy,
+            "priority": self.priority,
+            "direction": self.direction.value,
+            "rule": self.index,
+            "name": self.name,
+            "action": self.action,
+            "ports": self.ports.to_json(),
+            "fails_closed": self.fail_closed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Side:
     """One direction's verdict: the egress of the source, or the ingress of the destination."""
 
@@ -62,6 +106,17 @@ class Side:
     """What this side allows toward/from the other end, on any port."""
     asked: PortSet = field(default_factory=PortSet.all)
     """What was asked; rules admitting the other end only outside it are not in ``matches``."""
+    steps: tuple[TierStep, ...] = ()
+    """The tier rules that matched, in evaluation order (on the asked ports)."""
+    tiered: bool = False
+    """Whether some tier policy's subject holds the endpoint for this direction."""
+    decided_by: tuple[str, ...] = ()
+    """Which tiers allowed what this side allows (``Admin``, ``NetworkPolicy``, ``Baseline``,
+    ``default``); () without tiers."""
+    reached: bool = True
+    """Whether the asked ports reached the NetworkPolicy tier (the Admin tier left them)."""
+    dns: tuple[str, ...] = ()
+    """Domain names the verdict depends on: an egress Allow rule of theirs could match."""
 
     @property
     def isolated(self) -> bool:
@@ -71,6 +126,29 @@ class Side:
         d = self.direction.value.lower()
         if not self.applies:
             return f"{self.endpoint} {self.why_not}: no {d} policy applies"
+        if self.tiered:
+            return self._describe_chain(other)
+        return self._describe_networkpolicy(other)
+
+    def _describe_chain(self, other: str) -> str:
+        """``Admin tier: ... Pass → NetworkPolicy: ... → allowed``."""
+        parts = [s.describe() for s in self.steps if s.tier == "Admin"]
+        if self.reached:
+            if self.isolating:
+                parts.append("NetworkPolicy: " + self._describe_networkpolicy(other))
+            else:
+                parts += [s.describe() for s in self.steps if s.tier == "Baseline"]
+                if "default" in self.decided_by and not any(
+                    s.tier == "Baseline" and s.action == "Pass" for s in self.steps
+                ):
+                    parts.append("no tier decides the rest: allowed by default")
+        verdict = "allowed" if self.ports & self.asked else "denied"
+        if self.dns:
+            verdict += f" (depends on DNS: {', '.join(self.dns)})"
+        return " → ".join([*parts, verdict])
+
+    def _describe_networkpolicy(self, other: str) -> str:
+        d = self.direction.value.lower()
         if not self.isolating:
             return f"{self.endpoint} is not isolated for {d}: everything allowed"
         by = ", ".join(self.isolating)
@@ -94,6 +172,9 @@ class Side:
             "isolating_policies": list(self.isolating),
             "allowed_by": [m.to_json() for m in self.matches],
             "ports": self.ports.to_json(),
+            "tiers": [s.to_json() for s in self.steps],
+            "decided_by": list(self.decided_by),
+            "depends_on_dns": list(self.dns),
         }
 
 
@@ -141,8 +222,17 @@ def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: 
     if owner in graph.host_network:
         return Side(direction, node.id, False, "is a host-network pod (node traffic)", (), (), PortSet.all())
     isolating = tuple(p.id for p in graph.isolating(owner, direction))
+    if any(owner in tv.targets for tv in graph.tier_rules() if tv.direction is direction):
+        return _tiered_side(graph, direction, owner, other, dst, asked, isolating)
     if not isolating:
         return Side(direction, node.id, True, None, (), (), PortSet.all())
+    matches, allowed = _matches(graph, direction, owner, other, dst, asked)
+    return Side(direction, node.id, True, None, isolating, matches, allowed, asked)
+
+
+def _matches(
+    graph: AllowGraph, direction: Direction, owner: int, other: int, dst: int, asked: PortSet
+) -> tuple[tuple[RuleMatch, ...], PortSet]:
     matches: list[RuleMatch] = []
     allowed = PortSet.none()
     for rule in graph.rules_admitting(owner, other, direction):
@@ -151,7 +241,76 @@ def _side(graph: AllowGraph, direction: Direction, owner: int, other: int, dst: 
         if ports & asked:  # a rule for other ports only does not explain this verdict
             peers = "all peers" if not rule.rule.peers else " or ".join(str(p) for p in rule.rule.peers)
             matches.append(RuleMatch(rule.policy.id, direction, rule.rule.index, peers, ports))
-    return Side(direction, node.id, True, None, isolating, tuple(matches), allowed, asked)
+    return tuple(matches), allowed
+
+
+def _tiered_side(
+    graph: AllowGraph,
+    direction: Direction,
+    owner: int,
+    other: int,
+    dst: int,
+    asked: PortSet,
+    isolating: tuple[str, ...],
+) -> Side:
+    """A side some tier policy applies to: the chain of tier rules, then NetworkPolicy (when the
+    Admin tier leaves the asked ports to it), then the Baseline tier and the default."""
+    src = other if direction is Direction.INGRESS else owner
+    decision = graph.tier_decision(src, dst, direction)
+    views = graph.tier_rules()
+    steps = []
+    for r, ports in decision.steps:
+        tv = views[r]
+        if ports & asked:
+            action = "Deny" if tv.fail_closed and tv.rule.action.value != "Allow" else tv.rule.word
+            pol = tv.policy
+            steps.append(
+                TierStep(
+                    pol.tier.value,
+                    pol.id,
+                    pol.priority,
+                    direction,
+                    tv.rule.index,
+                    tv.rule.name,
+                    action,
+                    ports,
+                    tv.fail_closed,
+                )
+            )
+    reached = bool(decision.reached_networkpolicy & asked)
+    matches: tuple[RuleMatch, ...] = ()
+    if isolating and reached:
+        matches, _ = _matches(graph, direction, owner, other, dst, asked & decision.reached_networkpolicy)
+    dns: tuple[str, ...] = ()
+    if direction is Direction.EGRESS and graph.is_external(dst):
+        wider = graph.tier_decision(src, dst, direction, dns=True)
+        if (wider.allowed - decision.allowed) & asked:
+            dns = tuple(
+                sorted(
+                    {
+                        name
+                        for tv in views
+                        if tv.direction is direction and owner in tv.targets
+                        for name in tv.rule.domain_names
+                    }
+                )
+            )
+    node = graph.nodes[owner]
+    return Side(
+        direction,
+        node.id,
+        True,
+        None,
+        isolating,
+        matches,
+        decision.allowed,
+        asked,
+        tuple(steps),
+        True,
+        decision.tiers,
+        reached,
+        dns,
+    )
 
 
 def explain(
@@ -175,6 +334,9 @@ def explain(
             note = f"each pod reaches itself; the verdict is for traffic between different pods of {src_id}"
     elif egress.ports & ingress.ports != ports:
         note = "traffic from a pod's own node is always allowed"
+    if egress.dns and not (ports & asked):
+        names = ", ".join(egress.dns)
+        note = f"depends on DNS: {names} (netpol cannot tell whether {dst_id} is one of these names)"
     if isinstance(port, str) and not asked:
         note = f"{dst_id} declares no {(protocol or Protocol.TCP).value} port named {port!r}"
     dst_node = graph.nodes[d]
