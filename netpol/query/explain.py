@@ -163,7 +163,7 @@ class Side:
         return f"{self.endpoint} is isolated for {d} by {by}; allowed by {rules}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "direction": self.direction.value,
             "endpoint": self.endpoint,
             "applies": self.applies,
@@ -172,10 +172,13 @@ class Side:
             "isolating_policies": list(self.isolating),
             "allowed_by": [m.to_json() for m in self.matches],
             "ports": self.ports.to_json(),
-            "tiers": [s.to_json() for s in self.steps],
-            "decided_by": list(self.decided_by),
-            "depends_on_dns": list(self.dns),
         }
+        if self.tiered:  # a tier policy applies: the chain (keys absent without tiers)
+            doc["tiers"] = [s.to_json() for s in self.steps]
+            doc["decided_by"] = list(self.decided_by)
+            doc["reached_networkpolicy"] = self.reached
+            doc["depends_on_dns"] = list(self.dns)
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
