@@ -15,7 +15,15 @@ from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy, Rule
 from netpol.model.tiers import TierAction, TierPolicy, TierRule
 
-__all__ = ["AllowBlock", "Compiled", "CompiledRule", "CompiledTierRule", "Node", "SelectedPolicy"]
+__all__ = [
+    "AllowBlock",
+    "Compiled",
+    "CompiledRule",
+    "CompiledTierRule",
+    "Node",
+    "SelectedPolicy",
+    "decided_by",
+]
 
 Node = Endpoint | AddressRange
 
@@ -112,3 +120,9 @@ class Compiled:
 
     def isolated(self, direction: Direction) -> int:
         return self.isolated_ingress if direction is Direction.INGRESS else self.isolated_egress
+
+
+def decided_by(tiers: tuple[str, ...], rules: tuple[int, ...]) -> tuple[str, ...]:
+    """Which tiers allowed one side of a block: what the tier chain recorded, else NetworkPolicy
+    when its rules allowed, else the default."""
+    return tiers or (("NetworkPolicy",) if rules else ("default",))

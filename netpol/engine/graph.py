@@ -18,7 +18,7 @@ from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
 from netpol.engine.compile import compile_cluster
-from netpol.engine.form import AllowBlock, Compiled, Node
+from netpol.engine.form import AllowBlock, Compiled, Node, decided_by
 from netpol.engine.nodeset import NodeSet, Universe
 from netpol.engine.resolve import resolve_node
 from netpol.engine.standins import add_stand_ins
@@ -42,9 +42,23 @@ class Connection:
     src: str
     dst: str
     ports: PortSet
+    decided: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    """Which tiers allowed the (egress, ingress) side: ``Admin``, ``NetworkPolicy``,
+    ``Baseline``, ``default``; None when the cluster has no tier policies."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"src": self.src, "dst": self.dst, "ports": self.ports.to_json()}
+        doc: dict[str, Any] = {"src": self.src, "dst": self.dst, "ports": self.ports.to_json()}
+        if self.decided is not None:
+            doc["decided_by"] = {"egress": list(self.decided[0]), "ingress": list(self.decided[1])}
+        return doc
+
+    @property
+    def decided_text(self) -> str:
+        """``egress Admin; ingress NetworkPolicy``; empty without tier policies."""
+        if self.decided is None:
+            return ""
+        egress, ingress = (", ".join(t) for t in self.decided)
+        return f"egress {egress}; ingress {ingress}"
 
 
 def compile_graph(
@@ -343,44 +357,48 @@ class AllowGraph:
     def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
         """Every allowed (src, dst, ports) by index, self-pairs and external-to-external excluded,
         sorted by source then destination."""
-        per_src: list[list[tuple[int, PortSet]]] = [[] for _ in self.nodes]
+        for s, d, block in self._pair_blocks():
+            yield s, d, block.ports
+
+    def _pair_blocks(self) -> Iterator[tuple[int, int, AllowBlock]]:
+        per_src: list[list[tuple[int, AllowBlock]]] = [[] for _ in self.nodes]
         for d, blocks in enumerate(self._form.blocks):
             for block in blocks:
                 for s in iter_bits(block.sources):
                     if s != d:
-                        per_src[s].append((d, block.ports))
+                        per_src[s].append((d, block))
         for s, row in enumerate(per_src):
-            for d, ports in row:
-                yield s, d, ports
+            for d, block in row:
+                yield s, d, block
 
     def connections(self) -> list[Connection]:
         """Every allowed connection, sorted by source then destination (endpoints by id, external
-        ranges by address); runs of adjacent external ranges with the same ports are merged."""
+        ranges by address); runs of adjacent external ranges with the same ports (and, with tier
+        policies, allowed by the same tiers) are merged."""
         n = self.endpoint_count
-        rows: list[tuple[int, int, int, int, PortSet]] = []  # src first/last, dst first/last
-        toward: dict[int, list[tuple[int, PortSet]]] = {}
-        for s, d, ports in self.pairs():
+        tiered = bool(self._form.tier_rules)
+        Tag = tuple[PortSet, tuple[tuple[str, ...], tuple[str, ...]] | None]
+        rows: list[tuple[int, int, int, int, Tag]] = []  # src first/last, dst first/last
+        toward: dict[int, list[tuple[int, Tag]]] = {}
+        for s, d, block in self._pair_blocks():
+            tag: Tag = (block.ports, _decided(block) if tiered else None)
             if s >= n:
-                toward.setdefault(d, []).append((s, ports))
+                toward.setdefault(d, []).append((s, tag))
             elif (
-                d >= n
-                and rows
-                and rows[-1][0] == s
-                and rows[-1][4] == ports
-                and self._adjacent(rows[-1][3], d)
+                d >= n and rows and rows[-1][0] == s and rows[-1][4] == tag and self._adjacent(rows[-1][3], d)
             ):
-                rows[-1] = (s, s, rows[-1][2], d, ports)
+                rows[-1] = (s, s, rows[-1][2], d, tag)
             else:
-                rows.append((s, s, d, d, ports))
+                rows.append((s, s, d, d, tag))
         for d, sources in toward.items():
             start = len(rows)
-            for s, ports in sources:
-                if len(rows) > start and rows[-1][4] == ports and self._adjacent(rows[-1][1], s):
-                    rows[-1] = (rows[-1][0], s, d, d, ports)
+            for s, tag in sources:
+                if len(rows) > start and rows[-1][4] == tag and self._adjacent(rows[-1][1], s):
+                    rows[-1] = (rows[-1][0], s, d, d, tag)
                 else:
-                    rows.append((s, s, d, d, ports))
+                    rows.append((s, s, d, d, tag))
         rows.sort(key=lambda r: (r[0], r[2]))
-        return [Connection(self._span_id(a, b), self._span_id(c, d), p) for a, b, c, d, p in rows]
+        return [Connection(self._span_id(a, b), self._span_id(c, d), p, t) for a, b, c, d, (p, t) in rows]
 
     def _span_id(self, first: int, last: int) -> str:
         if first == last:
@@ -414,3 +432,8 @@ class AllowGraph:
         from netpol.engine.networkx_ import graph_to_networkx
 
         return graph_to_networkx(self)
+
+
+def _decided(block: AllowBlock) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which tiers allowed a block's (egress, ingress)."""
+    return decided_by(block.egress_decided, block.egress), decided_by(block.ingress_decided, block.ingress)

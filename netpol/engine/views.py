@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
 from netpol.engine.blocks import rule_ports
-from netpol.engine.form import Node
+from netpol.engine.form import Node, decided_by
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.tiers import tier_rule_ports
 from netpol.model.resources import Direction, NetworkPolicy, Rule
@@ -176,11 +176,9 @@ class Block:
         """Which tiers allowed this block's traffic in ``direction``, in evaluation order:
         ``Admin``, ``NetworkPolicy``, ``Baseline``, ``default`` (several when they split the
         ports)."""
-        by = self._ingress_decided if direction is Direction.INGRESS else self._egress_decided
-        if by:
-            return by
-        rules = self._ingress if direction is Direction.INGRESS else self._egress
-        return ("NetworkPolicy",) if rules else ("default",)
+        if direction is Direction.INGRESS:
+            return decided_by(self._ingress_decided, self._ingress)
+        return decided_by(self._egress_decided, self._egress)
 
     def __repr__(self) -> str:
         return f"Block({self.sources!r}, {self.ports})"

@@ -25,10 +25,12 @@ def render_connections(
 ) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["src", "dst", "protocol", "ports"])
+    tiered = bool(connections) and connections[0].decided is not None
+    writer.writerow(["src", "dst", "protocol", "ports", *(("egress_by", "ingress_by") if tiered else ())])
     for c in connections:
+        by = tuple(";".join(t) for t in c.decided) if c.decided is not None else ()
         for proto in c.ports.protocols():
             spans = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in c.ports.ranges(proto)]
-            cells = (c.src, c.dst, proto.value, ";".join((*spans, *c.ports.names(proto))))
+            cells = (c.src, c.dst, proto.value, ";".join((*spans, *c.ports.names(proto))), *by)
             writer.writerow([csv_cell(cell) for cell in cells])
     return out.getvalue()

@@ -31,10 +31,16 @@ def render_connections(
     lines = [
         f"**{len(connections)} allowed connection(s)** between {len(endpoints)} endpoints",
         "",
-        "| Source | Destination | Ports |",
-        "| --- | --- | --- |",
     ]
-    lines += [f"| {cell(c.src)} | {cell(c.dst)} | {md_text(str(c.ports))} |" for c in connections]
+    if connections and connections[0].decided is not None:  # tier policies: who allowed
+        lines += ["| Source | Destination | Ports | Allowed by |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {cell(c.src)} | {cell(c.dst)} | {md_text(str(c.ports))} | {md_text(c.decided_text)} |"
+            for c in connections
+        ]
+    else:
+        lines += ["| Source | Destination | Ports |", "| --- | --- | --- |"]
+        lines += [f"| {cell(c.src)} | {cell(c.dst)} | {md_text(str(c.ports))} |" for c in connections]
     if named:
         lines += ["", f"**Stand-ins** ({STAND_IN_MEANING}):", ""]
         lines += [f"- {md_code(i, table=False)}: {md_text(str(s))}" for i, s in named]

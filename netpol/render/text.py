@@ -26,8 +26,17 @@ def render_connections(
     rows = [(terminal(c.src), terminal(c.dst), terminal(str(c.ports))) for c in connections]
     w_src = max(len("SOURCE"), *(len(src) for src, _, _ in rows))
     w_dst = max(len("DESTINATION"), *(len(dst) for _, dst, _ in rows))
-    lines = [f"{'SOURCE':<{w_src}}    {'DESTINATION':<{w_dst}}  PORTS"]
-    lines += [f"{src:<{w_src}} -> {dst:<{w_dst}}  {ports}" for src, dst, ports in rows]
+    tiered = connections[0].decided is not None  # the cluster has tier policies: who allowed
+    if tiered:
+        w_ports = max(len("PORTS"), *(len(ports) for _, _, ports in rows))
+        lines = [f"{'SOURCE':<{w_src}}    {'DESTINATION':<{w_dst}}  {'PORTS':<{w_ports}}  ALLOWED BY"]
+        lines += [
+            f"{src:<{w_src}} -> {dst:<{w_dst}}  {ports:<{w_ports}}  {c.decided_text}"
+            for (src, dst, ports), c in zip(rows, connections, strict=True)
+        ]
+    else:
+        lines = [f"{'SOURCE':<{w_src}}    {'DESTINATION':<{w_dst}}  PORTS"]
+        lines += [f"{src:<{w_src}} -> {dst:<{w_dst}}  {ports}" for src, dst, ports in rows]
     legend = [(terminal(i), terminal(str(s))) for i, s in named_stand_ins(connections, (), stand_ins)]
     if legend:
         width = max(len(i) for i, _ in legend)
