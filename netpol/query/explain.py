@@ -117,6 +117,8 @@ class Side:
     """Whether the asked ports reached the NetworkPolicy tier (the Admin tier left them)."""
     dns: tuple[str, ...] = ()
     """Domain names the verdict depends on: an egress Allow rule of theirs could match."""
+    defaulted: bool = False
+    """Whether some asked port is left to the default (no tier decided it): allowed."""
 
     @property
     def isolated(self) -> bool:
@@ -138,10 +140,16 @@ class Side:
                 parts.append("NetworkPolicy: " + self._describe_networkpolicy(other))
             else:
                 parts += [s.describe() for s in self.steps if s.tier == "Baseline"]
-                if "default" in self.decided_by and not any(
-                    s.tier == "Baseline" and s.action == "Pass" for s in self.steps
-                ):
-                    parts.append("no tier decides the rest: allowed by default")
+                if self.defaulted:
+                    if parts:
+                        parts.append("no other tier decides the rest: allowed by default")
+                    else:
+                        d = self.direction.value.lower()
+                        parts.append(
+                            f"{self.endpoint} is not isolated for {d}, and no cluster-wide rule matches "
+                            f"{other}: allowed by default"
+                        )
+                        return parts[0]
         verdict = "allowed" if self.ports & self.asked else "denied"
         if self.dns:
             verdict += f" (depends on DNS: {', '.join(self.dns)})"
@@ -313,6 +321,7 @@ def _tiered_side(
         decision.tiers,
         reached,
         dns,
+        bool(decision.default & asked),
     )
 
 
