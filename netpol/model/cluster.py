@@ -27,7 +27,8 @@ from netpol.model.resources import (
     PodSpec,
     StandIn,
 )
-from netpol.model.tiers import NodeSpec, TierPolicy
+from netpol.model.tiers import TIER_API, TIER_KINDS, NodeSpec, TierPolicy
+from netpol.model.tiers_parse import parse_node, parse_tier_policy, tier_blocks, tier_pod_selectors
 
 __all__ = ["SERVED", "STAND_IN_KIND", "Cluster", "Endpoint", "Namespace", "StandIn", "build_cluster"]
 
@@ -130,6 +131,8 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
     pods: dict[tuple[str, str], PodSpec] = {}
     templates: dict[tuple[str, str, str], tuple[PodSpec, tuple[str, str] | None]] = {}
     policies: dict[tuple[str, str], NetworkPolicy] = {}
+    tier_policies: dict[str, TierPolicy] = {}
+    nodes: dict[str, NodeSpec] = {}
     seen: dict[tuple[str, str, str], Origin] = {}
 
     unmodelled: Counter[str] = Counter()
@@ -162,6 +165,14 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
             if pol is not None:
                 _note_duplicate(sink, seen, (kind, pol.namespace, pol.name), origin)
                 policies[(pol.namespace, pol.name)] = pol
+        elif kind in TIER_KINDS and api == TIER_API[kind]:  # another version stays unmodelled
+            if (tier := parse_tier_policy(kind, obj.data, origin, sink)) is not None:
+                _note_duplicate(sink, seen, (kind, "", tier.name), origin)
+                tier_policies[tier.id] = tier
+        elif kind == "Node" and api == "v1":
+            if (node := parse_node(obj.data, origin, sink)) is not None:
+                _note_duplicate(sink, seen, (kind, "", node.name), origin)
+                nodes[node.name] = node
         elif kind == "Pod" or kind in WORKLOAD_KINDS:
             spec = parse_pod_like(kind, obj.data, origin, sink, options.default_namespace)
             if spec is None:
@@ -190,14 +201,14 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
     _note_shared_ips(pods.values(), sink)
     blocks = [
         p.ip_block
-        for pol in policies.values()
+        for pol in (policies.values() if options.ipblock_matches_pods else ())
         for r in (*pol.ingress, *pol.egress)
         for p in r.peers
         if p.ip_block is not None
     ]
-    endpoints = _group(
-        list(pods.values()), templates, blocks, _pod_label_keys(policies.values()), options, sink
-    )
+    blocks += tier_blocks(tier_policies.values(), nodes.values())  # tier networks, node IPs
+    keys = _pod_label_keys(policies.values(), tier_policies.values())
+    endpoints = _group(list(pods.values()), templates, blocks, keys, options, sink)
 
     all_ns: dict[str, Namespace] = {}
     for name, declared in namespaces.items():
@@ -213,6 +224,8 @@ def build_cluster(objects: Iterable[RawObject], options: Options = Options()) ->
         diagnostics=tuple(sink),
         skipped=dict(sorted(skipped.items())),
         unmodelled=dict(sorted(unmodelled.items())),
+        tier_policies=tuple(tier_policies[k] for k in sorted(tier_policies)),
+        nodes=tuple(nodes[k] for k in sorted(nodes)),
     )
 
 
@@ -294,9 +307,9 @@ def _template_id(spec: PodSpec, owner: tuple[str, str] | None) -> tuple[str, str
     return spec.kind, spec.name
 
 
-def _pod_label_keys(policies: Iterable[NetworkPolicy]) -> frozenset[str]:
+def _pod_label_keys(policies: Iterable[NetworkPolicy], tiers: Iterable[TierPolicy]) -> frozenset[str]:
     """Label keys some pod selector reads: only these can tell two replicas apart."""
-    selectors = []
+    selectors = list(tier_pod_selectors(tiers))
     for pol in policies:
         selectors.append(pol.pod_selector)
         selectors += [
@@ -315,12 +328,12 @@ def _group(
     options: Options,
     sink: list[Diagnostic],
 ) -> list[Endpoint]:
-    """Merge the pods of one controller that no selector key, port or ipBlock tells apart.
+    """Merge the pods of one controller that no selector key, port or address block tells apart.
 
     Per-pod labels such as ``statefulset.kubernetes.io/pod-name`` or a rollout's two
     ``pod-template-hash`` values do not split a workload unless a policy selects on them.
     """
-    space = cut_address_space(set(blocks)) if options.ipblock_matches_pods and blocks else None
+    space = cut_address_space(set(blocks)) if blocks else None
     range_class: dict[int, frozenset[int]] = {}
 
     def ip_class(ips: tuple[IPAddress, ...]) -> frozenset[frozenset[int]]:
