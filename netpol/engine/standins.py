@@ -4,7 +4,8 @@ A chart rendered alone, or a folder of policies without their workloads, names p
 namespaces it does not contain: ``from: namespaceSelector kubernetes.io/metadata.name:
 ingress-nginx``, a policy for ``app=gateway`` pods whose Deployment lives in another repository.
 Analysed as a closed world, such a rule admits nothing and such a policy protects nothing, and
-every command would say so. For each policy subject and each rule peer that selects pods or
+every command would say so. For each policy subject and each rule peer (of NetworkPolicies and of
+the cluster-wide tier policies alike) that selects pods or
 namespaces and matches no endpoint of the input, a stand-in is added: a pod with the fewest labels
 the selector matches (:meth:`LabelSelector.witness`), in the namespace the selector names or, when
 it names none, in a namespace of its own with the fewest labels the namespace selector matches.
@@ -28,6 +29,7 @@ from netpol.core.selectors import LabelSelector
 from netpol.engine.index import LabelIndex
 from netpol.model.cluster import STAND_IN_KIND, Cluster, Endpoint, Namespace, StandIn
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Options
+from netpol.model.tiers import PeerKind
 
 __all__ = ["add_stand_ins", "fresh_namespace_label"]
 
@@ -107,6 +109,7 @@ def _covered(found: _Found, slot: _Slot, name: str | None) -> bool:
 
 
 def _slots(cluster: Cluster) -> Iterator[_Slot]:
+    yield from _tier_slots(cluster)
     for pol in cluster.policies:
         yield _Slot(pol.pod_selector, pol.namespace)
         for rule in (*pol.ingress, *pol.egress):
@@ -120,6 +123,33 @@ def _slots(cluster: Cluster) -> Iterator[_Slot]:
                     yield _Slot(pods, None, peer.namespace_selector)
 
 
+def _tier_slots(cluster: Cluster) -> Iterator[_Slot]:
+    """The subjects and the ``namespaces``/``pods`` peers of the cluster-wide tier policies:
+    cluster-scoped, so each names namespaces by a selector (none: every namespace)."""
+    for pol in cluster.tier_policies:
+        subject = pol.subject
+        yield _Slot(subject.pod_selector or _ANY, None, subject.namespace_selector or _ANY)
+        for rule in (*pol.ingress, *pol.egress):
+            for peer in rule.peers:
+                if peer.kind in (PeerKind.NAMESPACES, PeerKind.PODS):
+                    yield _Slot(peer.pod_selector or _ANY, None, peer.namespace_selector or _ANY)
+
+
+def _namespace_selectors(cluster: Cluster) -> Iterator[LabelSelector]:
+    for pol in cluster.policies:
+        for rule in (*pol.ingress, *pol.egress):
+            for peer in rule.peers:
+                if peer.namespace_selector is not None:
+                    yield peer.namespace_selector
+    for tier in cluster.tier_policies:
+        if tier.subject.namespace_selector is not None:
+            yield tier.subject.namespace_selector
+        for trule in (*tier.ingress, *tier.egress):
+            for tpeer in trule.peers:
+                if tpeer.namespace_selector is not None:
+                    yield tpeer.namespace_selector
+
+
 def _pinned_names(selector: LabelSelector) -> tuple[str, ...] | None:
     """The namespace names a selector allows when it pins ``kubernetes.io/metadata.name``
     (matchLabels or In), in sort order; None when it allows names it does not list."""
@@ -130,13 +160,9 @@ def _pinned_names(selector: LabelSelector) -> tuple[str, ...] | None:
 def _mentioned_names(cluster: Cluster) -> set[str]:
     """Every namespace name a namespace selector mentions, or the input holds."""
     names = {ns.name for ns in cluster.namespaces}
-    for pol in cluster.policies:
-        for rule in (*pol.ingress, *pol.egress):
-            for peer in rule.peers:
-                sel = peer.namespace_selector
-                if sel is not None:
-                    names |= {v for k, v in sel.match_labels if k == NAMESPACE_NAME_LABEL}
-                    names |= {v for r in sel.expressions if r.key == NAMESPACE_NAME_LABEL for v in r.values}
+    for sel in _namespace_selectors(cluster):
+        names |= {v for k, v in sel.match_labels if k == NAMESPACE_NAME_LABEL}
+        names |= {v for r in sel.expressions if r.key == NAMESPACE_NAME_LABEL for v in r.values}
     return names
 
 
