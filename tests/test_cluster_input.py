@@ -84,7 +84,7 @@ def test_unmodelled_policy_kinds_are_counted_in_one_warning() -> None:
                 ("cilium.io/v2", "CiliumNetworkPolicy"),
                 ("cilium.io/v2", "CiliumNetworkPolicy"),
                 ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"),
-                ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"),
+                ("policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy"),
                 ("v1", "ConfigMap"),
             ]
         )
@@ -92,7 +92,7 @@ def test_unmodelled_policy_kinds_are_counted_in_one_warning() -> None:
     graph = netpol.analyze_text(text)
     [warning] = diagnostics(graph, "policy-not-modelled")
     assert (
-        "1 AdminNetworkPolicy (policy.networking.k8s.io), 2 CiliumNetworkPolicy (cilium.io), "
+        "2 CiliumNetworkPolicy (cilium.io), 1 ClusterNetworkPolicy (policy.networking.k8s.io), "
         "1 GlobalNetworkPolicy (crd.projectcalico.org)"
     ) in warning.message
     assert "ConfigMap" not in warning.message and graph.skipped["ConfigMap"] == 1
