@@ -31,12 +31,22 @@ def spot_checks(name: str) -> list[tuple[str, str, str, str, int, bool]]:
     ]
 
 
-GRAPHS = {name: netpol.analyze([str(ROOT / "policies" / name)]) for name in ("webshop", "kubectl-dump")}
-CASES = spot_checks("webshop") + spot_checks("kubectl-dump")
+GRAPHS = {
+    name: netpol.analyze([str(ROOT / "policies" / name)])
+    for name in ("webshop", "kubectl-dump", "tenants-anp", "tenants-cnp")
+}
+TENANTS = spot_checks("tenants-anp")
+CASES = (
+    spot_checks("webshop")
+    + spot_checks("kubectl-dump")
+    + TENANTS
+    + [("tenants-cnp", *case[1:]) for case in TENANTS]  # the same policies as ClusterNetworkPolicies
+)
 
 
 def test_the_doc_has_spot_checks() -> None:
     assert len(spot_checks("webshop")) >= 30 and len(spot_checks("kubectl-dump")) >= 8
+    assert len(TENANTS) >= 15
 
 
 @pytest.mark.parametrize(
