@@ -27,7 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.generate import generate_cluster, to_yaml  # noqa: E402
+from bench.generate import dump_yaml, generate_cluster, to_yaml  # noqa: E402
+from bench.tiers import tier_policies  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,24 @@ class Scenario:
     namespaces: int
     fmt: str
     target: str
+    tiers: int = 0
+    """Cluster-wide tier policies added to the cluster (bench/tiers.py); 0: none."""
 
 
 SCENARIOS = (
     Scenario("1k-manifests", 1_000, 100, 300, 10, "manifests", "list end to end < 1 s"),
     Scenario("10k-manifests", 10_000, 1_000, 2_000, 50, "manifests", "compile < 3 s; one query < 50 ms"),
     Scenario("10k-dump", 10_000, 1_000, 2_000, 50, "dump", "kubectl dump listed end to end < 5 s"),
+    Scenario(
+        "10k-dump-tiers",
+        10_000,
+        1_000,
+        2_000,
+        50,
+        "dump",
+        "tiers cost per policy: within 1.5x of 10k-dump",
+        40,
+    ),
     Scenario("50k-manifests", 50_000, 5_000, 5_000, 200, "manifests", "(no target; scaling)"),
     Scenario("50k-dump", 50_000, 5_000, 5_000, 200, "dump", "(no target; scaling)"),
 )
@@ -96,7 +109,10 @@ def run_scenario(s: Scenario, workdir: Path) -> dict[str, float]:
         cluster = generate_cluster(
             pods=s.pods, workloads=s.workloads, policies=s.policies, namespaces=s.namespaces, seed=1
         )
-        path.write_text(to_yaml(cluster, s.fmt), encoding="utf-8")
+        text = to_yaml(cluster, s.fmt)
+        if s.tiers:
+            text += "\n---\n" + dump_yaml(tier_policies(cluster.namespaces, s.tiers))
+        path.write_text(text, encoding="utf-8")
     child = subprocess.run(
         [sys.executable, __file__, "--measure", str(path)], check=True, capture_output=True, text=True
     )
@@ -128,7 +144,7 @@ def main() -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
         head = (
-            f"{'scenario':<14} {'MB':>5} {'objects':>7} {'endpts':>6} {'classes':>7} "
+            f"{'scenario':<16} {'MB':>5} {'objects':>7} {'endpts':>6} {'classes':>7} "
             f"{'load':>6} {'model':>6} {'compile':>7} {'list':>6} {'query':>8} "
             f"{'CLI list':>8} {'RSS MB':>6}  target"
         )
@@ -138,7 +154,7 @@ def main() -> int:
                 continue
             f = run_scenario(s, workdir)
             print(
-                f"{s.name:<14} {f['mb']:>5.1f} {f['objects']:>7.0f} {f['endpoints']:>6.0f} "
+                f"{s.name:<16} {f['mb']:>5.1f} {f['objects']:>7.0f} {f['endpoints']:>6.0f} "
                 f"{f['classes']:>7.0f} {f['load']:>5.2f}s {f['model']:>5.2f}s "
                 f"{f['compile']:>6.2f}s {f['list']:>5.2f}s {f['query_ms']:>6.2f}ms "
                 f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}",

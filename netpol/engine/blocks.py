@@ -12,7 +12,7 @@ from typing import NamedTuple
 from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet, Protocol
 from netpol.engine.form import AllowBlock, CompiledRule, CompiledTierRule, Node
-from netpol.engine.tiers import decide, tier_rule_ports
+from netpol.engine.tiers import Decision, decide, tier_rule_ports
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, Rule
 from netpol.model.tiers import TierAction
@@ -102,6 +102,11 @@ def refine(universe: int, items: Iterable[Cell]) -> list[Cell]:
     return [_cell(cell) for cell in cells]
 
 
+def _ports_key(dst: Node) -> object:
+    """What a named port's resolution toward ``dst`` depends on."""
+    return (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None
+
+
 def _union(parts: Iterable[int]) -> int:
     bits = 0
     for p in parts:
@@ -141,6 +146,8 @@ class DestinationBlocks:
         self._ports = ports
         self._tier_rules = tier_rules
         self._tier_ports: dict[tuple[int, object], PortSet] = {}
+        self._decisions: dict[tuple[object, ...], Decision] = {}
+        """The tier chain's verdicts, shared by the destination classes that ask the same."""
         self._every = (1 << len(nodes)) - 1
         self._endpoints = (1 << endpoint_count) - 1
         self._not_egress_isolated = self._every & ~isolated_egress
@@ -315,7 +322,11 @@ class DestinationBlocks:
                 sources = tc.sources & nc.sources
                 if not sources:
                     continue
-                decision = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
+                named = any(tiers[r].static_ports is None for r in tc.rules)
+                key = (tc.rules, isolated, nc.ports, _ports_key(dst) if named else None)
+                decision = self._decisions.get(key)
+                if decision is None:
+                    decision = self._decisions[key] = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
                 if decision.allowed:
                     used = tuple(r for r, _ in decision.steps if tiers[r].action is not TierAction.DENY)
                     np_rules = nc.rules if decision.networkpolicy else ()
@@ -333,7 +344,7 @@ class DestinationBlocks:
         tr = self._tier_rules[r]
         if tr.static_ports is not None:
             return tr.static_ports
-        key = (r, (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None)
+        key = (r, _ports_key(dst))
         hit = self._tier_ports.get(key)
         if hit is None:
             hit = self._tier_ports[key] = tier_rule_ports(tr.rule, dst)
