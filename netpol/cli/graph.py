@@ -71,6 +71,12 @@ LAYOUT_LIMIT = 5000
     help="Only connections allowing this protocol (with --port: that port of it).",
 )
 @click.option("--exclude-external", is_flag=True, help="Leave out addresses outside the cluster.")
+@click.option(
+    "--admin-denied",
+    is_flag=True,
+    help="Also draw, red and dashed, the connections NetworkPolicy alone would allow that an "
+    "Admin-tier Deny (AdminNetworkPolicy, ClusterNetworkPolicy tier Admin) drops.",
+)
 @command
 def graph_cmd(
     spec: InputSpec,
@@ -81,17 +87,20 @@ def graph_cmd(
     port: str | None,
     protocol: str | None,
     exclude_external: bool,
+    admin_denied: bool,
 ) -> ExitCode:
     """Draw who can reach whom: namespaces as boxes, edges labelled with their ports.
 
     -n NS draws only the connections touching namespace NS. Identical fan-in and fan-out are
-    drawn as one thick edge to or from a namespace box ("every pod"). A legend explains colours.
+    drawn as one thick edge to or from a namespace box ("every pod"). Edges a cluster-wide Admin
+    rule allows are green; --admin-denied adds what an Admin rule denies. A legend explains colours.
 
     \b
     netpol graph policies/ -o svg > cluster.svg
     netpol graph policies/ --focus shop/api -o png --out api.png
     netpol graph policies/ --port http -o svg > http.svg
     netpol graph dump.yaml --level namespace -o html --out cluster.html
+    netpol graph policies/tenants-anp --admin-denied -o svg > tenants.svg
     """
     kind = GraphFormat(fmt.lower())
     if kind is GraphFormat.PNG and (out is None or out == "-") and _stdout_is_terminal():
@@ -112,6 +121,7 @@ def graph_cmd(
         port=asked,
         protocol=Protocol(protocol.upper()) if protocol else None,
         exclude_external=exclude_external,
+        admin_denied=admin_denied,
     )
     return session.exit_code(emit(outcome, out, session.inputs))
 
@@ -140,8 +150,10 @@ def run_graph(
     port: int | str | None = None,
     protocol: Protocol | None = None,
     exclude_external: bool = False,
+    admin_denied: bool = False,
 ) -> Outcome:
-    """The diagram in ``fmt`` (bytes for PNG), with warnings about what it shows. UsageError
+    """The diagram in ``fmt`` (bytes for PNG), with warnings about what it shows; ``admin_denied``
+    also draws what an Admin-tier Deny drops. UsageError
     for an unknown ``focus`` or ``port``; after the warnings, the error of a diagram too large
     to lay out or of a Graphviz failure."""
     diagram = build_diagram(
@@ -152,6 +164,7 @@ def run_graph(
         port=port,
         protocol=protocol,
         exclude_external=exclude_external,
+        admin_denied=admin_denied,
     )
     notes = [Note(d.format(), "yellow") for d in diagram.diagnostics]
     if diagram.too_large:

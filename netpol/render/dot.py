@@ -2,8 +2,10 @@
 
 Namespaces are clusters (``cluster_<name>``); an edge that stands for every pod of a namespace is
 clipped at its box with ``lhead``/``ltail`` (``compound=true``). A stand-in is a dashed note, a
-namespace the input does not hold a dashed box (a dashed tab at namespace level). Everything is
-emitted in the diagram's order, so the same input gives the same bytes.
+namespace the input does not hold a dashed box (a dashed tab at namespace level). An edge an
+Admin-tier Allow rule allows is a green double line (``color="C:invis:C"``), one an Admin-tier
+Deny drops (``--admin-denied``) a red dashed line. Everything is emitted in the diagram's order,
+so the same input gives the same bytes.
 
 Every string that reaches the DOT text goes through :func:`quote`, :func:`ident` or
 :func:`html_text`: escaped for its context, hidden characters shown as escapes (``\\x1b``), and
@@ -21,7 +23,9 @@ from collections.abc import Callable, Iterable, Set
 
 from netpol.core.escaping import terminal
 from netpol.render.diagram.model import (
+    ADMIN_COLOUR,
     BOX_COLOURS,
+    DENIED_COLOUR,
     EDGE_COLOURS,
     LEGEND_TEXT,
     NODE_COLOURS,
@@ -184,14 +188,23 @@ def _box(box: ClusterBox, nodes: dict[str, DiagramNode], indent: str) -> list[st
     return lines
 
 
+def _edge_colour(edge: DiagramEdge) -> tuple[str, str]:
+    """The line's colour (two parallel lines for an Admin-allowed edge) and the label's."""
+    if edge.denied:
+        return DENIED_COLOUR, DENIED_COLOUR
+    if edge.admin:
+        return f"{ADMIN_COLOUR}:invis:{ADMIN_COLOUR}", ADMIN_COLOUR
+    return EDGE_COLOURS[edge.kind], EDGE_COLOURS[edge.kind]
+
+
 def _edge(
     edge: DiagramEdge, first_of: dict[str, str], *, labelled: bool, xlabel: bool, number: int | None
 ) -> str:
-    colour = quote(EDGE_COLOURS[edge.kind])
+    line, text = _edge_colour(edge)
     attrs = {
         "label": quote(edge.label, MAX_LABEL_BYTES),
-        "color": colour,
-        "fontcolor": colour,
+        "color": quote(line),
+        "fontcolor": quote(text),
         "penwidth": _THICK if edge.collapsed else _THIN,
         "tooltip": quote(edge.tooltip),
         "labeltooltip": quote(edge.tooltip),
@@ -202,8 +215,8 @@ def _edge(
         # Placed after the layout, clear of the other labels and of the nodes.
         attrs = {"xlabel": attrs.pop("label"), **attrs}
         del attrs["labeltooltip"]
-    styles = ["dashed"] if edge.some else []
-    if edge.kind is EdgeKind.EXTERNAL and not edge.some:
+    styles = ["dashed"] if edge.some or edge.denied else []
+    if edge.kind is EdgeKind.EXTERNAL and not edge.some and not edge.denied:
         styles.append("solid")
     if styles:
         attrs["style"] = quote(",".join(styles))
@@ -277,6 +290,8 @@ def _legend_sample(item: LegendItem) -> str:
         LegendItem.INTERNAL: (grey, "⟲"),
         LegendItem.SOME: (grey, "╌╌╌▶"),
         LegendItem.BOTH_WAYS: (grey, "◀──▶"),
+        LegendItem.ADMIN: (ADMIN_COLOUR, "<b>═══▶</b>"),
+        LegendItem.ADMIN_DENIED: (DENIED_COLOUR, "<b>╌╌╌▶</b>"),
         LegendItem.UNLABELLED: (grey, "──?"),
     }[item]
     return f'<td><font color="{arrow[0]}">{arrow[1]}</font></td>'

@@ -1,5 +1,6 @@
 """HTML: one self-contained page with the diagram's SVG inline, its edges as a table, and what each
-stand-in it draws stands for.
+stand-in it draws stands for. With tier policies, the table says which edges a cluster-wide Admin
+rule allows (or, with ``--admin-denied``, drops), naming the rules.
 
 The picture is fitted to the window's width (a button shows it at its actual size), so that a
 wide graph keeps its legend in view.
@@ -14,7 +15,7 @@ import html
 import re
 
 from netpol.core.escaping import terminal
-from netpol.render.diagram.model import Diagram
+from netpol.render.diagram.model import MAX_LISTED, Diagram, DiagramEdge
 
 __all__ = ["inline_svg", "render"]
 
@@ -33,6 +34,9 @@ table { border-collapse: collapse; margin-top: 1em; font-size: .9em; }
 th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 code { font-size: .95em; }
+tr.admin td:first-child { border-left: 4px double #2f855a; }
+tr.denied td:first-child { border-left: 4px dashed #c53030; }
+td.tier ul { margin: 0; padding-left: 1.1em; }
 """
 
 _SCRIPT = """
@@ -68,19 +72,26 @@ def render(diagram: Diagram, svg: str) -> str:
     if diagram.diagnostics:
         items = "".join(f"<li>{html.escape(terminal(d.message))}</li>" for d in diagram.diagnostics)
         parts.append(f'<div class="diagnostics"><ul>{items}</ul></div>')
+    tiers = any(e.admin or e.denied for e in diagram.edges)
     parts += [
         '<button id="zoom" type="button">Actual size</button>',
         f'<div class="figure" id="figure">\n{inline_svg(svg)}\n</div>',
         "<h2>Edges</h2>",
-        "<table><thead><tr><th>From</th><th>To</th><th>Allowed</th></tr></thead><tbody>",
+        "<table><thead><tr><th>From</th><th>To</th><th>Allowed</th>"
+        + ("<th>Admin tier</th>" if tiers else "")
+        + "</tr></thead><tbody>",
     ]
     for edge in diagram.edges:
         arrow = "↔ " if edge.both_ways else ""
-        parts.append(
-            f"<tr><td><code>{html.escape(terminal(edge.src_name))}</code></td>"
+        row = (
+            f"<td><code>{html.escape(terminal(edge.src_name))}</code></td>"
             f"<td>{arrow}<code>{html.escape(terminal(edge.dst_name))}</code></td>"
-            f"<td>{html.escape(terminal(edge.label))}</td></tr>"
+            f"<td>{html.escape(terminal(edge.label))}</td>"
         )
+        if tiers:
+            parts.append(f"<tr{_row_class(edge)}>{row}{_tier_cell(edge)}</tr>")
+        else:
+            parts.append(f"<tr>{row}</tr>")
     parts.append("</tbody></table>")
     if diagram.stand_ins:
         parts += [
@@ -95,3 +106,22 @@ def render(diagram: Diagram, svg: str) -> str:
         ]
     parts += [f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _row_class(edge: DiagramEdge) -> str:
+    if edge.denied:
+        return ' class="denied"'
+    return ' class="admin"' if edge.admin else ""
+
+
+def _tier_cell(edge: DiagramEdge) -> str:
+    """What the Admin tier decides of the edge, and its rules, one a line."""
+    if not edge.admin and not edge.denied:
+        return '<td class="tier"></td>'
+    lead = html.escape(terminal(edge.admin_lead))
+    rules = edge.admin[:MAX_LISTED]
+    more = len(edge.admin) - len(rules)
+    items = "".join(f"<li>{html.escape(terminal(r))}</li>" for r in rules)
+    if more:
+        items += f"<li>… and {more} more</li>"
+    return f'<td class="tier">{lead}<ul>{items}</ul></td>' if items else f'<td class="tier">{lead}</td>'

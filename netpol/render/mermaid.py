@@ -2,7 +2,9 @@
 
 Namespaces are subgraphs; an edge that stands for every pod of a namespace ends at the subgraph.
 A stand-in is a flag (Mermaid's asymmetric shape) with a dashed outline (class ``standin``), a
-namespace the input does not hold a dashed subgraph.
+namespace the input does not hold a dashed subgraph. An edge an Admin-tier Allow rule allows is a
+wide green link ending its label with "Admin"; one an Admin-tier Deny drops (``--admin-denied``) a
+red dotted link labelled "Admin denies".
 Mermaid ids are derived from the diagram's stable ids (``shop/api[Deployment]`` ->
 ``n_shop_api_Deployment``), so a diff of two graphs reads like a diff of their connections.
 Input reaches the diagram in three places only: labels, double-quoted and escaped by
@@ -17,7 +19,9 @@ from collections import defaultdict
 from netpol.core.escaping import mermaid as escape  # text for a double-quoted label
 from netpol.core.escaping import terminal
 from netpol.render.diagram.model import (
+    ADMIN_COLOUR,
     BOX_COLOURS,
+    DENIED_COLOUR,
     EDGE_COLOURS,
     EXTERNAL_BOX,
     LEGEND_TEXT,
@@ -84,7 +88,7 @@ def _shape(node: DiagramNode, label: str) -> str:
 
 
 def _arrow(edge: DiagramEdge) -> str:
-    if edge.some:
+    if edge.some or edge.denied:
         return "<-.->" if edge.both_ways else "-.->"
     return _ARROWS[(edge.collapsed, False, edge.both_ways)]
 
@@ -92,6 +96,12 @@ def _arrow(edge: DiagramEdge) -> str:
 def _link_style(edge: DiagramEdge) -> str:
     colour = EDGE_COLOURS[edge.kind]
     width = "3px" if edge.collapsed else "1.5px"
+    if edge.denied:
+        return f"stroke:{DENIED_COLOUR},stroke-width:{width},color:{DENIED_COLOUR},stroke-dasharray:6 4"
+    if edge.admin:
+        # Mermaid draws no double line: a wider green line, and "Admin" in the label.
+        width = "4px" if edge.collapsed else "2.5px"
+        return f"stroke:{ADMIN_COLOUR},stroke-width:{width},color:{ADMIN_COLOUR}"
     return f"stroke:{colour},stroke-width:{width},color:{colour}"
 
 
@@ -155,6 +165,12 @@ def render(diagram: Diagram) -> str:
         out.append(f"  classDef {_DASHED} stroke-dasharray:5 5")
     for kind, colour in EDGE_COLOURS.items():
         out.append(f"  classDef edge_{kind.name.lower()} fill:#ffffff,stroke:{colour},color:{colour}")
+    for name, colour, item in (
+        ("admin", ADMIN_COLOUR, LegendItem.ADMIN),
+        ("denied", DENIED_COLOUR, LegendItem.ADMIN_DENIED),
+    ):
+        if item in diagram.legend:
+            out.append(f"  classDef edge_{name} fill:#ffffff,stroke:{colour},color:{colour}")
     out.append(f"  classDef plain fill:#ffffff,stroke:{BOX_COLOURS.stroke},color:#1a202c")
     by_class: dict[str, list[str]] = defaultdict(list)
     for node in diagram.nodes:
@@ -193,6 +209,10 @@ def _legend_entry(item: LegendItem) -> tuple[str, str]:
     }.get(item)
     if node_class is not None:
         return text, node_class
+    if item is LegendItem.ADMIN:
+        return f"══▶ {text}", "edge_admin"
+    if item is LegendItem.ADMIN_DENIED:
+        return f"┄┄▶ {text}", "edge_denied"
     kind = {LegendItem.CROSS: EdgeKind.CROSS, LegendItem.EXTERNAL_EDGE: EdgeKind.EXTERNAL}.get(
         item, EdgeKind.INTRA
     )

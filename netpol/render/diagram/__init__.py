@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from netpol.render.diagram.model import (
+    ADMIN_COLOUR,
     BOX_COLOURS,
+    DENIED_COLOUR,
     EDGE_COLOURS,
     EVERY_POD_ID,
     EXTERNAL_BOX,
@@ -30,7 +32,9 @@ from netpol.render.diagram.model import (
 )
 
 __all__ = [
+    "ADMIN_COLOUR",
     "BOX_COLOURS",
+    "DENIED_COLOUR",
     "EDGE_COLOURS",
     "EVERY_POD_ID",
     "EXTERNAL_BOX",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from netpol.core.ports import PortSet
 from netpol.render.diagram.elements import (
@@ -20,7 +21,7 @@ from netpol.render.diagram.elements import (
     port_text,
 )
 
-__all__ = ["DraftEdge", "End", "external_box", "finish_edges", "legend"]
+__all__ = ["DraftEdge", "End", "admin_mark", "external_box", "finish_edges", "legend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,31 +47,57 @@ class DraftEdge:
     words: tuple[str, ...] = ()
     collapsed: bool = False
     some: bool = False
+    admin: tuple[int, ...] = ()
+    """The Admin-tier rules behind it (ids): Allow rules, or the Deny rules of a denied edge."""
+    admin_ports: PortSet = field(default_factory=PortSet.none)
+    """The ports those rules decide (of ``ports``)."""
+    admin_some: bool = False
+    """Only some of its connections are allowed by an Admin rule."""
+    denied: bool = False
+    """Connections an Admin-tier Deny drops (``--admin-denied``), not allowed ones."""
+
+    @property
+    def tiers(self) -> tuple[tuple[int, ...], PortSet, bool, bool]:
+        """The Admin fields, in the order of the constructor."""
+        return self.admin, self.admin_ports, self.admin_some, self.denied
 
 
-def _label(words: tuple[str, ...], ports: PortSet, both_ways: bool) -> str:
-    if not words:
-        return port_text(ports)
+def _label(e: DraftEdge, both_ways: bool) -> str:
+    ports = port_text(e.ports)
+    text = f"{(' <-> ' if both_ways else ' -> ').join(e.words)} · {ports}" if e.words else ports
     # ASCII arrows: the fonts Graphviz finds for PNG often lack U+2192 and U+2194.
-    return f"{(' <-> ' if both_ways else ' -> ').join(words)} · {port_text(ports)}"
+    if e.denied:
+        return f"Admin denies {text}"
+    if e.admin:
+        return f"{text} · {admin_mark(e.admin_some, e.admin_ports, e.ports)}"
+    return text
 
 
-def finish_edges(edges: list[DraftEdge]) -> list[DiagramEdge]:
-    """Sort, merge each edge with its reverse when they say the same, classify and label."""
-    edges = sorted(edges, key=lambda e: (e.src.order, e.dst.order))
-    index = {(e.src.ref, e.src.box, e.dst.ref, e.dst.box): i for i, e in enumerate(edges)}
+def admin_mark(some: bool, admin_ports: PortSet, ports: PortSet) -> str:
+    """``Admin``, ``Admin (some)``, and the ports when the Admin rules allow only some of them:
+    ``Admin TCP 9090``."""
+    mark = "Admin (some)" if some else "Admin"
+    return mark if admin_ports == ports else f"{mark} {port_text(admin_ports)}"
+
+
+def finish_edges(edges: list[DraftEdge], rule_text: Sequence[str] = ()) -> list[DiagramEdge]:
+    """Sort, merge each edge with its reverse when they say the same, classify and label;
+    ``rule_text``: the tier rules in words, by id."""
+    edges = sorted(edges, key=lambda e: (e.src.order, e.dst.order, e.denied))
+    index = {(e.src.ref, e.src.box, e.dst.ref, e.dst.box, e.denied): i for i, e in enumerate(edges)}
     out: list[DiagramEdge] = []
     gone: set[int] = set()
     for i, e in enumerate(edges):
         if i in gone:
             continue
-        j = index.get((e.dst.ref, e.dst.box, e.src.ref, e.src.box))
+        j = index.get((e.dst.ref, e.dst.box, e.src.ref, e.src.box, e.denied))
         back = edges[j] if j is not None and j != i else None
         both = (
             back is not None
             and back.ports == e.ports
             and back.some == e.some
             and back.words == tuple(reversed(e.words))
+            and back.tiers == e.tiers
         )
         if both:
             assert j is not None
@@ -88,7 +115,7 @@ def finish_edges(edges: list[DraftEdge]) -> list[DiagramEdge]:
                 e.dst.ref,
                 e.ports,
                 kind,
-                _label(e.words, e.ports, both),
+                _label(e, both),
                 src_box=e.src.box,
                 dst_box=e.dst.box,
                 collapsed=e.collapsed,
@@ -97,6 +124,10 @@ def finish_edges(edges: list[DraftEdge]) -> list[DiagramEdge]:
                 dst_external=e.dst.external,
                 src_name=e.src.describe,
                 dst_name=e.dst.describe,
+                admin=tuple(rule_text[r] for r in e.admin),
+                admin_ports=e.admin_ports,
+                admin_some=e.admin_some,
+                denied=e.denied,
             )
         )
     return out
@@ -127,24 +158,25 @@ def external_box(
         external=True,
         describe="every address outside the cluster",
     )
-    groups: dict[tuple[bool, End, PortSet, tuple[str, ...], bool], list[int]] = defaultdict(list)
+    Key = tuple[bool, End, PortSet, tuple[str, ...], bool, tuple[tuple[int, ...], PortSet, bool, bool]]
+    groups: dict[Key, list[int]] = defaultdict(list)
     for i, e in enumerate(edges):
         if e.dst.external and not e.src.external:
-            groups[(True, e.src, e.ports, e.words, e.some)].append(i)
+            groups[(True, e.src, e.ports, e.words, e.some, e.tiers)].append(i)
         elif e.src.external and not e.dst.external:
-            groups[(False, e.dst, e.ports, e.words, e.some)].append(i)
+            groups[(False, e.dst, e.ports, e.words, e.some, e.tiers)].append(i)
     replaced: set[int] = set()
     extra: list[DraftEdge] = []
     wanted = set(ext)
-    for (outward, other, ports, words, some), idxs in groups.items():
+    for (outward, other, ports, words, some, tiers), idxs in groups.items():
         ends = {edges[i].dst.ref if outward else edges[i].src.ref for i in idxs}
         if ends != wanted:
             continue
         replaced.update(idxs)
         if outward:
-            extra.append(DraftEdge(other, whole, ports, (*words, "every address"), True, some))
+            extra.append(DraftEdge(other, whole, ports, (*words, "every address"), True, some, *tiers))
         else:
-            extra.append(DraftEdge(whole, other, ports, ("every address", *words), True, some))
+            extra.append(DraftEdge(whole, other, ports, ("every address", *words), True, some, *tiers))
     kept = [e for i, e in enumerate(edges) if i not in replaced]
     return nodes, kept + extra, box
 
@@ -154,6 +186,7 @@ def legend(
 ) -> tuple[LegendItem, ...]:
     used: set[LegendItem] = set()
     styles = {(n.style, n.namespace_node) for n in nodes}
+    plain = [e for e in edges if not e.admin and not e.denied]  # drawn in their kind's colour
     checks = {
         LegendItem.ENDPOINT: (NodeStyle.ENDPOINT, False) in styles,
         LegendItem.NAMESPACE: any(not b.external for b in boxes),
@@ -165,13 +198,15 @@ def legend(
         LegendItem.STAND_IN: any(n.stand_in and not n.namespace_node for n in nodes),
         LegendItem.STAND_IN_NAMESPACE: any(b.stand_in for b in boxes)
         or any(n.stand_in and n.namespace_node for n in nodes),
-        LegendItem.INTRA: any(e.kind is EdgeKind.INTRA for e in edges),
-        LegendItem.CROSS: any(e.kind is EdgeKind.CROSS for e in edges),
-        LegendItem.EXTERNAL_EDGE: any(e.kind is EdgeKind.EXTERNAL for e in edges),
+        LegendItem.INTRA: any(e.kind is EdgeKind.INTRA for e in plain),
+        LegendItem.CROSS: any(e.kind is EdgeKind.CROSS for e in plain),
+        LegendItem.EXTERNAL_EDGE: any(e.kind is EdgeKind.EXTERNAL for e in plain),
         LegendItem.COLLAPSED: any(e.collapsed for e in edges),
         LegendItem.INTERNAL: any(b.internal is not None for b in boxes),
         LegendItem.SOME: any(e.some for e in edges),
         LegendItem.BOTH_WAYS: any(e.both_ways for e in edges),
+        LegendItem.ADMIN: any(e.admin and not e.denied for e in edges),
+        LegendItem.ADMIN_DENIED: any(e.denied for e in edges),
         LegendItem.UNLABELLED: len(edges) > MAX_READABLE_EDGES,
         LegendItem.FOCUS: any(n.focus for n in nodes),
     }

@@ -11,7 +11,9 @@ from netpol.core.ports import PortSet
 from netpol.errors import Diagnostic
 
 __all__ = [
+    "ADMIN_COLOUR",
     "BOX_COLOURS",
+    "DENIED_COLOUR",
     "EDGE_COLOURS",
     "EVERY_POD_ID",
     "EXTERNAL_BOX",
@@ -99,6 +101,8 @@ class LegendItem(StrEnum):
     INTERNAL = "internal"
     SOME = "some"
     BOTH_WAYS = "both-ways"
+    ADMIN = "admin"
+    ADMIN_DENIED = "admin-denied"
     UNLABELLED = "unlabelled"
     FOCUS = "focus"
 
@@ -120,6 +124,8 @@ LEGEND_TEXT: Mapping[LegendItem, str] = {
     LegendItem.INTERNAL: "box title 'pods reach each other': every pair inside, these ports",
     LegendItem.SOME: "dashed 'some pods': at least one pair; ports of all pairs together",
     LegendItem.BOTH_WAYS: "arrow at both ends: allowed both ways on these ports",
+    LegendItem.ADMIN: "allowed by a cluster-wide Admin rule: NetworkPolicy cannot block it",
+    LegendItem.ADMIN_DENIED: "red dashed: NetworkPolicy would allow it, an Admin rule denies it",
     LegendItem.UNLABELLED: "no label (too many edges, or no room): the ports are in the tooltip",
     LegendItem.FOCUS: "thick border: the endpoint in focus",
 }
@@ -143,6 +149,10 @@ EDGE_COLOURS: Mapping[EdgeKind, str] = {
     EdgeKind.CROSS: "#2b6cb0",
     EdgeKind.EXTERNAL: "#a86a12",
 }
+ADMIN_COLOUR = "#2f855a"
+"""Edges an Admin-tier Allow (Accept) rule allows on some side: green, drawn double in DOT."""
+DENIED_COLOUR = "#c53030"
+"""Connections NetworkPolicy would allow that an Admin-tier Deny drops (``--admin-denied``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +210,44 @@ class DiagramEdge:
     src_name: str = ""
     dst_name: str = ""
     """What the ends stand for, in words: ``shop/api[Deployment]``, ``every pod of namespace shop``."""
+    admin: tuple[str, ...] = ()
+    """The Admin-tier Allow (Accept) rules that allow the connections it stands for, on one side
+    or both (:meth:`TierRuleView.describe`); () when no Admin rule allows them."""
+    admin_ports: PortSet = field(default_factory=PortSet.none)
+    """The ports of ``ports`` the ``admin`` rules decide (allow; for a denied edge, drop)."""
+    admin_some: bool = False
+    """Only some of the connections it stands for are allowed by an Admin rule."""
+    denied: bool = False
+    """``--admin-denied``: NetworkPolicy (and the Baseline tier) would allow ``ports``, an
+    Admin-tier Deny drops them; ``admin`` then names nothing."""
 
     @property
     def tooltip(self) -> str:
         arrow = " ↔ " if self.both_ways else " → "
         ports = port_text(self.ports, MAX_TOOLTIP_RANGES)
-        return f"{self.src_name}{arrow}{self.dst_name}: {'some pods, ' * self.some}{ports}"
+        text = f"{self.src_name}{arrow}{self.dst_name}: {'some pods, ' * self.some}{ports}"
+        extra = self.admin_text
+        return f"{text}; {extra}" if extra else text
+
+    @property
+    def admin_lead(self) -> str:
+        """What the Admin tier decides of the edge, in words, without the rules; empty when it
+        decides nothing."""
+        if self.denied:
+            return "NetworkPolicy alone would allow it; an Admin-tier Deny drops it"
+        if not self.admin:
+            return ""
+        lead = "some of these connections are allowed" if self.admin_some else "allowed"
+        on = (
+            "" if self.admin_ports == self.ports else f" on {port_text(self.admin_ports, MAX_TOOLTIP_RANGES)}"
+        )
+        return f"{lead}{on} by a cluster-wide Admin rule, which NetworkPolicy cannot block on its side"
+
+    @property
+    def admin_text(self) -> str:
+        """:attr:`admin_lead` and the rules (at most :data:`MAX_LISTED`)."""
+        lead = self.admin_lead
+        return f"{lead}: {listing(self.admin, sep='; ')}" if lead and self.admin else lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,11 +281,11 @@ class Diagram:
 # -- words, kept short -------------------------------------------------------------------------
 
 
-def listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
+def listing(items: Sequence[str], limit: int = MAX_LISTED, sep: str = ", ") -> str:
     """``a, b, c``; past ``limit`` items, the first ones and ``… and 380 more``."""
     if len(items) <= limit:
-        return ", ".join(items)
-    return f"{', '.join(items[:limit])} … and {len(items) - limit} more"
+        return sep.join(items)
+    return f"{sep.join(items[:limit])} … and {len(items) - limit} more"
 
 
 def port_text(ports: PortSet, limit: int = MAX_LABEL_RANGES) -> str:

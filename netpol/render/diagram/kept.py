@@ -6,19 +6,68 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from netpol.core.ipspace import AddressRange, IPFamily, format_range, merge_adjacent
 from netpol.core.ports import PortSet, Protocol
 from netpol.engine.asked import asked_ports
 from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
+from netpol.engine.views import Block
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
+from netpol.model.tiers import Tier, TierAction
 from netpol.render.diagram.elements import DiagramNode, NodeStyle, listing
 
-__all__ = ["Filters", "KeptView", "describe_ranges"]
+__all__ = ["NO_MARK", "Denied", "Filters", "KeptView", "Mark", "Tag", "admin_mark", "describe_ranges"]
+
+Tag = tuple[int, ...]
+"""Ids of Admin-tier rules (``AllowGraph.tier_rules()``) behind a connection: the Allow (Accept)
+rules that allow it, or, for a denied one, the Deny rules that drop it; () for none."""
+Denied = Sequence[Mapping[tuple[PortSet, Tag], NodeSet]]
+"""Per destination: the ports an Admin-tier Deny drops that NetworkPolicy alone would allow, and
+the Deny rules, -> the sources (see :mod:`netpol.render.diagram.denied`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What the Admin tier decides of a connection: its rules, and the ports they decide (allow,
+    or for a denied connection drop)."""
+
+    rules: Tag = ()
+    ports: PortSet = field(default_factory=PortSet.none)
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+
+NO_MARK = Mark()
+
+
+def admin_mark(block: Block, dst: int) -> Mark:
+    """The Admin-tier Allow (Accept) rules that allow some of a block's ports toward ``dst``, on
+    either side, and those ports.
+
+    A block keeps the Allow and Pass steps of each side's tier chain, in evaluation order; a port
+    an Admin Deny took on a side is not allowed there, so it is not in ``block.ports``. Walking
+    the Admin steps over ``block.ports`` ("first match wins") gives each port to the rule that
+    decided it: an Allow keeps it for the Admin tier, a Pass hands it on to NetworkPolicy."""
+    rules: set[int] = set()
+    ports = PortSet.none()
+    for side in (block.egress_tiers, block.ingress_tiers):
+        remaining = block.ports
+        for t in side:
+            if t.policy.tier is not Tier.ADMIN or not remaining:
+                continue
+            matched = remaining & t.ports_toward(dst)
+            if not matched:
+                continue
+            remaining = remaining - matched
+            if t.action is TierAction.ALLOW:
+                rules.add(t.id)
+                ports |= matched
+    return Mark(tuple(sorted(rules)), ports) if rules else NO_MARK
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +90,13 @@ class Filters:
 
 class KeptView:
     """The allowed connections the filters keep, as sets of sources per destination, with external
-    ranges grouped into classes that every kept connection treats alike."""
+    ranges grouped into classes that every kept connection treats alike.
 
-    def __init__(self, graph: AllowGraph, filters: Filters) -> None:
+    With tier policies, each kept connection carries the Admin-tier rules that allow it
+    (:meth:`admin_of`); with ``denied``, the connections an Admin-tier Deny drops are kept too,
+    under the same filters (:attr:`denied`)."""
+
+    def __init__(self, graph: AllowGraph, filters: Filters, denied: Denied | None = None) -> None:
         self.graph = graph
         self.filters = filters
         self.n = n = graph.endpoint_count
@@ -58,11 +111,22 @@ class KeptView:
         """Namespaces the input does not hold, added with stand-ins: ``ingress-nginx``, ``*``."""
         self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS)
 
+        self.tiered = bool(graph.tier_rules())
+        self.rule_text = tuple(t.describe() for t in graph.tier_rules())
+        """The tier rules in words, by id."""
         # kept[d]: ports -> the sources allowed to d on exactly those ports (self excluded).
         self.kept: list[dict[PortSet, NodeSet]] = []
+        self.admin: list[list[tuple[NodeSet, Mark]]] = []
+        """Per destination: kept sources some Admin-tier Allow rule allows, and those rules."""
+        self.denied: list[dict[tuple[PortSet, Tag], NodeSet]] = []
+        """Per destination: (ports, Deny rules) -> the kept sources an Admin-tier Deny drops
+        those ports of; empty without ``denied``."""
+        self.show_denied = denied is not None
         focus, ns = filters.focus, filters.namespace
         for d in range(len(self.nodes)):
             row: dict[PortSet, NodeSet] = {}
+            marks: list[tuple[NodeSet, Mark]] = []
+            lost: dict[tuple[PortSet, Tag], NodeSet] = {}
             asked = filters.asked(self.nodes[d])
             if not (filters.exclude_external and d >= n) and (asked is None or asked):
                 mask = graph.everything.without(d)
@@ -76,23 +140,57 @@ class KeptView:
                     sources = block.sources & mask
                     if sources and (asked is None or block.ports & asked):
                         row[block.ports] = row.get(block.ports, graph.nothing) | sources
+                        mark = admin_mark(block, d) if self.tiered else NO_MARK
+                        if mark:
+                            marks.append((sources, mark))
+                if denied is not None:
+                    if d >= n:
+                        mask &= graph.endpoints
+                    for (ports, tag), sources in denied[d].items():
+                        sources &= mask
+                        if sources and (asked is None or ports & asked):
+                            lost[(ports, tag)] = sources
             self.kept.append(row)
+            self.admin.append(marks)
+            self.denied.append(lost)
         self.ext_group, self.groups = self._group_ranges()
+
+    def admin_of(self, s: int, d: int) -> Mark:
+        """What Admin-tier Allow rules allow of the kept connection ``s`` -> ``d``."""
+        for sources, mark in self.admin[d]:
+            if s in sources:
+                return mark
+        return NO_MARK
+
+    def texts(self, tag: Tag) -> tuple[str, ...]:
+        return tuple(self.rule_text[r] for r in tag)
 
     def _group_ranges(self) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
         """Ranges with the same kept connections, keyed by their first range's index."""
         n, externals = self.n, self.graph.externals
-        out: dict[int, list[tuple[int, PortSet]]] = defaultdict(list)
+        out: dict[int, list[tuple[int, PortSet, Mark]]] = defaultdict(list)
+        lost: dict[int, list[tuple[int, str, Tag]]] = defaultdict(list)
         for d in range(n):
             for ports, sources in self.kept[d].items():
                 for r in sources & externals:
-                    out[r].append((d, ports))
+                    out[r].append((d, ports, self.admin_of(r, d)))
+            for (ports, tag), sources in self.denied[d].items():
+                for r in sources & externals:
+                    lost[r].append((d, str(ports), tag))
         signature: dict[object, list[int]] = defaultdict(list)
         for r in range(n, len(self.nodes)):
             into = frozenset((b, str(p)) for p, b in self.kept[r].items())
-            frm = tuple((d, str(p)) for d, p in out.get(r, ()))
-            if into or frm or r == self.filters.focus:
-                signature[(into, frm, r == self.filters.focus)].append(r)
+            frm = tuple((d, str(p), t) for d, p, t in out.get(r, ()))
+            tiers: tuple[object, ...] = ()
+            if self.admin[r] or self.denied[r] or r in lost:
+                # Ranges that the Admin tier treats differently are drawn apart.
+                tiers = (
+                    frozenset((b, t) for b, t in self.admin[r]),
+                    frozenset((b, str(p), t) for (p, t), b in self.denied[r].items()),
+                    tuple(sorted(lost.get(r, ()))),
+                )
+            if into or frm or tiers or r == self.filters.focus:
+                signature[(into, frm, tiers, r == self.filters.focus)].append(r)
         groups = {members[0]: tuple(members) for members in signature.values()}
         ext_group = {r: members[0] for members in groups.values() for r in members}
         return ext_group, dict(sorted(groups.items()))
@@ -104,6 +202,14 @@ class KeptView:
             for s in sources:
                 if s < n or self.ext_group.get(s) == s:
                     yield s, ports
+
+    def denied_sources(self, d: int) -> Iterator[tuple[int, PortSet, Tag]]:
+        """Kept (source, ports, Deny rules) an Admin-tier Deny drops toward ``d``, as :meth:`sources`."""
+        n = self.n
+        for (ports, tag), sources in self.denied[d].items():
+            for s in sources:
+                if s < n or self.ext_group.get(s) == s:
+                    yield s, ports, tag
 
     def range_ids(self, rep: int) -> tuple[str, ...]:
         return tuple(self.nodes[r].id for r in self.groups[rep])

@@ -16,10 +16,14 @@ Exactness: an edge never claims a connection that is not allowed.
 
 External address ranges that every drawn connection treats alike are drawn as one node.
 
+Edges that an Admin-tier Allow (Accept) rule allows, on one side or both, carry those rules; with
+``admin_denied``, edges of their own draw what an Admin-tier Deny drops.
+
 The pieces: :mod:`~netpol.render.diagram.elements` (the records renderers read),
 :mod:`~netpol.render.diagram.kept` (the filters and the connections they keep),
 :mod:`~netpol.render.diagram.edges`, :mod:`~netpol.render.diagram.workload` and
-:mod:`~netpol.render.diagram.namespace` (the two levels); this module builds a diagram from them
+:mod:`~netpol.render.diagram.namespace` (the two levels), :mod:`~netpol.render.diagram.denied`
+(what the Admin tier denies); this module builds a diagram from them
 and re-exports the records.
 """
 
@@ -28,8 +32,12 @@ from __future__ import annotations
 from netpol.core.ports import Protocol
 from netpol.engine.graph import AllowGraph
 from netpol.errors import Diagnostic, Severity, UsageError
+from netpol.render.diagram.denied import admin_denied as admin_denied_of
+from netpol.render.diagram.denied import has_admin_tier
 from netpol.render.diagram.elements import (
+    ADMIN_COLOUR,
     BOX_COLOURS,
+    DENIED_COLOUR,
     EDGE_COLOURS,
     EVERY_POD_ID,
     EXTERNAL_BOX,
@@ -66,7 +74,9 @@ from netpol.render.diagram.workload import (
 )
 
 __all__ = [
+    "ADMIN_COLOUR",
     "BOX_COLOURS",
+    "DENIED_COLOUR",
     "EDGE_COLOURS",
     "EVERY_POD_ID",
     "EXTERNAL_BOX",
@@ -103,6 +113,7 @@ def build_diagram(
     port: int | str | None = None,
     protocol: Protocol | None = None,
     exclude_external: bool = False,
+    admin_denied: bool = False,
 ) -> Diagram:
     """The diagram of ``graph``'s allowed connections that the filters keep.
 
@@ -111,14 +122,25 @@ def build_diagram(
     ``port``/``protocol``: only connections allowing that port (TCP when only ``port`` is given);
     a port name is resolved on each destination, as ``netpol query --port`` does, and one that no
     workload or pod declares raises UsageError naming those the input declares;
-    ``exclude_external``: leave out addresses outside the cluster.
+    ``exclude_external``: leave out addresses outside the cluster; ``admin_denied``: also draw,
+    red and dashed, the connections NetworkPolicy alone would allow that an Admin-tier Deny
+    drops (:mod:`~netpol.render.diagram.denied`), under the same filters.
     """
     if isinstance(port, str):
         _check_port_name(graph, port, protocol or Protocol.TCP)
     focus_index = graph.resolve(focus) if focus is not None else None
     filters = Filters(focus_index, namespace, port, protocol, exclude_external)
-    view = KeptView(graph, filters)
+    view = KeptView(graph, filters, admin_denied_of(graph) if admin_denied else None)
     diagnostics: list[Diagnostic] = []
+    if admin_denied and not has_admin_tier(graph):
+        diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                "no-admin-tier",
+                "--admin-denied: the input has no Admin-tier policy (AdminNetworkPolicy, or "
+                "ClusterNetworkPolicy of tier Admin), so no connection is denied by one",
+            )
+        )
     if namespace is not None and namespace not in view.ns_members:
         diagnostics.append(
             Diagnostic(

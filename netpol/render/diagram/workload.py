@@ -27,17 +27,21 @@ from netpol.render.diagram.elements import (
 )
 from netpol.render.diagram.kept import (
     KeptView,
+    Mark,
 )
 
 __all__ = ["workload_diagram"]
 
 
-_Pairs = dict[int, dict[int, PortSet]]
+_Cell = tuple[PortSet, Mark]
+"""What a pair is allowed (or denied) on, and the Admin-tier rules behind it."""
+_Pairs = dict[int, dict[int, _Cell]]
 
 
-def _uniform(pairs: _Pairs, src: End, dst: End) -> tuple[PortSet, list[tuple[int, int]]] | None:
-    """The ports every (s, d) of src x dst (s != d) is allowed on, when they are all the same."""
-    ports: PortSet | None = None
+def _uniform(pairs: _Pairs, src: End, dst: End) -> tuple[_Cell, list[tuple[int, int]]] | None:
+    """The ports (and Admin rules) of every (s, d) of src x dst (s != d), when they are all the
+    same."""
+    ports: _Cell | None = None
     covered: list[tuple[int, int]] = []
     for s in src.members:
         row = pairs.get(s)
@@ -59,10 +63,14 @@ def _uniform(pairs: _Pairs, src: End, dst: End) -> tuple[PortSet, list[tuple[int
 def workload_diagram(view: KeptView) -> Diagram:
     n, f = view.n, view.filters
     pairs: _Pairs = defaultdict(dict)
+    denied: _Pairs = defaultdict(dict)
     for d in (*range(n), *view.groups):
         for s, ports in view.sources(d):
-            pairs[s][d] = ports
+            pairs[s][d] = (ports, view.admin_of(s, d))
+        for s, ports, tag in view.denied_sources(d):
+            denied[s][d] = (ports, Mark(tag, ports))
     connections = sum(len(row) for row in pairs.values())
+    lost = sum(len(row) for row in denied.values())
 
     if f.focus is not None:
         anchors = {view.ext_group.get(f.focus, f.focus)}
@@ -72,7 +80,7 @@ def workload_diagram(view: KeptView) -> Diagram:
         anchors = set(view.ns_members.get(f.namespace, ()))
     else:
         anchors = set(range(n))
-    visible = anchors | set(pairs) | {d for row in pairs.values() for d in row}
+    visible = anchors | {e for p in (pairs, denied) for s, row in p.items() for e in (s, *row)}
     endpoints = sorted(i for i in visible if i < n)
     externals = sorted(i for i in visible if i >= n)
 
@@ -119,37 +127,8 @@ def workload_diagram(view: KeptView) -> Diagram:
         nodes.append(node)
         singles[i] = End(ref, (i,), len(singles) + len(groups), external=True, describe=node.tooltip)
 
-    # Candidate collapsed edges, largest first; one is drawn when it stands for at least two
-    # connections that no larger one already stands for.
-    candidates: list[tuple[End, End, PortSet, list[tuple[int, int]]]] = []
-    for src in [*singles.values(), *groups]:
-        for dst in [*groups, *(singles.values() if len(src.members) > 1 else ())]:
-            if src.box != dst.box and (
-                src.members[0] in dst.members if dst.box else dst.members[0] in src.members
-            ):
-                continue  # a node and the box around it
-            hit = _uniform(pairs, src, dst)
-            if hit is not None:
-                candidates.append((src, dst, *hit))
-    candidates.sort(key=lambda c: (-len(c[3]), c[0].order, c[1].order))
-    covered: set[tuple[int, int]] = set()
-    drawn: list[DraftEdge] = []
-    internal: dict[str, PortSet] = {}
-    for src, dst, ports, cells in candidates:
-        if sum(c not in covered for c in cells) < 2:
-            continue
-        covered.update(cells)
-        if src.box and src is dst:
-            internal[src.ref] = ports
-        elif src is dst:  # every pod: a loop
-            drawn.append(DraftEdge(src, dst, ports, ("pods reach each other",), collapsed=True))
-        else:
-            words = tuple(w for w in (src.word, dst.word) if w)
-            drawn.append(DraftEdge(src, dst, ports, words, collapsed=True))
-    for s, row in pairs.items():
-        for d, ports in row.items():
-            if (s, d) not in covered:
-                drawn.append(DraftEdge(singles[s], singles[d], ports))
+    drawn, internal = _collapse(pairs, singles, groups, denied=False)
+    drawn += _collapse(denied, singles, groups, denied=True)[0]
     if every is not None and any(every in (e.src, e.dst) for e in drawn):
         nodes.append(
             DiagramNode(
@@ -168,11 +147,11 @@ def workload_diagram(view: KeptView) -> Diagram:
     nodes, drawn, ext_box = external_box(nodes, drawn, complete, len(singles) + len(groups))
     if ext_box is not None:
         boxes.append(ext_box)
-    edges = finish_edges(drawn)
-    title = (
-        "Allowed connections (workload level)",
-        f"{len(endpoints)} endpoints · {connections} connections · {len(edges)} edges",
-    )
+    edges = finish_edges(drawn, view.rule_text)
+    counts = f"{len(endpoints)} endpoints · {connections} connections · {len(edges)} edges"
+    if view.show_denied:
+        counts += f" · {lost} denied by the Admin tier"
+    title = ("Allowed connections (workload level)", counts)
     return Diagram(
         Level.WORKLOAD,
         title,
@@ -182,6 +161,56 @@ def workload_diagram(view: KeptView) -> Diagram:
         legend(nodes, boxes, edges),
         connections,
     )
+
+
+def _collapse(
+    pairs: _Pairs, singles: dict[int, End], groups: list[End], *, denied: bool
+) -> tuple[list[DraftEdge], dict[str, PortSet]]:
+    """The edges that draw ``pairs``, and the boxes whose pods all reach each other (on ports).
+
+    Candidate collapsed edges, largest first; one is drawn when it stands for at least two
+    connections that no larger one already stands for. Denied connections are never drawn as a
+    box title or a loop: they are edges of their own, red."""
+    candidates: list[tuple[End, End, _Cell, list[tuple[int, int]]]] = []
+    for src in [*singles.values(), *groups]:
+        for dst in [*groups, *(singles.values() if len(src.members) > 1 else ())]:
+            if src.box != dst.box and (
+                src.members[0] in dst.members if dst.box else dst.members[0] in src.members
+            ):
+                continue  # a node and the box around it
+            if denied and src is dst:
+                continue
+            hit = _uniform(pairs, src, dst)
+            if hit is not None:
+                candidates.append((src, dst, *hit))
+    candidates.sort(key=lambda c: (-len(c[3]), c[0].order, c[1].order))
+    covered: set[tuple[int, int]] = set()
+    drawn: list[DraftEdge] = []
+    internal: dict[str, PortSet] = {}
+    for src, dst, (ports, mark), cells in candidates:
+        if sum(c not in covered for c in cells) < 2:
+            continue
+        covered.update(cells)
+        if src.box and src is dst:
+            internal[src.ref] = ports
+        elif src is dst:  # every pod: a loop
+            words: tuple[str, ...] = ("pods reach each other",)
+            drawn.append(DraftEdge(src, dst, ports, words, True, False, *_tiers(mark, denied)))
+        else:
+            words = tuple(w for w in (src.word, dst.word) if w)
+            drawn.append(DraftEdge(src, dst, ports, words, True, False, *_tiers(mark, denied)))
+    for s, row in pairs.items():
+        for d, (ports, mark) in row.items():
+            if (s, d) not in covered:
+                drawn.append(
+                    DraftEdge(singles[s], singles[d], ports, (), False, False, *_tiers(mark, denied))
+                )
+    return drawn, internal
+
+
+def _tiers(mark: Mark, denied: bool) -> tuple[tuple[int, ...], PortSet, bool, bool]:
+    """A DraftEdge's Admin fields: the rules, their ports, only some pairs, denied."""
+    return mark.rules, mark.ports, False, denied
 
 
 def _endpoint_node(view: KeptView, i: int) -> DiagramNode:
