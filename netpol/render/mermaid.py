@@ -210,7 +210,7 @@ def _legend_entry(item: LegendItem) -> tuple[str, str]:
     if node_class is not None:
         return text, node_class
     if item is LegendItem.ADMIN:
-        return f"══▶ {text}", "edge_admin"
+        return f"━━▶ {text}", "edge_admin"
     if item is LegendItem.ADMIN_DENIED:
         return f"┄┄▶ {text}", "edge_denied"
     kind = {LegendItem.CROSS: EdgeKind.CROSS, LegendItem.EXTERNAL_EDGE: EdgeKind.EXTERNAL}.get(
