@@ -16,7 +16,8 @@ from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Related, Rep
 from netpol.findings.catalog import RuleId
 from netpol.findings.records import sorted_findings
 from netpol.load.files import Locator
-from netpol.model.resources import Direction
+from netpol.model.resources import Direction, NetworkPolicy
+from netpol.model.tiers import TierPolicy
 from netpol.query.check.intent import Expectation, Intent, Verdict
 from netpol.query.check.sides import sides
 from netpol.query.explain import Explanation, Side, explain
@@ -219,7 +220,10 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
         for side in (exp.egress, exp.ingress):
             if not side.applies:
                 continue
-            if not side.isolating:
+            admin = [s for s in side.steps if s.tier == "Admin" and s.action in ("Allow", "Accept")]
+            if admin:  # NetworkPolicy cannot block what an Admin rule allows
+                parts.append(f"narrow {', '.join(str(s.ref) for s in admin)} (the Admin tier allows it)")
+            elif not side.isolating:
                 parts.append(
                     f"isolate {side.endpoint} for {side.direction.value.lower()} "
                     "(a default-deny policy in its namespace)"
@@ -230,7 +234,10 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
         return " or ".join(parts) if parts else "the traffic cannot be denied by NetworkPolicies"
     parts = []
     for side in (exp.egress, exp.ingress):
-        if side.applies and side.isolating and not (side.ports & exp.asked):
+        denials = [s for s in side.steps if s.action == "Deny"]
+        if denials and not (side.ports & exp.asked):
+            parts.append(f"change {', '.join(str(s.ref) for s in denials)} (a cluster-wide rule denies it)")
+        elif side.applies and side.isolating and side.reached and not (side.ports & exp.asked):
             other = exp.dst if side.direction is Direction.EGRESS else exp.src
             d = side.direction.value.lower()
             parts.append(
@@ -241,7 +248,8 @@ def _hint(exp: Explanation, expect: Verdict) -> str:
 
 
 def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Locator | None) -> list[Related]:
-    by_id = {p.id: p for p in graph.cluster.policies}
+    by_id: dict[str, NetworkPolicy | TierPolicy] = {p.id: p for p in graph.cluster.policies}
+    by_id.update((p.id, p) for p in graph.cluster.tier_policies)
     out: list[Related] = []
 
     def add(policy: str, path: tuple[str | int, ...], message: str) -> None:
@@ -254,10 +262,13 @@ def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Loca
 
     sides: tuple[Side, ...] = (exp.egress, exp.ingress)
     for side in sides:
+        for step in side.steps:
+            if (expect is Verdict.DENY) is (step.action != "Deny"):
+                add(step.policy, step.ref.path, f"{step.describe()} decides it")
         if expect is Verdict.DENY:
             for m in side.matches:
                 add(m.policy, m.ref.path, f"{m.ref} allows it")
-        elif side.isolating and not (side.ports & exp.asked):
+        elif side.isolating and side.reached and not (side.ports & exp.asked):
             for pid in side.isolating:
                 add(
                     pid,
