@@ -28,21 +28,35 @@ from netpol.render.graphviz import INSTALL_HINT, ImageFormat, find_dot
 from netpol.render.report_wording import (
     CRITERIA,
     FUTURE_WAYS,
-    SECTIONS,
     WAY_LABEL,
     cell_text,
     count_line,
+    criterion,
     findings_line,
+    future_who,
     namespace_line,
     plural,
     route_text,
     rules_text,
+    sections,
     selected_count,
     severity_count,
     stand_in_for,
     stand_ins_on,
+    tier_only,
     unmodelled_line,
+    unprotected_line,
     where,
+)
+from netpol.render.report_wording_tiers import (
+    example_text,
+    override_text,
+    rule_decides,
+    rule_label,
+    rule_notes,
+    tier_counts,
+    tier_priority,
+    tier_selects,
 )
 from netpol.report import Cell, Report
 
@@ -165,6 +179,17 @@ def _environment() -> jinja2.Environment:
         stand_in_for=stand_in_for,
         stand_ins_on=stand_ins_on,
         unmodelled=unmodelled_line,
+        unprotected=unprotected_line,
+        future_who=future_who,
+        tier_only=tier_only,
+        example=example_text,
+        override=override_text,
+        rule_decides=rule_decides,
+        rule_label=rule_label,
+        rule_notes=rule_notes,
+        tier_counts=tier_counts,
+        tier_priority=tier_priority,
+        tier_selects=tier_selects,
     )
     return env
 
@@ -195,10 +220,11 @@ def render(report: Report, *, figures: dict[int, Figure] | None = None) -> str:
         figures=figures,
         sections=_sections(report),
         criteria=CRITERIA,
+        criterion=lambda key: criterion(key, report.exposure.tiered),
         future_ways=FUTURE_WAYS,
         stand_ins=report.stand_ins,
     )
 
 
 def _sections(report: Report) -> Iterator[tuple[str, str]]:
-    return iter([(a, t) for a, t in SECTIONS if a != "sensitive" or report.sensitive])
+    return iter(sections(report.tiers is not None, bool(report.sensitive)))

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from netpol.errors import Location, Severity
 from netpol.report import (
     Cell,
+    ExposureSection,
+    FutureAccess,
     FutureWay,
     Listing,
     NamespaceView,
@@ -20,6 +22,7 @@ from netpol.report import (
     Route,
     StandInEntry,
     StandInSection,
+    Summary,
 )
 
 __all__ = [
@@ -27,20 +30,26 @@ __all__ = [
     "FUTURE_WAYS",
     "SECTIONS",
     "WAY_LABEL",
+    "about_line",
     "cell_text",
     "count_line",
+    "criterion",
     "findings_line",
+    "future_who",
     "namespace_line",
     "plural",
     "route_text",
     "rules_text",
+    "sections",
     "selected_count",
     "selects_line",
     "severity_count",
     "stand_in_for",
     "stand_in_note",
     "stand_ins_on",
+    "tier_only",
     "unmodelled_line",
+    "unprotected_line",
     "where",
 ]
 
@@ -49,6 +58,7 @@ SECTIONS = (
     ("exposure", "Exposure"),
     ("lint", "Lint findings"),
     ("connectivity", "Connectivity"),
+    ("tiers", "Cluster-wide policies"),
     ("inventory", "Policy inventory"),
     ("sensitive", "Sensitive workloads"),
     ("about", "About this report"),
@@ -92,6 +102,31 @@ CRITERIA = {
     "ungoverned": "Stand-ins that no policy of the input selects are left out of these tables: "
     "policies the input does not hold decide what reaches them and what they reach. Left out:",
     "absent": "Not in the input (namespaces of stand-ins only)",
+    "tiers": "AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy set "
+    "policy for the whole cluster, above the namespaces' owners. Each direction is decided at "
+    "one end (ingress at the destination, egress at the source) and a connection needs both: "
+    "first the Admin tier, by priority (the lower number first), each policy's rules in written "
+    "order, the first match deciding: Allow (NetworkPolicies cannot block it), Deny "
+    "(NetworkPolicies cannot allow it) or Pass (on to the NetworkPolicies); then the "
+    "NetworkPolicies, whose verdict is final for the endpoints they isolate; then, for the "
+    "others, the Baseline tier the same way; what no tier decides is allowed. The "
+    "BaselineAdminNetworkPolicy has no priority: netpol puts it after the Baseline "
+    "ClusterNetworkPolicies.",
+    "tier_rules": "'Decides' counts the connections (source, destination pairs of endpoints; "
+    "the addresses outside the cluster once per endpoint) for which the rule is the first match "
+    "of its tier on some port, computed with the engine's chain over the cluster given. An "
+    "ingress rule decides at the destination, an egress rule at the source: the other end may "
+    "still deny.",
+    "overrides": "Where the Admin tier decides against the namespace owners: an Allow that "
+    "admits what the NetworkPolicies isolating the endpoint do not allow, a Deny that drops what "
+    "a NetworkPolicy allows. Ports are those overridden.",
+    "outside_tiers": "Cluster-wide ingress rules cannot match addresses outside the cluster "
+    "(their peers are namespaces and pods): only a NetworkPolicy restricts them. 'Allowed by' "
+    "names the cluster-wide rules that allowed a side, and the default when no rule decided.",
+    "internet_tiers": "An Admin or Baseline egress rule on 'networks' decides them too, before "
+    "or after the NetworkPolicies.",
+    "future_tail_tiers": "Cluster-wide policies still apply to such pods: an Admin or Baseline rule "
+    "whose subject or peers match the new namespace decides their traffic as it does the others'.",
 }
 
 FUTURE_WAYS: tuple[tuple[FutureWay, str, str], ...] = (
@@ -225,6 +260,11 @@ def namespace_line(view: NamespaceView) -> str:
         f"{plural(view.endpoints, 'workload')}; {view.isolated_ingress} isolated for ingress, "
         f"{view.isolated_egress} for egress"
     )
+    if view.restricted_ingress or view.restricted_egress:
+        line += (
+            f"; cluster-wide rules deny some traffic of {view.restricted_ingress} more for "
+            f"ingress, {view.restricted_egress} for egress"
+        )
     return line + (f"; and {plural(view.stand_ins, 'stand-in')}." if view.stand_ins else ".")
 
 
@@ -247,3 +287,66 @@ def stand_ins_on(routes: Iterable[Route], stand_ins: StandInSection) -> list[tup
     """The stand-ins the routes pass through or start at, in id order, with what they stand for."""
     named = {i for r in routes for i in (*r.starts, *r.hops)}
     return [(i, meaning) for i in sorted(named) if (meaning := stand_ins.of(i)) is not None]
+
+
+def sections(tiers: bool, sensitive: bool) -> list[tuple[str, str]]:
+    """The sections a report has: the cluster-wide policies and the sensitive workloads only when
+    it holds some."""
+    return [(a, t) for a, t in SECTIONS if (a != "tiers" or tiers) and (a != "sensitive" or sensitive)]
+
+
+def criterion(key: str, tiered: bool) -> str:
+    """A section's criterion; with cluster-wide policies, what they add to it."""
+    extra = CRITERIA.get(f"{key}_tiers") if tiered else None
+    return f"{CRITERIA[key]} {extra}" if extra else CRITERIA[key]
+
+
+def unprotected_line(x: ExposureSection) -> str:
+    """The workloads that admit any pod, present or future; "" when there are none."""
+    if not x.tiered:
+        if not x.unprotected:
+            return ""
+        return (
+            f"Besides the rules below, {plural(x.unprotected, 'workload')} with no ingress "
+            "policy admit any pod, present or future."
+        )
+    parts = []
+    if x.unprotected:
+        parts.append(
+            f"Besides the rules below, {plural(x.unprotected, 'workload')} that neither a "
+            "NetworkPolicy nor a cluster-wide rule restricts for ingress admit any pod, present "
+            "or future."
+        )
+    if x.restricted:
+        parts.append(
+            f"{plural(x.restricted, 'workload')} with no ingress NetworkPolicy "
+            f"{'is' if x.restricted == 1 else 'are'} not open to every pod: cluster-wide rules "
+            "deny some of their ingress (see Cluster-wide policies)."
+        )
+    return " ".join(parts)
+
+
+def future_who(f: FutureAccess) -> tuple[str, ...]:
+    """Who can get in, and the Admin tier policies that may deny them first."""
+    if not f.denied_first:
+        return (f.who,)
+    return (f.who, f"unless an Admin tier Deny decides first: {', '.join(f.denied_first)}")
+
+
+def about_line(tool: str, tiered: bool) -> str:
+    """The first words of the About section."""
+    what = (
+        "the NetworkPolicies and the cluster-wide policies (AdminNetworkPolicy, "
+        "BaselineAdminNetworkPolicy, ClusterNetworkPolicy)"
+        if tiered
+        else "the NetworkPolicies"
+    )
+    return f"Generated by {tool} from the manifests given; it shows what {what} allow"
+
+
+def tier_only(s: Summary) -> str:
+    """Workloads no NetworkPolicy isolates that cluster-wide rules deny some traffic of."""
+    return (
+        f"{s.restricted_ingress} for ingress, {s.restricted_egress} for egress (no NetworkPolicy "
+        "isolates them; a cluster-wide rule denies some of their traffic)"
+    )

@@ -13,6 +13,8 @@ One module per section, all reading the same :class:`~netpol.report.view.View`:
 :mod:`~netpol.report.exposure` (outside the cluster, the internet, every namespace, pods that do
 not exist yet), :mod:`~netpol.report.connectivity` (matrices and diagrams),
 :mod:`~netpol.report.inventory` (each policy, and what changes without it),
+:mod:`~netpol.report.tiers` (the cluster-wide policies, what each rule decides and the
+NetworkPolicies the Admin tier overrides),
 :mod:`~netpol.report.paths` (sensitive workloads), :mod:`~netpol.report.stand_ins` (the
 endpoints for what the policies select and the input does not hold) and
 :mod:`~netpol.report.summary` (the verdict).
@@ -64,6 +66,15 @@ from netpol.report.records import (
 )
 from netpol.report.stand_ins import build_stand_ins
 from netpol.report.summary import build_lint_section, build_summary
+from netpol.report.tier_records import (
+    Override,
+    OverrideKind,
+    TierExample,
+    TierPolicyEntry,
+    TierRuleEntry,
+    TierSection,
+)
+from netpol.report.tiers import build_tiers, walk_tiers
 from netpol.report.view import View, describe_ranges
 
 __all__ = [
@@ -82,6 +93,8 @@ __all__ = [
     "Matrix",
     "NamespaceView",
     "Origin",
+    "Override",
+    "OverrideKind",
     "PolicyChange",
     "PolicyEntry",
     "Rating",
@@ -95,6 +108,10 @@ __all__ = [
     "StandInEntry",
     "StandInSection",
     "Summary",
+    "TierExample",
+    "TierPolicyEntry",
+    "TierRuleEntry",
+    "TierSection",
     "WhatIf",
     "build_report",
     "describe_ranges",
@@ -126,12 +143,14 @@ def build_report(
     limits = limits or Limits()
     view = View(graph, locator)
     targets = [(spec, resolve_sensitive(graph, spec)) for spec in sensitive]
-    exposure = build_exposure(view, tuple(sorted(set(open_namespaces))), limits)
+    walk = walk_tiers(view, limits) if view.tiered else None
+    tiers = build_tiers(view, walk, limits) if walk is not None else None
+    exposure = build_exposure(view, tuple(sorted(set(open_namespaces))), limits, walk)
     lint = build_lint_section(lint_result, limits)
-    connectivity = build_connectivity(view, limits, diagrams)
+    connectivity = build_connectivity(view, limits, diagrams, walk)
     inventory = build_inventory(view, limits)
     sensitive_sections = build_sensitive(view, targets, limits) if targets else ()
-    summary = build_summary(view, tuple(inputs), exposure, lint, sensitive_sections)
+    summary = build_summary(view, tuple(inputs), exposure, lint, sensitive_sections, tiers)
     return Report(
         title or "Network policy review",
         tool,
@@ -143,4 +162,5 @@ def build_report(
         sensitive_sections,
         limits,
         build_stand_ins(view, limits),
+        tiers,
     )

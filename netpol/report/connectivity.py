@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import compile_graph
@@ -13,6 +14,9 @@ from netpol.model.resources import Direction, Options
 from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
 from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
+
+if TYPE_CHECKING:
+    from netpol.report.tiers import TierWalk
 
 __all__ = ["build_connectivity"]
 
@@ -96,8 +100,11 @@ def _matrix(
     )
 
 
-def build_connectivity(view: View, limits: Limits, diagrams: bool) -> ConnectivitySection:
-    """The namespace matrix and diagram, and a section for each of the most reached namespaces."""
+def build_connectivity(
+    view: View, limits: Limits, diagrams: bool, walk: TierWalk | None = None
+) -> ConnectivitySection:
+    """The namespace matrix and diagram, and a section for each of the most reached namespaces
+    (``walk``: what the cluster-wide policies decide, when there are)."""
     graph = view.graph
     in_degree = [sum(len(b.sources) for b in graph.blocks_into(d)) for d in range(view.n)]
     weight = {ns: sum(in_degree[i] for i in m) for ns, m in view.members.items()}
@@ -136,13 +143,18 @@ def build_connectivity(view: View, limits: Limits, diagrams: bool) -> Connectivi
     # namespaces they reach show what they may do.
     own = [ns for ns in ranked if ns not in view.absent]
     detailed = sorted(own[: limits.namespaces])
-    views = tuple(_namespace_view(view, ns, in_degree, limits, diagrams) for ns in detailed)
+    views = tuple(_namespace_view(view, ns, in_degree, limits, diagrams, walk) for ns in detailed)
     omitted = tuple(ns for ns in view.members if ns not in detailed and ns not in view.absent)
     return ConnectivitySection(overview, diagram, views, omitted, note)
 
 
 def _namespace_view(
-    view: View, ns: str, in_degree: Sequence[int], limits: Limits, diagrams: bool
+    view: View,
+    ns: str,
+    in_degree: Sequence[int],
+    limits: Limits,
+    diagrams: bool,
+    walk: TierWalk | None,
 ) -> NamespaceView:
     members = view.members[ns]
     picked = sorted(sorted(members, key=lambda i: (-in_degree[i], i))[: limits.matrix])
@@ -200,6 +212,10 @@ def _namespace_view(
                 )
     graph = view.graph
     stand_ins = len(view.ns_sets[ns] & view.stand_in_set)
+    restricted = {
+        d: len((selectable & walk.restricted[d]) - graph.isolated(d)) if walk is not None else 0
+        for d in Direction
+    }
     return NamespaceView(
         ns,
         len(members) - stand_ins,
@@ -209,6 +225,8 @@ def _namespace_view(
         diagram,
         note,
         stand_ins,
+        restricted[Direction.INGRESS],
+        restricted[Direction.EGRESS],
     )
 
 

@@ -11,12 +11,14 @@ way names the stand-ins of its peer when the input holds no pod the peer matches
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from netpol.core.ports import PortSet
 from netpol.engine.nodeset import NodeSet
 from netpol.engine.standins import fresh_namespace_label
-from netpol.engine.views import RuleView
+from netpol.engine.views import Block, RuleView, TierRuleView
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, Peer
+from netpol.model.tiers import Tier, TierAction
 from netpol.report.records import (
     ClusterWide,
     Exposure,
@@ -31,14 +33,45 @@ from netpol.report.records import (
 from netpol.report.stand_ins import pinned_names, stand_ins_of
 from netpol.report.view import View
 
+if TYPE_CHECKING:
+    from netpol.report.tiers import TierWalk
+
 __all__ = ["build_exposure"]
 
 _WAY_RANK = {w: i for i, w in enumerate(FutureWay)}
 
 
-def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits) -> ExposureSection:
+class _Why:
+    """What allowed one side of the connections gathered in a row: the NetworkPolicy rules, the
+    tier rules and the tiers that allowed it (the last two only with cluster-wide policies)."""
+
+    __slots__ = ("decided", "rules", "tiers")
+
+    def __init__(self) -> None:
+        self.rules: set[RuleView] = set()
+        self.tiers: set[TierRuleView] = set()
+        self.decided: set[str] = set()
+
+    def add(self, block: Block, direction: Direction) -> None:
+        if direction is Direction.INGRESS:
+            self.rules.update(block.ingress)
+            self.tiers.update(block.ingress_tiers)
+        else:
+            self.rules.update(block.egress)
+            self.tiers.update(block.egress_tiers)
+        self.decided.update(block.decided(direction))
+
+    def via(self, view: View, owner: int, direction: Direction) -> tuple[str, ...]:
+        if direction is Direction.INGRESS:
+            return view.ingress_via(owner, self.rules, self.tiers, self.decided)
+        return view.egress_via(owner, self.rules, self.tiers, self.decided)
+
+
+def build_exposure(
+    view: View, open_namespaces: tuple[str, ...], limits: Limits, walk: TierWalk | None = None
+) -> ExposureSection:
     """Who is reachable from outside, reaches the internet, is reached by every pod or by pods
-    that do not exist yet."""
+    that do not exist yet; ``walk``: what the cluster-wide policies decide, when there are."""
     graph = view.graph
     from_outside: list[Exposure] = []
     cluster_wide: list[ClusterWide] = []
@@ -46,25 +79,32 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     for d in range(view.n):
         if not view.governed(d, Direction.INGRESS):
             continue
-        by_ports: dict[PortSet, tuple[NodeSet, set[RuleView]]] = {}
+        by_ports: dict[PortSet, tuple[NodeSet, _Why]] = {}
         others = view.selectable.without(d)
         covered, union, common = graph.nothing, PortSet.none(), None
-        rules: set[RuleView] = set()
+        why = _Why()
         for block in graph.blocks_into(d):
             ext = block.sources & view.external_set
             if ext:
-                ranges, ids = by_ports.get(block.ports, (graph.nothing, set()))
-                by_ports[block.ports] = (ranges | ext, ids | set(block.ingress))
+                ranges, seen = by_ports.get(block.ports, (graph.nothing, _Why()))
+                seen.add(block, Direction.INGRESS)
+                by_ports[block.ports] = (ranges | ext, seen)
             inside = block.sources & others
             if inside:
                 covered |= inside
                 union |= block.ports
                 common = block.ports if common is None else common & block.ports
-                rules.update(block.ingress)
-        for ports, (ranges, ids) in by_ports.items():
+                why.add(block, Direction.INGRESS)
+        for ports, (ranges, seen) in by_ports.items():
             public = any(view.is_public(r) for r in ranges)
             from_outside.append(
-                Exposure(view.id(d), view.ranges_text(ranges), ports, public, view.ingress_via(d, ids))
+                Exposure(
+                    view.id(d),
+                    view.ranges_text(ranges),
+                    ports,
+                    public,
+                    seen.via(view, d, Direction.INGRESS),
+                )
             )
         if not covered:
             continue
@@ -72,12 +112,22 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
         if covered == others:
             common = common or PortSet.none()
             cluster_wide.append(
-                ClusterWide(view.id(d), Scope.EVERY_POD, common, union - common, view.ingress_via(d, rules))
+                ClusterWide(
+                    view.id(d),
+                    Scope.EVERY_POD,
+                    common,
+                    union - common,
+                    why.via(view, d, Direction.INGRESS),
+                )
             )
         elif len(groups) > 1 and all(covered & m for m in groups):
             cluster_wide.append(
                 ClusterWide(
-                    view.id(d), Scope.EVERY_NAMESPACE, union, PortSet.none(), view.ingress_via(d, rules)
+                    view.id(d),
+                    Scope.EVERY_NAMESPACE,
+                    union,
+                    PortSet.none(),
+                    why.via(view, d, Direction.INGRESS),
                 )
             )
 
@@ -85,7 +135,9 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
     from_outside.sort(key=lambda e: (not e.public, not e.ports.is_all(), e.endpoint, e.ranges))
     cluster_wide.sort(key=lambda w: (list(Scope).index(w.scope), not w.ports.is_all(), w.endpoint))
     future = _future(view, open_namespaces)
-    unprotected = len(view.workloads - graph.isolated(Direction.INGRESS))
+    open_ = view.workloads - graph.isolated(Direction.INGRESS)
+    restricted = open_ & walk.restricted[Direction.INGRESS] if walk is not None else graph.nothing
+    unprotected = len(open_ - restricted)
     stand_ins = set(view.stand_in_set.ids())
     workloads = _reach(from_outside, to_internet, cluster_wide, lambda e: e not in stand_ins)
     isolated = graph.isolated(Direction.INGRESS) | graph.isolated(Direction.EGRESS)
@@ -103,6 +155,8 @@ def build_exposure(view: View, open_namespaces: tuple[str, ...], limits: Limits)
         workloads.from_every_pod,
         _reach(from_outside, to_internet, cluster_wide, stand_ins.__contains__),
         (view.stand_in_set - isolated).ids(),
+        walk is not None,
+        len(restricted),
     )
 
 
@@ -126,15 +180,16 @@ def _to_internet(view: View) -> list[Exposure]:
     range outside the cluster they may reach on those ports (so the ranges read as the policies
     wrote them)."""
     graph = view.graph
-    acc: dict[tuple[int, PortSet], tuple[NodeSet, set[RuleView]]] = {}
+    acc: dict[tuple[int, PortSet], tuple[NodeSet, _Why]] = {}
     public: set[tuple[int, PortSet]] = set()
     governed = view.endpoint_set - (view.stand_in_set - graph.isolated(Direction.EGRESS))
     for r in range(view.n, view.total):
         for block in graph.blocks_into(r):
             for s in block.sources & governed:
                 key = (s, block.ports)
-                ranges, ids = acc.get(key, (graph.nothing, set()))
-                acc[key] = (ranges | graph.one(r), ids | set(block.egress))
+                ranges, why = acc.get(key, (graph.nothing, _Why()))
+                why.add(block, Direction.EGRESS)
+                acc[key] = (ranges | graph.one(r), why)
                 if view.is_public(r):
                     public.add(key)
     rows = [
@@ -143,7 +198,7 @@ def _to_internet(view: View) -> list[Exposure]:
             view.ranges_text(acc[(s, ports)][0]),
             ports,
             True,
-            view.egress_via(s, acc[(s, ports)][1]),
+            acc[(s, ports)][1].via(view, s, Direction.EGRESS),
         )
         for s, ports in public
     ]
@@ -156,11 +211,20 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
     labels = {ns.name: ns.labels for ns in cluster.namespaces if not ns.stand_in}
     fresh = fresh_namespace_label(cluster)
     rows: list[FutureAccess] = []
+    admin_denies = [
+        tv
+        for tv in view.graph.tier_rules()
+        if tv.direction is Direction.INGRESS
+        and tv.policy.tier is Tier.ADMIN
+        and tv.action is TierAction.DENY
+        and tv.targets
+    ]
     for cr in view.graph.rules():
         if cr.direction is not Direction.INGRESS or not cr.targets:
             continue
         pol, rule = cr.policy, cr.rule
         targets = cr.targets.ids()
+        first = tuple(dict.fromkeys(tv.policy.id for tv in admin_denies if tv.targets & cr.targets))
         ports = ", ".join(str(p) for p in rule.ports) or "all ports"
         path = cr.ref.path
         if not rule.peers:
@@ -173,6 +237,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
                     "any pod of any namespace, present or future, and every address",
                     targets,
                     ports,
+                    denied_first=first,
                 )
             )
             continue
@@ -189,6 +254,7 @@ def _future(view: View, open_namespaces: tuple[str, ...]) -> list[FutureAccess]:
                         targets,
                         ports,
                         stand_ins_of(view, cr, peer),
+                        first,
                     )
                 )
     rows.sort(key=lambda f: (_WAY_RANK[f.way], f.rule, f.peer))

@@ -15,6 +15,7 @@ from netpol.core.selectors import LabelSelector
 from netpol.engine.graph import AllowGraph
 from netpol.errors import UsageError
 from netpol.model.cluster import Endpoint
+from netpol.model.resources import Direction
 from netpol.report.records import (
     DirectAccess,
     Limits,
@@ -95,7 +96,16 @@ class _Paths:
         for src in pred:
             attrs = pred[src]
             origin = self._origin(src, ns)
-            via = tuple(attrs["ingress_rules"]) or self.view.ingress_via(t, ())
+            if self.view.tiered:
+                via = self.view.via(
+                    t,
+                    Direction.INGRESS,
+                    attrs["ingress_rules"],
+                    attrs["ingress_tiers"],
+                    attrs["ingress_decided"],
+                )
+            else:
+                via = tuple(attrs["ingress_rules"]) or self.view.ingress_via(t, ())
             if origin is Origin.OUTSIDE:
                 outside[attrs["ports"]].append(src)
                 rules[attrs["ports"]].update(via)

@@ -12,6 +12,7 @@ from netpol.findings import Finding
 from netpol.model.resources import Direction
 from netpol.render.diagram.model import Diagram
 from netpol.report.bounds import Limits, Listing
+from netpol.report.tier_records import TierSection
 
 __all__ = [
     "Cell",
@@ -89,6 +90,13 @@ class Summary:
     unmodelled: tuple[tuple[str, int], ...] = ()
     """Policies of other APIs that also filter traffic, which netpol does not model, by
     ``Kind (group)``; the verdict ignores them."""
+    tier_policies: int = 0
+    """Cluster-wide policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+    ClusterNetworkPolicy)."""
+    restricted_ingress: int = 0
+    """Workloads no NetworkPolicy isolates for ingress whose ingress a cluster-wide rule denies in
+    part."""
+    restricted_egress: int = 0
 
     @property
     def verdict(self) -> str:
@@ -165,6 +173,9 @@ class FutureAccess:
     stand_ins: tuple[str, ...] = ()
     """The stand-ins for those pods, when the input holds none the peer matches: what they may
     reach is what such a pod would (the other tables list them)."""
+    denied_first: tuple[str, ...] = ()
+    """Admin tier policies with an ingress Deny rule for some of the targets: they decide before
+    this rule, and may deny such a pod."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +201,12 @@ class ExposureSection:
     ungoverned: tuple[str, ...] = ()
     """Stand-ins no policy of the input selects, left out of the tables: what they may reach,
     and what reaches them, is up to policies the input does not hold."""
+    tiered: bool = False
+    """The cluster has cluster-wide policies: ``unprotected`` then counts the workloads that
+    neither a NetworkPolicy nor a cluster-wide rule restricts for ingress."""
+    restricted: int = 0
+    """With cluster-wide policies: workloads no ingress NetworkPolicy selects whose ingress a
+    cluster-wide rule denies in part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +276,10 @@ class NamespaceView:
     note: str = ""
     """Why the diagram is drawn at namespace level, or left out."""
     stand_ins: int = 0
+    restricted_ingress: int = 0
+    """Of its workloads no NetworkPolicy isolates for ingress, those a cluster-wide rule denies
+    some ingress."""
+    restricted_egress: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,3 +452,5 @@ class Report:
     sensitive: tuple[SensitiveSection, ...]
     limits: Limits
     stand_ins: StandInSection = StandInSection()
+    tiers: TierSection | None = None
+    """The cluster-wide policies; None when the cluster has none."""

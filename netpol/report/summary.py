@@ -20,6 +20,7 @@ from netpol.report.records import (
     SensitiveSection,
     Summary,
 )
+from netpol.report.tier_records import TierSection
 from netpol.report.view import View, first
 
 __all__ = ["build_lint_section", "build_summary"]
@@ -52,8 +53,10 @@ def build_summary(
     exposure: ExposureSection,
     lint: LintSection,
     sensitive: Sequence[SensitiveSection],
+    tiers: TierSection | None = None,
 ) -> Summary:
-    """The counts at the top of the report, and the verdict drawn from every section."""
+    """The counts at the top of the report, and the verdict drawn from every section
+    (``tiers``: the cluster-wide policies, when the cluster has some)."""
     graph = view.graph
     cluster = graph.cluster
     workloads = view.endpoint_set - view.stand_in_set
@@ -70,7 +73,7 @@ def build_summary(
                 sources = sources & view.stand_in_set
             with_stand_ins += len(sources) if d in ingress else len(sources & egress)
     counts = dict(lint.counts)
-    rating, headline, details = _verdict(view, exposure, counts, lint.ran, sensitive)
+    rating, headline, details = _verdict(view, exposure, counts, lint.ran, sensitive, tiers)
     return Summary(
         inputs,
         len(cluster.namespaces) - len(view.absent),
@@ -91,6 +94,9 @@ def build_summary(
         len(view.absent),
         with_stand_ins,
         tuple(cluster.unmodelled.items()),
+        tiers.policies.total if tiers else 0,
+        tiers.restricted_ingress if tiers else 0,
+        tiers.restricted_egress if tiers else 0,
     )
 
 
@@ -108,10 +114,13 @@ def _verdict(
     counts: Mapping[Severity, int],
     linted: bool,
     sensitive: Sequence[SensitiveSection],
+    tiers: TierSection | None,
 ) -> tuple[Rating, str, str]:
     sel = len(view.workloads)
     ing = len(view.workloads & view.graph.isolated(Direction.INGRESS))
     egr = len(view.workloads & view.graph.isolated(Direction.EGRESS))
+    guarded = ing + (tiers.restricted_ingress if tiers else 0)
+    """Isolated for ingress by a NetworkPolicy, or denied some ingress by a cluster-wide rule."""
     stand_ins = len(view.stand_in_set)
     unseen = view.n == stand_ins  # the input holds no workload: its policies alone are rated
     x = exposure
@@ -129,6 +138,8 @@ def _verdict(
             f"Of {_n(sel, 'workload')} that policies can select, {ing} ({_share(ing, sel)}) "
             f"{_be(ing)} isolated for ingress and {egr} ({_share(egr, sel)}) for egress."
         )
+    if tiers is not None:
+        facts.append(_tiers_fact(tiers, sel - ing, sel - egr))
     if unseen and stand_ins:
         facts.append(
             "The input holds no workloads, only policies: this review rates what the policies "
@@ -211,7 +222,7 @@ def _verdict(
             "Needs attention: the input holds no workloads, and no stand-ins stand for the pods "
             "its policies select (--closed-world), so nothing here says what they allow."
         )
-    elif warnings or x.reachable_from_internet or r.from_internet or ing < sel:
+    elif warnings or x.reachable_from_internet or r.from_internet or guarded < sel:
         rating = Rating.ATTENTION
         advice = (
             "Needs attention: nothing is rated an error, but the lint warnings and the "
@@ -224,6 +235,13 @@ def _verdict(
             "and lint reports no error or warning. The input holds no workloads, so this rates "
             "the policies alone; the tables list what they allow."
         )
+    elif tiers is not None:
+        rating = Rating.GOOD
+        advice = (
+            "Good: every workload is isolated for ingress by a NetworkPolicy or denied some "
+            "ingress by a cluster-wide rule, nothing is open to the internet and lint reports no "
+            "error or warning; the tables list what is still allowed."
+        )
     else:
         rating = Rating.GOOD
         advice = (
@@ -231,6 +249,30 @@ def _verdict(
             "and lint reports no error or warning; the tables list what is still allowed."
         )
     return rating, advice, " ".join(facts)
+
+
+def _tiers_fact(tiers: TierSection, open_ingress: int, open_egress: int) -> str:
+    """The cluster-wide policies in one sentence: how many, what they restrict where no
+    NetworkPolicy isolates, and what the Admin tier overrides."""
+    n = tiers.policies.total
+    where = []
+    if tiers.admin:
+        where.append(f"{tiers.admin} in the Admin tier, before the NetworkPolicies")
+    if tiers.baseline:
+        where.append(f"{tiers.baseline} in the Baseline tier, after them")
+    text = f"{_n(n, 'cluster-wide policy', 'cluster-wide policies')} ({' and '.join(where)}) also decide"
+    text += " traffic" if n > 1 else "s traffic"
+    text += (
+        f": of the {_n(open_ingress, 'workload')} no NetworkPolicy isolates for ingress, "
+        f"{tiers.restricted_ingress} {_be(tiers.restricted_ingress)} denied some ingress by a "
+        f"cluster-wide rule (for egress: {tiers.restricted_egress} of {open_egress})"
+    )
+    over = []
+    if tiers.admitted:
+        over.append(f"Admin Allow rules admit {_n(tiers.admitted, 'connection')} the NetworkPolicies do not")
+    if tiers.dropped:
+        over.append(f"Admin Deny rules drop {_n(tiers.dropped, 'connection')} a NetworkPolicy allows")
+    return text + ("; " + " and ".join(over) if over else "") + "."
 
 
 def _be(count: int) -> str:

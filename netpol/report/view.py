@@ -10,11 +10,12 @@ from netpol.core.ipspace import AddressRange, IPBlock, IPFamily, format_range, m
 from netpol.core.public import public_addresses
 from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet
-from netpol.engine.views import RuleView
+from netpol.engine.views import RuleView, TierRuleView
 from netpol.errors import Location
 from netpol.load.files import Locator
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, NetworkPolicy
+from netpol.model.tiers import Tier, TierPolicy
 
 __all__ = [
     "HOST_NETWORK",
@@ -22,6 +23,7 @@ __all__ = [
     "NOT_ISOLATED",
     "OTHER_NAMESPACES",
     "OUTSIDE",
+    "TIER_DEFAULT",
     "View",
     "describe_ranges",
     "first",
@@ -32,6 +34,13 @@ OTHER_NAMESPACES = "other namespaces"
 NOT_ISOLATED = "no ingress policy selects it"
 NOT_EGRESS_ISOLATED = "no egress policy selects it"
 HOST_NETWORK = "host-network pod: node traffic, no policy applies"
+TIER_DEFAULT = {
+    Direction.INGRESS: "no ingress NetworkPolicy selects it and no cluster-wide rule decides: "
+    "allowed by default",
+    Direction.EGRESS: "no egress NetworkPolicy selects it and no cluster-wide rule decides: "
+    "allowed by default",
+}
+"""With cluster-wide policies: why a side no policy of any tier decides is allowed."""
 
 
 class View:
@@ -59,6 +68,10 @@ class View:
         self.members: dict[str, list[int]] = dict(sorted(by_ns.items()))
         self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.members.items()}
         self._public: dict[int, bool] = {}
+        self.tiered = bool(graph.tier_policies())
+        """The cluster has cluster-wide policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+        ClusterNetworkPolicy): NetworkPolicies are not all that decides."""
+        self._tier_rules = {str(tv.ref): tv for tv in graph.tier_rules()}
 
     def id(self, i: int) -> str:
         return self.graph.ids[i]
@@ -83,21 +96,64 @@ class View:
     def ranges_text(self, ranges: NodeSet) -> str:
         return describe_ranges([self.ranges[r - self.n] for r in ranges])
 
-    def ingress_via(self, d: int, rules: Iterable[RuleView]) -> tuple[str, ...]:
-        if d in self.graph.host_network:
-            return (HOST_NETWORK,)
-        if d not in self.graph.isolated(Direction.INGRESS):
-            return (NOT_ISOLATED,)
-        return tuple(sorted({str(r.ref) for r in rules}))
+    def ingress_via(
+        self,
+        d: int,
+        rules: Iterable[RuleView],
+        tiers: Iterable[TierRuleView] = (),
+        decided: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        """Why sources may connect to ``d``: the ingress rules, or why no policy applies; with
+        cluster-wide policies, the tier rules that allowed (or passed) too, in evaluation order."""
+        return self.via(
+            d, Direction.INGRESS, [str(r.ref) for r in rules], [str(t.ref) for t in tiers], decided
+        )
 
-    def egress_via(self, s: int, rules: Iterable[RuleView]) -> tuple[str, ...]:
-        if s in self.graph.host_network:
-            return (HOST_NETWORK,)
-        if s not in self.graph.isolated(Direction.EGRESS):
-            return (NOT_EGRESS_ISOLATED,)
-        return tuple(sorted({str(r.ref) for r in rules}))
+    def egress_via(
+        self,
+        s: int,
+        rules: Iterable[RuleView],
+        tiers: Iterable[TierRuleView] = (),
+        decided: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        return self.via(
+            s, Direction.EGRESS, [str(r.ref) for r in rules], [str(t.ref) for t in tiers], decided
+        )
 
-    def locate(self, policy: NetworkPolicy, *path: str | int) -> Location:
+    def via(
+        self,
+        owner: int,
+        direction: Direction,
+        rules: Iterable[str],
+        tiers: Iterable[str] = (),
+        decided: Iterable[str] = (),
+    ) -> tuple[str, ...]:
+        """What allows one side of a connection at ``owner`` (the destination for ingress, the
+        source for egress): rule refs, tier rule refs (as ``AllowGraph.to_networkx`` names them)
+        and the tiers that allowed it (``Block.decided``)."""
+        if owner in self.graph.host_network:
+            return (HOST_NETWORK,)
+        isolated = owner in self.graph.isolated(direction)
+        if not self.tiered:
+            if not isolated:
+                return (NOT_ISOLATED if direction is Direction.INGRESS else NOT_EGRESS_ISOLATED,)
+            return tuple(sorted(set(rules)))
+        steps = sorted({self._tier_rules[t] for t in tiers}, key=lambda tv: tv.id)
+        admin = [self.tier_label(tv) for tv in steps if tv.policy.tier is Tier.ADMIN]
+        baseline = [self.tier_label(tv) for tv in steps if tv.policy.tier is Tier.BASELINE]
+        own = sorted(set(rules)) if isolated else []
+        tail = [TIER_DEFAULT[direction]] if "default" in set(decided) else []
+        return (*admin, *own, *baseline, *tail)
+
+    def tier_rule(self, ref: str) -> TierRuleView:
+        return self._tier_rules[ref]
+
+    @staticmethod
+    def tier_label(tv: TierRuleView) -> str:
+        """``anp/allow-monitoring ingress rule #1 (Admin Allow)``."""
+        return f"{tv.ref} ({tv.policy.tier.value} {tv.rule.word})"
+
+    def locate(self, policy: NetworkPolicy | TierPolicy, *path: str | int) -> Location:
         o = policy.origin
         if self.locator is None:
             return o.at(*path)
