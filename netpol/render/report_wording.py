@@ -314,8 +314,8 @@ def unprotected_line(x: ExposureSection) -> str:
     if x.unprotected:
         parts.append(
             f"Besides the rules below, {plural(x.unprotected, 'workload')} that neither a "
-            "NetworkPolicy nor a cluster-wide rule restricts for ingress admit any pod, present "
-            "or future."
+            "NetworkPolicy nor a cluster-wide rule restricts for ingress "
+            f"{'admits' if x.unprotected == 1 else 'admit'} any pod, present or future."
         )
     if x.restricted:
         parts.append(
