@@ -27,6 +27,7 @@ from netpol.lint import lint
 from netpol.model.resources import Direction
 from netpol.model.tiers import Tier, TierAction
 from netpol.render import report_html, report_markdown
+from netpol.render.report_wording_tiers import count
 from netpol.report import Limits, OverrideKind, Rating, build_report
 from netpol.report.tiers import walk_tiers
 from netpol.report.view import View
@@ -237,7 +238,7 @@ def test_the_section_on_the_tenants() -> None:
     assert rules["banp/default egress rule #1"].decided == 4
     [override] = t.overrides.rows
     assert override.kind is OverrideKind.ADMITS and override.connections == 2
-    assert override.policies == ("tenant-a/api-from-frontend", "tenant-b/db-from-web")
+    assert override.policies.rows == ("tenant-a/api-from-frontend", "tenant-b/db-from-web")
     assert str(override.examples[0].ports) == "TCP 9090"
     assert (t.admitted, t.dropped, t.restricted_ingress, t.restricted_egress) == (2, 0, 2, 0)
 
@@ -259,7 +260,7 @@ def test_drops_and_named_ports_and_domain_names() -> None:
     assert t is not None
     kinds = {(o.rule, o.kind): o for o in t.overrides.rows}
     drop = kinds[("anp/no-dev-to-db ingress rule #2", OverrideKind.DROPS)]
-    assert drop.policies == ("a/db-in",) and drop.connections == 2
+    assert drop.policies.rows == ("a/db-in",) and drop.connections == 2
     assert {str(e.ports) for e in drop.examples} == {"TCP 5432"}  # what the NetworkPolicy allowed
     admit = kinds[("anp/no-dev-to-db ingress rule #1", OverrideKind.ADMITS)]
     assert str(admit.examples[0].ports) == "TCP 9000"  # the named port, resolved on db
@@ -499,3 +500,11 @@ def test_the_walk_runs_per_cell_not_per_pair() -> None:
     assert elapsed < 10
     report = build_report(graph, limits=Limits(whatif=2))
     assert report.tiers is not None and report.tiers.policies.total == 2
+    # A cluster-wide rule overrides many NetworkPolicies: the first few are named, the rest counted.
+    assert all(len(o.policies.rows) <= 8 for o in report.tiers.overrides.rows)
+    assert all(o.policies.total >= len(o.policies.rows) for o in report.tiers.overrides.rows)
+
+
+def test_counts_read_with_thousands_separators() -> None:
+    assert count(110556, "connection") == "110,556 connections"
+    assert count(1, "connection") == "1 connection"

@@ -49,6 +49,7 @@ from netpol.render.report_wording import (
     where,
 )
 from netpol.render.report_wording_tiers import (
+    count,
     example_text,
     override_text,
     rule_decides,
@@ -183,6 +184,7 @@ def _environment() -> jinja2.Environment:
         future_who=future_who,
         tier_only=tier_only,
         example=example_text,
+        count=count,
         override=override_text,
         rule_decides=rule_decides,
         rule_label=rule_label,

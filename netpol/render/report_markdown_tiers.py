@@ -12,6 +12,7 @@ from netpol.core.escaping import md_text
 from netpol.render.report_markdown_blocks import code, item, lines, note, table
 from netpol.render.report_wording import CRITERIA, count_line, where
 from netpol.render.report_wording_tiers import (
+    count,
     example_text,
     override_text,
     rule_decides,
@@ -81,8 +82,9 @@ def render_tiers(t: TierSection) -> list[str]:
             (
                 f"{code(o.rule)}<br>{md_text(o.action)}",
                 md_text(override_text(o)),
-                ", ".join(code(p) for p in o.policies),
-                str(o.connections),
+                ", ".join(code(p) for p in o.policies.rows)
+                + (f" and {o.policies.omitted} more" if o.policies.omitted else ""),
+                count(o.connections),
                 lines(*(example_text(e) for e in o.examples)),
             )
             for o in t.overrides.rows

@@ -119,7 +119,8 @@ CRITERIA = {
     "still deny.",
     "overrides": "Where the Admin tier decides against the namespace owners: an Allow that "
     "admits what the NetworkPolicies isolating the endpoint do not allow, a Deny that drops what "
-    "a NetworkPolicy allows. Ports are those overridden.",
+    "a NetworkPolicy allows. The NetworkPolicies overridden most often come first; ports are those "
+    "overridden.",
     "outside_tiers": "Cluster-wide ingress rules cannot match addresses outside the cluster "
     "(their peers are namespaces and pods): only a NetworkPolicy restricts them. 'Allowed by' "
     "names the cluster-wide rules that allowed a side, and the default when no rule decided.",

@@ -3,7 +3,6 @@ share (:mod:`netpol.render.report_wording` holds the rest). Plain text, not yet 
 
 from __future__ import annotations
 
-from netpol.render.report_wording import plural
 from netpol.report import (
     Override,
     OverrideKind,
@@ -14,6 +13,7 @@ from netpol.report import (
 )
 
 __all__ = [
+    "count",
     "example_text",
     "override_text",
     "rule_decides",
@@ -25,6 +25,13 @@ __all__ = [
 ]
 
 
+def count(n: int, word: str = "", many: str | None = None) -> str:
+    """``110,556 connections``; ``1 connection``; ``2,651`` without a word."""
+    if not word:
+        return f"{n:,}"
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 def tier_counts(t: TierSection) -> str:
     """``3 in the Admin tier and 1 in the Baseline tier; of ...``."""
     tiers = []
@@ -32,12 +39,12 @@ def tier_counts(t: TierSection) -> str:
         tiers.append(f"{t.admin} in the Admin tier")
     if t.baseline:
         tiers.append(f"{t.baseline} in the Baseline tier")
-    text = f"{plural(t.policies.total, 'policy', 'policies')}: {' and '.join(tiers) or 'none'}."
+    text = f"{count(t.policies.total, 'policy', 'policies')}: {' and '.join(tiers) or 'none'}."
     over = []
     if t.admitted:
-        over.append(f"Admin Allow rules admit {plural(t.admitted, 'connection')} the NetworkPolicies do not")
+        over.append(f"Admin Allow rules admit {count(t.admitted, 'connection')} the NetworkPolicies do not")
     if t.dropped:
-        over.append(f"Admin Deny rules drop {plural(t.dropped, 'connection')} a NetworkPolicy allows")
+        over.append(f"Admin Deny rules drop {count(t.dropped, 'connection')} a NetworkPolicy allows")
     return text + (" " + "; ".join(over) + "." if over else "")
 
 
@@ -50,8 +57,8 @@ def tier_priority(p: TierPolicyEntry) -> str:
 def tier_selects(p: TierPolicyEntry) -> str:
     """``4 workloads``; ``2 workloads and 1 stand-in``."""
     if not p.stand_ins:
-        return plural(p.selected, "workload")
-    return f"{plural(p.selected, 'workload')} and {plural(p.stand_ins, 'stand-in')}"
+        return count(p.selected, "workload")
+    return f"{count(p.selected, 'workload')} and {count(p.stand_ins, 'stand-in')}"
 
 
 def rule_label(r: TierRuleEntry) -> str:
@@ -61,7 +68,7 @@ def rule_label(r: TierRuleEntry) -> str:
 
 def rule_decides(r: TierRuleEntry, tier: str) -> str:
     """``denies 4 connections``; a Pass says where it sends them."""
-    n = plural(r.decided, "connection")
+    n = count(r.decided, "connection")
     if r.effect == "Allow":
         return f"allows {n}"
     if r.effect == "Deny":
@@ -83,7 +90,7 @@ def rule_notes(r: TierRuleEntry) -> tuple[str, ...]:
         )
     if r.networkpolicy_first:
         notes.append(
-            f"NetworkPolicies isolate {plural(r.networkpolicy_first, 'workload')} of its subject "
+            f"NetworkPolicies isolate {count(r.networkpolicy_first, 'workload')} of its subject "
             f"for {r.direction.value.lower()}: they decide there, not this rule"
         )
     return tuple(notes)

@@ -104,8 +104,10 @@ def _share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "n/a"
 
 
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
+def _n(count: int, word: str, plural: str | None = None, *, sep: bool = False) -> str:
+    """``3 workloads``; ``sep``: with thousands separators (``2,651 connections``)."""
+    number = f"{count:,}" if sep else str(count)
+    return f"{number} {word if count == 1 else plural or word + 's'}"
 
 
 def _verdict(
@@ -269,9 +271,13 @@ def _tiers_fact(tiers: TierSection, open_ingress: int, open_egress: int) -> str:
     )
     over = []
     if tiers.admitted:
-        over.append(f"Admin Allow rules admit {_n(tiers.admitted, 'connection')} the NetworkPolicies do not")
+        over.append(
+            f"Admin Allow rules admit {_n(tiers.admitted, 'connection', sep=True)} the NetworkPolicies do not"
+        )
     if tiers.dropped:
-        over.append(f"Admin Deny rules drop {_n(tiers.dropped, 'connection')} a NetworkPolicy allows")
+        over.append(
+            f"Admin Deny rules drop {_n(tiers.dropped, 'connection', sep=True)} a NetworkPolicy allows"
+        )
     return text + ("; " + " and ".join(over) if over else "") + "."
 
 

@@ -90,9 +90,9 @@ class Override:
     """``anp/allow-monitoring ingress rule #1``."""
     action: str
     kind: OverrideKind
-    policies: tuple[str, ...]
+    policies: Listing[str]
     """The NetworkPolicies overridden: those isolating the endpoint (ADMITS), those whose rules
-    allow what the rule drops (DROPS)."""
+    allow what the rule drops (DROPS); the most overridden first (the first few)."""
     connections: int
     """Connections (pairs; the outside once per endpoint) where the rule overrides them."""
     examples: tuple[TierExample, ...]

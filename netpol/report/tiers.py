@@ -37,6 +37,9 @@ from netpol.report.view import View
 
 __all__ = ["TierWalk", "build_tiers", "walk_tiers"]
 
+_POLICIES_SHOWN = 8
+"""NetworkPolicies named per override (as the inventory names a policy's workloads)."""
+
 
 @dataclass(slots=True)
 class _Overriding:
@@ -44,7 +47,8 @@ class _Overriding:
 
     pairs: int = 0
     outside: set[int] = field(default_factory=set)
-    policies: dict[str, None] = field(default_factory=dict)
+    policies: dict[str, int] = field(default_factory=dict)
+    """Per NetworkPolicy overridden: in how many connections."""
     examples: list[TierExample] = field(default_factory=list)
 
 
@@ -60,6 +64,8 @@ class TierWalk:
         self.outside: dict[int, set[int]] = defaultdict(set)
         """Per rule: the owners whose traffic with some address outside the cluster it decides."""
         self.examples: dict[int, TierExample] = {}
+        self._stand_in_examples: set[int] = set()
+        """Rules whose example has a stand-in at one end (a later cell may give workloads)."""
         self.restricted: dict[Direction, NodeSet] = {d: view.graph.nothing for d in Direction}
         """Per direction: owners that some tier rule denies some traffic of."""
         self.overrides: dict[tuple[int, OverrideKind], _Overriding] = {}
@@ -101,14 +107,19 @@ class TierWalk:
             bool(policies),
             np_allowed,
         )
-        example = _example(v, direction, owners, others)
+        src, dst_, stand_in = _example(v, direction, owners, others)
+        example = (src, dst_)
         for r, ports in decision.steps:
             tv = views[r]
             self.pairs[r] += pairs
             if outside:
                 self.outside[r].update(owners)
-            if r not in self.examples:
-                self.examples[r] = TierExample(*example, ports)
+            if r not in self.examples or (r in self._stand_in_examples and not stand_in):
+                self.examples[r] = TierExample(src, dst_, ports)
+                if stand_in:
+                    self._stand_in_examples.add(r)
+                else:
+                    self._stand_in_examples.discard(r)
             if tv.action is TierAction.DENY:
                 self.restricted[direction] |= owners
             if not policies or tv.policy.tier is not Tier.ADMIN:
@@ -126,22 +137,26 @@ class TierWalk:
                 acc.pairs += pairs
                 if outside:
                     acc.outside.update(owners)
-                acc.policies.update(dict.fromkeys(names))
+                for name in dict.fromkeys(names):
+                    acc.policies[name] = acc.policies.get(name, 0) + pairs + (len(owners) if outside else 0)
                 if len(acc.examples) < self.keep:
                     acc.examples.append(TierExample(*example, over))
 
 
-def _example(view: View, direction: Direction, owners: NodeSet, others: NodeSet) -> tuple[str, str]:
-    """One (source, destination) of the cell, an endpoint on the other end when there is one."""
-    owner = owners.first()
+def _example(view: View, direction: Direction, owners: NodeSet, others: NodeSet) -> tuple[str, str, bool]:
+    """One (source, destination) of the cell, an endpoint on the other end when there is one, a
+    workload rather than a stand-in; and whether a stand-in is at one end all the same."""
+    # Workloads of the input first: a stand-in is only what such a pod would be.
+    owner = ((owners - view.stand_in_set) or owners).first()
     rest = others.without(owner)
     ends = rest & view.endpoint_set
     if not ends and len(owners) > 1:
         owner, rest = owners.without(owner).first(), others
         ends = rest & view.endpoint_set
-    other = (ends or rest).first()
+    other = ((ends - view.stand_in_set) or ends or rest).first()
     pair = (other, owner) if direction is Direction.INGRESS else (owner, other)
-    return view.id(pair[0]), view.id(pair[1])
+    stand_in = owner in view.stand_in_set or other in view.stand_in_set
+    return view.id(pair[0]), view.id(pair[1]), stand_in
 
 
 def walk_tiers(view: View, limits: Limits) -> TierWalk:
@@ -240,7 +255,7 @@ def build_tiers(view: View, walk: TierWalk, limits: Limits) -> TierSection:
             str(views[r].ref),
             f"{views[r].policy.tier.value} {views[r].rule.word}",
             kind,
-            tuple(sorted(acc.policies)),
+            Listing.of(sorted(acc.policies, key=lambda n: (-acc.policies[n], n)), _POLICIES_SHOWN),
             acc.pairs + len(acc.outside),
             tuple(acc.examples),
         )
