@@ -37,6 +37,8 @@ from netpol.report.view import View
 
 __all__ = ["TierWalk", "build_tiers", "walk_tiers"]
 
+_EXAMPLES = 3
+"""Example connections per override (fewer when ``Limits.changes`` says so)."""
 _POLICIES_SHOWN = 8
 """NetworkPolicies named per override (as the inventory names a policy's workloads)."""
 
@@ -50,6 +52,9 @@ class _Overriding:
     policies: dict[str, int] = field(default_factory=dict)
     """Per NetworkPolicy overridden: in how many connections."""
     examples: list[TierExample] = field(default_factory=list)
+    """Examples between workloads of the input..."""
+    stand_in_examples: list[TierExample] = field(default_factory=list)
+    """... and with a stand-in at one end, shown only when the first are too few."""
 
 
 class TierWalk:
@@ -139,8 +144,9 @@ class TierWalk:
                     acc.outside.update(owners)
                 for name in dict.fromkeys(names):
                     acc.policies[name] = acc.policies.get(name, 0) + pairs + (len(owners) if outside else 0)
-                if len(acc.examples) < self.keep:
-                    acc.examples.append(TierExample(*example, over))
+                found = acc.stand_in_examples if stand_in else acc.examples
+                if len(found) < self.keep:
+                    found.append(TierExample(*example, over))
 
 
 def _example(view: View, direction: Direction, owners: NodeSet, others: NodeSet) -> tuple[str, str, bool]:
@@ -161,7 +167,7 @@ def _example(view: View, direction: Direction, owners: NodeSet, others: NodeSet)
 
 def walk_tiers(view: View, limits: Limits) -> TierWalk:
     """The chain over every cell of both directions."""
-    walk = TierWalk(view, limits.changes)
+    walk = TierWalk(view, min(limits.changes, _EXAMPLES))
     graph = view.graph
     for direction in Direction:
         rules = [tv for tv in graph.tier_rules() if tv.direction is direction and tv.targets and tv.peers]
@@ -257,7 +263,7 @@ def build_tiers(view: View, walk: TierWalk, limits: Limits) -> TierSection:
             kind,
             Listing.of(sorted(acc.policies, key=lambda n: (-acc.policies[n], n)), _POLICIES_SHOWN),
             acc.pairs + len(acc.outside),
-            tuple(acc.examples),
+            tuple((acc.examples + acc.stand_in_examples)[: walk.keep]),
         )
         for (r, kind), acc in sorted(walk.overrides.items(), key=lambda item: (item[0][0], item[0][1]))
     ]
