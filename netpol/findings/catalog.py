@@ -13,7 +13,7 @@ from enum import StrEnum
 from netpol.errors import Severity
 from netpol.findings.records import RuleMeta
 
-__all__ = ["CHECK_RULES", "LINT_RULES", "RuleId", "lookup"]
+__all__ = ["CHECK_RULES", "LINT_RULES", "TIER_RULES", "RuleId", "lookup"]
 
 
 class RuleId(StrEnum):
@@ -37,6 +37,12 @@ class RuleId(StrEnum):
     REDUNDANT_POLICY = "NP014"
     DNS_BLOCKED = "NP015"
     IGNORED_RULES = "NP016"
+    ADMIN_OVERRIDES_ISOLATION = "NP017"
+    SHADOWED_TIER_RULE = "NP018"
+    EQUAL_PRIORITY_OVERLAP = "NP019"
+    PASS_TO_NOTHING = "NP020"
+    DOMAIN_NAMES_NOT_ALLOW = "NP021"
+    DNS_DEPENDENT = "NP022"
     # netpol check
     UNEXPECTED_ALLOW = "NP101"
     UNEXPECTED_DENY = "NP102"
@@ -205,7 +211,82 @@ LINT_RULES: tuple[RuleMeta, ...] = (
         "Add the direction to policyTypes, or delete the rules.",
         3.0,
     ),
+    _rule(
+        RuleId.ADMIN_OVERRIDES_ISOLATION,
+        _W,
+        "An Admin-tier Allow that admits what the NetworkPolicies isolating the pods do not.",
+        "An AdminNetworkPolicy Allow (or Admin ClusterNetworkPolicy Accept) wins over "
+        "NetworkPolicy: the pods are reachable (or reach out) in a way their namespace's own "
+        "policies do not show, and their owners cannot see or narrow.",
+        "Narrow the rule's subject, peers or ports; use Pass to leave the decision to the "
+        "NetworkPolicies; or, if the exception is meant, tell the namespace's owners.",
+        6.0,
+    ),
+    _rule(
+        RuleId.SHADOWED_TIER_RULE,
+        _W,
+        "A cluster-wide tier rule that never decides anything (or matches nothing).",
+        "Rules of a tier apply first match first: where earlier rules (higher-precedence "
+        "policies, earlier rules of the policy) already decide everything a rule matches, or "
+        "NetworkPolicy isolates every pod a Baseline rule is for, the rule has no effect.",
+        "Delete the rule, or move it before the rules that shadow it (a lower priority number, "
+        "or earlier in its list).",
+        2.0,
+    ),
+    _rule(
+        RuleId.EQUAL_PRIORITY_OVERLAP,
+        _W,
+        "Two policies of one tier with the same priority decide common traffic differently.",
+        '"If two (or more) policies with the same priority could both match a connection, then '
+        'the implementation can apply any of the matching policies": the verdict depends on the '
+        "implementation.",
+        "Give the policies different priorities, the one that should win the lower number.",
+        4.0,
+    ),
+    _rule(
+        RuleId.PASS_TO_NOTHING,
+        _I,
+        "A Pass that leaves the traffic to the default: it acts as an allow.",
+        "An Admin Pass hands the traffic to NetworkPolicy, then to the Baseline tier; where "
+        "neither decides, and for every Baseline Pass, the default applies: allowed.",
+        "Write Allow (Accept) if allowing is meant; else add the NetworkPolicy or Baseline rule "
+        "that should decide the traffic.",
+        1.5,
+    ),
+    _rule(
+        RuleId.DOMAIN_NAMES_NOT_ALLOW,
+        _W,
+        "A domainNames peer in a Deny or Pass rule.",
+        '"DomainNames is only supported for Accept rules": a Deny or Pass by name has no '
+        "defined effect; netpol treats the peer as matching nothing.",
+        "Allow (Accept) the names, and deny the rest with a lower-precedence rule to networks "
+        "0.0.0.0/0 and ::/0.",
+        3.0,
+    ),
+    _rule(
+        RuleId.DNS_DEPENDENT,
+        _I,
+        "An Allow rule with domainNames: verdicts toward outside addresses depend on DNS.",
+        "netpol cannot resolve names: an address is one of them only if DNS says so when the "
+        "connection is made, so what the rule allows toward outside addresses is not known.",
+        "Nothing to fix; netpol query names the rule when a verdict depends on it. Use "
+        "networks instead where the addresses are known.",
+        1.0,
+    ),
 )
+
+TIER_RULES: frozenset[RuleId] = frozenset(
+    {
+        RuleId.ADMIN_OVERRIDES_ISOLATION,
+        RuleId.SHADOWED_TIER_RULE,
+        RuleId.EQUAL_PRIORITY_OVERLAP,
+        RuleId.PASS_TO_NOTHING,
+        RuleId.DOMAIN_NAMES_NOT_ALLOW,
+        RuleId.DNS_DEPENDENT,
+    }
+)
+"""The rules about the cluster-wide policy tiers: they run (and reports list them) only when the
+input holds an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy."""
 
 CHECK_RULES: tuple[RuleMeta, ...] = (
     _rule(

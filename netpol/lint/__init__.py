@@ -7,7 +7,8 @@
 ['NP001', 'NP002']
 
 Every rule is a function over the AllowGraph (:mod:`netpol.lint.coverage`,
-:mod:`~netpol.lint.exposure`, :mod:`~netpol.lint.dead`, :mod:`~netpol.lint.redundancy`),
+:mod:`~netpol.lint.exposure`, :mod:`~netpol.lint.dead`, :mod:`~netpol.lint.redundancy`,
+:mod:`~netpol.lint.tiers`),
 registered with its :class:`RuleId` by ``@rule`` (:mod:`netpol.lint.registry`); the catalogue
 (:mod:`netpol.findings.catalog`) holds their help text. The library never prints: :func:`lint`
 returns a :class:`Report`, which the renderers in :mod:`netpol.render` format.
@@ -16,7 +17,7 @@ returns a :class:`Report`, which the renderers in :mod:`netpol.render` format.
 from __future__ import annotations
 
 from netpol.engine.graph import AllowGraph
-from netpol.findings.catalog import CHECK_RULES, LINT_RULES, RuleId, lookup
+from netpol.findings.catalog import CHECK_RULES, LINT_RULES, TIER_RULES, RuleId, lookup
 from netpol.findings.config import (
     IGNORE_ANNOTATION,
     Exemption,
@@ -36,7 +37,14 @@ from netpol.findings.records import (
     sorted_findings,
 )
 from netpol.findings.suppress import suppress
-from netpol.lint import coverage, dead, exposure, redundancy  # noqa: F401 (they register the checks)
+from netpol.lint import (  # noqa: F401 (they register the checks)
+    coverage,
+    dead,
+    exposure,
+    redundancy,
+    tiers,
+    tiers_shadow,
+)
 from netpol.lint.context import Context
 from netpol.lint.registry import LINT
 from netpol.load.files import Locator
@@ -81,6 +89,8 @@ def lint(
     """
     config = config or LintConfig()
     rules = config.rules(LINT_RULES)
+    if not graph.cluster.tier_policies:  # the tier rules have nothing to judge: they do not run
+        rules = tuple(r for r in rules if r.id not in TIER_RULES)
     ctx = Context(graph, config, rules, locator)
     enabled = {r.id for r in rules}
     found = [f for f in LINT.run(ctx) if f.rule_id in enabled]

@@ -47,7 +47,7 @@ def open_workloads(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 RuleId.UNPROTECTED_INGRESS,
                 f"{ep.id} is selected by no NetworkPolicy for ingress: every source may "
-                "connect to it, on every port",
+                f"connect to it, on every port{_tiers_decide(ctx, i, _IN)}",
                 where,
                 f"add a default-deny ingress policy to namespace {ep.namespace}, then allow what "
                 f"{ep.name} serves{serves}",
@@ -57,7 +57,7 @@ def open_workloads(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(
                 RuleId.UNPROTECTED_EGRESS,
                 f"{ep.id} is selected by no NetworkPolicy for egress: it may connect "
-                "anywhere, the internet included",
+                f"anywhere, the internet included{_tiers_decide(ctx, i, _OUT)}",
                 where,
                 f"add a default-deny egress policy to namespace {ep.namespace}, then allow DNS and "
                 f"the destinations {ep.name} calls",
@@ -77,6 +77,17 @@ def open_workloads(ctx: Context) -> Iterator[Finding]:
                 subjects=[ep.id],
                 obj=ep.id,
             )
+
+
+def _tiers_decide(ctx: Context, index: int, direction: Direction) -> str:
+    """``; cluster-wide policies (anp/x, banp/default) still decide its ingress`` when the subject
+    of a tier policy with rules of ``direction`` holds the endpoint; else ""."""
+    ids = [v.policy.id for v in ctx.graph.tier_policies() if index in v.targets and v.policy.rules(direction)]
+    return (
+        f"; cluster-wide policies ({', '.join(ids)}) still decide its {direction.value.lower()}"
+        if ids
+        else ""
+    )
 
 
 def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
