@@ -34,6 +34,7 @@ from netpol.diff.result import (
     Scope,
     policies_named,
 )
+from netpol.diff.tiers import compare_tier_policies
 from netpol.diff.why import SideView, Why, pair_sides
 from netpol.engine.graph import AllowGraph
 
@@ -61,7 +62,8 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
     """
     parties = Parties(old, new)
     policy_kinds, renames = compare_policies(old.cluster.policies, new.cluster.policies)
-    why = Why(parties, policy_kinds)
+    tier_edits = compare_tier_policies(old.cluster.tier_policies, new.cluster.tier_policies)
+    why = Why(parties, policy_kinds, tier_edits)
     old_pairs, old_runs = parties.allowed(0)
     new_pairs, new_runs = parties.allowed(1)
     none = PortSet.none()
@@ -69,7 +71,7 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
     def change(src: int, dst: int, before: PortSet, after: PortSet) -> PairChange:
         gained, lost = after - before, before - after
         kind = ChangeKind.ADDED if not before else ChangeKind.REMOVED if not after else ChangeKind.CHANGED
-        cause, allowed_after, allowed_before = why.of(src, dst, gained, lost)
+        reasons = why.of(src, dst, gained, lost)
         return PairChange(
             parties.name(src),
             parties.name(dst),
@@ -79,9 +81,12 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
             gained,
             lost,
             _scope(parties, why, src, dst),
-            cause,
-            allowed_after,
-            allowed_before,
+            reasons.cause,
+            reasons.allowed_after,
+            reasons.allowed_before,
+            reasons.denied_after,
+            reasons.denied_before,
+            reasons.tiers,
         )
 
     raw: list[tuple[int, int, PairChange]] = []
@@ -118,6 +123,7 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
             counts[pid] += 1
     policy_changes = [PolicyChange(pid, kind, None, counts[pid]) for pid, kind in policy_kinds.items()]
     policy_changes += [PolicyChange(b, PolicyChangeKind.RENAMED, a, 0) for a, b in renames]
+    policy_changes += [edit.change(counts[pid]) for pid, edit in tier_edits.items()]
     policy_changes.sort(key=lambda p: (p.policy, p.renamed_from or ""))
 
     old_ids = {e.id for e in endpoints_of(old)}
@@ -131,6 +137,7 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
         tuple(sorted(old_ids - new_ids)),
         tuple(policy_changes),
         unmodelled,
+        bool(old.cluster.tier_policies or new.cluster.tier_policies),
     )
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "PolicyChange",
     "PolicyChangeKind",
     "Scope",
+    "TierStep",
     "policies_named",
 ]
 
@@ -47,6 +48,45 @@ class PolicyChangeKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class TierStep:
+    """A cluster-wide tier rule that matched a changed pair's ports on one side of the diff."""
+
+    side: str
+    """``before`` (the old side) or ``after`` (the new side)."""
+    direction: str
+    """``Ingress`` or ``Egress``."""
+    tier: str
+    """``Admin`` or ``Baseline``."""
+    policy: str
+    """``anp/NAME``, ``banp/default`` or ``cnp/NAME``."""
+    priority: int | None
+    rule: int
+    """0-based index of the rule in spec.ingress / spec.egress."""
+    name: str | None
+    action: str
+    """As written (Allow, Accept, Deny, Pass); Deny for a Deny or Pass rule that fails closed."""
+    ports: PortSet
+    """The changed ports the rule matched."""
+    fails_closed: bool
+    text: str
+    """How the rule reads: ``Admin tier: anp/x (priority 10) ingress rule #2 "name" Deny``."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "direction": self.direction,
+            "tier": self.tier,
+            "policy": self.policy,
+            "priority": self.priority,
+            "rule": self.rule,
+            "name": self.name,
+            "action": self.action,
+            "ports": self.ports.to_json(),
+            "fails_closed": self.fails_closed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class PairChange:
     """What ``src`` may open toward ``dst`` before and after, and why it changed."""
 
@@ -65,6 +105,13 @@ class PairChange:
     """The rules (or the missing isolation) that allow the gained ports on the new side."""
     allowed_before: tuple[str, ...]
     """The rules (or the missing isolation) that allowed the lost ports on the old side."""
+    denied_after: tuple[str, ...] = ()
+    """Where a tier rule took part: the tier rules (or the isolation) that deny the lost ports
+    on the new side."""
+    denied_before: tuple[str, ...] = ()
+    """Where a tier rule took part: what denied the gained ports on the old side."""
+    tiers: tuple[TierStep, ...] = ()
+    """The tier rules that matched the changed ports, on either side; () when none did."""
 
     @property
     def new_exposure(self) -> bool:
@@ -94,6 +141,17 @@ class PairChange:
             "cause": list(self.cause),
             "allowed_after": list(self.allowed_after),
             "allowed_before": list(self.allowed_before),
+            **self._tier_json(),
+        }
+
+    def _tier_json(self) -> dict[str, Any]:
+        """The tier keys, only where a tier rule matched the changed ports."""
+        if not self.tiers:
+            return {}
+        return {
+            "denied_after": list(self.denied_after),
+            "denied_before": list(self.denied_before),
+            "tier_rules": [s.to_json() for s in self.tiers],
         }
 
 
@@ -107,19 +165,42 @@ class PolicyChange:
     renamed_from: str | None
     connections: int
     """How many connection changes name this policy as a cause (0: no effect on connectivity)."""
+    tier: str | None = None
+    """For a tier policy (``anp/``, ``banp/``, ``cnp/``): its tier, ``Admin`` or ``Baseline``
+    (the new side's; the old side's when removed). None for a NetworkPolicy."""
+    priority: int | None = None
+    """For a tier policy: its priority on the same side (None for the BANP)."""
+    before: tuple[str, int | None] | None = None
+    """For a modified tier policy: (tier, priority) on the old side."""
+    edits: tuple[str, ...] = ()
+    """For a modified tier policy: what changed, ``priority 20 → 5``, ``ingress rule #2 Pass →
+    Deny``."""
 
     def describe(self) -> str:
         if self.kind is PolicyChangeKind.RENAMED:
             return f"{self.renamed_from} renamed to {self.policy}"
-        return f"{self.policy} {self.kind.value}"
+        if self.tier is None:
+            return f"{self.policy} {self.kind.value}"
+        if self.kind is PolicyChangeKind.MODIFIED:
+            return f"{self.policy} modified: {'; '.join(self.edits)}"
+        prio = "" if self.priority is None else f", priority {self.priority}"
+        return f"{self.policy} {self.kind.value}: {self.tier} tier{prio}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "policy": self.policy,
             "change": self.kind.value,
             "renamed_from": self.renamed_from,
             "connections": self.connections,
         }
+        if self.tier is not None:  # a tier policy: keys absent for NetworkPolicies
+            doc["tier"] = self.tier
+            doc["priority"] = self.priority
+            doc["before"] = (
+                None if self.before is None else {"tier": self.before[0], "priority": self.before[1]}
+            )
+            doc["edits"] = list(self.edits)
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +220,8 @@ class GraphDiff:
     """Policy edits, with or without an effect on connectivity."""
     unmodelled: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     """By side (``old``, ``new``), the policies netpol does not model: the changes ignore them."""
+    tiered: bool = False
+    """Whether either side holds a cluster-wide tier policy (ANP, BANP, CNP)."""
 
     @property
     def empty(self) -> bool:
@@ -185,7 +268,12 @@ class GraphDiff:
             changes,
             tuple(e for e in self.appeared if e.startswith(prefix)),
             tuple(e for e in self.disappeared if e.startswith(prefix)),
-            tuple(p for p in self.policies if p.policy.startswith(prefix) or p.policy in named),
+            tuple(
+                p
+                for p in self.policies
+                if (p.tier is None and p.policy.startswith(prefix)) or p.policy in named
+            ),
+            tiered=self.tiered,
         )
 
     def summary(self) -> dict[str, int]:

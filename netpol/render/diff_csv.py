@@ -12,7 +12,7 @@ from netpol.core.escaping import csv_cell
 from netpol.core.ports import PortSet
 from netpol.diff.compare import GraphDiff
 
-__all__ = ["HEADER", "render_diff"]
+__all__ = ["HEADER", "TIER_HEADER", "render_diff"]
 
 HEADER = (
     "change",
@@ -28,6 +28,8 @@ HEADER = (
     "allowed_after",
     "allowed_before",
 )
+TIER_HEADER = ("denied_after", "denied_before")
+"""Columns a diff with tier policies on either side adds at the end."""
 
 
 def _ports(ports: PortSet) -> str:
@@ -37,7 +39,8 @@ def _ports(ports: PortSet) -> str:
 def render_diff(diff: GraphDiff) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    header = HEADER + TIER_HEADER if diff.tiered else HEADER
+    writer.writerow(header)
     rows = [
         [
             c.kind.value,
@@ -52,11 +55,12 @@ def render_diff(diff: GraphDiff) -> str:
             "; ".join(c.cause),
             "; ".join(c.allowed_after),
             "; ".join(c.allowed_before),
+            *(("; ".join(c.denied_after), "; ".join(c.denied_before)) if diff.tiered else ()),
         ]
         for c in diff.changes
     ]
     rows += [
-        [f"endpoint-{kind}", e, *[""] * (len(HEADER) - 2)]
+        [f"endpoint-{kind}", e, *[""] * (len(header) - 2)]
         for kind, endpoints in (("appeared", diff.appeared), ("disappeared", diff.disappeared))
         for e in endpoints
     ]

@@ -95,8 +95,12 @@ def render_diff(diff: GraphDiff) -> str:
             parts = []
             if c.allowed_after:
                 parts.append("allowed by " + ", ".join(_item(r) for r in c.allowed_after))
+            if c.denied_before:  # only where a tier rule took part
+                parts.append("denied before by " + ", ".join(_item(r) for r in c.denied_before))
             if c.allowed_before:
                 parts.append("allowed before by " + ", ".join(_item(r) for r in c.allowed_before))
+            if c.denied_after:
+                parts.append("denied by " + ", ".join(_item(r) for r in c.denied_after))
             why.append(
                 f"- {c.kind.value} {_item(c.src)} → {_item(c.dst)} "
                 f"({c.describe_ports()}): {'; '.join(parts) or '—'}"
@@ -110,6 +114,10 @@ def render_diff(diff: GraphDiff) -> str:
         body = ["| Policy | Edit | Connection changes |", "| --- | --- | ---: |"]
         for p in diff.policies:
             edit = f"renamed from {md_code(p.renamed_from)}" if p.renamed_from else p.kind.value
+            if p.edits:  # a tier policy: what changed, in netpol's words around input-derived text
+                edit += ": " + md_text("; ".join(p.edits))
+            elif p.tier is not None:
+                edit += f": {p.tier} tier" + ("" if p.priority is None else f", priority {p.priority}")
             body.append(f"| {md_code(p.policy)} | {edit} | {p.connections} |")
         title = (
             f"Policies edited ({len(diff.policies)})"

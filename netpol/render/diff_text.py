@@ -61,8 +61,12 @@ def _change_lines(c: PairChange, w_src: int, w_dst: int) -> list[str]:
     lines.append(f"    cause:          {_list(c.cause) or '-'}")
     if c.allowed_after:
         lines.append(f"    allowed by:     {_list(c.allowed_after)}")
+    if c.denied_before:  # only where a tier rule took part
+        lines.append(f"    denied before:  {_list(c.denied_before)}")
     if c.allowed_before:
         lines.append(f"    allowed before: {_list(c.allowed_before)}")
+    if c.denied_after:
+        lines.append(f"    denied by:      {_list(c.denied_after)}")
     return lines
 
 
