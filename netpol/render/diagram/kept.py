@@ -109,7 +109,10 @@ class KeptView:
         self.ns_sets = {ns: graph.nodeset(m) for ns, m in self.ns_members.items()}
         self.stand_in_namespaces = frozenset(ns.name for ns in graph.cluster.namespaces if ns.stand_in)
         """Namespaces the input does not hold, added with stand-ins: ``ingress-nginx``, ``*``."""
-        self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS)
+        # Unprotected: no NetworkPolicy isolates its ingress and no cluster-wide ingress rule
+        # applies to it (a tier policy's ingress rules decide for its subject).
+        tiered = graph.union(t.targets for t in graph.tier_rules() if t.direction is Direction.INGRESS)
+        self.unprotected = graph.endpoints - graph.isolated(Direction.INGRESS) - tiered
 
         self.tiered = bool(graph.tier_rules())
         self.rule_text = tuple(t.describe() for t in graph.tier_rules())
