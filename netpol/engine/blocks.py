@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from netpol.core.bits import iter_bits
 from netpol.core.ports import PortSet, Protocol
-from netpol.engine.form import AllowBlock, CompiledRule, CompiledTierRule, Node
+from netpol.engine.form import AllowBlock, CompiledRule, CompiledTierRule, Node, port_key
 from netpol.engine.tiers import Decision, decide, tier_rule_ports
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction, Rule
@@ -56,7 +56,7 @@ class RulePorts:
     def toward(self, cr: CompiledRule, dst: Node) -> PortSet:
         if cr.static_ports is not None:
             return cr.static_ports
-        key = (cr.id, (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None)
+        key = (cr.id, port_key(dst))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = rule_ports(cr.rule, dst)
@@ -100,11 +100,6 @@ def refine(universe: int, items: Iterable[Cell]) -> list[Cell]:
             out.append((rest, item_ports, item_rules))
         cells = out
     return [_cell(cell) for cell in cells]
-
-
-def _ports_key(dst: Node) -> object:
-    """What a named port's resolution toward ``dst`` depends on."""
-    return (dst.ports, dst.stand_in is not None) if isinstance(dst, Endpoint) else None
 
 
 def _union(parts: Iterable[int]) -> int:
@@ -210,7 +205,7 @@ class DestinationBlocks:
             in_isolated,
             in_ids,
             out_ids,
-            (dst.ports, dst.stand_in is not None) if named and isinstance(dst, Endpoint) else None,
+            port_key(dst) if named else None,
             node_bits,
             tier_in,
             tier_out,
@@ -323,7 +318,7 @@ class DestinationBlocks:
                 if not sources:
                     continue
                 named = any(tiers[r].static_ports is None for r in tc.rules)
-                key = (tc.rules, isolated, nc.ports, _ports_key(dst) if named else None)
+                key = (tc.rules, isolated, nc.ports, port_key(dst) if named else None)
                 decision = self._decisions.get(key)
                 if decision is None:
                     decision = self._decisions[key] = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
@@ -344,7 +339,7 @@ class DestinationBlocks:
         tr = self._tier_rules[r]
         if tr.static_ports is not None:
             return tr.static_ports
-        key = (r, _ports_key(dst))
+        key = (r, port_key(dst))
         hit = self._tier_ports.get(key)
         if hit is None:
             hit = self._tier_ports[key] = tier_rule_ports(tr.rule, dst)

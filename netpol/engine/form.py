@@ -126,3 +126,9 @@ def decided_by(tiers: tuple[str, ...], rules: tuple[int, ...]) -> tuple[str, ...
     """Which tiers allowed one side of a block: what the tier chain recorded, else NetworkPolicy
     when its rules allowed, else the default."""
     return tiers or (("NetworkPolicy",) if rules else ("default",))
+
+
+def port_key(node: Node) -> object:
+    """What a named port resolves on at ``node``: an endpoint's container ports (a stand-in,
+    which declares none, keeps names); None for an address outside the cluster."""
+    return (node.ports, node.stand_in is not None) if isinstance(node, Endpoint) else None

@@ -18,7 +18,7 @@ from netpol.core.ipspace import AddressRange, format_range
 from netpol.core.ports import PortSet
 from netpol.core.refs import RuleRef
 from netpol.engine.compile import compile_cluster
-from netpol.engine.form import AllowBlock, Compiled, Node, decided_by
+from netpol.engine.form import AllowBlock, Compiled, Node, decided_by, port_key
 from netpol.engine.nodeset import NodeSet, Universe
 from netpol.engine.resolve import resolve_node
 from netpol.engine.standins import add_stand_ins
@@ -314,6 +314,17 @@ class AllowGraph:
             block.ingress_decided,
             block.egress_decided,
         )
+
+    def port_key(self, index: int) -> object:
+        """What a named port resolves on at node ``index``: equal keys, equal resolutions."""
+        return port_key(self.nodes[index])
+
+    def split_by_ports(self, nodes: NodeSet) -> list[NodeSet]:
+        """``nodes`` split by :meth:`port_key` (the external ranges together)."""
+        groups: dict[object, list[int]] = {}
+        for i in nodes:
+            groups.setdefault(port_key(self.nodes[i]), []).append(i)
+        return [self.nodeset(g) for g in groups.values()]
 
     def block_between(self, src: int, dst: int) -> Block | None:
         """The block of ``dst`` holding ``src``; None when nothing is allowed."""

@@ -12,7 +12,6 @@ NetworkPolicy isolates for the direction, the Baseline tier on what the Admin ti
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
@@ -21,7 +20,6 @@ from netpol.core.ports import PortSet
 from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet, partition
 from netpol.engine.views import TierRuleView
-from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
 from netpol.model.tiers import Tier, TierAction, TierPolicy
 
@@ -148,7 +146,7 @@ def _cells(graph: AllowGraph, direction: Direction) -> Iterable[Cell]:
             continue
         named = any(tv.named for tv in applying)
         for part, iso in ((owners & isolated, True), (owners - isolated, False)):
-            for group in _by_ports(graph, part) if named and ingress else [part]:
+            for group in graph.split_by_ports(part) if named and ingress else [part]:
                 if not group:
                     continue
                 owner = group.first()
@@ -157,21 +155,11 @@ def _cells(graph: AllowGraph, direction: Direction) -> Iterable[Cell]:
                     if not matching:
                         continue
                     split = not ingress and any(tv.named for tv in matching)
-                    for sub in _by_ports(graph, others) if split else [others]:
+                    for sub in graph.split_by_ports(others) if split else [others]:
                         if len(group) * len(sub) == len(group & sub):
                             continue  # only a pod and itself
                         dst = owner if ingress else sub.first()
                         yield Cell(group, sub, dst, matching, iso, _walk(matching, dst, iso))
-
-
-def _by_ports(graph: AllowGraph, nodes: NodeSet) -> list[NodeSet]:
-    """``nodes`` split by what a named port resolves on: an endpoint's container ports."""
-    groups: dict[object, list[int]] = defaultdict(list)
-    for i in nodes:
-        node = graph.node(i)
-        key = (node.ports, node.stand_in is not None) if isinstance(node, Endpoint) else None
-        groups[key].append(i)
-    return [graph.nodeset(g) for g in groups.values()]
 
 
 def _walk(rules: tuple[TierRuleView, ...], dst: int, isolated: bool) -> Walk:

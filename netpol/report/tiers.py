@@ -21,7 +21,6 @@ from netpol.engine.graph import AllowGraph
 from netpol.engine.nodeset import NodeSet, partition
 from netpol.engine.tiers import decide
 from netpol.engine.views import PolicyView, RuleView, TierRuleView
-from netpol.model.cluster import Endpoint
 from netpol.model.resources import Direction
 from netpol.model.tiers import Tier, TierAction
 from netpol.report.bounds import Limits, Listing
@@ -198,7 +197,7 @@ def _walk_direction(
             if pols not in named_np:
                 named_np[pols] = any(rv.named for k in pols for rv in isolating[k].rules)
             named = ingress and (named_tier or named_np[pols])
-            groups[(pols, _port_key(graph, i) if named else None)].append(i)
+            groups[(pols, graph.port_key(i) if named else None)].append(i)
         # The Admin tier overrides NetworkPolicies only with Allow and Deny: only then are the
         # other ends told apart by what the NetworkPolicies admit.
         decisive = any(tv.policy.tier is Tier.ADMIN and tv.action is not TierAction.PASS for tv in applying)
@@ -217,22 +216,9 @@ def _walk_direction(
                 split = not ingress and (
                     any(tv.named for tv in matching) or any(rv.named for rv in admitting)
                 )
-                for sub in _by_ports(graph, others) if split else [others]:
+                for sub in graph.split_by_ports(others) if split else [others]:
                     dst = members[0] if ingress else sub.first()
                     walk.cell(direction, group, sub, dst, matching, policies, admitting)
-
-
-def _port_key(graph: AllowGraph, i: int) -> object:
-    """What a named port resolves on at node ``i``: its container ports (a stand-in keeps names)."""
-    node = graph.node(i)
-    return (node.ports, node.stand_in is not None) if isinstance(node, Endpoint) else None
-
-
-def _by_ports(graph: AllowGraph, nodes: NodeSet) -> list[NodeSet]:
-    groups: dict[object, list[int]] = defaultdict(list)
-    for i in nodes:
-        groups[_port_key(graph, i)].append(i)
-    return [graph.nodeset(g) for g in groups.values()]
 
 
 def build_tiers(view: View, walk: TierWalk, limits: Limits) -> TierSection:
