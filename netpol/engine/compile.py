@@ -13,13 +13,21 @@ from netpol.core.bits import from_indexes
 from netpol.core.ipspace import AddressSpace, cut_address_space
 from netpol.core.ports import PortSet
 from netpol.engine.blocks import DestinationBlocks, RulePorts, node_traffic, rule_ports
-from netpol.engine.form import Compiled, CompiledRule, CompiledTierRule, Node, SelectedPolicy
+from netpol.engine.form import (
+    Compiled,
+    CompiledRule,
+    CompiledTierRule,
+    Node,
+    SelectedPolicy,
+    SelectedTierPolicy,
+)
 from netpol.engine.index import LabelIndex, PeerResolver
-from netpol.engine.tiers import TierResolver, evaluation_order, tier_blocks, tier_rule_ports
+from netpol.engine.tiers import TierResolver, evaluation_order, tier_rule_ports
 from netpol.model import Options
 from netpol.model.cluster import Cluster
 from netpol.model.resources import Direction
-from netpol.model.tiers import PeerKind, TierAction, TierPolicy
+from netpol.model.tiers import PeerKind, TierAction
+from netpol.model.tiers_parse import tier_blocks
 
 __all__ = ["compile_cluster"]
 
@@ -36,7 +44,7 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
             for p in r.peers
             if p.ip_block is not None
         }
-        | tier_blocks(cluster)
+        | set(tier_blocks(cluster.tier_policies, cluster.nodes))
     )
     nodes: tuple[Node, ...] = (*endpoints, *space.ranges)
 
@@ -71,7 +79,7 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
                     )
                 )
 
-    tier_rules = _tier_rules(cluster, options, index, space)
+    tier_rules, tier_policies = _tier_rules(cluster, options, index, space)
     into = DestinationBlocks(
         nodes,
         n,
@@ -94,23 +102,27 @@ def compile_cluster(cluster: Cluster, options: Options = Options()) -> Compiled:
         outside_selectors,
         into.classes,
         tier_rules,
+        tier_policies,
     )
 
 
 def _tier_rules(
     cluster: Cluster, options: Options, index: LabelIndex, space: AddressSpace
-) -> tuple[CompiledTierRule, ...]:
-    """The tier policies' rules, resolved, in evaluation order."""
+) -> tuple[tuple[CompiledTierRule, ...], tuple[SelectedTierPolicy, ...]]:
+    """The tier policies' rules, resolved, and the policies with what their subjects select
+    (a policy without rules too), both in evaluation order."""
     if not cluster.tier_policies:
-        return ()
+        return (), ()
     endpoints = cluster.endpoints
     if options.host_network_as_pods:
         # "host-networked pods are not included in subject selection", whatever NetworkPolicy does.
         index = LabelIndex(cluster, [i for i, e in enumerate(endpoints) if not e.host_network])
     resolver = TierResolver(index, space, endpoints, cluster.nodes)
     out: list[CompiledTierRule] = []
+    selected: list[SelectedTierPolicy] = []
     for pol in evaluation_order(cluster.tier_policies):
         targets = resolver.subject(pol)
+        selected.append(SelectedTierPolicy(pol, targets))
         for direction in (Direction.INGRESS, Direction.EGRESS):
             for rule in pol.rules(direction):
                 if any(p.kind is PeerKind.UNKNOWN for p in rule.peers):
@@ -128,17 +140,4 @@ def _tier_rules(
                 out.append(
                     CompiledTierRule(len(out), pol, direction, rule, targets, peers, action, ports, fail)
                 )
-    return tuple(out)
-
-
-def tier_subjects(cluster: Cluster, options: Options, compiled: Compiled) -> list[tuple[TierPolicy, int]]:
-    """Each tier policy in evaluation order with the endpoints its subject selects (a policy
-    without rules selects too: lint and the report name it)."""
-    with_rules = {tr.policy.id: tr.targets for tr in compiled.tier_rules}
-    missing = [p for p in cluster.tier_policies if p.id not in with_rules]
-    if missing:
-        n = compiled.endpoint_count
-        index = LabelIndex(cluster, [i for i, e in enumerate(cluster.endpoints) if not e.host_network])
-        resolver = TierResolver(index, cut_address_space(()), cluster.endpoints[:n], ())
-        with_rules.update((p.id, resolver.subject(p)) for p in missing)
-    return [(p, with_rules[p.id]) for p in evaluation_order(cluster.tier_policies)]
+    return tuple(out), tuple(selected)

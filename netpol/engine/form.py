@@ -22,7 +22,9 @@ __all__ = [
     "CompiledTierRule",
     "Node",
     "SelectedPolicy",
+    "SelectedTierPolicy",
     "decided_by",
+    "port_key",
 ]
 
 Node = Endpoint | AddressRange
@@ -65,6 +67,14 @@ class CompiledTierRule:
     """The ports when they do not depend on the destination (no named port); else None."""
     fail_closed: bool = False
     """A peer of a kind netpol does not know: Allow matches nothing, Deny and Pass deny all."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedTierPolicy:
+    """A tier policy and the endpoints its subject selects (never a host-network pod)."""
+
+    policy: TierPolicy
+    targets: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +127,8 @@ class Compiled:
     """How many distinct destination classes were compiled (the rest shared a class)."""
     tier_rules: tuple[CompiledTierRule, ...] = ()
     """The rules of the cluster-wide tiers, in evaluation order."""
+    tier_policies: tuple[SelectedTierPolicy, ...] = ()
+    """Every tier policy, in evaluation order, with the endpoints its subject selects."""
 
     def isolated(self, direction: Direction) -> int:
         return self.isolated_ingress if direction is Direction.INGRESS else self.isolated_egress

@@ -210,14 +210,12 @@ class AllowGraph:
 
     @cached_property
     def _tier_policy_views(self) -> tuple[TierPolicyView, ...]:
-        from netpol.engine.compile import tier_subjects
-
         mine: dict[str, list[TierRuleView]] = {}
         for tv in self._tier_rule_views:
             mine.setdefault(tv.policy.id, []).append(tv)
         return tuple(
-            TierPolicyView(pol, NodeSet(targets, self._universe), tuple(mine.get(pol.id, ())))
-            for pol, targets in tier_subjects(self.cluster, self.options, self._form)
+            TierPolicyView(sp.policy, NodeSet(sp.targets, self._universe), tuple(mine.get(sp.policy.id, ())))
+            for sp in self._form.tier_policies
         )
 
     def tier_policies(self) -> tuple[TierPolicyView, ...]:

@@ -22,7 +22,7 @@ from netpol.core.ports import PortSet, Protocol
 from netpol.core.selectors import LabelSelector
 from netpol.engine.form import CompiledTierRule, Node
 from netpol.engine.index import LabelIndex
-from netpol.model.cluster import Cluster, Endpoint
+from netpol.model.cluster import Endpoint
 from netpol.model.tiers import NodeSpec, PeerKind, Tier, TierAction, TierPeer, TierPolicy, TierRule
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "TierResolver",
     "decide",
     "evaluation_order",
-    "tier_blocks",
     "tier_rule_ports",
 ]
 
@@ -38,23 +37,6 @@ __all__ = [
 def evaluation_order(policies: Iterable[TierPolicy]) -> list[TierPolicy]:
     """The Admin tier's policies, then the Baseline tier's, each by :attr:`TierPolicy.order`."""
     return sorted(policies, key=lambda p: (p.tier is Tier.BASELINE, p.order))
-
-
-def tier_blocks(cluster: Cluster) -> set[IPBlock]:
-    """The address blocks the tiers tell apart: ``networks`` CIDRs and, when some rule has a
-    ``nodes`` peer, each node address (a /32 or /128)."""
-    blocks: set[IPBlock] = set()
-    nodes = False
-    for pol in cluster.tier_policies:
-        for rule in pol.egress:
-            for peer in rule.peers:
-                blocks.update(peer.networks)
-                nodes = nodes or peer.kind is PeerKind.NODES
-    if nodes:
-        for node in cluster.nodes:
-            for ip in node.addresses:
-                blocks.add(IPBlock(ipaddress.ip_network(ip)))
-    return blocks
 
 
 class TierResolver:
