@@ -153,7 +153,6 @@ class Chain:
 
 
 def _step(tv: TierRuleView, ports: PortSet, side: str) -> TierStep:
-    denies = tv.fail_closed and tv.rule.action is not TierAction.ALLOW
     pol = tv.policy
     return TierStep(
         side,
@@ -163,7 +162,7 @@ def _step(tv: TierRuleView, ports: PortSet, side: str) -> TierStep:
         pol.priority,
         tv.rule.index,
         tv.rule.name,
-        "Deny" if denies else tv.rule.word,
+        tv.word,
         ports,
         tv.fail_closed,
         tv.describe(),

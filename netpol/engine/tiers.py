@@ -12,6 +12,7 @@ Accept). docs/design/admin-tiers.md quotes the API in full.
 from __future__ import annotations
 
 import ipaddress
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from netpol.core.bits import from_indexes
 from netpol.core.ipspace import AddressSpace, IPBlock
 from netpol.core.ports import PortSet, Protocol
 from netpol.core.selectors import LabelSelector
-from netpol.engine.form import CompiledTierRule, Node
+from netpol.engine.form import Node
 from netpol.engine.index import LabelIndex
 from netpol.model.cluster import Endpoint
 from netpol.model.tiers import NodeSpec, PeerKind, Tier, TierAction, TierPeer, TierPolicy, TierRule
 
 __all__ = [
+    "ChainRule",
     "Decision",
     "TierResolver",
     "decide",
@@ -162,9 +164,20 @@ class Decision:
     ``default`` (a Baseline Pass, or nothing decided), in evaluation order."""
 
 
+class ChainRule(typing.Protocol):
+    """What the chain reads of a rule: its policy (tier) and its action. Compiled rules and the
+    graph's TierRuleViews both are."""
+
+    @property
+    def policy(self) -> TierPolicy: ...
+
+    @property
+    def action(self) -> TierAction: ...
+
+
 def decide(
     rule_ids: Sequence[int],
-    rules: Sequence[CompiledTierRule],
+    rules: Sequence[ChainRule],
     ports_of: Callable[[int], PortSet],
     isolated: bool,
     np_allowed: PortSet,

@@ -99,6 +99,12 @@ class TierRuleView:
     def named(self) -> bool:
         return self.static_ports is None
 
+    @property
+    def word(self) -> str:
+        """The action as it takes effect, in the policy's words: ``Accept`` in a CNP, and Deny for
+        a Deny or Pass rule that fails closed."""
+        return "Deny" if self.fail_closed and self.rule.action is not TierAction.ALLOW else self.rule.word
+
     def ports_toward(self, dst: int) -> PortSet:
         """The ports the rule matches toward node ``dst``, named ports resolved on it."""
         return self.ports_for(self._nodes[dst])

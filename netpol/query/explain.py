@@ -273,7 +273,6 @@ def _tiered_side(
     for r, ports in decision.steps:
         tv = views[r]
         if ports & asked:
-            action = "Deny" if tv.fail_closed and tv.rule.action.value != "Allow" else tv.rule.word
             pol = tv.policy
             steps.append(
                 TierStep(
@@ -283,7 +282,7 @@ def _tiered_side(
                     direction,
                     tv.rule.index,
                     tv.rule.name,
-                    action,
+                    tv.word,
                     ports,
                     tv.fail_closed,
                 )

@@ -106,7 +106,7 @@ class TierWalk:
             np_allowed |= rv.ports_toward(dst)
         decision = decide(
             [tv.id for tv in matching],
-            views,  # type: ignore[arg-type]  # decide reads .policy and .action, which views share
+            views,
             lambda r: views[r].ports_toward(dst),
             bool(policies),
             np_allowed,
