@@ -308,17 +308,21 @@ class DestinationBlocks:
 
         tier_cells = refine(universe, (self._tier_cover(r, dst) for r in tier_ids))
         touched = _union(c.sources for c in tier_cells)
+        # Toward a named port the verdict depends on the destination's ports: part of the key.
+        keys = [
+            port_key(dst) if any(tiers[r].static_ports is None for r in tc.rules) else None
+            for tc in tier_cells
+        ]
         out: list[tuple[int, PortSet, tuple[int, ...], tuple[int, ...], tuple[str, ...]]] = []
         for nc, isolated in np_cells:
             rest = nc.sources & ~touched
-            if rest and nc.ports:
-                out.append((rest, nc.ports, nc.rules, (), ("NetworkPolicy",) if isolated else ("default",)))
-            for tc in tier_cells:
+            if rest and nc.ports:  # no tier rule: NetworkPolicy's verdict (decided_by reads it)
+                out.append((rest, nc.ports, nc.rules, (), ()))
+            for tc, ports_key in zip(tier_cells, keys, strict=True):
                 sources = tc.sources & nc.sources
                 if not sources:
                     continue
-                named = any(tiers[r].static_ports is None for r in tc.rules)
-                key = (tc.rules, isolated, nc.ports, port_key(dst) if named else None)
+                key = (tc.rules, isolated, nc.ports, ports_key)
                 decision = self._decisions.get(key)
                 if decision is None:
                     decision = self._decisions[key] = decide(tc.rules, tiers, ports_of, isolated, nc.ports)
