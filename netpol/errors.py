@@ -6,7 +6,8 @@ Every exception netpol raises on purpose is here, each with the exit code a comm
 
     NetpolError                base of everything netpol raises on purpose
     ├── InputError             the input cannot be analysed (exit code 2)
-    │   └── GitError           git is missing, or the folder or revision is unusable (exit code 2)
+    │   ├── GitError           git is missing, or the folder or revision is unusable (exit code 2)
+    │   └── ClusterError       a live cluster cannot be read (exit code 2)
     ├── UsageError             a flag, an argument or a question is wrong (exit code 2)
     └── GraphvizError          Graphviz's dot cannot run or takes too long (exit code 2)
         ├── GraphvizMissing    dot is not on PATH (exit code 2)
@@ -23,6 +24,7 @@ from enum import IntEnum, StrEnum
 from netpol.core.escaping import terminal
 
 __all__ = [
+    "ClusterError",
     "Diagnostic",
     "ExitCode",
     "GitError",
@@ -186,6 +188,13 @@ class InputError(NetpolError):
 
 class GitError(InputError):
     """git is missing, the folder is not in a repository, or the revision is unknown or unsafe."""
+
+
+class ClusterError(InputError):
+    """A live cluster cannot be read: an unknown context, an unreachable server, a TLS failure,
+    a credential the server refuses (401), a permission it lacks (403), a server too old for a
+    kind, a failing exec credential plugin, or the Kubernetes client library missing. The
+    message names the context, the server and what failed."""
 
 
 class UsageError(NetpolError):

@@ -15,6 +15,7 @@ LAYERS = {
     "netpol.errors": 0,
     "netpol.core": 0,
     "netpol.load": 1,
+    "netpol.live": 1,  # a live cluster read into what netpol.load gives
     "netpol.model": 2,
     "netpol.engine": 3,
     "netpol.findings": 4,  # the contract lint and check share

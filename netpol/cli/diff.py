@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -10,9 +11,12 @@ import click
 from netpol import AllowGraph
 from netpol.cli.common import Outcome, command, emit, main
 from netpol.cli.options import InputSpec, analysis_options, choice
-from netpol.cli.session import Session, open_session
+from netpol.cli.session import Session, open_session, read_live
+from netpol.core.escaping import terminal
 from netpol.diff import DiffFailOn, diff_graphs, fails
 from netpol.errors import ExitCode, UsageError
+from netpol.live.overlay import apply_files
+from netpol.load.files import load_paths
 from netpol.load.git import load_revision
 from netpol.render.registry import DiffFormat, render_diff
 
@@ -20,7 +24,12 @@ __all__ = ["diff_cmd", "run_diff"]
 
 
 @main.command("diff")
-@click.argument("sides", nargs=-1, metavar="OLD NEW | --git REV -- PATH...", type=click.Path(allow_dash=True))
+@click.argument(
+    "sides",
+    nargs=-1,
+    metavar="OLD NEW | --git REV -- PATH... | --context NAME PATH...",
+    type=click.Path(allow_dash=True),
+)
 @click.option(
     "--git",
     "rev",
@@ -71,6 +80,10 @@ def diff_cmd(
     OLD and NEW are manifest files or folders (one may be - for stdin). With --git REV, the
     PATHs after -- are compared as they are at REV and in the working tree.
 
+    With a live cluster (--live, --context or --kubeconfig), OLD is the cluster as it is and
+    NEW is the cluster with PATH... applied on top, as kubectl apply would leave it: what
+    applying them would change. With --git REV too, the PATHs as they are at REV are applied.
+
     \b
     Exit codes: 0 no change of a --fail-on kind (always 0 without --fail-on),
                 1 such a change, 2 usage or input error, 3 internal error.
@@ -89,6 +102,8 @@ def diff_cmd(
 
 def _sides(spec: InputSpec, sides: tuple[str, ...], rev: str | None) -> tuple[Session, Session]:
     """The old and the new input, read and analysed, their diagnostics shown in that order."""
+    if spec.live is not None:
+        return _live_sides(spec, sides, rev)
     if rev is not None:
         if not sides:
             raise UsageError(
@@ -105,6 +120,33 @@ def _sides(spec: InputSpec, sides: tuple[str, ...], rev: str | None) -> tuple[Se
         raise UsageError("only one side can be read from stdin (-)")
     old = open_session(replace(spec, paths=sides[:1]), label="old")
     return old, open_session(replace(spec, paths=sides[1:]), label="new")
+
+
+def _live_sides(spec: InputSpec, sides: tuple[str, ...], rev: str | None) -> tuple[Session, Session]:
+    """The cluster (old) and the cluster with ``sides`` applied (new), read from it once."""
+    if not sides:
+        raise UsageError(
+            "diff with a live cluster needs the manifests to apply to it, e.g. "
+            "netpol diff --context prod k8s/ (or --git REV -- k8s/)"
+        )
+    if rev is not None and "-" in sides:
+        raise UsageError("--git compares files; stdin (-) cannot be read at a revision")
+    if sides.count("-") > 1:
+        raise UsageError("stdin (-) can be read once")
+    live = read_live(spec)
+    context = live.context
+    if rev is not None:
+        files = load_revision(rev, sides)
+        what = f"{', '.join(sides)} at {rev}"
+    else:
+        stdin = sys.stdin if "-" in sides else None
+        files = load_paths(sides, stdin=stdin, max_size=spec.max_input_size)
+        what = ", ".join(sides)
+    both = replace(spec, paths=sides)
+    old = open_session(both, loaded=live.loaded, label=terminal(f"old, context {context}"), live=live)
+    applied = apply_files(live, files, spec.options.default_namespace)
+    new = open_session(both, loaded=applied, label=terminal(f"new, context {context} with {what} applied"))
+    return old, new
 
 
 def run_diff(

@@ -12,14 +12,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
 from netpol import Options
+from netpol.live import DEFAULT_TIMEOUT, LiveSpec
 from netpol.load.files import DEFAULT_MAX_INPUT_SIZE
 
-__all__ = ["ByteSize", "InputSpec", "analysis_options", "choice", "input_options"]
+__all__ = ["ByteSize", "Duration", "InputSpec", "analysis_options", "choice", "input_options", "live_options"]
 
 R = TypeVar("R")
 
@@ -40,6 +41,7 @@ class InputSpec:
     verbose: int = 0
     max_input_size: int = DEFAULT_MAX_INPUT_SIZE
     debug: bool = False
+    live: LiveSpec | None = None
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -65,6 +67,81 @@ class ByteSize(click.ParamType):  # type: ignore[type-arg]
         if match is None or int(match.group(1)) == 0:
             self.fail(f"{value!r} is not a size (e.g. 512M, 1G, 1048576)", param, ctx)
         return int(match.group(1)) << (10 * " KMGT".index(match.group(2).upper() or " "))
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """kubectl's ``--request-timeout``: ``30s``, ``1m``, ``1m30s``, ``500ms``, ``2h`` or plain
+    seconds; ``0`` for no limit (None)."""
+
+    name = "DURATION"
+    _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+    _UNITS: ClassVar[dict[str, float]] = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or isinstance(value, float):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        elif text and re.fullmatch(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h))+", text):
+            seconds = sum(float(n) * self._UNITS[u] for n, u in self._PART.findall(text))
+        else:
+            self.fail(f"{value!r} is not a duration (e.g. 30s, 1m, 2m30s, or 0 for no limit)", param, ctx)
+        return seconds or None
+
+
+def live_options(func: Callable[..., R]) -> Callable[..., R]:
+    """``--live``, ``--context``, ``--kubeconfig`` and ``--request-timeout``, passed to ``func``
+    as one ``live`` parameter: a LiveSpec, or None when none of the first three is given."""
+
+    @functools.wraps(func)
+    def with_live(
+        *,
+        live: bool,
+        context: str | None,
+        kubeconfig: str | None,
+        request_timeout: float | None,
+        **params: Any,
+    ) -> R:
+        spec = None
+        if live or context is not None or kubeconfig is not None:
+            spec = LiveSpec(kubeconfig, context, request_timeout)
+        return func(live=spec, **params)
+
+    decorated: Callable[..., R] = with_live
+    for dec in reversed(
+        [
+            click.option(
+                "--live",
+                is_flag=True,
+                help="Read the cluster of the kubeconfig's current context (needs the cluster "
+                "extra: pip install 'netpol-reach[cluster]'; docs/live.md).",
+            ),
+            click.option(
+                "--context",
+                metavar="NAME",
+                default=None,
+                help="Read the cluster of this kubeconfig context (implies --live).",
+            ),
+            click.option(
+                "--kubeconfig",
+                metavar="FILE",
+                default=None,
+                type=click.Path(dir_okay=False),
+                help="The kubeconfig to use (implies --live; default: $KUBECONFIG, then ~/.kube/config).",
+            ),
+            click.option(
+                "--request-timeout",
+                type=Duration(),
+                default=f"{DEFAULT_TIMEOUT:g}s",
+                show_default=True,
+                metavar="DURATION",
+                help="The longest one request to the cluster may take (30s, 1m; 0: no limit).",
+            ),
+        ]
+    ):
+        decorated = dec(decorated)
+    return decorated
 
 
 def input_options(func: Callable[..., R]) -> Callable[..., R]:
@@ -119,6 +196,7 @@ def analysis_options(func: Callable[..., R]) -> Callable[..., R]:
         filenames: tuple[str, ...] = (),
         namespace: str | None = None,
         all_namespaces: bool = False,
+        live: LiveSpec | None = None,
         **params: Any,
     ) -> R:
         if all_namespaces and namespace is not None:
@@ -129,10 +207,12 @@ def analysis_options(func: Callable[..., R]) -> Callable[..., R]:
             host_network_as_pods=host_network_as_pods,
             stand_ins=not closed_world,
         )
-        spec = InputSpec(tuple(paths), tuple(filenames), namespace, options, verbose, max_input_size, debug)
+        spec = InputSpec(
+            tuple(paths), tuple(filenames), namespace, options, verbose, max_input_size, debug, live
+        )
         return func(spec, **params)
 
-    decorated: Callable[..., R] = with_spec
+    decorated: Callable[..., R] = live_options(with_spec)
     for dec in reversed(
         [
             click.option(

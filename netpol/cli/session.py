@@ -12,10 +12,11 @@ from netpol.cli.common import Note, show
 from netpol.cli.options import InputSpec
 from netpol.core.escaping import terminal
 from netpol.errors import Diagnostic, ExitCode, Severity, UsageError
+from netpol.live import LiveRead, read_cluster
 from netpol.load.files import LoadResult, load_paths
 from netpol.model.names import is_dns1123_label
 
-__all__ = ["Session", "open_session", "read_session", "session_notes"]
+__all__ = ["Session", "open_session", "read_live", "read_session", "session_notes"]
 
 _COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _NAMESPACES_SHOWN = 10
@@ -30,6 +31,8 @@ class Session:
     loaded: LoadResult
     graph: AllowGraph
     label: str | None = None
+    live: LiveRead | None = None
+    """What was read from a live cluster, when the input is one."""
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -46,22 +49,51 @@ class Session:
         return ExitCode.INPUT_ERROR if self.failed else code
 
 
-def read_session(spec: InputSpec, *, loaded: LoadResult | None = None, label: str | None = None) -> Session:
-    """Read (unless ``loaded`` holds what was read already) and analyse ``spec``'s inputs.
+def read_session(
+    spec: InputSpec,
+    *,
+    loaded: LoadResult | None = None,
+    label: str | None = None,
+    live: LiveRead | None = None,
+) -> Session:
+    """Read (unless ``loaded`` holds what was read already) and analyse ``spec``'s inputs: its
+    files, or the live cluster of ``spec.live`` (``live``, when it has been read already).
 
-    UsageError when there is no input or ``-n`` names no possible namespace.
+    UsageError when there is no input, both files and a cluster, or ``-n`` names no possible
+    namespace; ClusterError when the cluster cannot be read.
     """
     inputs = spec.inputs
-    if not inputs:
-        raise UsageError("no input: give manifest files or folders, or - to read stdin")
+    if spec.live is not None and inputs and loaded is None:
+        raise UsageError(
+            "give manifest files or a live cluster (--live, --context, --kubeconfig), not both; "
+            "netpol diff --context NAME PATH compares a cluster with files applied to it"
+        )
+    if not inputs and spec.live is None and loaded is None:
+        raise UsageError(
+            "no input: give manifest files or folders, - to read stdin, or --live to read a cluster"
+        )
+    _check_namespace(spec)
+    if loaded is None and spec.live is not None:
+        live = live or read_live(spec)
+        loaded = live.loaded
+    if loaded is None:
+        stdin = sys.stdin if "-" in inputs else None
+        loaded = load_paths(inputs, stdin=stdin, max_size=spec.max_input_size)
+    return Session(spec, loaded, netpol.analyze_loaded(loaded, spec.options), label, live)
+
+
+def read_live(spec: InputSpec) -> LiveRead:
+    """The cluster of ``spec.live``, read (ClusterError, exit code 2, when it cannot be)."""
+    assert spec.live is not None
+    _check_namespace(spec)
+    return read_cluster(spec.live)
+
+
+def _check_namespace(spec: InputSpec) -> None:
     if spec.namespace is not None:
         problems = is_dns1123_label(spec.namespace)
         if problems:
             raise UsageError(f"-n {spec.namespace!r}: not a namespace name: {problems[0]}")
-    if loaded is None:
-        stdin = sys.stdin if "-" in inputs else None
-        loaded = load_paths(inputs, stdin=stdin, max_size=spec.max_input_size)
-    return Session(spec, loaded, netpol.analyze_loaded(loaded, spec.options), label)
 
 
 def session_notes(session: Session) -> list[Note]:
@@ -70,6 +102,10 @@ def session_notes(session: Session) -> list[Note]:
     spec, label = session.spec, session.label
     diags = session.graph.diagnostics
     notes = [_note(d) for d in diags if d.severity is not Severity.INFO or spec.verbose]
+    if session.live is not None and spec.verbose:
+        notes.insert(
+            0, Note(f"{f'note ({label})' if label else 'note'}: read {terminal(session.live.summary())}")
+        )
     skipped = session.graph.skipped
     total = sum(skipped.values())
     note = f"note ({label})" if label else "note"
@@ -118,9 +154,15 @@ def session_notes(session: Session) -> list[Note]:
     return notes
 
 
-def open_session(spec: InputSpec, *, loaded: LoadResult | None = None, label: str | None = None) -> Session:
+def open_session(
+    spec: InputSpec,
+    *,
+    loaded: LoadResult | None = None,
+    label: str | None = None,
+    live: LiveRead | None = None,
+) -> Session:
     """:func:`read_session`, then its notes shown on stderr."""
-    session = read_session(spec, loaded=loaded, label=label)
+    session = read_session(spec, loaded=loaded, label=label, live=live)
     show(session_notes(session))
     return session
 

@@ -1,0 +1,209 @@
+"""Read a live cluster into the same :class:`~netpol.load.LoadResult` a file gives.
+
+Discovery first (``/version``, ``/api/v1``, ``/apis`` and the group versions netpol reads),
+then one cluster-wide paginated list per resource. Each item gets the kind and apiVersion its
+list leaves out and keeps only the fields netpol reads (:func:`netpol.live.resources.trim`), so
+the model sees what it would see in ``kubectl get -o yaml`` output, and validates it the same way.
+Sources are named ``CONTEXT:PATH`` (``prod:/api/v1/pods``), each item at ``items[i]`` of its list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from netpol.errors import ClusterError, Diagnostic, Location, Severity
+from netpol.live.kubeconfig import LiveSpec, connect
+from netpol.live.reader import PAGE_SIZE, NotServed, Reader
+from netpol.live.resources import MODELLED, NODES, TIERS, UNMODELLED, Resource, trim
+from netpol.load.files import LoadResult, RawObject
+from netpol.load.locate import Locator
+
+__all__ = ["LiveRead", "read_cluster"]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRead:
+    """What one read of a cluster gave: the objects (as a LoadResult) and where they came from."""
+
+    loaded: LoadResult
+    context: str
+    server: str
+    version: str
+    """The server's ``gitVersion`` (``v1.31.2``), or ``unknown``."""
+    counts: Mapping[str, int]
+    """Objects read, by resource label (``pods``, ``deployments.apps``)."""
+    requests: int
+    scopes: Mapping[tuple[str, str], bool]
+    """(API group, kind) -> whether the kind is namespaced, for the kinds read."""
+
+    def summary(self) -> str:
+        """``context 'prod' (https://..., Kubernetes v1.31.0): 3 namespaces, 12 pods, ...``."""
+        read = ", ".join(f"{n} {label}" for label, n in self.counts.items())
+        return (
+            f"context {self.context!r} ({self.server}, Kubernetes {self.version}): "
+            f"{read or 'nothing'}, in {self.requests} requests"
+        )
+
+
+def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
+    """Every object netpol analyses, read from ``spec``'s cluster (GET requests only).
+
+    ClusterError (exit code 2) for anything that stops the read; a policy kind netpol does not
+    model that cannot be listed is a warning, the rest of the read goes on.
+    """
+    with connect(spec) as conn:
+        reader = Reader(conn, page_size)
+        version = _version(reader)
+        served = _discover(reader)
+        diagnostics: list[Diagnostic] = []
+        objects: list[RawObject] = []
+        counts: Counter[str] = Counter()
+        scopes: dict[tuple[str, str], bool] = {}
+        for resource in MODELLED:
+            if resource.plural not in served.get(resource.api_version, {}):
+                raise ClusterError(
+                    f"{reader.where}: the server (Kubernetes {version}) does not serve "
+                    f"{resource.kind} at {resource.api_version} ({resource.label}); Kubernetes "
+                    f"{resource.since} and later do, and netpol needs it"
+                )
+        for resource in MODELLED:
+            _read(reader, resource, objects, counts, version=version)
+        tiers = [r for r in TIERS if r.plural in served.get(r.api_version, {})]
+        for resource in tiers:
+            _read(reader, resource, objects, counts, version=version)
+        if any(_has_node_peer(o.data) for o in objects if o.kind in {r.kind for r in TIERS}):
+            _read(reader, NODES, objects, counts, version=version)
+        for resource in _unmodelled(served, tiers):
+            try:
+                _read(reader, resource, objects, counts, version=version)
+            except ClusterError as exc:
+                diagnostics.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        "policy-not-read",
+                        f"{resource.kind} ({resource.group}) policies also filter traffic and "
+                        f"could not be read, so they are not even counted: {exc}",
+                        Location(f"{conn.context}:{resource.path}"),
+                    )
+                )
+        loaded = LoadResult(tuple(objects), tuple(diagnostics), MappingProxyType({}), Locator())
+        for resource in (*MODELLED, *tiers, NODES):
+            scopes[(resource.group, resource.kind)] = resource.namespaced
+        for gv in served.values():
+            for resource in gv.values():
+                scopes.setdefault((resource.group, resource.kind), resource.namespaced)
+        return LiveRead(
+            loaded,
+            conn.context,
+            conn.server,
+            version,
+            MappingProxyType(dict(counts)),
+            reader.requests,
+            MappingProxyType(scopes),
+        )
+
+
+def _read(
+    reader: Reader,
+    resource: Resource,
+    objects: list[RawObject],
+    counts: Counter[str],
+    *,
+    version: str,
+) -> None:
+    source = f"{reader.connection.context}:{resource.path}"
+    index = 0
+    try:
+        for items in reader.pages(resource.path, resource.plural, resource.group):
+            for item in items:
+                data = trim(resource, item) if isinstance(item, Mapping) else item
+                objects.append(RawObject(data, resource.kind, source, 1, ("items", index)))
+                index += 1
+    except NotServed:
+        raise ClusterError(
+            f"{reader.where}: the server (Kubernetes {version}) lists no {resource.label} at "
+            f"{resource.path} (404), though discovery showed it"
+        ) from None
+    counts[resource.label] += index
+
+
+def _version(reader: Reader) -> str:
+    """``/version``'s gitVersion; the first request, so it also proves the connection."""
+    data = reader.checked("/version")
+    return str(data.get("gitVersion") or "unknown") if isinstance(data, Mapping) else "unknown"
+
+
+def _discover(reader: Reader) -> dict[str, dict[str, Resource]]:
+    """groupVersion -> resource name -> Resource, for the group versions netpol may read (every
+    version of the groups of UNMODELLED), and ``preferred:GROUP`` -> the resources of such a
+    group's preferred version."""
+    wanted = {r.api_version for r in (*MODELLED, *TIERS)} - {"v1"}
+    unmodelled_groups = {g for g, _ in UNMODELLED}
+    served: dict[str, dict[str, Resource]] = {"v1": _resources(reader, "", "v1")}
+    groups = reader.checked("/apis")
+    for group in groups.get("groups") or () if isinstance(groups, Mapping) else ():
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            continue
+        name = group["name"]
+        versions = [
+            str(v["version"])
+            for v in group.get("versions") or ()
+            if isinstance(v, Mapping) and isinstance(v.get("version"), str)
+        ]
+        preferred = group.get("preferredVersion")
+        preferred_version = preferred.get("version") if isinstance(preferred, Mapping) else None
+        for version in versions:
+            gv = f"{name}/{version}"
+            if gv in wanted or name in unmodelled_groups:
+                served[gv] = _resources(reader, name, version)
+        if name in unmodelled_groups and isinstance(preferred_version, str):
+            served[f"preferred:{name}"] = served.get(f"{name}/{preferred_version}", {})
+    return served
+
+
+def _resources(reader: Reader, group: str, version: str) -> dict[str, Resource]:
+    path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+    data = reader.checked(path)
+    out: dict[str, Resource] = {}
+    for entry in data.get("resources") or () if isinstance(data, Mapping) else ():
+        if not isinstance(entry, Mapping):
+            continue
+        name, kind = entry.get("name"), entry.get("kind")
+        verbs = entry.get("verbs") or ()
+        if isinstance(name, str) and "/" not in name and isinstance(kind, str) and "list" in verbs:
+            out[name] = Resource(group, version, name, kind, entry.get("namespaced") is not False)
+    return out
+
+
+def _unmodelled(served: Mapping[str, Mapping[str, Resource]], tiers: list[Resource]) -> list[Resource]:
+    out: list[Resource] = []
+    for group, plural in UNMODELLED:
+        if group == "policy.networking.k8s.io" and any(t.plural == plural for t in tiers):
+            continue  # the modelled version is read; the others hold the same objects
+        if group == "crd.projectcalico.org" and "preferred:projectcalico.org" in served:
+            continue  # Calico's API server shows the same policies as its CRDs
+        resource = served.get(f"preferred:{group}", {}).get(plural) or next(
+            (v[plural] for gv, v in sorted(served.items()) if gv.startswith(f"{group}/") and plural in v),
+            None,
+        )
+        if resource is not None:
+            out.append(resource)
+    return out
+
+
+def _has_node_peer(data: Mapping[str, Any]) -> bool:
+    """Whether a tier policy names ``nodes`` in a peer (then Nodes are read for their addresses)."""
+    spec = data.get("spec")
+    if not isinstance(spec, Mapping):
+        return False
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        for rule in spec.get(direction) or ():
+            if isinstance(rule, Mapping):
+                for peer in rule.get(key) or ():
+                    if isinstance(peer, Mapping) and "nodes" in peer:
+                        return True
+    return False
