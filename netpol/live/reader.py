@@ -10,6 +10,7 @@ the server and what failed: for 403 the RBAC rule to grant, for 401 the credenti
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -168,22 +169,28 @@ def _transport_failure(exc: Exception, conn: Connection) -> str:
         else:
             trust = "the kubeconfig names no CA: the system's CAs were used"
         name = f"; tls-server-name {config.tls_server_name}" if config.tls_server_name else ""
-        return f"TLS failed with {conn.server}: {_cause(reason)} ({trust}{name})"
+        return f"TLS failed: {_cause(reason)} ({trust}{name})"
     if isinstance(reason, errors.ProxyError):
         return f"the proxy {conn.configuration.proxy} failed: {_cause(reason)}"
-    if isinstance(reason, (errors.ConnectTimeoutError,)):
-        return f"cannot reach {conn.server}: no connection within {seconds} (--request-timeout)"
+    if isinstance(reason, errors.NewConnectionError):  # a ConnectTimeoutError too, in urllib3
+        return f"cannot reach the server: {_cause(reason)}"
+    if isinstance(reason, errors.ConnectTimeoutError):
+        return f"cannot reach the server: no connection within {seconds} (--request-timeout)"
     if isinstance(reason, errors.ReadTimeoutError | TimeoutError):
-        return f"{conn.server} did not answer within {seconds} (--request-timeout)"
-    if isinstance(reason, errors.NewConnectionError | errors.NameResolutionError):
-        return f"cannot reach {conn.server}: {_cause(reason)}"
-    return f"the connection to {conn.server} failed: {_cause(reason)}"
+        return f"the server did not answer within {seconds} (--request-timeout)"
+    return f"the connection failed: {_cause(reason)}"
 
 
 def _cause(exc: BaseException) -> str:
     """The innermost words of an urllib3 error (it wraps the socket's and ssl's)."""
-    text = str(exc)
-    for sep in ("Caused by ", "): "):
-        if sep in text:
-            text = text.rsplit(sep, 1)[-1]
-    return text.strip("()'\" ") or type(exc).__name__
+    inner = exc
+    while inner.args and isinstance(inner.args[0], BaseException):
+        inner = inner.args[0]
+    if isinstance(inner, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {inner.verify_message}"
+    if isinstance(inner, ssl.SSLError) and inner.reason:
+        return str(inner.reason).replace("_", " ").lower()
+    text = str(inner)
+    if text.startswith(("HTTPSConnection(", "HTTPConnection(")) and "): " in text:
+        text = text.split("): ", 1)[1]  # the connection's repr: the server is named already
+    return text.strip() or type(inner).__name__
