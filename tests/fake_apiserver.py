@@ -301,9 +301,9 @@ class _Background:
         self.server = server
         self._cleanup = cleanup
         self._lock = threading.Lock()
-        self._stopped = False
+        self._stopped = threading.Event()  # set once stop() has finished
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-server", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-server", daemon=True
         )
         self._watchdog = threading.Timer(lifetime, self.stop)
         self._watchdog.daemon = True
@@ -312,18 +312,21 @@ class _Background:
 
     @property
     def stopped(self) -> bool:
-        return self._stopped
+        """Whether stop() has finished: the port is closed, the connections ended."""
+        return self._stopped.is_set()
 
     def stop(self) -> None:
         with self._lock:
-            if not self._stopped:
-                self._stopped = True
-                self.server.closing.set()
-                self.server.shutdown()
-                self._thread.join()
-                self.server.server_close()
-                self.server.end_connections()
-                self._cleanup()
+            if not self._stopped.is_set():
+                try:
+                    self.server.closing.set()
+                    self.server.shutdown()
+                    self._thread.join()
+                    self.server.server_close()
+                    self.server.end_connections()
+                    self._cleanup()
+                finally:
+                    self._stopped.set()
         if threading.current_thread() is not self._watchdog:
             self._watchdog.cancel()
             self._watchdog.join()
@@ -344,6 +347,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer, _TrackedServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body: no Nagle wait
         # The handshake happens in the connection's thread (_Handler.setup), not this one.
         return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
@@ -538,6 +542,7 @@ class FakeAPIServer:
 
     @property
     def stopped(self) -> bool:
+        """Whether stop() (or the watchdog) has finished stopping it."""
         return self._background is not None and self._background.stopped
 
     def __enter__(self) -> Self:
@@ -971,6 +976,11 @@ class ConnectProxy:
     def stop(self) -> None:
         if self._background is not None:
             self._background.stop()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() (or the watchdog) has finished stopping it."""
+        return self._background is not None and self._background.stopped
 
     def __enter__(self) -> Self:
         return self.start()
