@@ -40,7 +40,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import copy
+import datetime
 import enum
 import http.server
 import json
@@ -231,8 +231,21 @@ def _expand(objects: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             ]
             out.extend(_expand(filled))
         else:
-            out.append(copy.deepcopy(dict(obj)))
+            try:  # a copy, in JSON's types: YAML's unquoted timestamps become strings
+                out.append(json.loads(json.dumps(obj, default=_rfc3339)))
+            except TypeError as e:
+                raise ValueError(f"an object the fake cannot serve as JSON: {e}") from None
     return out
+
+
+def _rfc3339(value: object) -> str:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON")
 
 
 class _Unset(enum.Enum):
@@ -384,10 +397,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.closing.wait(fake.delay)
         try:
             code, body = fake._respond(self.command, split.path, query, user)
+            data = json.dumps(body).encode()
         except Exception:
             fake.errors.append(traceback.format_exc())
-            code, body = 500, _status(500, "InternalError", "the fake API server failed: see its errors")
-        data = json.dumps(body).encode()
+            code = 500
+            failed = _status(500, "InternalError", "the fake API server failed: see its errors")
+            data = json.dumps(failed).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -400,8 +415,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             self.close_connection = True  # not worth decoding: answer, then hang up
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > 1 << 24:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= 1 << 24:
             self.close_connection = True
             return
         while length > 0:
@@ -427,8 +445,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FakeAPIServer:
     """A read-only Kubernetes API server on ``https://127.0.0.1:PORT`` serving ``objects``
     (see the module's docstring). Use as a context manager, or start() and stop(); ``url``,
-    ``port`` and ``ca_file`` exist once started. ``tokens`` defaults to
-    ``{"good-token": "alice"}``."""
+    ``port`` and ``ca_file`` exist once started. ``tokens`` (bearer token -> user) defaults to
+    ``{"good-token": "alice"}``; ``forbidden`` names plurals (``pods``), ``missing``
+    group/version/plural (``v1/pods``, ``batch/v1/cronjobs``), ``crds`` group versions of
+    :data:`CRD_RESOURCES`. :attr:`requests` records every request; :attr:`errors` holds the
+    tracebacks of any the fake itself failed on (answered 500), which a test should find empty."""
 
     url: str
     port: int

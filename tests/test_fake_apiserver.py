@@ -246,6 +246,15 @@ def test_a_list_is_expanded_and_a_namespace_defaulted() -> None:
         assert ok(s, "/api/v1/namespaces/default/services/web")["kind"] == "Service"
 
 
+def test_yaml_timestamps_are_served_as_strings() -> None:
+    text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: old, creationTimestamp: 2024-09-04T12:11:31Z}\n"
+    obj = yaml.load(text, Loader=SafeLoader)
+    assert not isinstance(obj["metadata"]["creationTimestamp"], str)
+    with FakeAPIServer(objects=[obj]) as s:
+        served = ok(s, "/api/v1/namespaces/old")
+        assert served["metadata"]["creationTimestamp"] == "2024-09-04T12:11:31Z"
+
+
 @pytest.mark.parametrize(
     "obj",
     [
@@ -506,7 +515,7 @@ def test_the_server_listens_on_127_0_0_1_only(server: FakeAPIServer) -> None:
     assert Path(server.ca_file).read_bytes() == server.ca_pem
 
 
-def test_the_certificate_names_are_server_names(tmp_path: Path) -> None:
+def test_the_certificate_names_are_server_names() -> None:
     with FakeAPIServer(server_names=("fake-apiserver.test",)) as s:
         context = ssl.create_default_context(cafile=s.ca_file)
         with (
