@@ -101,7 +101,7 @@ def report_cmd(
         config,
         ReportFormat(fmt.lower()),
         locator=session.loaded.locator,
-        inputs=spec.inputs,
+        inputs=session.described_inputs,
         sensitive=sensitive,
         open_namespaces=open_namespaces or ("default",),
         title=title,

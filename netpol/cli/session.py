@@ -40,6 +40,13 @@ class Session:
         return self.loaded.files
 
     @property
+    def described_inputs(self) -> tuple[str, ...]:
+        """What was read, as a report names it: the PATHs, or the live cluster."""
+        if self.live is not None and not self.spec.inputs:
+            return (f"context {self.live.context} ({self.live.server})",)
+        return self.spec.inputs
+
+    @property
     def failed(self) -> bool:
         """Some input was bad (the objects at fault are left out of the analysis)."""
         return any(d.severity is Severity.ERROR for d in self.graph.diagnostics)

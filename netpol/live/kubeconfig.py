@@ -55,7 +55,7 @@ class Connection:
     def authorization(self) -> dict[str, str]:
         """The Authorization header (refreshed when an exec credential has expired), or none."""
         value = self.configuration.get_api_key_with_prefix("BearerToken")
-        return {"Authorization": value} if value else {}
+        return {"Authorization": value.strip()} if value else {}
 
     def close(self) -> None:
         self.pool.clear()

@@ -4,7 +4,8 @@ Discovery first (``/version``, ``/api/v1``, ``/apis`` and the group versions net
 then one cluster-wide paginated list per resource. Each item gets the kind and apiVersion its
 list leaves out and keeps only the fields netpol reads (:func:`netpol.live.resources.trim`), so
 the model sees what it would see in ``kubectl get -o yaml`` output, and validates it the same way.
-Sources are named ``CONTEXT:PATH`` (``prod:/api/v1/pods``), each item at ``items[i]`` of its list.
+Each object's source is ``CONTEXT:`` and its own API path (``prod:/api/v1/namespaces/shop/pods/web-1``),
+with no document number.
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
         version = _version(reader)
         served = _discover(reader)
         diagnostics: list[Diagnostic] = []
+        if not conn.configuration.verify_ssl:
+            diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "insecure-skip-tls-verify",
+                    "the kubeconfig sets insecure-skip-tls-verify: the server's certificate is not "
+                    "checked, so anyone on the path could answer in its place",
+                    Location(f"{conn.context}:{conn.server}"),
+                )
+            )
         objects: list[RawObject] = []
         counts: Counter[str] = Counter()
         scopes: dict[tuple[str, str], bool] = {}
@@ -115,13 +126,14 @@ def _read(
     *,
     version: str,
 ) -> None:
-    source = f"{reader.connection.context}:{resource.path}"
+    context = reader.connection.context
     index = 0
     try:
         for items in reader.pages(resource.path, resource.plural, resource.group):
             for item in items:
                 data = trim(resource, item) if isinstance(item, Mapping) else item
-                objects.append(RawObject(data, resource.kind, source, 1, ("items", index)))
+                source = f"{context}:{_object_path(resource, data, index)}"
+                objects.append(RawObject(data, resource.kind, source, None))
                 index += 1
     except NotServed:
         raise ClusterError(
@@ -129,6 +141,20 @@ def _read(
             f"{resource.path} (404), though discovery showed it"
         ) from None
     counts[resource.label] += index
+
+
+def _object_path(resource: Resource, data: Any, index: int) -> str:
+    """The object's own API path (``/api/v1/namespaces/shop/pods/web-1``): where a diagnostic
+    or a finding points, and what ``kubectl get --raw`` reads; ``LIST[i]`` without a name."""
+    meta = data.get("metadata") if isinstance(data, Mapping) else None
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
+    if not isinstance(name, str) or not name:
+        return f"{resource.path}[{index}]"
+    base = resource.path.rpartition("/")[0]
+    if resource.namespaced and isinstance(namespace, str) and namespace:
+        return f"{base}/namespaces/{namespace}/{resource.plural}/{name}"
+    return f"{resource.path}/{name}"
 
 
 def _version(reader: Reader) -> str:

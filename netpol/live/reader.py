@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -48,9 +49,11 @@ class Reader:
         headers = {"Accept": "application/json", "User-Agent": "netpol", **conn.authorization()}
         self.requests += 1
         try:
-            response = conn.pool.request(
-                "GET", url, headers=headers, timeout=timeout, retries=False, preload_content=False
-            )
+            with warnings.catch_warnings():  # insecure-skip-tls-verify: said once, by read_cluster
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                response = conn.pool.request(
+                    "GET", url, headers=headers, timeout=timeout, retries=False, preload_content=False
+                )
         except urllib3.exceptions.HTTPError as exc:
             raise ClusterError(f"{self.where}: {_transport_failure(exc, conn)}") from None
         try:

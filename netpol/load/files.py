@@ -57,8 +57,9 @@ class RawObject:
     kind: str
     source: str
     """The file path as the user gave it (joined with the path inside a folder), or ``<stdin>``."""
-    document: int
-    """1-based index of the YAML document (or JSON value) within the source."""
+    document: int | None
+    """1-based index of the YAML document (or JSON value) within the source; None for an
+    object read from a live cluster (netpol.live), whose source is its own API path."""
     path: FieldPath = ()
     """Where the object sits in its document: ``()`` or ``("items", 3)``."""
 

@@ -238,7 +238,7 @@ def _note_duplicate(
     first = seen.get(key)
     if first is not None:
         kind, ns, name = key
-        where = f"{first.source}, document {first.document}"
+        where = first.source if first.document is None else f"{first.source}, document {first.document}"
         sink.append(
             Diagnostic(
                 Severity.WARNING,

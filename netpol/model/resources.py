@@ -74,7 +74,8 @@ class Origin:
     """Where an object came from: source, 1-based document, and its path inside the document."""
 
     source: str
-    document: int
+    document: int | None
+    """None for an object read from a live cluster: its source is its API path."""
     path: tuple[str | int, ...] = ()
 
     def at(self, *fields: str | int) -> Location:
