@@ -470,7 +470,11 @@ class FakeAPIServer:
         server_names: Sequence[str] = (HOST, "localhost"),
         lifetime: float = 600.0,
         managed_fields: bool = True,
+        discovery: bool = True,
     ) -> None:
+        """``discovery=False``: /version and every discovery document are 404, as behind a
+        proxy that passes only resource paths (clients must then try the lists)."""
+        self.discovery = discovery
         if page_size < 1:
             raise ValueError(f"page_size must be positive, not {page_size}")
         plurals = {r.plural for r in _ALL}
@@ -621,6 +625,9 @@ class FakeAPIServer:
             message = "the server does not allow this method on the requested resource"
             return 405, _status(405, "MethodNotAllowed", message, {})
         parts = [p for p in path.split("/") if p]
+        documents = parts in (["version"], ["api"], ["apis"], ["api", "v1"])
+        if not self.discovery and (documents or (parts[:1] == ["apis"] and len(parts) == 3)):
+            return _NOT_FOUND
         if parts == ["version"]:
             return 200, self._version_info()
         if parts == ["api"]:

@@ -244,6 +244,17 @@ def test_tier_policies_and_nodes_are_read_where_served(tmp_path: Path) -> None:
     assert "anp/nodes-in" in live.stdout
 
 
+def test_a_server_that_withholds_discovery_is_read_by_trying_the_lists(tmp_path: Path) -> None:
+    objects = load(ROOT / "policies" / "tenants-anp")
+    files = netpol("list", dump(objects, tmp_path / "o.yaml"), "-o", "json")
+    with FakeAPIServer(objects=objects, discovery=False) as server:
+        live = netpol("list", "--kubeconfig", kubeconfig(server, tmp_path), "-o", "json", "-v")
+        assert lists(server, "clusternetworkpolicies")  # tried; a 404 says it is not served
+    assert live.exit_code == 0, live.output
+    assert live.stdout == files.stdout
+    assert "Kubernetes unknown" in live.stderr  # -v says what was read
+
+
 # --------------------------------------------------------------------------- pagination
 
 

@@ -59,7 +59,8 @@ def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
     with connect(spec) as conn:
         reader = Reader(conn, page_size)
         version = _version(reader)
-        served = _discover(reader)
+        found = _discover(reader)
+        served = found.served
         diagnostics: list[Diagnostic] = []
         if not conn.configuration.verify_ssl:
             diagnostics.append(
@@ -75,22 +76,19 @@ def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
         counts: Counter[str] = Counter()
         scopes: dict[tuple[str, str], bool] = {}
         for resource in MODELLED:
-            if resource.plural not in served.get(resource.api_version, {}):
-                raise ClusterError(
-                    f"{reader.where}: the server (Kubernetes {version}) does not serve "
-                    f"{resource.kind} at {resource.api_version} ({resource.label}); Kubernetes "
-                    f"{resource.since} and later do, and netpol needs it"
-                )
+            if found.lacks(resource):
+                raise _too_old(reader, resource, version)
         for resource in MODELLED:
-            _read(reader, resource, objects, counts, version=version)
-        tiers = [r for r in TIERS if r.plural in served.get(r.api_version, {})]
-        for resource in tiers:
-            _read(reader, resource, objects, counts, version=version)
-        if any(_has_node_peer(o.data) for o in objects if o.kind in {r.kind for r in TIERS}):
-            _read(reader, NODES, objects, counts, version=version)
+            if not _read(reader, resource, objects, counts):
+                raise _too_old(reader, resource, version)
+        # Where discovery could not say, a tier's list is tried: a 404 says it is not served.
+        tiers = [r for r in TIERS if not found.lacks(r) and _read(reader, r, objects, counts)]
+        needs_nodes = any(_has_node_peer(o.data) for o in objects if o.kind in {r.kind for r in TIERS})
+        if needs_nodes and not _read(reader, NODES, objects, counts):
+            raise _too_old(reader, NODES, version)
         for resource in _unmodelled(served, tiers):
             try:
-                _read(reader, resource, objects, counts, version=version)
+                _read(reader, resource, objects, counts)
             except ClusterError as exc:
                 diagnostics.append(
                     Diagnostic(
@@ -118,29 +116,32 @@ def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
         )
 
 
-def _read(
-    reader: Reader,
-    resource: Resource,
-    objects: list[RawObject],
-    counts: Counter[str],
-    *,
-    version: str,
-) -> None:
+def _read(reader: Reader, resource: Resource, objects: list[RawObject], counts: Counter[str]) -> bool:
+    """List ``resource`` into ``objects``; False when the server answers 404 (it does not serve
+    it; nothing is added)."""
     context = reader.connection.context
     index = 0
+    read: list[RawObject] = []
     try:
         for items in reader.pages(resource.path, resource.plural, resource.group):
             for item in items:
                 data = trim(resource, item) if isinstance(item, Mapping) else item
                 source = f"{context}:{_object_path(resource, data, index)}"
-                objects.append(RawObject(data, resource.kind, source, None))
+                read.append(RawObject(data, resource.kind, source, None))
                 index += 1
     except NotServed:
-        raise ClusterError(
-            f"{reader.where}: the server (Kubernetes {version}) lists no {resource.label} at "
-            f"{resource.path} (404), though discovery showed it"
-        ) from None
+        return False
+    objects += read
     counts[resource.label] += index
+    return True
+
+
+def _too_old(reader: Reader, resource: Resource, version: str) -> ClusterError:
+    return ClusterError(
+        f"{reader.where}: the server (Kubernetes {version}) does not serve {resource.kind} at "
+        f"{resource.api_version} ({resource.label}); Kubernetes {resource.since} and later do, "
+        "and netpol needs it"
+    )
 
 
 def _object_path(resource: Resource, data: Any, index: int) -> str:
@@ -158,23 +159,51 @@ def _object_path(resource: Resource, data: Any, index: int) -> str:
 
 
 def _version(reader: Reader) -> str:
-    """``/version``'s gitVersion; the first request, so it also proves the connection."""
-    data = reader.checked("/version")
+    """``/version``'s gitVersion (``unknown`` when the server withholds it); the first request,
+    so it also proves the connection and the credential."""
+    data = reader.optional("/version")
     return str(data.get("gitVersion") or "unknown") if isinstance(data, Mapping) else "unknown"
 
 
-def _discover(reader: Reader) -> dict[str, dict[str, Resource]]:
-    """groupVersion -> resource name -> Resource, for the group versions netpol may read (every
-    version of the groups of UNMODELLED), and ``preferred:GROUP`` -> the resources of such a
-    group's preferred version."""
+@dataclass(frozen=True, slots=True)
+class _Discovery:
+    """What discovery showed. ``served``: groupVersion -> resource name -> Resource, for the
+    group versions netpol may read (every version of the groups of UNMODELLED), and
+    ``preferred:GROUP`` -> the resources of such a group's preferred version; ``read``: the
+    group versions whose resource list the server gave; ``groups``: the API groups ``/apis``
+    listed, None when it gave no list."""
+
+    served: dict[str, dict[str, Resource]]
+    read: set[str]
+    groups: set[str] | None
+
+    def lacks(self, resource: Resource) -> bool:
+        """Whether discovery shows that the server does not serve ``resource``; False where it
+        cannot tell (a server, or a proxy in front of it, that withholds discovery)."""
+        gv = resource.api_version
+        if gv in self.read:
+            return resource.plural not in self.served.get(gv, {})
+        return bool(resource.group) and self.groups is not None and gv not in self.served
+
+
+def _discover(reader: Reader) -> _Discovery:
     wanted = {r.api_version for r in (*MODELLED, *TIERS)} - {"v1"}
     unmodelled_groups = {g for g, _ in UNMODELLED}
-    served: dict[str, dict[str, Resource]] = {"v1": _resources(reader, "", "v1")}
-    groups = reader.checked("/apis")
-    for group in groups.get("groups") or () if isinstance(groups, Mapping) else ():
+    served: dict[str, dict[str, Resource]] = {}
+    read: set[str] = set()
+    core = _resources(reader, "", "v1")
+    if core is not None:
+        served["v1"] = core
+        read.add("v1")
+    groups = reader.optional("/apis")
+    listed = groups.get("groups") if isinstance(groups, Mapping) else None
+    names: set[str] | None = set() if isinstance(listed, list) else None
+    for group in listed if isinstance(listed, list) else ():
         if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
             continue
         name = group["name"]
+        if names is not None:
+            names.add(name)
         versions = [
             str(v["version"])
             for v in group.get("versions") or ()
@@ -185,22 +214,30 @@ def _discover(reader: Reader) -> dict[str, dict[str, Resource]]:
         for version in versions:
             gv = f"{name}/{version}"
             if gv in wanted or name in unmodelled_groups:
-                served[gv] = _resources(reader, name, version)
+                resources = _resources(reader, name, version)
+                served[gv] = resources or {}
+                if resources is not None:
+                    read.add(gv)
         if name in unmodelled_groups and isinstance(preferred_version, str):
             served[f"preferred:{name}"] = served.get(f"{name}/{preferred_version}", {})
-    return served
+    return _Discovery(served, read, names)
 
 
-def _resources(reader: Reader, group: str, version: str) -> dict[str, Resource]:
+def _resources(reader: Reader, group: str, version: str) -> dict[str, Resource] | None:
+    """The resources of one group version that can be listed; None when the server gives no
+    resource list for it."""
     path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-    data = reader.checked(path)
+    data = reader.optional(path)
+    if not isinstance(data, Mapping):
+        return None
     out: dict[str, Resource] = {}
-    for entry in data.get("resources") or () if isinstance(data, Mapping) else ():
+    for entry in data.get("resources") or ():
         if not isinstance(entry, Mapping):
             continue
         name, kind = entry.get("name"), entry.get("kind")
-        verbs = entry.get("verbs") or ()
-        if isinstance(name, str) and "/" not in name and isinstance(kind, str) and "list" in verbs:
+        verbs = entry.get("verbs")
+        listable = not isinstance(verbs, list) or "list" in verbs  # no verbs given: try it
+        if isinstance(name, str) and "/" not in name and isinstance(kind, str) and listable:
             out[name] = Resource(group, version, name, kind, entry.get("namespaced") is not False)
     return out
 

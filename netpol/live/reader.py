@@ -81,6 +81,16 @@ class Reader:
         except _StatusError as exc:
             raise ClusterError(self.refused(exc.status, exc.message, "get", path)) from None
 
+    def optional(self, path: str) -> Any:
+        """:meth:`get` for a document a server may lack or withhold (discovery, ``/version``):
+        None for 404 or 403; any other failing status is a ClusterError."""
+        try:
+            return self.get(path)
+        except _StatusError as exc:
+            if exc.status in (403, 404):
+                return None
+            raise ClusterError(self.refused(exc.status, exc.message, "get", path)) from None
+
     def pages(self, path: str, what: str, group: str) -> Iterator[list[Any]]:
         """The ``items`` of each page of the list at ``path``; ``what``/``group``: the resource,
         for messages. A 404 raises :class:`NotServed`."""
