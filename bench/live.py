@@ -23,24 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_apiserver import FakeAPIServer, write_kubeconfig  # noqa: E402
+from fake_apiserver import BUILTIN_RESOURCES, FakeAPIServer, write_kubeconfig  # noqa: E402
 
 import netpol  # noqa: E402
 from bench.generate import generate_cluster, to_yaml  # noqa: E402
 from netpol.load import load_text  # noqa: E402
 
-SERVED = {
-    "Namespace",
-    "Pod",
-    "ReplicationController",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "NetworkPolicy",
-}
+SERVED = {r.kind for r in BUILTIN_RESOURCES if r.kind not in ("Service", "Node")}
+"""The generator's kinds that netpol reads from a cluster."""
 
 
 def _run(args: list[str]) -> tuple[float, float, int]:

@@ -442,7 +442,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return None, "none"
 
 
-class FakeAPIServer:
+class _Service:
+    """A server in the background: a context manager, stopped by stop() or by its watchdog."""
+
+    _background: _Background | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self._background is not None:
+            self._background.stop()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() (or the watchdog) has finished stopping it."""
+        return self._background is not None and self._background.stopped
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class FakeAPIServer(_Service):
     """A read-only Kubernetes API server on ``https://127.0.0.1:PORT`` serving ``objects``
     (see the module's docstring). Use as a context manager, or start() and stop(); ``url``,
     ``port`` and ``ca_file`` exist once started. ``tokens`` (bearer token -> user) defaults to
@@ -538,7 +564,7 @@ class FakeAPIServer:
 
         self.ca = trustme.CA()
         self.ca_pem: bytes = self.ca.cert_pem.bytes()
-        self._background: _Background | None = None
+        self._background = None
         self._dir: Path | None = None
 
     # --- lifecycle
@@ -560,23 +586,6 @@ class FakeAPIServer:
         self.url = f"https://{HOST}:{self.port}"
         self._background = _Background(server, self.lifetime, lambda: shutil.rmtree(directory, True))
         return self
-
-    def stop(self) -> None:
-        if self._background is not None:
-            self._background.stop()
-
-    @property
-    def stopped(self) -> bool:
-        """Whether stop() (or the watchdog) has finished stopping it."""
-        return self._background is not None and self._background.stopped
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- credentials
 
@@ -978,7 +987,7 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
                     return
 
 
-class ConnectProxy:
+class ConnectProxy(_Service):
     """An HTTP proxy on ``http://127.0.0.1:PORT`` that only tunnels (``CONNECT host:port``),
     recording each target in :attr:`targets`; any other request is 405. A context manager, or
     start() and stop(); a watchdog stops it after ``lifetime`` seconds."""
@@ -990,7 +999,7 @@ class ConnectProxy:
         self.lifetime = lifetime
         self.targets: list[str] = []
         self._lock = threading.Lock()
-        self._background: _Background | None = None
+        self._background = None
 
     def start(self) -> Self:
         if self._background is not None:
@@ -1000,23 +1009,6 @@ class ConnectProxy:
         self.url = f"http://{HOST}:{self.port}"
         self._background = _Background(server, self.lifetime, lambda: None)
         return self
-
-    def stop(self) -> None:
-        if self._background is not None:
-            self._background.stop()
-
-    @property
-    def stopped(self) -> bool:
-        """Whether stop() (or the watchdog) has finished stopping it."""
-        return self._background is not None and self._background.stopped
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 # --- a client-go credential plugin ------------------------------------------------------------------

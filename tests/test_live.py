@@ -26,6 +26,7 @@ import yaml
 from click.testing import CliRunner, Result
 from conftest import ROOT, SafeLoader
 from fake_apiserver import (
+    BUILTIN_RESOURCES,
     ConnectProxy,
     FakeAPIServer,
     exec_plugin_runs,
@@ -37,22 +38,12 @@ from netpol.cli import main
 from netpol.errors import ExitCode
 
 TOKEN = "good-token"
-SERVED_KINDS = {
-    "Namespace",
-    "Pod",
-    "ReplicationController",
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "NetworkPolicy",
-    "Node",
+SERVED_KINDS = {r.kind for r in BUILTIN_RESOURCES if r.kind != "Service"} | {
     "AdminNetworkPolicy",
     "BaselineAdminNetworkPolicy",
     "ClusterNetworkPolicy",
 }
+"""The kinds of the examples the fake serves and netpol reads."""
 
 
 def load(folder: Path) -> list[dict[str, Any]]:
