@@ -162,7 +162,8 @@ def _output_failed(exc: OSError) -> ExitCode:
 def main() -> None:
     """Kubernetes NetworkPolicy reachability: who can reach whom, on which ports, and why.
 
-    PATHS are manifest files or folders (YAML, JSON, kubectl List dumps), or - for stdin.
+    PATHS are manifest files or folders (YAML, JSON, kubectl List dumps), or - for stdin;
+    --live, --context NAME or --kubeconfig FILE read a running cluster instead.
 
     \b
     Exit codes: 0 success (query: allowed), 1 denied or findings,
