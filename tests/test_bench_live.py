@@ -21,5 +21,5 @@ def test_the_live_benchmark_runs_and_prints_its_figures(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert out.startswith("netpol ") and "30 pods" in out
     for row in ("list, from the file", "list, live", "snapshot, live", "list, from the snapshot"):
-        assert re.search(rf"^{re.escape(row)} +\d+\.\d\d +\d+", out, re.M), out
+        assert re.search(rf"^{re.escape(row)} +\d+\.\d\d +\d+\.\d\d +\d+", out, re.M), out
     assert re.search(r"^list, live .* (\d+) requests$", out, re.M)
