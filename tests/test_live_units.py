@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import sys
 from collections.abc import Iterator
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import click
@@ -24,9 +25,12 @@ from hypothesis import strategies as st
 import netpol
 from netpol.cli.listing import run_list
 from netpol.cli.options import Duration
+from netpol.errors import ClusterError
 from netpol.live import RBAC_RULES, write_snapshot
+from netpol.live.kubeconfig import Connection
 from netpol.live.overlay import apply_files
 from netpol.live.read import LiveRead
+from netpol.live.reader import Reader
 from netpol.live.resources import MODELLED, NODES, TEMPLATE_PATHS, TIERS, Resource, trim
 from netpol.load.files import LoadResult, RawObject, load_paths, load_text
 from netpol.load.locate import Locator
@@ -294,3 +298,85 @@ spec: {}
     elsewhere = apply_files(_live(_CLUSTER), load_text(unnamed, "f.yaml"), "other")
     assert len(elsewhere.objects) == 4
     assert applied.locator is files.locator
+
+
+# --------------------------------------------------------------------------- the reader, on canned answers
+
+
+class _Answer:
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status, self._body = status, body
+
+    def read(self) -> bytes:
+        return self._body
+
+    def release_conn(self) -> None:
+        pass
+
+
+class _Pool:
+    """A urllib3 pool stand-in that answers from a list and records the URLs asked for."""
+
+    def __init__(self, answers: list[tuple[int, Any]]) -> None:
+        self.answers = answers
+        self.urls: list[str] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> _Answer:
+        assert method == "GET"
+        self.urls.append(url)
+        status, body = self.answers.pop(0)
+        return _Answer(status, body if isinstance(body, bytes) else json.dumps(body).encode())
+
+
+def _reader(answers: list[tuple[int, Any]]) -> tuple[Reader, _Pool]:
+    pool = _Pool(answers)
+    conf = SimpleNamespace(
+        get_api_key_with_prefix=lambda _key: "Bearer t",
+        verify_ssl=True,
+        ssl_ca_cert=None,
+        tls_server_name=None,
+    )
+    conn = Connection("ctx", "https://k.example", "the bearer token of user 'u'", pool, conf, 5.0, None)  # type: ignore[arg-type]
+    return Reader(conn, page_size=2), pool
+
+
+def test_a_list_that_repeats_its_continue_token_is_an_error_not_a_loop() -> None:
+    page = {"items": [{}], "metadata": {"continue": "same"}}
+    reader, _ = _reader([(200, page), (200, page)])
+    with pytest.raises(ClusterError, match="would never end"):
+        list(reader.pages("/api/v1/pods", "pods", ""))
+
+
+def test_an_expired_token_restarts_the_list_once_then_fails() -> None:
+    first = {"items": [{"a": 1}], "metadata": {"continue": "t1"}}
+    gone = {"kind": "Status", "code": 410, "message": "too old"}
+    reader, pool = _reader([(200, first), (410, gone), (200, first), (410, gone)])
+    with pytest.raises(ClusterError, match="HTTP 410: too old"):
+        list(reader.pages("/api/v1/pods", "pods", ""))
+    assert [u.split("?")[1] for u in pool.urls] == [
+        "limit=2",
+        "limit=2&continue=t1",
+        "limit=2",
+        "limit=2&continue=t1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "words"),
+    [
+        (200, b"<html>login</html>", "is https://k.example a Kubernetes API server?"),
+        (200, {"items": "nope"}, "did not answer a list"),
+        (500, b"oops", "HTTP 500: oops"),
+        (
+            401,
+            {"message": "Unauthorized"},
+            "refused the bearer token of user 'u' (401 Unauthorized: Unauthorized)",
+        ),
+    ],
+)
+def test_what_a_server_answers_wrong_is_told(status: int, body: Any, words: str) -> None:
+    reader, _ = _reader([(status, body)])
+    with pytest.raises(ClusterError) as caught:
+        list(reader.pages("/api/v1/pods", "pods", ""))
+    assert words in str(caught.value)
+    assert str(caught.value).startswith("context 'ctx' (https://k.example): ")

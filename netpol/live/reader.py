@@ -113,11 +113,14 @@ class Reader:
                 raise ClusterError(f"{self.where}: GET {path} did not answer a list")
             yield page.get("items") or []
             meta = page.get("metadata")
-            token = meta.get("continue") if isinstance(meta, Mapping) else None
+            previous, token = token, meta.get("continue") if isinstance(meta, Mapping) else None
             if not token:
                 return
-            if not isinstance(token, str):
-                raise ClusterError(f"{self.where}: GET {path} answered a continue token that is not a string")
+            if not isinstance(token, str) or token == previous:
+                raise ClusterError(
+                    f"{self.where}: GET {path} answered a continue token that is not a string "
+                    "or the one just sent; the list would never end"
+                )
 
     def refused(
         self, status: int, message: str, verb: str, path: str, what: str | None = None, group: str = ""
