@@ -642,3 +642,20 @@ def test_diff_a_cluster_with_a_git_revision(tmp_path: Path) -> None:
             os.chdir(cwd)
     assert result.exit_code == 0, result.output  # the revision holds what the cluster holds
     assert "new, context fake with p.yaml at HEAD applied" in result.stderr or result.stderr == ""
+
+
+def test_sarif_of_a_cluster_is_valid_and_names_objects_not_files(tmp_path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    with FakeAPIServer(objects=load(ROOT / "policies" / "overpermissive")) as server:
+        result = netpol("lint", "--kubeconfig", kubeconfig(server, tmp_path), "-o", "sarif")
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    sarif = json.loads(result.stdout)
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert results
+    for r in results:
+        (location,) = r["locations"]
+        assert "physicalLocation" not in location  # a live object is no file in the repository
+        assert location["logicalLocations"][0]["fullyQualifiedName"]

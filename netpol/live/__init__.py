@@ -10,7 +10,7 @@ back to the same analysis. Needs the Kubernetes client library (``pip install
 from __future__ import annotations
 
 from netpol.live.kubeconfig import DEFAULT_TIMEOUT, LiveSpec, kubeconfig_paths
-from netpol.live.read import LiveRead, read_cluster
+from netpol.live.read import LiveRead, is_live_source, read_cluster
 from netpol.live.resources import RBAC_RULES
 from netpol.live.snapshot import write_snapshot
 
@@ -19,6 +19,7 @@ __all__ = [
     "RBAC_RULES",
     "LiveRead",
     "LiveSpec",
+    "is_live_source",
     "kubeconfig_paths",
     "read_cluster",
     "write_snapshot",

@@ -10,6 +10,7 @@ with no document number.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,14 @@ from netpol.live.resources import MODELLED, NODES, TIERS, UNMODELLED, Resource, 
 from netpol.load.files import LoadResult, RawObject
 from netpol.load.locate import Locator
 
-__all__ = ["LiveRead", "read_cluster"]
+__all__ = ["LiveRead", "is_live_source", "read_cluster"]
+
+_LIVE_SOURCE = re.compile(r"[^/]*:/apis?/")
+
+
+def is_live_source(source: str) -> bool:
+    """Whether ``source`` names an object read from a cluster (``prod:/api/v1/...``): no file."""
+    return _LIVE_SOURCE.match(source) is not None
 
 
 @dataclass(frozen=True, slots=True)

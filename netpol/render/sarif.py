@@ -18,6 +18,7 @@ from typing import Any
 from netpol.core.escaping import terminal
 from netpol.errors import Location, Severity
 from netpol.findings.records import Finding, Report, RuleMeta
+from netpol.live import is_live_source
 from netpol.render.json_ import dumps
 
 __all__ = ["SARIF_SCHEMA", "relative_uri", "render_sarif"]
@@ -84,6 +85,8 @@ def _rule(r: RuleMeta) -> dict[str, Any]:
 
 
 def _physical(loc: Location, base: str) -> dict[str, Any] | None:
+    if is_live_source(loc.source):
+        return None  # an object of a live cluster: no file to point at; the logical location says it
     uri = relative_uri(loc.source, base)
     if uri is None:
         return None
