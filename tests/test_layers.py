@@ -19,10 +19,12 @@ LAYERS = {
     "netpol.model": 2,
     "netpol.engine": 3,
     "netpol.findings": 4,  # the contract lint and check share
+    "netpol.flows": 4,  # observed traffic, read and placed on the graph (check and suggest read it)
     "netpol.render.diagram": 4,  # the diagram model, which the report builds on
     "netpol.query": 5,
     "netpol.lint": 5,
     "netpol.diff": 5,
+    "netpol.suggest": 5,
     "netpol.report": 6,
     "netpol.render": 7,
     "netpol.api": 8,
@@ -32,7 +34,7 @@ LAYERS = {
 }
 """A module's layer is that of the longest key it starts with."""
 
-SIDEWAYS = ("netpol.query", "netpol.lint", "netpol.diff")
+SIDEWAYS = ("netpol.query", "netpol.lint", "netpol.diff", "netpol.suggest")
 """Stages of one layer that must not depend on each other: what they share goes lower."""
 
 
