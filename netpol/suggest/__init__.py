@@ -1,0 +1,60 @@
+"""``netpol suggest``: least-privilege NetworkPolicies from observed flows, proven by the engine.
+
+:func:`suggest` folds placed flows (:mod:`netpol.flows`) into wanted connections, writes the
+policies that allow exactly them (:mod:`netpol.suggest.synth`), and compiles the cluster again
+with them to compare (:mod:`netpol.suggest.verify`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netpol.engine.graph import AllowGraph
+from netpol.flows.records import PlacedFlow
+from netpol.model.cluster import Endpoint
+from netpol.suggest.synth import SuggestedPolicy, SuggestOptions, synthesize, wanted_connections
+from netpol.suggest.verify import Mismatch, Tally, verify
+
+__all__ = [
+    "Mismatch",
+    "SuggestOptions",
+    "SuggestedPolicy",
+    "Suggestion",
+    "Tally",
+    "covered_namespaces",
+    "suggest",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    policies: tuple[SuggestedPolicy, ...]
+    covered: tuple[str, ...]
+    notes: tuple[str, ...]
+    tally: Tally
+    graph: AllowGraph
+    """The cluster compiled with the suggestion (closed world), for ``--diff``."""
+
+
+def covered_namespaces(graph: AllowGraph, options: SuggestOptions) -> tuple[str, ...]:
+    """The namespaces the suggestion covers: those asked for, else every namespace of the
+    input holding an endpoint."""
+    held = sorted(
+        {e.namespace for e in graph.cluster.endpoints if isinstance(e, Endpoint) and e.stand_in is None}
+    )
+    if options.namespaces is None:
+        return tuple(held)
+    return tuple(sorted(options.namespaces))
+
+
+def suggest(
+    graph: AllowGraph, placed: Sequence[PlacedFlow], options: SuggestOptions | None = None
+) -> Suggestion:
+    """The policies that allow exactly ``placed`` in the covered namespaces, and their tally."""
+    options = options or SuggestOptions()
+    covered = covered_namespaces(graph, options)
+    wanted = wanted_connections(graph, placed, options.aggregate_cidr)
+    policies, notes = synthesize(graph, wanted, covered, options)
+    tally, after = verify(graph, policies, wanted, covered, keep_existing=options.keep_existing)
+    return Suggestion(tuple(policies), covered, tuple(notes), tally, after)
