@@ -50,13 +50,16 @@ class SuggestOptions:
     """Keep the current policies and add only what they lack for the flows."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Party:
     """One end of a wanted connection: an endpoint (its node index in the input's graph), or a
     network outside the cluster."""
 
     node: int | None
     network: str | None = None
+
+    def key(self) -> tuple[int, str]:
+        return (-1 if self.node is None else self.node, self.network or "")
 
 
 @dataclass(slots=True)
@@ -147,7 +150,7 @@ def synthesize(
     rules: dict[tuple[str, Direction, str], dict[str, list[Any]]] = defaultdict(dict)
     subjects: dict[tuple[str, Direction, str], Endpoint] = {}
     untouched = 0
-    for (src, dst), w in sorted(wanted.items()):
+    for (src, dst), w in sorted(wanted.items(), key=lambda kv: (kv[0][0].key(), kv[0][1].key())):
         src_e = _endpoint(graph, src)
         dst_e = _endpoint(graph, dst)
         sides = 0
