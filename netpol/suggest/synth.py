@@ -174,8 +174,11 @@ def synthesize(
             port_list = _ports(w, destination)
             slot = (subject.namespace, direction, subject.id)
             subjects[slot] = subject
-            entry = rules[slot].setdefault(key, [peer, [], []])
+            entry = rules[slot].setdefault(key, [peer, [], [], key])
             entry[1].extend(p for p in port_list if p not in entry[1])
+            entry[1].sort(
+                key=lambda p: (list(Protocol).index(Protocol(p["protocol"])), str(p.get("port", "")))
+            )
             entry[2].extend(w.flows)
         if not sides and not options.keep_existing:
             untouched += 1
@@ -268,6 +271,20 @@ def _ports(w: Wanted, destination: Endpoint | None) -> list[dict[str, Any]]:
     return out
 
 
+def _ports_text(ports: Sequence[Mapping[str, Any]]) -> str:
+    if not ports:
+        return "every port"
+    out = []
+    for p in ports:
+        if "port" not in p:
+            out.append(f"{p['protocol']} every port")
+        elif "endPort" in p:
+            out.append(f"{p['protocol']} {p['port']}-{p['endPort']}")
+        else:
+            out.append(f"{p['protocol']} {p['port']}")
+    return ", ".join(out)
+
+
 def _names(subjects: Mapping[tuple[str, Direction, str], Endpoint]) -> dict[tuple[str, Direction, str], str]:
     """``netpol-ingress-api``; the kind is added where two endpoints of a namespace share a name."""
     clash: dict[tuple[str, str], int] = defaultdict(int)
@@ -311,23 +328,26 @@ def _policy(
 ) -> SuggestedPolicy:
     # Peers asking for the same ports share a rule: peers x ports is then exactly the flows.
     grouped: dict[str, list[Any]] = {}
-    for peer, ports, flows in sorted(entries, key=lambda e: repr(e[0])):
-        key = repr(ports)
-        group = grouped.setdefault(key, [[], ports, []])
+    for peer, ports, flows, key in sorted(entries, key=lambda e: str(e[3])):
+        group = grouped.setdefault(repr(ports), [[], ports, [], []])
         group[0].append(peer)
         group[2].extend(flows)
+        group[3].append(key.lstrip("~"))
     peers_key = "from" if direction is Direction.INGRESS else "to"
     rules = []
-    comments = [f"{direction.value} of {subject.id}, as observed:"]
-    for peers, ports, flows in grouped.values():
+    word = "from" if direction is Direction.INGRESS else "to"
+    comments = [f"{direction.value} of {subject.id}: what the flows show, nothing more."]
+    for peers, ports, flows, ids in grouped.values():
         rule: dict[str, Any] = {peers_key: peers}
         if ports:
             rule["ports"] = ports
         rules.append(rule)
         first = min(flows, key=lambda f: (f.flow.location.source, f.flow.location.line or 0))
         where = first.flow.location
+        lines = len({id(f.flow) for f in flows})
         comments.append(
-            f"  rule #{len(rules)}: {len(flows)} flow(s), first at {where.source}:{where.line or '?'}"
+            f"rule #{len(rules)} {word} {', '.join(ids)} ({_ports_text(ports)}): {lines} flow(s), "
+            f"first at {where.source}:{where.line or '?'}"
         )
     manifest = {
         "apiVersion": "networking.k8s.io/v1",
