@@ -25,17 +25,36 @@ class FlowFormat(StrEnum):
 class FlowEnd:
     """One side of a flow, as its file names it. Inside the cluster: ``namespace`` with a
     ``pod`` and/or a ``workload`` (``(kind, name)``, kind None when the format does not say) and
-    the ``labels`` the file gives; outside: ``address`` only (an IP, or a CIDR in csv)."""
+    the ``labels`` the file gives; outside: ``address`` only (an IP; a CIDR in csv; a CIDR or a
+    ``first-last`` range in ``netpol list`` JSON)."""
 
     namespace: str | None = None
     pod: str | None = None
     workload: tuple[str | None, str] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     address: str | None = None
+    service: str | None = None
+    """The Service the file names instead of a pod (Inspektor Gadget's ``svc``): ``labels`` are
+    then its selector, and the side is the one workload of ``namespace`` it selects."""
 
     @property
     def external(self) -> bool:
         return self.namespace is None
+
+    def __str__(self) -> str:
+        """How messages name the side: ``shop/frontend-7d9f8-abcde``, ``shop/db[StatefulSet]``,
+        ``service kube-system/kube-dns``, ``shop/{app=api}``, ``203.0.113.10``."""
+        if self.namespace is None:
+            return self.address or "?"
+        if self.service is not None:
+            return f"service {self.namespace}/{self.service}"
+        if self.pod is not None:
+            return f"{self.namespace}/{self.pod}"
+        if self.workload is not None:
+            kind, name = self.workload
+            return f"{self.namespace}/{name}" + (f"[{kind}]" if kind else "")
+        labels = ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))
+        return f"{self.namespace}/{{{labels}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +71,18 @@ class Flow:
     location: Location
     """Where the flow file says it: file and line."""
 
+    @property
+    def ports_text(self) -> str:
+        """``TCP 5432``, ``TCP 8000-8080``, ``UDP all``."""
+        if self.port is None:
+            return f"{self.protocol.value} all"
+        if self.end_port is None:
+            return f"{self.protocol.value} {self.port}"
+        return f"{self.protocol.value} {self.port}-{self.end_port}"
+
+    def __str__(self) -> str:
+        return f"{self.src} -> {self.dst} {self.ports_text}"
+
 
 @dataclass(frozen=True, slots=True)
 class FlowFile:
@@ -61,7 +92,8 @@ class FlowFile:
     flows: tuple[Flow, ...]
     format: FlowFormat
     ignored: Mapping[str, int]
-    """Reason -> count: ``reply``, ``not L4`` (ICMP...), ... Never silently dropped."""
+    """Reason -> count: ``reply``, ``not L4`` (ICMP...), ... Never silently dropped.
+    :func:`netpol.flows.formats.ignored_text` words them for a note."""
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -77,7 +109,7 @@ class PlacedFlow:
     end_port: int | None
     src_address: str | None
     dst_address: str | None
-    """The address (an IP, or a CIDR of a csv file) of an external side; a CIDR that spans
+    """The address (an IP, a CIDR, a ``first-last`` range) of an external side; one that spans
     several of the graph's external ranges is placed once per range."""
     flow: Flow
 

@@ -115,12 +115,18 @@ def load_sources(sources: Sequence[tuple[str, bytes]]) -> LoadResult:
     return loader.result()
 
 
-def read_text(path: str, what: str, *, max_size: int = DEFAULT_MAX_INPUT_SIZE) -> str:
-    """The text of one file that is no manifest (an intent file, the lint configuration), read
-    with the same limits as manifests; InputError (exit code 2) with the reason otherwise."""
+def read_text(
+    path: str, what: str, *, max_size: int = DEFAULT_MAX_INPUT_SIZE, stdin: TextIO | None = None
+) -> str:
+    """The text of one file that is no manifest (an intent file, the lint configuration, a flow
+    file), read with the same limits as manifests, ``-`` from ``stdin`` (``sys.stdin`` when not
+    given); InputError (exit code 2) with the reason otherwise."""
     loader = _Loader(max_size)
-    data = loader.read_file(path, explicit=True)
-    text = None if data is None else loader.decode(data, path)
+    if path == "-":
+        text = loader.read_stream(sys.stdin if stdin is None else stdin)
+    else:
+        data = loader.read_file(path, explicit=True)
+        text = None if data is None else loader.decode(data, path)
     if text is None:
         raise InputError(f"cannot read {what} {path}", tuple(loader.diagnostics))
     return text
@@ -201,6 +207,12 @@ class _Loader:
         if "-" in self.seen:
             return
         self.seen.add("-")
+        text = self.read_stream(stream)
+        if text is not None:
+            self.load_source(text, "<stdin>", is_json=None)
+
+    def read_stream(self, stream: TextIO) -> str | None:
+        """The text of ``stream`` (standard input), or None (and a diagnostic)."""
         source = "<stdin>"
         try:
             buffer = getattr(stream, "buffer", None)
@@ -209,13 +221,11 @@ class _Loader:
             )
         except (OSError, ValueError) as exc:
             self.error("unreadable", f"cannot read standard input: {exc}", Location(source))
-            return
+            return None
         if len(raw) > self.max_size:
             self.too_large(source, None)
-            return
-        text = raw if isinstance(raw, str) else self.decode(raw, source)
-        if text is not None:
-            self.load_source(text, source, is_json=None)
+            return None
+        return raw if isinstance(raw, str) else self.decode(raw, source)
 
     def load_path(self, path: str) -> None:
         if not os.path.isdir(path):
