@@ -12,15 +12,14 @@ from netpol.core.text import listing
 from netpol.engine.asked import asked_ports, port_problem
 from netpol.engine.graph import AllowGraph
 from netpol.errors import Diagnostic, Severity
-from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Related, Report, suppress
+from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Report, suppress
 from netpol.findings.catalog import RuleId
 from netpol.findings.records import sorted_findings
 from netpol.load.files import Locator
-from netpol.model.resources import Direction, NetworkPolicy
-from netpol.model.tiers import TierPolicy
+from netpol.query.check.advice import fix_hint, related_policies
 from netpol.query.check.intent import Expectation, Intent, Verdict
 from netpol.query.check.sides import sides
-from netpol.query.explain import Explanation, Side, explain
+from netpol.query.explain import Explanation, explain
 
 __all__ = ["CheckResult", "Outcome", "check"]
 
@@ -206,73 +205,9 @@ def _evaluate(
         enabled[rule_id].severity,
         f"{head}: {what}; {why}",
         e.location,
-        _hint(exp, e.expect),
+        fix_hint(exp, e.expect),
         tuple(sorted({x for pair in violations for x in pair})),
         f"{e.location.source if e.location else 'intent'}#{e.index + 1}",
-        tuple(_related(graph, exp, e.expect, locator)),
+        tuple(related_policies(graph, exp, e.expect, locator)),
     )
     return Outcome(e, pairs, violations, exp, finding)
-
-
-def _hint(exp: Explanation, expect: Verdict) -> str:
-    if expect is Verdict.DENY:
-        parts = []
-        for side in (exp.egress, exp.ingress):
-            if not side.applies:
-                continue
-            admin = [s for s in side.steps if s.tier == "Admin" and s.action in ("Allow", "Accept")]
-            if admin:  # NetworkPolicy cannot block what an Admin rule allows
-                parts.append(f"narrow {', '.join(str(s.ref) for s in admin)} (the Admin tier allows it)")
-            elif not side.isolating:
-                parts.append(
-                    f"isolate {side.endpoint} for {side.direction.value.lower()} "
-                    "(a default-deny policy in its namespace)"
-                )
-            else:
-                rules = ", ".join(str(m.ref) for m in side.matches)
-                parts.append(f"narrow {rules}")
-        return " or ".join(parts) if parts else "the traffic cannot be denied by NetworkPolicies"
-    parts = []
-    for side in (exp.egress, exp.ingress):
-        denials = [s for s in side.steps if s.action == "Deny"]
-        if denials and not (side.ports & exp.asked):
-            parts.append(f"change {', '.join(str(s.ref) for s in denials)} (a cluster-wide rule denies it)")
-        elif side.applies and side.isolating and side.reached and not (side.ports & exp.asked):
-            other = exp.dst if side.direction is Direction.EGRESS else exp.src
-            d = side.direction.value.lower()
-            parts.append(
-                f"add an {d} rule admitting {other} to "
-                f"{'one of ' if len(side.isolating) > 1 else ''}{', '.join(side.isolating)}"
-            )
-    return " and ".join(parts) if parts else "allow the port on both sides"
-
-
-def _related(graph: AllowGraph, exp: Explanation, expect: Verdict, locator: Locator | None) -> list[Related]:
-    by_id: dict[str, NetworkPolicy | TierPolicy] = {p.id: p for p in graph.cluster.policies}
-    by_id.update((p.id, p) for p in graph.cluster.tier_policies)
-    out: list[Related] = []
-
-    def add(policy: str, path: tuple[str | int, ...], message: str) -> None:
-        pol = by_id.get(policy)
-        if pol is None:
-            return
-        o = pol.origin
-        loc = locator.locate(o.source, o.document, (*o.path, *path)) if locator is not None else o.at(*path)
-        out.append(Related(loc, message))
-
-    sides: tuple[Side, ...] = (exp.egress, exp.ingress)
-    for side in sides:
-        for step in side.steps:
-            if (expect is Verdict.DENY) is (step.action != "Deny"):
-                add(step.policy, step.ref.path, f"{step.describe()} decides it")
-        if expect is Verdict.DENY:
-            for m in side.matches:
-                add(m.policy, m.ref.path, f"{m.ref} allows it")
-        elif side.isolating and side.reached and not (side.ports & exp.asked):
-            for pid in side.isolating:
-                add(
-                    pid,
-                    ("metadata", "name"),
-                    f"{pid} isolates {side.endpoint} for {side.direction.value.lower()}",
-                )
-    return out
