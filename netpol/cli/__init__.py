@@ -19,6 +19,7 @@ from netpol.cli import listing as _listing  # noqa: F401  (registers list)
 from netpol.cli import query as _query  # noqa: F401  (registers query)
 from netpol.cli import report as _report  # noqa: F401  (registers report)
 from netpol.cli import snapshot as _snapshot  # noqa: F401  (registers snapshot)
+from netpol.cli import suggest as _suggest  # noqa: F401  (registers suggest)
 from netpol.cli.common import main
 
 __all__ = ["main"]

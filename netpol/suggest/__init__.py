@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from netpol.engine.graph import AllowGraph
+from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.flows.records import PlacedFlow
 from netpol.model.cluster import Endpoint
+from netpol.model.resources import Options
 from netpol.suggest.synth import SuggestedPolicy, SuggestOptions, synthesize, wanted_connections
 from netpol.suggest.verify import Mismatch, Tally, verify
 
@@ -34,7 +35,12 @@ class Suggestion:
     notes: tuple[str, ...]
     tally: Tally
     graph: AllowGraph
-    """The cluster compiled with the suggestion (closed world), for ``--diff``."""
+    """The cluster compiled with the suggestion, closed world: what the self-check judged."""
+
+    def open_world(self, options: Options) -> AllowGraph:
+        """The cluster with the suggestion compiled as the input was (stand-ins and all), to
+        compare with the input's own graph (``--diff``)."""
+        return compile_graph(self.graph.cluster, options)
 
 
 def covered_namespaces(graph: AllowGraph, options: SuggestOptions) -> tuple[str, ...]:
