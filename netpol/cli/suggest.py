@@ -18,7 +18,7 @@ from netpol.flows.formats import read_flows
 from netpol.flows.place import place_flows
 from netpol.flows.records import FlowFormat, PlacedFlow
 from netpol.render.registry import DiffFormat, render_diff
-from netpol.render.suggest_yaml import suggestion_yaml, suggestion_yaml_by_namespace
+from netpol.render.suggest_yaml import suggestion_json, suggestion_yaml, suggestion_yaml_by_namespace
 from netpol.suggest import Suggestion, SuggestOptions, suggest
 
 __all__ = ["run_suggest", "suggest_cmd"]
@@ -43,6 +43,15 @@ _UNPLACED_SHOWN = 20
     type=choice(FlowFormat),
     default=None,
     help="The flow files' format (default: told from their content).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["yaml", "json"], case_sensitive=False),
+    default="yaml",
+    show_default=True,
+    help="yaml: the policies, commented; json: the policies, the tally and the notes.",
 )
 @click.option(
     "--out",
@@ -79,6 +88,7 @@ def suggest_cmd(
     keep_existing: bool,
     aggregate_cidr: int | None,
     show_diff: bool,
+    fmt: str,
 ) -> ExitCode:
     """The NetworkPolicies that allow exactly the observed flows: a default deny for every
     covered namespace (every namespace of the input, or -n NS), then per workload the
@@ -94,12 +104,12 @@ def suggest_cmd(
     if flow_paths.count("-") > 1 or ("-" in flow_paths and "-" in spec.inputs):
         raise UsageError("stdin (-) can be read once")
     session = open_session(spec)
-    fmt = FlowFormat(flows_format.lower()) if flows_format else None
+    flow_format = FlowFormat(flows_format.lower()) if flows_format else None
     placed: list[PlacedFlow] = []
     bad = False
     notes: list[Note] = []
     for path in flow_paths:
-        file = read_flows(path, fmt, max_size=spec.max_input_size)
+        file = read_flows(path, flow_format, max_size=spec.max_input_size)
         for d in file.diagnostics:
             notes.append(Note(d.format(), "red" if d.severity is Severity.ERROR else "yellow"))
             bad = bad or d.severity is Severity.ERROR
@@ -124,7 +134,9 @@ def suggest_cmd(
     show(notes)
     namespaces = frozenset({spec.namespace}) if spec.namespace else None
     options = SuggestOptions(namespaces, aggregate_cidr, keep_existing)
-    outcome = run_suggest(session.graph, placed, options, show_diff=show_diff, out=out)
+    outcome = run_suggest(
+        session.graph, placed, options, show_diff=show_diff, out=out, as_json=fmt.lower() == "json"
+    )
     code = emit(outcome, None if out and not show_diff else "-", session.inputs)
     if bad and code is ExitCode.OK:
         return ExitCode.INPUT_ERROR
@@ -138,6 +150,7 @@ def run_suggest(
     *,
     show_diff: bool = False,
     out: str | None = None,
+    as_json: bool = False,
 ) -> Outcome:
     """The suggestion for ``placed``: its YAML (or, with ``show_diff``, netpol diff's text),
     written to ``out`` (a folder, one file per namespace) when given; the tally on stderr."""
@@ -165,6 +178,8 @@ def run_suggest(
         text = render_diff(DiffFormat.TEXT, diff_graphs(graph, s.open_world(graph.options)))
     elif out is not None:
         text = ""
+    elif as_json:
+        text = suggestion_json(s)
     else:
         text = suggestion_yaml(s)
     return Outcome(code, text, tuple(notes))

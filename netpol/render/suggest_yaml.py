@@ -3,13 +3,14 @@ all in one text or one text per namespace (``--out DIR``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from netpol.core.escaping import terminal
 from netpol.core.yamlout import dump_yaml
-from netpol.suggest import SuggestedPolicy, Suggestion
+from netpol.suggest import Mismatch, SuggestedPolicy, Suggestion
 
-__all__ = ["suggestion_yaml", "suggestion_yaml_by_namespace"]
+__all__ = ["suggestion_json", "suggestion_yaml", "suggestion_yaml_by_namespace"]
 
 
 def _comment(lines: Iterable[str]) -> str:
@@ -51,3 +52,27 @@ def suggestion_yaml_by_namespace(s: Suggestion) -> dict[str, str]:
         ns: _comment(_header(s, [ns])) + "".join(f"---\n{d}" for d in docs)
         for ns, docs in sorted(out.items())
     }
+
+
+def suggestion_json(s: Suggestion) -> str:
+    """The suggestion for machines: the policies as a ``v1`` List, the namespaces covered, the
+    self-check's tally (with any difference) and the notes."""
+    t = s.tally
+
+    def mismatch(m: Mismatch) -> dict[str, object]:
+        return {"src": m.src, "dst": m.dst, "allowed": m.allowed.to_json(), "observed": m.expected.to_json()}
+
+    doc = {
+        "covered": list(s.covered),
+        "tally": {
+            "flows": t.flows,
+            "connections": t.connections,
+            "allowed": t.allowed,
+            "exact": t.exact,
+            "missing": [mismatch(m) for m in t.missing],
+            "extra": [mismatch(m) for m in t.extra],
+        },
+        "notes": list(s.notes),
+        "policies": {"apiVersion": "v1", "kind": "List", "items": [dict(p.manifest) for p in s.policies]},
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
