@@ -14,6 +14,7 @@ from netpol.findings.config import (
 from netpol.findings.records import (
     SEVERITY_RANK,
     Case,
+    CaseKind,
     FailOn,
     Finding,
     Related,
@@ -32,6 +33,7 @@ __all__ = [
     "LINT_RULES",
     "SEVERITY_RANK",
     "Case",
+    "CaseKind",
     "Exemption",
     "FailOn",
     "Finding",

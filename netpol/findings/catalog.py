@@ -46,6 +46,7 @@ class RuleId(StrEnum):
     # netpol check
     UNEXPECTED_ALLOW = "NP101"
     UNEXPECTED_DENY = "NP102"
+    FLOW_DROPPED = "NP103"
 
     @property
     def slug(self) -> str:
@@ -303,6 +304,16 @@ CHECK_RULES: tuple[RuleMeta, ...] = (
         "An intent says allow, but the policies deny the traffic.",
         "The policies deny a connection that the declared intent requires: the application will fail.",
         "Add a rule on the side (egress or ingress) that the explanation says denies it.",
+        2.0,
+    ),
+    _rule(
+        RuleId.FLOW_DROPPED,
+        _E,
+        "Observed traffic that the policies would drop.",
+        "A flow the cluster really carries (seen by Hubble or Inspektor Gadget, or listed in a "
+        "flow file) is denied by the policies: enforcing them breaks the application.",
+        "Add a rule to the isolating policies of the side that denies it (egress of the source, "
+        "ingress of the destination), or stop the traffic if it is not wanted.",
         2.0,
     ),
 )

@@ -18,6 +18,7 @@ from netpol.model.resources import NetworkPolicy
 __all__ = [
     "SEVERITY_RANK",
     "Case",
+    "CaseKind",
     "FailOn",
     "Finding",
     "Related",
@@ -120,13 +121,21 @@ class Suppressed:
     reason: str
 
 
+class CaseKind(StrEnum):
+    """What a test of a check run judges: an expectation of an intent file, or an observed flow."""
+
+    EXPECTATION = "expectation"
+    FLOW = "flow"
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One test of a check run (an expectation), passed when ``finding`` is None."""
+    """One test of a check run (an expectation, an observed flow), passed when ``finding`` is None."""
 
     name: str
     location: Location | None
     finding: Finding | None = None
+    kind: CaseKind = CaseKind.EXPECTATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +150,7 @@ class Report:
     """Sorted by file, line and rule."""
     suppressed: tuple[Suppressed, ...] = ()
     cases: tuple[Case, ...] = ()
-    """check: every expectation, in file order; lint: ()."""
+    """check: every expectation, in file order, then every observed flow; lint: ()."""
 
     def rule(self, rule_id: str) -> RuleMeta:
         return next(r for r in self.rules if r.id == rule_id)

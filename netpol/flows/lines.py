@@ -91,7 +91,7 @@ class FlowSink:
             for first, count, message in self._notes.values()
         ]
         diagnostics = sorted((*self.diagnostics, *notes), key=_line_of)
-        return FlowFile(tuple(self.flows), self.format, dict(self.ignored), tuple(diagnostics))
+        return FlowFile(tuple(self.flows), self.format, dict(self.ignored), tuple(diagnostics), self.source)
 
 
 def _line_of(d: Diagnostic) -> int:

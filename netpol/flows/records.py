@@ -95,6 +95,8 @@ class FlowFile:
     """Reason -> count: ``reply``, ``not L4`` (ICMP...), ... Never silently dropped.
     :func:`netpol.flows.formats.ignored_text` words them for a note."""
     diagnostics: tuple[Diagnostic, ...]
+    source: str = "<string>"
+    """The file the flows were read from, as the user named it (``<stdin>`` for ``-``)."""
 
 
 @dataclass(frozen=True, slots=True)

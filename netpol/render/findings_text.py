@@ -11,7 +11,7 @@ from typing import Any
 
 from netpol.core.escaping import terminal
 from netpol.errors import Location, Severity, format_path
-from netpol.findings.records import FailOn, Finding, Report
+from netpol.findings.records import CaseKind, FailOn, Finding, Report
 from netpol.render.json_ import dumps
 
 __all__ = ["finding_to_json", "location_to_json", "render_json", "render_text"]
@@ -63,13 +63,20 @@ def _where(loc: Location) -> str:
 
 def _summary(report: Report, fail_on: FailOn) -> str:
     text = report.summary()
-    if report.cases:
-        bad = sum(c.finding is not None for c in report.cases)
-        text = (
-            f"{len(report.cases) - bad} of {len(report.cases)} expectations hold"
-            + (f", {bad} violated" if bad else "")
-            + f" ({text})"
-        )
+    tallies = []
+    for kind, held, failed in (
+        (CaseKind.EXPECTATION, "hold", "violated"),
+        (CaseKind.FLOW, "allowed", "dropped"),
+    ):
+        cases = [c for c in report.cases if c.kind is kind]
+        if cases:
+            bad = sum(c.finding is not None for c in cases)
+            tallies.append(
+                f"{len(cases) - bad} of {len(cases)} {kind.value}s {held}"
+                + (f", {bad} {failed}" if bad else "")
+            )
+    if tallies:
+        text = f"{'; '.join(tallies)} ({text})"
     if report.failed(fail_on):
         text += f"; failing (--fail-on {fail_on.value})"
     return text

@@ -2,7 +2,8 @@
 
 lint: one test suite per rule that ran; each finding is a test case, failed when its severity
 reaches ``--fail-on``; a rule without findings is one passing case; suppressed findings are skipped
-cases. check: one suite, one case per expectation.
+cases. check: one suite, one case per expectation and one per observed flow (class
+``netpol.check.flows``).
 
 Names, messages and reasons quote input; every attribute and text goes through
 netpol.core.escaping.xml, since ElementTree writes the characters XML 1.0 forbids raw.
@@ -14,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from netpol.core.escaping import xml
-from netpol.findings.records import Case, FailOn, Finding, Report
+from netpol.findings.records import Case, CaseKind, FailOn, Finding, Report
 from netpol.render.sarif import relative_uri
 
 __all__ = ["render_junit"]
@@ -25,7 +26,8 @@ def render_junit(report: Report, *, fail_on: FailOn = FailOn.ERROR, base: str = 
     if report.tool == "check":
         suite = _suite(root, f"netpol {report.tool}")
         for case in report.cases:
-            _case(suite, case.name, "netpol.check", case, fail_on, base)
+            classname = "netpol.check.flows" if case.kind is CaseKind.FLOW else "netpol.check"
+            _case(suite, case.name, classname, case, fail_on, base)
     else:
         skipped = {id(s.finding): s for s in report.suppressed}
         by_rule: dict[str, list[Finding]] = {r.id: [] for r in report.rules}

@@ -12,11 +12,13 @@ from netpol.core.text import listing
 from netpol.engine.asked import asked_ports, port_problem
 from netpol.engine.graph import AllowGraph
 from netpol.errors import Diagnostic, Severity
-from netpol.findings import CHECK_RULES, Case, Finding, LintConfig, Report, suppress
+from netpol.findings import CHECK_RULES, Case, CaseKind, Finding, LintConfig, Report, suppress
 from netpol.findings.catalog import RuleId
 from netpol.findings.records import sorted_findings
+from netpol.flows.records import FlowFile
 from netpol.load.files import Locator
 from netpol.query.check.advice import fix_hint, related_policies
+from netpol.query.check.flows import FlowAudit, audit_flows
 from netpol.query.check.intent import Expectation, Intent, Verdict
 from netpol.query.check.sides import sides
 from netpol.query.explain import Explanation, explain
@@ -70,6 +72,8 @@ class CheckResult:
     notes: tuple[Diagnostic, ...] = ()
     """Sides judged as a pod the input does not hold (:mod:`~netpol.query.check.sides`), each
     at its line."""
+    flows: FlowAudit | None = None
+    """The flow file judged (``--flows``), when one was given."""
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -78,6 +82,8 @@ class CheckResult:
         }
         if self.notes:
             doc["notes"] = [_diagnostic_json(d) for d in self.notes]
+        if self.flows is not None:
+            doc["flows"] = self.flows.to_json()
         return doc
 
 
@@ -94,19 +100,55 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 def check(
-    graph: AllowGraph, intent: Intent, config: LintConfig | None = None, *, locator: Locator | None = None
+    graph: AllowGraph,
+    intent: Intent | None,
+    config: LintConfig | None = None,
+    *,
+    locator: Locator | None = None,
+    flows: FlowFile | None = None,
 ) -> CheckResult:
-    """Evaluate every expectation; one that cannot be judged (a side matching nothing) is in
-    ``CheckResult.errors`` and the others are still evaluated. A side about a pod the input does
-    not hold is judged on that pod, added to ``graph`` (``CheckResult.notes``).
+    """Evaluate every expectation of ``intent``, and every flow of ``flows``; one that cannot be
+    judged (a side matching nothing) is in ``CheckResult.errors`` and the others are still
+    evaluated. A side about a pod the input does not hold is judged on that pod, added to
+    ``graph`` (``CheckResult.notes``); flows are judged on ``graph`` as it is
+    (:mod:`~netpol.query.check.flows`). The report lists the rules of what was given.
 
     ``locator`` (the manifests' ``LoadResult.locator``) gives the related policy rules their lines.
     """
     config = config or LintConfig()
-    rules = config.rules(CHECK_RULES)
+    ran = {RuleId.UNEXPECTED_ALLOW, RuleId.UNEXPECTED_DENY} if intent is not None else set()
+    if flows is not None:
+        ran.add(RuleId.FLOW_DROPPED)
+    rules = config.rules(r for r in CHECK_RULES if r.id in ran)
     enabled = {r.id: r for r in rules}
     problems: list[Diagnostic] = []
     notes: list[Diagnostic] = []
+    audit = None if flows is None else audit_flows(graph, flows, enabled, locator=locator)
+    outcomes = _expectations(graph, intent, enabled, locator, problems, notes) if intent is not None else []
+    findings = [o.finding for o in outcomes if o.finding is not None]
+    if audit is not None:
+        findings += [j.finding for j in audit.judged if j.finding is not None]
+    kept, suppressed = suppress(findings, graph.cluster, config.exemptions)
+    kept_ids = {id(f) for f in kept}
+
+    def shown(f: Finding | None) -> Finding | None:
+        return f if f is not None and id(f) in kept_ids else None
+
+    cases = [Case(o.expectation.title, o.expectation.location, shown(o.finding)) for o in outcomes]
+    if audit is not None:
+        cases += [Case(j.name, j.first.flow.location, shown(j.finding), CaseKind.FLOW) for j in audit.judged]
+    report = Report("check", rules, sorted_findings(kept), suppressed, tuple(cases))
+    return CheckResult(tuple(outcomes), report, tuple(problems), tuple(notes), audit)
+
+
+def _expectations(
+    graph: AllowGraph,
+    intent: Intent,
+    enabled: Mapping[str, Any],
+    locator: Locator | None,
+    problems: list[Diagnostic],
+    notes: list[Diagnostic],
+) -> list[Outcome]:
     judged = sides(graph, (t for e in intent.expectations for t in (e.src, e.dst)))
     graph = judged.graph
     n = graph.endpoint_count
@@ -139,19 +181,7 @@ def check(
             )
         if len(problems) == before:  # one bad expectation never hides the verdict of the others
             outcomes.append(_evaluate(graph, e, srcs, dsts, enabled, locator))
-    findings = [o.finding for o in outcomes if o.finding is not None]
-    kept, suppressed = suppress(findings, graph.cluster, config.exemptions)
-    kept_ids = {id(f) for f in kept}
-    cases = tuple(
-        Case(
-            o.expectation.title,
-            o.expectation.location,
-            o.finding if o.finding is not None and id(o.finding) in kept_ids else None,
-        )
-        for o in outcomes
-    )
-    report = Report("check", rules, sorted_findings(kept), suppressed, cases)
-    return CheckResult(tuple(outcomes), report, tuple(problems), tuple(notes))
+    return outcomes
 
 
 def _evaluate(
