@@ -255,3 +255,17 @@ def test_workloads_no_selector_tells_apart_are_named(tmp_path: Path) -> None:
     )
     assert "cannot tell them apart" in result.stderr and "a/web2[Pod]" in result.stderr
     assert result.exit_code == ExitCode.FINDINGS  # it allows more, and says why
+
+
+def test_a_flow_an_admin_deny_drops_stays_dropped_and_the_tiers_are_named(tmp_path: Path) -> None:
+    flows = flows_file(
+        tmp_path, "src,dst,port\ntenant-a/frontend,tenant-b/web,80\ntenant-a/frontend,tenant-a/api,8080\n"
+    )
+    result = netpol_cli("suggest", ROOT / "policies" / "tenants-anp", "--flows", flows)
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    assert "2 flow(s) (2 connection(s)) observed, 1 allowed" in result.stderr
+    assert "cluster-wide tier policies" in result.stderr
+    assert (
+        "tenant-a/frontend[Deployment] -> tenant-b/web[Deployment]: allowed none, observed TCP 80"
+        in result.stderr
+    )

@@ -1,4 +1,5 @@
-"""`netpol check`: declared intent (who may and may not reach whom) against the policies."""
+"""`netpol check`: declared intent (who may and may not reach whom), and observed traffic (a
+flow file), against the policies."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from netpol.cli.findings import (
     threshold,
     to_color,
 )
-from netpol.cli.options import InputSpec, input_options
+from netpol.cli.options import InputSpec, choice, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
-from netpol.errors import Diagnostic, ExitCode, Severity
+from netpol.core.text import listing, plural
+from netpol.errors import Diagnostic, ExitCode, Severity, UsageError
 from netpol.findings import FailOn, LintConfig
+from netpol.flows import FlowFile, FlowFormat, Unplaced
+from netpol.flows.formats import ignored_text, read_flows
 from netpol.load.files import Locator
 from netpol.query.check import Intent, check, load_intent
+from netpol.query.check.flows import FlowAudit
 from netpol.render.registry import FindingsFormat
 
 __all__ = ["check_cmd", "run_check"]
@@ -30,24 +35,52 @@ __all__ = ["check_cmd", "run_check"]
 @click.option(
     "--expect",
     "intent_path",
-    required=True,
     type=click.Path(dir_okay=False),
     metavar="INTENT.yaml",
     help="The intent file: a YAML list of expectations "
     "(from, to, port, protocol, expect: allow|deny); see docs/ci.md.",
 )
+@click.option(
+    "--flows",
+    "flows_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help="Observed traffic (Hubble, Inspektor Gadget, CSV or netpol list JSON; - for stdin): "
+    "every flow the policies would drop is a finding; see docs/flows.md.",
+)
+@click.option(
+    "--flows-format",
+    type=choice(FlowFormat),
+    default=None,
+    help="The format of --flows [default: told from its content].",
+)
 @report_options
 @command
 def check_cmd(
-    spec: InputSpec, intent_path: str, fmt: str, out: str | None, fail_on: str | None, config_path: str | None
+    spec: InputSpec,
+    intent_path: str | None,
+    flows_path: str | None,
+    flows_format: str | None,
+    fmt: str,
+    out: str | None,
+    fail_on: str | None,
+    config_path: str | None,
 ) -> ExitCode:
-    """Check declared intent (who may and may not reach whom) against the policies.
+    """Check declared intent (--expect) or observed traffic (--flows) against the policies.
 
-    Each violated expectation is reported with the engine's explanation: which policies isolate
-    each side and which rule allows the traffic.
+    Each violated expectation and each flow the policies would drop is reported with the engine's
+    explanation: which policies isolate each side and which rule allows the traffic.
     """
+    if intent_path is None and flows_path is None:
+        raise UsageError("give --expect INTENT.yaml, --flows FILE, or both")
+    if flows_path == "-" and "-" in spec.inputs:
+        raise UsageError("standard input can be the manifests or the flow file, not both")
     config = load_lint_config(config_path)
-    intent = load_intent(intent_path)
+    intent = load_intent(intent_path) if intent_path is not None else None
+    flows = None
+    if flows_path is not None:
+        chosen = FlowFormat(flows_format.lower()) if flows_format else None
+        flows = read_flows(flows_path, chosen, max_size=spec.max_input_size)
     session = open_session(spec)
     outcome = run_check(
         session.graph,
@@ -58,38 +91,77 @@ def check_cmd(
         threshold(fail_on, config),
         locator=session.loaded.locator,
         color=to_color(out),
+        flows=flows,
     )
     return session.exit_code(emit(outcome, out, session.inputs))
 
 
 def run_check(
     graph: AllowGraph,
-    intent: Intent,
-    intent_path: str,
+    intent: Intent | None,
+    intent_path: str | None,
     config: LintConfig,
     fmt: FindingsFormat,
     fail_on: FailOn,
     *,
     locator: Locator | None = None,
     color: bool = False,
+    flows: FlowFile | None = None,
 ) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above, 2 when an
-    expectation of ``intent`` (read from ``intent_path``) could not be judged. A side judged as
-    a pod the input does not hold is a note."""
-    result = check(graph, intent, config, locator=locator)
+    expectation of ``intent`` (read from ``intent_path``) could not be judged or a line of
+    ``flows`` could not be read. A side judged as a pod the input does not hold is a note; flows
+    that could not be placed are warnings, and lines not read as flows a note."""
+    result = check(graph, intent, config, locator=locator, flows=flows)
     said = sorted((*result.notes, *result.errors), key=_position)
     notes = [Note(d.format(), "red" if d.severity is Severity.ERROR else "blue") for d in said]
     if result.errors:
         notes.append(
             Note(
-                f"{len(result.errors)} expectation(s) in {terminal(intent_path)} could "
+                f"{len(result.errors)} expectation(s) in {terminal(intent_path or '')} could "
                 "not be judged; the others are reported"
             )
         )
+    failed = bool(result.errors)
+    if result.flows is not None:
+        notes += _flow_notes(result.flows)
+        failed = failed or bool(result.flows.errors)
     text, code = findings_output(
         result.report, fmt, fail_on, color=color, graph=graph, extra=result.to_json()
     )
-    return Outcome(ExitCode.INPUT_ERROR if result.errors else code, text, tuple(notes))
+    return Outcome(ExitCode.INPUT_ERROR if failed else code, text, tuple(notes))
+
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _flow_notes(audit: FlowAudit) -> list[Note]:
+    """The flow file's problems, the flows that could not be placed (one warning per reason, at
+    its first line), and the count of lines that are no flows to judge."""
+    source = terminal(audit.file.source)
+    notes = [Note(d.format(), _COLORS[d.severity]) for d in audit.file.diagnostics]
+    by_reason: dict[str, list[Unplaced]] = {}
+    for u in audit.placement.unplaced:
+        by_reason.setdefault(u.reason, []).append(u)
+    for reason, group in by_reason.items():
+        lines = sorted({u.flow.location.line or 0 for u in group})
+        more = f" (lines {listing([str(n) for n in lines], 6)})" if len(lines) > 1 else ""
+        message = f"flow {group[0].flow} not judged: {reason}{more}"
+        notes.append(
+            Note(
+                Diagnostic(Severity.WARNING, "unplaced-flow", message, group[0].flow.location).format(),
+                "yellow",
+            )
+        )
+    if audit.placement.unplaced:
+        n = len(audit.placement.unplaced)
+        notes.append(Note(f"{plural(n, 'flow')} of {source} could not be placed: not judged"))
+    if audit.errors:
+        n = len(audit.errors)
+        notes.append(Note(f"{plural(n, 'line')} of {source} could not be read; the others are judged"))
+    if audit.file.ignored:
+        notes.append(Note(f"note: ignored in {source}: {ignored_text(audit.file.ignored)}", "blue"))
+    return notes
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:

@@ -96,8 +96,8 @@ def suggest_cmd(
     says whether they allow exactly the flows.
 
     \b
-    Exit codes: 0 the suggestion allows exactly the flows, 1 it allows more, for a reason it
-                names (--aggregate-cidr, workloads no selector tells apart), 2 usage or input
+    Exit codes: 0 the suggestion allows exactly the flows, 1 it differs for a reason it names
+                (--aggregate-cidr, workloads no selector tells apart, cluster-wide tiers), 2 usage or input
                 error (a malformed flow line, a flow naming what the input does not hold: the
                 rest is still suggested), 3 it differs from the flows for no reason (a bug).
     """
@@ -188,8 +188,9 @@ def run_suggest(
 def _code(s: Suggestion, options: SuggestOptions) -> ExitCode:
     if s.tally.exact:
         return ExitCode.OK
-    explained = options.aggregate_cidr is not None or any("cannot tell" in n for n in s.notes)
-    return ExitCode.FINDINGS if explained and not s.tally.missing else ExitCode.INTERNAL_ERROR
+    tiers = any("tier policies" in n for n in s.notes)
+    explained = tiers or options.aggregate_cidr is not None or any("cannot tell" in n for n in s.notes)
+    return ExitCode.FINDINGS if explained and (tiers or not s.tally.missing) else ExitCode.INTERNAL_ERROR
 
 
 def _write_folder(out: str, s: Suggestion) -> None:

@@ -63,4 +63,11 @@ def suggest(
     wanted = wanted_connections(graph, placed, options.aggregate_cidr)
     policies, notes = synthesize(graph, wanted, covered, options)
     tally, after = verify(graph, policies, wanted, covered, keep_existing=options.keep_existing)
+    if not tally.exact and graph.tier_policies():
+        notes.append(
+            "cluster-wide tier policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, "
+            "ClusterNetworkPolicy) decide some of these connections before or after "
+            "NetworkPolicy: an Admin Deny cannot be undone, an Admin Allow cannot be narrowed, "
+            "by a NetworkPolicy"
+        )
     return Suggestion(tuple(policies), covered, tuple(notes), tally, after)
