@@ -105,7 +105,7 @@ class FlowAudit:
         return {
             "file": self.file.source,
             "format": self.file.format.value,
-            "lines": len(self.file.flows),
+            "read": len(self.file.flows),
             "judged": len(self.judged),
             "dropped": len(self.dropped),
             "flows": [j.to_json() for j in self.judged],
