@@ -111,7 +111,10 @@ def suggest_cmd(
     for path in flow_paths:
         file = read_flows(path, flow_format, max_size=spec.max_input_size)
         for d in file.diagnostics:
-            notes.append(Note(d.format(), "red" if d.severity is Severity.ERROR else "yellow"))
+            if d.severity is Severity.INFO and not spec.verbose:
+                continue
+            color = {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(d.severity, "blue")
+            notes.append(Note(d.format(), color))
             bad = bad or d.severity is Severity.ERROR
         ignored = ", ".join(f"{n} {why}" for why, n in sorted(file.ignored.items()))
         if ignored:
