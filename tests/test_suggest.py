@@ -269,3 +269,13 @@ def test_a_flow_an_admin_deny_drops_stays_dropped_and_the_tiers_are_named(tmp_pa
         "tenant-a/frontend[Deployment] -> tenant-b/web[Deployment]: allowed none, observed TCP 80"
         in result.stderr
     )
+
+
+def test_the_tally_the_docs_show_is_what_the_bundled_example_gives() -> None:
+    flows = ROOT / "policies" / "flows" / "webshop.hubble.jsonl"
+    result = netpol_cli("suggest", WEBSHOP, "--flows", flows)
+    assert result.exit_code == 0, result.output
+    tally = next(line for line in result.stderr.splitlines() if line.startswith("netpol suggest: "))
+    assert tally.endswith("0 other connection(s) allowed")
+    for doc in ("README.md", "docs/suggest.md"):
+        assert tally in (ROOT / doc).read_text(encoding="utf-8"), doc
