@@ -38,6 +38,7 @@ EXTENSIONS = {
     "sarif": "sarif",
     "junit": "xml",
     "html": "html",
+    "yaml": "yaml",
 }
 """The file an output format's expected bytes live in: expected.<ext>."""
 KEYS = {"args", "exit", "formats"}

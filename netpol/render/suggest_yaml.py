@@ -23,7 +23,11 @@ def _header(s: Suggestion, namespaces: Iterable[str]) -> list[str]:
     shown = list(namespaces)
     lines = [
         "Suggested by netpol suggest: least-privilege NetworkPolicies for the observed flows.",
-        f"They replace the NetworkPolicies of namespace(s) {', '.join(shown)}."
+        (
+            f"They add to the current policies of namespace(s) {', '.join(shown)} what those lack."
+            if s.keep_existing
+            else f"They replace the NetworkPolicies of namespace(s) {', '.join(shown)}."
+        )
         if shown
         else "They cover no namespace.",
         f"Self-check: {s.tally.text()}.",

@@ -36,6 +36,8 @@ class Suggestion:
     tally: Tally
     graph: AllowGraph
     """The cluster compiled with the suggestion, closed world: what the self-check judged."""
+    keep_existing: bool = False
+    """The policies are added to the current ones (``--keep-existing``), not in their place."""
 
     def open_world(self, options: Options) -> AllowGraph:
         """The cluster with the suggestion compiled as the input was (stand-ins and all), to
@@ -70,4 +72,4 @@ def suggest(
             "NetworkPolicy: an Admin Deny cannot be undone, an Admin Allow cannot be narrowed, "
             "by a NetworkPolicy"
         )
-    return Suggestion(tuple(policies), covered, tuple(notes), tally, after)
+    return Suggestion(tuple(policies), covered, tuple(notes), tally, after, options.keep_existing)
