@@ -15,6 +15,7 @@ from conftest import ROOT, SafeLoader
 
 import netpol
 from netpol.cli import main
+from netpol.core.yamlout import dump_yaml
 from netpol.errors import ExitCode
 from netpol.suggest import synth
 from netpol.suggest.selectors import Selection
@@ -54,7 +55,12 @@ def flows_file(tmp_path: Path, text: str = FLOWS) -> Path:
 
 
 def docs(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.load_all(text, Loader=SafeLoader) if d]
+    """The objects of a YAML text, Lists expanded."""
+    out = []
+    for d in yaml.load_all(text, Loader=SafeLoader):
+        if isinstance(d, dict):
+            out += d.get("items") or [] if str(d.get("kind", "")).endswith("List") else [d]
+    return out
 
 
 def without_policies(folder: Path) -> list[dict[str, Any]]:
@@ -66,7 +72,7 @@ def without_policies(folder: Path) -> list[dict[str, Any]]:
 
 def listed(objects: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
     """What netpol lists for ``objects``, read back like any manifest (closed world)."""
-    text = yaml.dump_all(objects, sort_keys=False)
+    text = "---\n".join(dump_yaml(o) for o in objects)  # quoted as kubectl needs: namespace "y"
     graph = netpol.analyze_text(text, netpol.Options(stand_ins=False))
     assert not [d for d in graph.diagnostics if d.severity == "error"], graph.diagnostics
     return {(c.src, c.dst, str(c.ports)) for c in graph.connections()}
@@ -279,3 +285,22 @@ def test_the_tally_the_docs_show_is_what_the_bundled_example_gives() -> None:
     assert tally.endswith("0 other connection(s) allowed")
     for doc in ("README.md", "docs/suggest.md"):
         assert tally in (ROOT / doc).read_text(encoding="utf-8"), doc
+
+
+@pytest.mark.parametrize("example", ["webshop", "kubectl-dump", "overpermissive", "e2e-model"])
+def test_an_allow_graph_becomes_plain_policies_that_allow_the_same(example: str, tmp_path: Path) -> None:
+    """netpol's own JSON as flows (closed world: stand-ins are no endpoints to write policies
+    for): the suggestion, read back, lists exactly what the example's policies allow."""
+    folder = ROOT / "policies" / example
+    listing = netpol_cli("list", folder, "--closed-world", "-o", "json")
+    flows = tmp_path / "graph.json"
+    flows.write_text(listing.stdout, encoding="utf-8")
+    result = netpol_cli("suggest", folder, "--flows", flows)
+    assert result.exit_code == 0, result.output
+    objects = [d for p in sorted(folder.rglob("*.yaml")) for d in docs(p.read_text(encoding="utf-8"))]
+    objects = [o for o in objects if o.get("kind") != "NetworkPolicy"]
+    before = {
+        (c.src, c.dst, str(c.ports))
+        for c in netpol.analyze([str(folder)], netpol.Options(stand_ins=False)).connections()
+    }
+    assert listed(objects + docs(result.stdout)) == before

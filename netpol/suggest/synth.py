@@ -85,13 +85,35 @@ class SuggestedPolicy:
 
 
 def network_of(address: str, aggregate: int | None) -> str:
-    """The ipBlock CIDR that stands for ``address`` (an IP or a CIDR)."""
+    """The network that stands for ``address``: an IP, a CIDR, or a ``first-last`` range (as
+    ``netpol list`` writes external ranges), widened to ``aggregate`` when given."""
+    if "-" in address:
+        return address  # a range of netpol's own: already a block, written as its CIDRs
     net = ipaddress.ip_network(address, strict=False)
     if aggregate is not None:
         length = aggregate if net.version == 4 else min(aggregate + 96, 128)
         if length < net.prefixlen:
             net = net.supernet(new_prefix=length)
     return str(net)
+
+
+def span(network: str) -> tuple[int, int, int]:
+    """(IP version, first, last) of a CIDR or a ``first-last`` range."""
+    if "-" in network:
+        first_text, _, last_text = network.partition("-")
+        first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text)
+        return first.version, int(first), int(last)
+    net = ipaddress.ip_network(network, strict=False)
+    return net.version, int(net.network_address), int(net.broadcast_address)
+
+
+def cidrs(network: str) -> list[str]:
+    """The ipBlock CIDRs that make up ``network``."""
+    if "-" not in network:
+        return [network]
+    first_text, _, last_text = network.partition("-")
+    first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text)
+    return [str(n) for n in ipaddress.summarize_address_range(first, last)]
 
 
 def wanted_connections(
@@ -239,15 +261,15 @@ def _external_node(graph: AllowGraph, network: str | None) -> int | None:
 
 def _peer(
     namespace: str, other: Party, other_e: Endpoint | None, selection: Any
-) -> tuple[dict[str, Any], str]:
+) -> tuple[list[dict[str, Any]], str]:
     if other_e is None:
         assert other.network is not None
-        return {"ipBlock": {"cidr": other.network}}, f"~{other.network}"
+        return [{"ipBlock": {"cidr": c}} for c in cidrs(other.network)], f"~{other.network}"
     labels = dict(selection(other_e).labels)
     peer: dict[str, Any] = {"podSelector": {"matchLabels": labels} if labels else {}}
     if other_e.namespace != namespace:
         peer = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: other_e.namespace}}, **peer}
-    return peer, other_e.id
+    return [peer], other_e.id
 
 
 def _ports(w: Wanted, destination: Endpoint | None) -> list[dict[str, Any]]:
@@ -330,7 +352,7 @@ def _policy(
     grouped: dict[str, list[Any]] = {}
     for peer, ports, flows, key in sorted(entries, key=lambda e: str(e[3])):
         group = grouped.setdefault(repr(ports), [[], ports, [], []])
-        group[0].append(peer)
+        group[0].extend(peer)
         group[2].extend(flows)
         group[3].append(key.lstrip("~"))
     peers_key = "from" if direction is Direction.INGRESS else "to"

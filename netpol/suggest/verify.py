@@ -13,7 +13,6 @@ A difference is a bug in netpol, and the command says so and exits non-zero.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -24,7 +23,7 @@ from netpol.errors import Diagnostic
 from netpol.model.cluster import Cluster, Endpoint
 from netpol.model.parse import parse_network_policy
 from netpol.model.resources import NetworkPolicy, Origin
-from netpol.suggest.synth import Party, SuggestedPolicy, Wanted
+from netpol.suggest.synth import Party, SuggestedPolicy, Wanted, span
 
 __all__ = ["Mismatch", "Tally", "suggested_cluster", "verify"]
 
@@ -151,17 +150,11 @@ def _nodes(before: AllowGraph, after: AllowGraph, index: Mapping[str, int], part
         eid = before.ids[party.node]
         return [index[eid]] if eid in index else []
     assert party.network is not None
-    net = ipaddress.ip_network(party.network)
-    lo, hi = int(net.network_address), int(net.broadcast_address)
+    version, lo, hi = span(party.network)
     out = []
     for i in range(after.endpoint_count, len(after.nodes)):
         node = after.node(i)
-        if (
-            isinstance(node, AddressRange)
-            and node.family == net.version
-            and lo <= node.first
-            and node.last <= hi
-        ):
+        if isinstance(node, AddressRange) and node.family == version and lo <= node.first and node.last <= hi:
             out.append(i)
     return out
 
