@@ -56,7 +56,7 @@ def flows_file(tmp_path: Path, text: str = FLOWS) -> Path:
 
 def docs(text: str) -> list[dict[str, Any]]:
     """The objects of a YAML text, Lists expanded."""
-    out = []
+    out: list[dict[str, Any]] = []
     for d in yaml.load_all(text, Loader=SafeLoader):
         if isinstance(d, dict):
             out += d.get("items") or [] if str(d.get("kind", "")).endswith("List") else [d]
