@@ -145,8 +145,11 @@ def _flow_notes(audit: FlowAudit) -> list[Note]:
         by_reason.setdefault(u.reason, []).append(u)
     for reason, group in by_reason.items():
         lines = sorted({u.flow.location.line or 0 for u in group})
-        more = f" (lines {listing([str(n) for n in lines], 6)})" if len(lines) > 1 else ""
-        message = f"flow {group[0].flow} not judged: {reason}{more}"
+        if len(group) == 1:
+            message = f"flow {group[0].flow} not judged: {reason}"
+        else:
+            where = listing([str(n) for n in lines], 6)
+            message = f"{len(group)} flows not judged (lines {where}), e.g. {group[0].flow}: {reason}"
         notes.append(
             Note(
                 Diagnostic(Severity.WARNING, "unplaced-flow", message, group[0].flow.location).format(),

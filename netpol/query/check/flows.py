@@ -151,7 +151,7 @@ def _judge(
 ) -> JudgedFlow:
     p = placed[0]
     src, dst = graph.ids[p.src], graph.ids[p.dst]
-    asked = PortSet.of(p.protocol) if p.port is None else PortSet.of(p.protocol, p.port, p.end_port or p.port)
+    asked = _asked(p)
     allowed = graph.allowed_between(p.src, p.dst) & asked
     if asked.issubset(allowed):
         return JudgedFlow(placed, src, dst, asked, allowed, None, None)
@@ -159,6 +159,10 @@ def _judge(
     exp = explain(graph, src, dst, protocol=p.protocol, port=first_dropped)
     finding = None if rule is None else _finding(graph, placed, src, dst, allowed, exp, rule, locator)
     return JudgedFlow(placed, src, dst, asked, allowed, exp, finding)
+
+
+def _asked(p: PlacedFlow) -> PortSet:
+    return PortSet.of(p.protocol) if p.port is None else PortSet.of(p.protocol, p.port, p.end_port or p.port)
 
 
 def _finding(
@@ -176,7 +180,9 @@ def _finding(
     seen = ""
     if len(lines) > 1:
         seen = f" (on {len(lines)} lines: {listing([str(n) for n in lines], _SHOWN_LINES)})"
-    verdict = "is dropped" if not allowed else f"is dropped but for {allowed}"
+    verdict = (
+        "is dropped" if not allowed else f"is dropped on {_asked(placed[0]) - allowed} ({allowed} is allowed)"
+    )
     pair = f"{src} -> {dst}"
     head = f"flow {flow}{seen}: " + (
         f"{pair} {verdict}" if str(flow) != f"{pair} {flow.ports_text}" else verdict
