@@ -58,7 +58,7 @@ class Corpus:
 
 def load_corpus(root: Path = ROOT) -> Corpus:
     manifests: list[tuple[str, bytes]] = []
-    for folder in sorted(p for p in (root / "policies").iterdir() if p.is_dir()):
+    for folder in sorted(p for p in (root / "policies").iterdir() if p.is_dir() and p.name != "flows"):
         files = sorted(folder.rglob("*.yaml"))
         joined = b"---\n".join(f.read_bytes().rstrip(b"\n") + b"\n" for f in files)
         manifests.append((f"policies/{folder.name}", joined))

@@ -42,7 +42,8 @@ if str(ROOT) not in sys.path:  # bench/ is not part of the installed package
 gen = importlib.import_module("bench.generate")
 
 _BY_KIND = {(r.api_version, r.kind): r for r in (*MODELLED, *TIERS, NODES)}
-EXAMPLES = sorted(p.name for p in (ROOT / "policies").iterdir() if p.is_dir())
+EXAMPLES = sorted(p.name for p in (ROOT / "policies").iterdir() if p.is_dir() and p.name != "flows")
+"""The bundled examples; policies/flows/ holds flow files of them, not manifests."""
 
 
 def _as_listed(loaded: LoadResult) -> Iterator[tuple[Resource | None, dict[str, Any]]]:
