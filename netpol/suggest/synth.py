@@ -198,9 +198,6 @@ def synthesize(
             subjects[slot] = subject
             entry = rules[slot].setdefault(key, [peer, [], [], key])
             entry[1].extend(p for p in port_list if p not in entry[1])
-            entry[1].sort(
-                key=lambda p: (list(Protocol).index(Protocol(p["protocol"])), str(p.get("port", "")))
-            )
             entry[2].extend(w.flows)
         if not sides and not options.keep_existing:
             untouched += 1
@@ -293,6 +290,14 @@ def _ports(w: Wanted, destination: Endpoint | None) -> list[dict[str, Any]]:
     return out
 
 
+_PROTOCOL_ORDER = {p.value: i for i, p in enumerate(Protocol)}
+
+
+def _port_order(port: Mapping[str, Any]) -> tuple[int, int, str]:
+    number = port.get("port")
+    return (_PROTOCOL_ORDER[port["protocol"]], number if isinstance(number, int) else -1, str(number or ""))
+
+
 def _ports_text(ports: Sequence[Mapping[str, Any]]) -> str:
     if not ports:
         return "every port"
@@ -351,6 +356,7 @@ def _policy(
     # Peers asking for the same ports share a rule: peers x ports is then exactly the flows.
     grouped: dict[str, list[Any]] = {}
     for peer, ports, flows, key in sorted(entries, key=lambda e: str(e[3])):
+        ports.sort(key=_port_order)
         group = grouped.setdefault(repr(ports), [[], ports, [], []])
         group[0].extend(peer)
         group[2].extend(flows)
