@@ -54,8 +54,9 @@ def test_every_csv_row_is_judged_once_per_workload_pair() -> None:
         rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
     result = run("check", WEBSHOP, "--flows", f"{FLOWS}/webshop.csv", "-o", "json")
     doc = json.loads(result.stdout)
-    assert doc["flows"]["read"] == len(rows) == len(doc["flows"]["flows"])
-    assert [f["lines"] for f in doc["flows"]["flows"]] == [[n] for n in range(3, 3 + len(rows))]
+    assert doc["flows"]["files"][0]["read"] == len(rows) == len(doc["flows"]["flows"])
+    lines = [[s["line"] for s in f["seen"]] for f in doc["flows"]["flows"]]
+    assert lines == [[n] for n in range(3, 3 + len(rows))]
 
 
 def test_a_dropped_flow_is_a_finding_naming_the_policies() -> None:
@@ -85,7 +86,8 @@ def test_json_lists_the_flows_and_the_finding() -> None:
     }
     assert [r["id"] for r in doc["rules"]] == ["NP103"]  # no intent: its rules did not run
     dropped = [f for f in doc["flows"]["flows"] if not f["allowed"]]
-    assert [f["lines"] for f in dropped] == [[3, 4]] and dropped[0]["explanation"]["allowed"] is False
+    assert dropped[0]["seen"] == [{"file": BROKEN, "line": 3}, {"file": BROKEN, "line": 4}]
+    assert len(dropped) == 1 and dropped[0]["explanation"]["allowed"] is False
     assert doc["flows"]["dropped"] == 1 and doc["summary"]["failed"] is True
 
 
@@ -168,7 +170,8 @@ def test_flows_from_stdin_and_a_chosen_format() -> None:
     ("args", "message"),
     [
         ((), "give --expect INTENT.yaml, --flows FILE, or both"),
-        (("--flows", "-", "-"), "standard input can be the manifests or the flow file, not both"),
+        (("--flows", "-", "-"), "standard input can be read once"),
+        (("--flows", "-", "--flows", "-"), "standard input can be read once"),
         (("--flows", "policies/flows/missing.jsonl"), "cannot read the flow file"),
         (("--flows", "policies/webshop/policies.yaml"), "cannot tell the format of the flow file"),
     ],
@@ -189,3 +192,21 @@ def test_a_dropped_flow_follows_the_configuration(tmp_path: Path) -> None:
     )
     doc = json.loads(run("check", WEBSHOP, "--flows", BROKEN, "--config", str(excepted), "-o", "json").stdout)
     assert not doc["findings"] and [s["reason"] for s in doc["suppressed"]] == ["the migration job"]
+
+
+def test_several_flow_files_are_judged_together(tmp_path: Path) -> None:
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "src,dst,port\nshop/frontend,shop/db[StatefulSet],5432\nshop/ghost,shop/db,5432\n", encoding="utf-8"
+    )
+    result = run("check", WEBSHOP, "--flows", BROKEN, "--flows", str(more), "-o", "json")
+    assert result.exit_code == ExitCode.FINDINGS
+    doc = json.loads(result.stdout)
+    assert [f["file"] for f in doc["flows"]["files"]] == [BROKEN, str(more)]
+    (finding,) = doc["findings"]  # the same flow in both files: one finding, at its first line
+    assert (
+        finding["location"]["line"] == 3
+        and f"(on 3 lines: {BROKEN}:3, {BROKEN}:4, {more}:2)" in finding["message"]
+    )
+    assert [(u["file"], u["line"]) for u in doc["flows"]["unplaced"]] == [(str(more), 3)]
+    assert f"1 flow of {more} could not be placed" in result.stderr

@@ -3,6 +3,8 @@ flow file), against the policies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
 from netpol import AllowGraph
@@ -42,11 +44,12 @@ __all__ = ["check_cmd", "run_check"]
 )
 @click.option(
     "--flows",
-    "flows_path",
+    "flows_paths",
+    multiple=True,
     type=click.Path(dir_okay=False, allow_dash=True),
     metavar="FILE",
-    help="Observed traffic (Hubble, Inspektor Gadget, CSV or netpol list JSON; - for stdin): "
-    "every flow the policies would drop is a finding; see docs/flows.md.",
+    help="Observed traffic (Hubble, Inspektor Gadget, CSV or netpol list JSON; - for stdin; "
+    "repeatable): every flow the policies would drop is a finding; see docs/flows.md.",
 )
 @click.option(
     "--flows-format",
@@ -59,7 +62,7 @@ __all__ = ["check_cmd", "run_check"]
 def check_cmd(
     spec: InputSpec,
     intent_path: str | None,
-    flows_path: str | None,
+    flows_paths: tuple[str, ...],
     flows_format: str | None,
     fmt: str,
     out: str | None,
@@ -71,16 +74,14 @@ def check_cmd(
     Each violated expectation and each flow the policies would drop is reported with the engine's
     explanation: which policies isolate each side and which rule allows the traffic.
     """
-    if intent_path is None and flows_path is None:
+    if intent_path is None and not flows_paths:
         raise UsageError("give --expect INTENT.yaml, --flows FILE, or both")
-    if flows_path == "-" and "-" in spec.inputs:
-        raise UsageError("standard input can be the manifests or the flow file, not both")
+    if "-" in flows_paths and ("-" in spec.inputs or flows_paths.count("-") > 1):
+        raise UsageError("standard input can be read once: for the manifests or for one flow file")
     config = load_lint_config(config_path)
     intent = load_intent(intent_path) if intent_path is not None else None
-    flows = None
-    if flows_path is not None:
-        chosen = FlowFormat(flows_format.lower()) if flows_format else None
-        flows = read_flows(flows_path, chosen, max_size=spec.max_input_size)
+    chosen = FlowFormat(flows_format.lower()) if flows_format else None
+    flows = [read_flows(path, chosen, max_size=spec.max_input_size) for path in flows_paths]
     session = open_session(spec)
     outcome = run_check(
         session.graph,
@@ -106,11 +107,11 @@ def run_check(
     *,
     locator: Locator | None = None,
     color: bool = False,
-    flows: FlowFile | None = None,
+    flows: Sequence[FlowFile] = (),
 ) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above, 2 when an
     expectation of ``intent`` (read from ``intent_path``) could not be judged or a line of
-    ``flows`` could not be read. A side judged as a pod the input does not hold is a note; flows
+    ``flows`` (flow files) could not be read. A side judged as a pod the input does not hold is a note; flows
     that could not be placed are warnings, and lines not read as flows a note."""
     result = check(graph, intent, config, locator=locator, flows=flows)
     said = sorted((*result.notes, *result.errors), key=_position)
@@ -136,35 +137,40 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bl
 
 
 def _flow_notes(audit: FlowAudit) -> list[Note]:
-    """The flow file's problems, the flows that could not be placed (one warning per reason, at
+    """The flow files' problems, the flows that could not be placed (one warning per reason, at
     its first line), and the count of lines that are no flows to judge."""
-    source = terminal(audit.file.source)
-    notes = [Note(d.format(), _COLORS[d.severity]) for d in audit.file.diagnostics]
+    notes = [Note(d.format(), _COLORS[d.severity]) for file in audit.files for d in file.diagnostics]
     by_reason: dict[str, list[Unplaced]] = {}
     for u in audit.placement.unplaced:
         by_reason.setdefault(u.reason, []).append(u)
     for reason, group in by_reason.items():
-        lines = sorted({u.flow.location.line or 0 for u in group})
+        first = group[0].flow
         if len(group) == 1:
-            message = f"flow {group[0].flow} not judged: {reason}"
+            message = f"flow {first} not judged: {reason}"
         else:
-            where = listing([str(n) for n in lines], 6)
-            message = f"{len(group)} flows not judged (lines {where}), e.g. {group[0].flow}: {reason}"
+            where = listing([_line(u, first.location.source) for u in group], 6)
+            message = f"{len(group)} flows not judged (lines {where}), e.g. {first}: {reason}"
         notes.append(
-            Note(
-                Diagnostic(Severity.WARNING, "unplaced-flow", message, group[0].flow.location).format(),
-                "yellow",
-            )
+            Note(Diagnostic(Severity.WARNING, "unplaced-flow", message, first.location).format(), "yellow")
         )
-    if audit.placement.unplaced:
-        n = len(audit.placement.unplaced)
-        notes.append(Note(f"{plural(n, 'flow')} of {source} could not be placed: not judged"))
-    if audit.errors:
-        n = len(audit.errors)
-        notes.append(Note(f"{plural(n, 'line')} of {source} could not be read; the others are judged"))
-    if audit.file.ignored:
-        notes.append(Note(f"note: ignored in {source}: {ignored_text(audit.file.ignored)}", "blue"))
+    for file in audit.files:
+        source = terminal(file.source)
+        unplaced = sum(u.flow.location.source == file.source for u in audit.placement.unplaced)
+        if unplaced:
+            notes.append(Note(f"{plural(unplaced, 'flow')} of {source} could not be placed: not judged"))
+        errors = sum(d.severity is Severity.ERROR for d in file.diagnostics)
+        if errors:
+            notes.append(
+                Note(f"{plural(errors, 'line')} of {source} could not be read; the others are judged")
+            )
+        if file.ignored:
+            notes.append(Note(f"note: ignored in {source}: {ignored_text(file.ignored)}", "blue"))
     return notes
+
+
+def _line(u: Unplaced, source: str) -> str:
+    loc = u.flow.location
+    return str(loc.line) if loc.source == source else terminal(f"{loc.source}:{loc.line}")
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:

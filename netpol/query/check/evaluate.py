@@ -73,7 +73,7 @@ class CheckResult:
     """Sides judged as a pod the input does not hold (:mod:`~netpol.query.check.sides`), each
     at its line."""
     flows: FlowAudit | None = None
-    """The flow file judged (``--flows``), when one was given."""
+    """The flow files judged (``--flows``), when some were given."""
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -105,9 +105,9 @@ def check(
     config: LintConfig | None = None,
     *,
     locator: Locator | None = None,
-    flows: FlowFile | None = None,
+    flows: Sequence[FlowFile] = (),
 ) -> CheckResult:
-    """Evaluate every expectation of ``intent``, and every flow of ``flows``; one that cannot be
+    """Evaluate every expectation of ``intent``, and every flow of the files ``flows``; one that cannot be
     judged (a side matching nothing) is in ``CheckResult.errors`` and the others are still
     evaluated. A side about a pod the input does not hold is judged on that pod, added to
     ``graph`` (``CheckResult.notes``); flows are judged on ``graph`` as it is
@@ -117,13 +117,13 @@ def check(
     """
     config = config or LintConfig()
     ran = {RuleId.UNEXPECTED_ALLOW, RuleId.UNEXPECTED_DENY} if intent is not None else set()
-    if flows is not None:
+    if flows:
         ran.add(RuleId.FLOW_DROPPED)
     rules = config.rules(r for r in CHECK_RULES if r.id in ran)
     enabled = {r.id: r for r in rules}
     problems: list[Diagnostic] = []
     notes: list[Diagnostic] = []
-    audit = None if flows is None else audit_flows(graph, flows, enabled, locator=locator)
+    audit = audit_flows(graph, flows, enabled, locator=locator) if flows else None
     outcomes = _expectations(graph, intent, enabled, locator, problems, notes) if intent is not None else []
     findings = [o.finding for o in outcomes if o.finding is not None]
     if audit is not None:

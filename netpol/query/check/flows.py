@@ -9,7 +9,7 @@ that isolate the side that denies it, or at the tier rule that decides it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ _SHOWN_LINES = 5
 
 @dataclass(frozen=True, slots=True)
 class JudgedFlow:
-    """One (source, destination, protocol, port) of a flow file on the graph, and its verdict."""
+    """One (source, destination, protocol, port) of the flow files on the graph, and its verdict."""
 
     placed: tuple[PlacedFlow, ...]
     """Every placed flow with this key, in file order (the first gives the finding its place)."""
@@ -55,8 +55,9 @@ class JudgedFlow:
         return self.placed[0]
 
     @property
-    def lines(self) -> tuple[int, ...]:
-        return tuple(sorted({p.flow.location.line or 0 for p in self.placed}))
+    def seen(self) -> tuple[tuple[str, int], ...]:
+        """Every (file, line) that shows the flow, in file order."""
+        return tuple(dict.fromkeys((p.flow.location.source, p.flow.location.line or 0) for p in self.placed))
 
     @property
     def name(self) -> str:
@@ -76,8 +77,7 @@ class JudgedFlow:
             "port": f.port,
             "end_port": f.end_port,
             "addresses": {k: v for k, v in addresses.items() if v},
-            "file": f.flow.location.source,
-            "lines": list(self.lines),
+            "seen": [{"file": file, "line": line} for file, line in self.seen],
             "allowed": not self.dropped,
             "allowed_ports": self.allowed.to_json(),
             "explanation": self.explanation.to_json() if self.explanation else None,
@@ -86,10 +86,10 @@ class JudgedFlow:
 
 @dataclass(frozen=True, slots=True)
 class FlowAudit:
-    """A flow file judged on the graph: the flows placed and judged, those that could not be
-    placed, the lines not read as flows (counted) and the file's problems."""
+    """Flow files judged on the graph: the flows placed and judged, those that could not be
+    placed, the lines not read as flows (counted) and the files' problems."""
 
-    file: FlowFile
+    files: tuple[FlowFile, ...]
     placement: Placement
     judged: tuple[JudgedFlow, ...]
 
@@ -99,51 +99,62 @@ class FlowAudit:
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.file.diagnostics if d.severity is Severity.ERROR)
+        return tuple(d for f in self.files for d in f.diagnostics if d.severity is Severity.ERROR)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "file": self.file.source,
-            "format": self.file.format.value,
-            "read": len(self.file.flows),
+            "files": [_file_json(f) for f in self.files],
             "judged": len(self.judged),
             "dropped": len(self.dropped),
             "flows": [j.to_json() for j in self.judged],
             "unplaced": [
-                {"line": u.flow.location.line, "flow": str(u.flow), "reason": u.reason}
-                for u in self.placement.unplaced
-            ],
-            "ignored": dict(sorted(self.file.ignored.items())),
-            "diagnostics": [
                 {
-                    "severity": d.severity.value,
-                    "code": d.code,
-                    "message": d.message,
-                    "line": d.location.line if d.location else None,
+                    "file": u.flow.location.source,
+                    "line": u.flow.location.line,
+                    "flow": str(u.flow),
+                    "reason": u.reason,
                 }
-                for d in self.file.diagnostics
+                for u in self.placement.unplaced
             ],
         }
 
 
+def _file_json(file: FlowFile) -> dict[str, Any]:
+    return {
+        "file": file.source,
+        "format": file.format.value,
+        "read": len(file.flows),
+        "ignored": dict(sorted(file.ignored.items())),
+        "diagnostics": [
+            {
+                "severity": d.severity.value,
+                "code": d.code,
+                "message": d.message,
+                "line": d.location.line if d.location else None,
+            }
+            for d in file.diagnostics
+        ],
+    }
+
+
 def audit_flows(
     graph: AllowGraph,
-    flows: FlowFile,
+    files: Sequence[FlowFile],
     rules: Mapping[str, RuleMeta],
     *,
     locator: Locator | None = None,
 ) -> FlowAudit:
-    """Place the flows of ``flows`` on ``graph`` and judge each once; a
-    dropped one is a finding when its rule is among ``rules`` (the enabled rules)."""
-    placement = place_flows(graph, flows.flows)
+    """Place the flows of ``files`` on ``graph`` and judge each (source, destination, protocol,
+    port) once, whichever files and lines show it; a dropped one is a finding when its rule is
+    among ``rules`` (the enabled rules)."""
+    placement = place_flows(graph, [f for file in files for f in file.flows])
     groups: dict[tuple[int, int, str, int | None, int | None], list[PlacedFlow]] = {}
     for p in placement.placed:
         groups.setdefault((p.src, p.dst, p.protocol.value, p.port, p.end_port), []).append(p)
     judged = [
         _judge(graph, tuple(group), rules.get(RuleId.FLOW_DROPPED), locator) for group in groups.values()
     ]
-    judged.sort(key=lambda j: (j.first.flow.location.line or 0, j.src, j.dst))
-    return FlowAudit(flows, placement, tuple(judged))
+    return FlowAudit(tuple(files), placement, tuple(judged))
 
 
 def _judge(
@@ -176,10 +187,12 @@ def _finding(
     locator: Locator | None,
 ) -> Finding:
     flow: Flow = placed[0].flow
-    lines = sorted({p.flow.location.line or 0 for p in placed})
+    places = list(dict.fromkeys((p.flow.location.source, p.flow.location.line or 0) for p in placed))
     seen = ""
-    if len(lines) > 1:
-        seen = f" (on {len(lines)} lines: {listing([str(n) for n in lines], _SHOWN_LINES)})"
+    if len(places) > 1:
+        one_file = all(file == flow.location.source for file, _ in places)
+        shown = [str(line) if one_file else f"{file}:{line}" for file, line in places]
+        seen = f" (on {len(places)} lines: {listing(shown, _SHOWN_LINES)})"
     verdict = (
         "is dropped" if not allowed else f"is dropped on {_asked(placed[0]) - allowed} ({allowed} is allowed)"
     )
