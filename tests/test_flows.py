@@ -641,3 +641,131 @@ def test_stand_ins_are_never_sides() -> None:
         place_flows(graph, by_id.flows).unplaced[0].reason
         == f"source {target.id} is a stand-in, not an endpoint of the input"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (json.dumps({"flow": [1]}), "'flow' is not an object"),
+        (hubble_line(IP=[1]), "IP is not an object"),
+        (hubble_line(l4=[1]), "l4 is not an object"),
+        (hubble_line(l4={"TCP": 5}), "l4.TCP is not an object"),
+        (hubble_line(source=[1]), "source is not an object"),
+        (hubble_line(source={"namespace": "shop", "workloads": {"name": "x"}}), "workloads is not a list"),
+        (hubble_line(source={"namespace": 5}), "namespace is 5, not a string"),
+        ("1" * 5000, "not JSON netpol reads"),
+        ('"text"', "not a string"),
+        ("null", "not null"),
+        ("true", "not a boolean"),
+        ("12", "not a number"),
+    ],
+)
+def test_more_malformed_hubble_lines(line: str, message: str) -> None:
+    got = read("\n".join([hubble_line(), line]), FlowFormat.HUBBLE)
+    ((where, said),) = errors(got)
+    assert where == 2 and message in said, said
+
+
+def test_hubble_labels_without_a_source_are_pod_labels() -> None:
+    flow = only(hubble_line(source={"namespace": "shop", "pod_name": "a", "labels": ["app=x", "unspec:y=z"]}))
+    assert flow.src.labels == {"app": "x"}
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"namespace": "shop", "pod": "a", "remoteKind": "pod"}, "has a pktType"),
+        ({"src": {"addr": "10.0.0.1"}, "dst": [1]}, "dst is not an object"),
+        ({"src": {"addr": "10.0.0.1"}, "dst": {"port": 80, "proto": "TCP"}}, "dst has no address"),
+        ({"src": {"addr": "10.0.0.1"}, "dst": {"addr": "x", "port": 80, "proto": "TCP"}}, "dst.addr 'x'"),
+        (
+            {
+                "src": {
+                    "addr": "10.0.0.1",
+                    "k8s": {"kind": "pod", "name": "a", "namespace": "s", "labels": "x"},
+                },
+                "dst": {"addr": "10.0.0.2", "port": 80, "proto": "TCP"},
+            },
+            "src labels 'x' is not a list of key=value labels",
+        ),
+    ],
+)
+def test_more_malformed_gadget_lines(event: dict[str, object], message: str) -> None:
+    got = read("\n".join([gadget_line(), json.dumps(event)]), FlowFormat.GADGET)
+    ((where, said),) = errors(got)
+    assert where == 2 and message in said, said
+
+
+def test_gadget_endpoints_without_the_event_s_pod_and_with_its_owner() -> None:
+    src = {
+        "addr": "10.0.0.1",
+        "k8s": {"kind": "pod", "name": "api-1", "namespace": "shop", "labels": {"app": "api"}},
+    }
+    dst = {"addr": "203.0.113.9", "port": 443, "proto": "UDP", "k8s": {"kind": "raw"}}
+    flow = only(json.dumps({"src": src, "dst": dst}))
+    assert (flow.src, flow.dst, flow.protocol) == (
+        FlowEnd("shop", "api-1", labels={"app": "api"}),
+        FlowEnd(address="203.0.113.9"),
+        Protocol.UDP,
+    )
+    owned = {"namespace": "shop", "podName": "api-1", "owner": {"kind": "Deployment", "name": "api"}}
+    assert only(json.dumps({"k8s": owned, "src": src, "dst": dst})).src.workload == ("Deployment", "api")
+    icmp = read(json.dumps({"src": src, "dst": {**dst, "proto": "ICMP"}}))
+    assert not icmp.flows and icmp.ignored == {"not L4": 1}
+
+
+def test_more_unplaced_reasons() -> None:
+    graph = netpol.analyze_text(
+        """
+apiVersion: v1
+kind: Namespace
+metadata: {name: empty}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: ns, labels: {app: x}}
+status: {podIP: 10.1.0.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: ns, labels: {app: x}}
+status: {podIP: 10.1.0.5}
+"""
+    )
+    _, unplaced = place(
+        graph,
+        "empty/x,ns/a,80,TCP",
+        "10.1.0.5,ns/a,80,TCP",
+        "ns/a,ns/zzz[Deployment],80,TCP",
+    )
+    assert unplaced == [
+        "source empty/x: namespace empty holds no workload or pod in the input",
+        "source 10.1.0.5 is the IP of several endpoints: ns/a[Pod], ns/b[Pod]",
+        "destination ns/zzz[Deployment] is not in the input",
+    ]
+    several = read(
+        gadget_line(
+            namespace="ns",
+            pod="a",
+            remoteKind="svc",
+            remoteNamespace="ns",
+            remoteName="x",
+            remoteLabels={"app": "x"},
+        )
+    )
+    (u,) = place_flows(graph, several.flows).unplaced
+    assert (
+        u.reason
+        == "destination service ns/x (selector {app=x}) selects several workloads: ns/a[Pod], ns/b[Pod]"
+    )
+    labels = read(
+        hubble_line(
+            source={"namespace": "ns", "labels": ["k8s:app=y"]},
+            destination={"namespace": "ns", "pod_name": "a"},
+        )
+    )
+    (u,) = place_flows(graph, labels.flows).unplaced
+    assert (
+        u.reason
+        == "source ns/{app=y} is no workload of the input, and no workload of ns has its labels {app=y}"
+    )

@@ -87,10 +87,8 @@ def place_flows(graph: AllowGraph, flows: Sequence[Flow]) -> Placement:
                 Unplaced(flow, "both sides are outside the cluster: netpol does not analyse that traffic")
             )
             continue
-        for s, s_address in srcs:
+        for s, s_address in srcs:  # one side is an endpoint: a pair of ranges never comes up
             for d, d_address in dsts:
-                if s >= n and d >= n:
-                    continue
                 placed.append(
                     PlacedFlow(s, d, flow.protocol, flow.port, flow.end_port, s_address, d_address, flow)
                 )
