@@ -210,3 +210,11 @@ def test_several_flow_files_are_judged_together(tmp_path: Path) -> None:
     )
     assert [(u["file"], u["line"]) for u in doc["flows"]["unplaced"]] == [(str(more), 3)]
     assert f"1 flow of {more} could not be placed" in result.stderr
+
+
+def test_what_the_flow_file_says_is_escaped_on_stderr(tmp_path: Path) -> None:
+    flows = tmp_path / "flows.jsonl"
+    line = {"verdict": "BAD\x1b[31m", "source": {}, "destination": {}, "l4": {"TCP": {"destination_port": 1}}}
+    flows.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = run("check", WEBSHOP, "--flows", str(flows))
+    assert "verdict BAD\\x1b[31m" in result.stderr  # shown, not obeyed

@@ -164,7 +164,7 @@ def _flow_notes(audit: FlowAudit) -> list[Note]:
                 Note(f"{plural(errors, 'line')} of {source} could not be read; the others are judged")
             )
         if file.ignored:
-            notes.append(Note(f"note: ignored in {source}: {ignored_text(file.ignored)}", "blue"))
+            notes.append(Note(f"note: ignored in {source}: {terminal(ignored_text(file.ignored))}", "blue"))
     return notes
 
 
