@@ -128,6 +128,7 @@ def test_the_commands_have_cases() -> None:
         "list",
         "query",
         "report",
+        "suggest",
     }
 
 
