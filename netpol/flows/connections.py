@@ -68,9 +68,12 @@ def _connections(text: str) -> Iterator[tuple[int, Any]]:
             _, pos = decoder.raw_decode(text, pos)
         else:
             pos = space(pos + 1)  # past "["
+            line, counted = 1, 0  # lines are counted from where the last count stopped
             while text[pos] != "]":
                 value, end = decoder.raw_decode(text, pos)
-                yield text.count("\n", 0, pos) + 1, value
+                line += text.count("\n", counted, pos)
+                counted = pos
+                yield line, value
                 pos = space(end)
                 if text[pos] == ",":
                     pos = space(pos + 1)
