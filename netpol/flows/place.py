@@ -101,12 +101,14 @@ class _Placer:
         self.by_namespace: dict[str, list[int]] = {}
         self.by_pod: dict[tuple[str, str], list[int]] = {}
         self.by_ip: dict[str, list[int]] = {}
+        self.by_name: dict[tuple[str, str], list[int]] = {}
         for i in range(graph.endpoint_count):
             ep = graph.nodes[i]
             assert isinstance(ep, Endpoint)
             if ep.stand_in is not None:
                 continue  # never a side: it stands for pods the input does not hold
             self.by_namespace.setdefault(ep.namespace, []).append(i)
+            self.by_name.setdefault((ep.namespace, ep.name), []).append(i)
             pods = (*ep.pods, ep.name) if ep.kind == "Pod" else ep.pods
             for pod in set(pods):
                 self.by_pod.setdefault((ep.namespace, pod), []).append(i)
@@ -141,9 +143,7 @@ class _Placer:
         if end.workload is not None:
             kind, name = end.workload
             named = [
-                i
-                for i in candidates
-                if self._ep(i).name == name and (kind is None or _same_kind(self._ep(i), kind))
+                i for i in self.by_name.get((ns, name), ()) if kind is None or _same_kind(self._ep(i), kind)
             ]
             if named:
                 return self._one(named, str(end))
