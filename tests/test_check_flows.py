@@ -137,15 +137,15 @@ def test_bad_flow_lines_exit_2_and_the_others_are_still_judged(tmp_path: Path) -
     assert "NP103" in result.stdout  # line 2 is judged all the same
 
 
-def test_unplaced_flows_are_warnings_with_their_line_and_counted(tmp_path: Path) -> None:
+def test_unplaced_flows_are_errors_with_their_line_and_counted(tmp_path: Path) -> None:
     flows = tmp_path / "flows.csv"
     flows.write_text(
         "src,dst,port\nshop/frontend,shop/api,8080\nshop/ghost,shop/api,8080\n", encoding="utf-8"
     )
     result = run("check", WEBSHOP, "--flows", str(flows))
-    assert result.exit_code == ExitCode.OK
+    assert result.exit_code == ExitCode.INPUT_ERROR  # a flow that cannot be judged, as a bad expectation
     assert (
-        f"{flows}:3: warning[unplaced-flow]: flow shop/ghost -> shop/api TCP 8080 not judged" in result.stderr
+        f"{flows}:3: error[unplaced-flow]: flow shop/ghost -> shop/api TCP 8080 not judged" in result.stderr
     )
     assert f"1 flow of {flows} could not be placed: not judged" in result.stderr
     assert "1 of 1 flows allowed" in result.stdout
@@ -200,7 +200,7 @@ def test_several_flow_files_are_judged_together(tmp_path: Path) -> None:
         "src,dst,port\nshop/frontend,shop/db[StatefulSet],5432\nshop/ghost,shop/db,5432\n", encoding="utf-8"
     )
     result = run("check", WEBSHOP, "--flows", BROKEN, "--flows", str(more), "-o", "json")
-    assert result.exit_code == ExitCode.FINDINGS
+    assert result.exit_code == ExitCode.INPUT_ERROR  # one flow cannot be placed; the others are judged
     doc = json.loads(result.stdout)
     assert [f["file"] for f in doc["flows"]["files"]] == [BROKEN, str(more)]
     (finding,) = doc["findings"]  # the same flow in both files: one finding, at its first line

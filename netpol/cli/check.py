@@ -16,13 +16,14 @@ from netpol.cli.findings import (
     threshold,
     to_color,
 )
+from netpol.cli.flows import unplaced_notes
 from netpol.cli.options import InputSpec, choice, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
-from netpol.core.text import listing, plural
+from netpol.core.text import plural
 from netpol.errors import Diagnostic, ExitCode, Severity, UsageError
 from netpol.findings import FailOn, LintConfig
-from netpol.flows import FlowFile, FlowFormat, Unplaced
+from netpol.flows import FlowFile, FlowFormat
 from netpol.flows.formats import ignored_text, read_flows
 from netpol.load.files import Locator
 from netpol.query.check import Intent, check, load_intent
@@ -111,8 +112,9 @@ def run_check(
 ) -> Outcome:
     """The findings in ``fmt``: exit code 1 when one is at ``fail_on`` or above, 2 when an
     expectation of ``intent`` (read from ``intent_path``) could not be judged or a line of
-    ``flows`` (flow files) could not be read. A side judged as a pod the input does not hold is a note; flows
-    that could not be placed are warnings, and lines not read as flows a note."""
+    ``flows`` (flow files) could not be read or placed. A side judged as a pod the input does not
+    hold is a note; flows that could not be placed are errors (the others are judged), and lines
+    not read as flows a note."""
     result = check(graph, intent, config, locator=locator, flows=flows)
     said = sorted((*result.notes, *result.errors), key=_position)
     notes = [Note(d.format(), "red" if d.severity is Severity.ERROR else "blue") for d in said]
@@ -126,7 +128,7 @@ def run_check(
     failed = bool(result.errors)
     if result.flows is not None:
         notes += _flow_notes(result.flows)
-        failed = failed or bool(result.flows.errors)
+        failed = failed or bool(result.flows.errors) or bool(result.flows.placement.unplaced)
     text, code = findings_output(
         result.report, fmt, fail_on, color=color, graph=graph, extra=result.to_json()
     )
@@ -140,19 +142,7 @@ def _flow_notes(audit: FlowAudit) -> list[Note]:
     """The flow files' problems, the flows that could not be placed (one warning per reason, at
     its first line), and the count of lines that are no flows to judge."""
     notes = [Note(d.format(), _COLORS[d.severity]) for file in audit.files for d in file.diagnostics]
-    by_reason: dict[str, list[Unplaced]] = {}
-    for u in audit.placement.unplaced:
-        by_reason.setdefault(u.reason, []).append(u)
-    for reason, group in by_reason.items():
-        first = group[0].flow
-        if len(group) == 1:
-            message = f"flow {first} not judged: {reason}"
-        else:
-            where = listing([_line(u, first.location.source) for u in group], 6)
-            message = f"{len(group)} flows not judged (lines {where}), e.g. {first}: {reason}"
-        notes.append(
-            Note(Diagnostic(Severity.WARNING, "unplaced-flow", message, first.location).format(), "yellow")
-        )
+    notes += unplaced_notes(audit.placement.unplaced, "not judged")
     for file in audit.files:
         source = terminal(file.source)
         unplaced = sum(u.flow.location.source == file.source for u in audit.placement.unplaced)
@@ -166,11 +156,6 @@ def _flow_notes(audit: FlowAudit) -> list[Note]:
         if file.ignored:
             notes.append(Note(f"note: ignored in {source}: {terminal(ignored_text(file.ignored))}", "blue"))
     return notes
-
-
-def _line(u: Unplaced, source: str) -> str:
-    loc = u.flow.location
-    return str(loc.line) if loc.source == source else terminal(f"{loc.source}:{loc.line}")
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import click
 
 from netpol import AllowGraph
 from netpol.cli.common import Note, Outcome, command, emit, main, show
+from netpol.cli.flows import unplaced_notes
 from netpol.cli.options import InputSpec, choice, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
@@ -22,8 +23,6 @@ from netpol.render.suggest_yaml import suggestion_json, suggestion_yaml, suggest
 from netpol.suggest import Suggestion, SuggestOptions, suggest
 
 __all__ = ["run_suggest", "suggest_cmd"]
-
-_UNPLACED_SHOWN = 20
 
 
 @main.command("suggest")
@@ -121,16 +120,13 @@ def suggest_cmd(
             notes.append(Note(f"note: {terminal(path)}: not flows to allow: {ignored}"))
         placement = place_flows(session.graph, file.flows)
         placed.extend(placement.placed)
-        for u in placement.unplaced[:_UNPLACED_SHOWN]:
-            notes.append(Note(f"{u.flow.location}: error[unplaced-flow]: {terminal(u.reason)}", "red"))
+        notes += unplaced_notes(placement.unplaced, "not allowed")
         if placement.unplaced:
             bad = True
-            more = len(placement.unplaced) - _UNPLACED_SHOWN
-            tail = f" (the first {_UNPLACED_SHOWN} are shown)" if more > 0 else ""
             notes.append(
                 Note(
                     f"{len(placement.unplaced)} flow(s) of {terminal(path)} could not be placed on "
-                    f"the input's endpoints{tail}; the rest is suggested",
+                    "the input's endpoints; the rest is suggested",
                     "red",
                 )
             )
