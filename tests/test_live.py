@@ -156,6 +156,8 @@ COMMANDS = [
     ["graph", "-o", "mermaid"],
     ["report", "-o", "md"],
     ["list", "-n", "shop", "-o", "csv"],
+    ["suggest", "--flows", str(ROOT / "policies" / "flows" / "webshop.csv")],
+    ["check", "--flows", str(ROOT / "policies" / "flows" / "webshop-broken.hubble.jsonl"), "-o", "json"],
 ]
 
 
@@ -169,7 +171,7 @@ def test_every_command_reads_a_cluster_as_it_reads_files(command: list[str], tmp
         # -n filters the view; the read is cluster-wide, never one namespace's.
         assert not any("/namespaces/" in r.path for r in server.requests)
     assert live.exit_code == files.exit_code, live.output
-    if command[0] in ("lint", "report"):  # they say where each object is
+    if command[0] in ("lint", "report", "check"):  # they say where each object is
         assert live.stdout != files.stdout
         live_out, files_out = same_analysis(live.stdout, files.stdout)
         assert live_out == files_out
