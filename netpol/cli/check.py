@@ -16,8 +16,8 @@ from netpol.cli.findings import (
     threshold,
     to_color,
 )
-from netpol.cli.flows import unplaced_notes
-from netpol.cli.options import InputSpec, choice, input_options
+from netpol.cli.flows import flow_options, unplaced_notes
+from netpol.cli.options import InputSpec, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
 from netpol.core.text import plural
@@ -43,27 +43,17 @@ __all__ = ["check_cmd", "run_check"]
     help="The intent file: a YAML list of expectations "
     "(from, to, port, protocol, expect: allow|deny); see docs/ci.md.",
 )
-@click.option(
-    "--flows",
-    "flows_paths",
-    multiple=True,
-    type=click.Path(dir_okay=False, allow_dash=True),
-    metavar="FILE",
+@flow_options(
+    required=False,
     help="Observed traffic (Hubble, Inspektor Gadget, CSV or netpol list JSON; - for stdin; "
     "repeatable): every flow the policies would drop is a finding; see docs/flows.md.",
-)
-@click.option(
-    "--flows-format",
-    type=choice(FlowFormat),
-    default=None,
-    help="The format of --flows [default: told from its content].",
 )
 @report_options
 @command
 def check_cmd(
     spec: InputSpec,
     intent_path: str | None,
-    flows_paths: tuple[str, ...],
+    flow_paths: tuple[str, ...],
     flows_format: str | None,
     fmt: str,
     out: str | None,
@@ -75,14 +65,14 @@ def check_cmd(
     Each violated expectation and each flow the policies would drop is reported with the engine's
     explanation: which policies isolate each side and which rule allows the traffic.
     """
-    if intent_path is None and not flows_paths:
+    if intent_path is None and not flow_paths:
         raise UsageError("give --expect INTENT.yaml, --flows FILE, or both")
-    if "-" in flows_paths and ("-" in spec.inputs or flows_paths.count("-") > 1):
+    if "-" in flow_paths and ("-" in spec.inputs or flow_paths.count("-") > 1):
         raise UsageError("standard input can be read once: for the manifests or for one flow file")
     config = load_lint_config(config_path)
     intent = load_intent(intent_path) if intent_path is not None else None
     chosen = FlowFormat(flows_format.lower()) if flows_format else None
-    flows = [read_flows(path, chosen, max_size=spec.max_input_size) for path in flows_paths]
+    flows = [read_flows(path, chosen, max_size=spec.max_input_size) for path in flow_paths]
     session = open_session(spec)
     outcome = run_check(
         session.graph,

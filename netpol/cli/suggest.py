@@ -9,8 +9,8 @@ import click
 
 from netpol import AllowGraph
 from netpol.cli.common import Note, Outcome, command, emit, main, show
-from netpol.cli.flows import unplaced_notes
-from netpol.cli.options import InputSpec, choice, input_options
+from netpol.cli.flows import flow_options, unplaced_notes
+from netpol.cli.options import InputSpec, input_options
 from netpol.cli.session import open_session
 from netpol.core.escaping import terminal
 from netpol.diff import diff_graphs
@@ -27,21 +27,10 @@ __all__ = ["run_suggest", "suggest_cmd"]
 
 @main.command("suggest")
 @input_options
-@click.option(
-    "--flows",
-    "flow_paths",
+@flow_options(
     required=True,
-    multiple=True,
-    type=click.Path(dir_okay=False, allow_dash=True),
-    metavar="FILE",
     help="Observed traffic (repeatable): hubble observe -o json, Inspektor Gadget, CSV or "
     "netpol list -o json (docs/suggest.md).",
-)
-@click.option(
-    "--flows-format",
-    type=choice(FlowFormat),
-    default=None,
-    help="The flow files' format (default: told from their content).",
 )
 @click.option(
     "-o",
