@@ -1,3 +1,3 @@
-from netpol.cli import main
+from netpol.cli import entry
 
-main()
+entry()

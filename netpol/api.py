@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
+from netpol.core import collector
 from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.errors import Diagnostic
 from netpol.load.files import LoadResult, load_paths, load_text
@@ -20,12 +21,14 @@ __all__ = ["analyze", "analyze_loaded", "analyze_text", "locate_diagnostics"]
 
 
 def analyze_loaded(loaded: LoadResult, options: Options = Options()) -> AllowGraph:
-    """Model and compile what :func:`netpol.load.load_paths` read."""
-    cluster = build_cluster(loaded.objects, options)
-    diagnostics = locate_diagnostics((*loaded.diagnostics, *cluster.diagnostics), loaded.locator)
-    skipped = Counter(loaded.skipped)
-    skipped.update(cluster.skipped)
-    return compile_graph(cluster, options, diagnostics, dict(sorted(skipped.items())))
+    """Model and compile what :func:`netpol.load.load_paths` read (the cyclic garbage collector
+    paused meanwhile: netpol.core.collector)."""
+    with collector.paused():
+        cluster = build_cluster(loaded.objects, options)
+        diagnostics = locate_diagnostics((*loaded.diagnostics, *cluster.diagnostics), loaded.locator)
+        skipped = Counter(loaded.skipped)
+        skipped.update(cluster.skipped)
+        return compile_graph(cluster, options, diagnostics, dict(sorted(skipped.items())))
 
 
 def locate_diagnostics(diagnostics: Sequence[Diagnostic], locator: Locator) -> tuple[Diagnostic, ...]:
@@ -48,9 +51,11 @@ def analyze(paths: Sequence[str], options: Options = Options(), *, stdin: TextIO
 
     Bad input never raises: it is reported in ``graph.diagnostics``.
     """
-    return analyze_loaded(load_paths(paths, stdin=stdin), options)
+    with collector.paused():
+        return analyze_loaded(load_paths(paths, stdin=stdin), options)
 
 
 def analyze_text(text: str, options: Options = Options(), source: str = "<string>") -> AllowGraph:
     """The same as :func:`analyze` for manifests held in a string."""
-    return analyze_loaded(load_text(text, source), options)
+    with collector.paused():
+        return analyze_loaded(load_text(text, source), options)

@@ -21,5 +21,13 @@ from netpol.cli import report as _report  # noqa: F401  (registers report)
 from netpol.cli import snapshot as _snapshot  # noqa: F401  (registers snapshot)
 from netpol.cli import suggest as _suggest  # noqa: F401  (registers suggest)
 from netpol.cli.common import main
+from netpol.core.collector import take_process
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]
+
+
+def entry() -> None:
+    """The ``netpol`` command: :func:`main` in a process of netpol's own, whose collector may
+    freeze what an analysis keeps (netpol.core.collector)."""
+    take_process()
+    main()

@@ -10,6 +10,7 @@ import netpol
 from netpol import AllowGraph
 from netpol.cli.common import Note, show
 from netpol.cli.options import InputSpec
+from netpol.core import collector
 from netpol.core.escaping import terminal
 from netpol.errors import Diagnostic, ExitCode, Severity, UsageError
 from netpol.live import LiveRead, read_cluster
@@ -80,13 +81,15 @@ def read_session(
             "no input: give manifest files or folders, - to read stdin, or --live to read a cluster"
         )
     _check_namespace(spec)
-    if loaded is None and spec.live is not None:
-        live = live or read_live(spec)
-        loaded = live.loaded
-    if loaded is None:
-        stdin = sys.stdin if "-" in inputs else None
-        loaded = load_paths(inputs, stdin=stdin, max_size=spec.max_input_size)
-    return Session(spec, loaded, netpol.analyze_loaded(loaded, spec.options), label, live)
+    with collector.paused():
+        if loaded is None and spec.live is not None:
+            live = live or read_live(spec)
+            loaded = live.loaded
+        if loaded is None:
+            stdin = sys.stdin if "-" in inputs else None
+            loaded = load_paths(inputs, stdin=stdin, max_size=spec.max_input_size)
+        graph = netpol.analyze_loaded(loaded, spec.options)
+    return Session(spec, loaded, graph, label, live)
 
 
 def read_live(spec: InputSpec) -> LiveRead:
