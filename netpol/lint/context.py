@@ -44,6 +44,14 @@ class Context:
             by_ns[self.endpoint(i).namespace].append(i)
         self.by_namespace: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_ns.items()}
         self._by_direction = {d: tuple(r for r in graph.rules() if r.direction is d) for d in Direction}
+        in_ns: dict[tuple[Direction, str], list[RuleView]] = defaultdict(list)
+        for r in graph.rules():
+            in_ns[(r.direction, r.policy.namespace)].append(r)
+        self._in_namespace = {k: tuple(v) for k, v in in_ns.items()}
+        policies_in: dict[str, list[PolicyView]] = defaultdict(list)
+        for view in graph.policies():
+            policies_in[view.policy.namespace].append(view)
+        self._policies_in = {k: tuple(v) for k, v in policies_in.items()}
 
     # -- reading the graph -----------------------------------------------------------------------
 
@@ -66,6 +74,15 @@ class Context:
     def rules_of(self, direction: Direction) -> tuple[RuleView, ...]:
         """The rules of one direction, in rule order."""
         return self._by_direction[direction]
+
+    def rules_in(self, direction: Direction, namespace: str) -> tuple[RuleView, ...]:
+        """The rules of one direction of the policies of ``namespace``, in rule order: the only
+        ones that apply to its pods (a NetworkPolicy selects pods of its own namespace)."""
+        return self._in_namespace.get((direction, namespace), ())
+
+    def policies_in(self, namespace: str) -> tuple[PolicyView, ...]:
+        """The policies of ``namespace``, in the cluster's order."""
+        return self._policies_in.get(namespace, ())
 
     def ids(self, nodes: NodeSet) -> tuple[str, ...]:
         return tuple(sorted(nodes.ids()))

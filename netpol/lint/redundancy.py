@@ -124,7 +124,9 @@ def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
     """
     ingress = cr.direction is Direction.INGRESS
     eligible = _eligible(cr.policy, others)
-    mates = [r for r in ctx.rules_of(cr.direction) if r in eligible]
+    # Only rules of policies of cr's namespace select its targets (the ingress destinations, the
+    # egress sources): a NetworkPolicy selects pods of its own namespace.
+    mates = [r for r in ctx.rules_in(cr.direction, cr.policy.namespace) if r in eligible]
     by: set[RuleView] = set()
     if ingress:
         # Destinations: the targets; each must get what cr admits from cr.peers from others.
@@ -175,7 +177,8 @@ def _removal(
 ) -> str | None:
     pol, targets = view.policy, view.targets
     reasons: list[str] = []
-    rest = [o for o in ctx.policies() if o is not view and o not in dropped]
+    # Its targets are pods of its namespace, which only policies of that namespace select.
+    rest = [o for o in ctx.policies_in(pol.namespace) if o is not view and o not in dropped]
     for direction in sorted(pol.policy_types):
         d = direction.value.lower()
         if is_default_deny(pol, direction) and not any(
