@@ -52,6 +52,7 @@ class Context:
         for view in graph.policies():
             policies_in[view.policy.namespace].append(view)
         self._policies_in = {k: tuple(v) for k, v in policies_in.items()}
+        self._namespaces_matching: dict[LabelSelector, list[str]] = {}
 
     # -- reading the graph -----------------------------------------------------------------------
 
@@ -79,6 +80,15 @@ class Context:
         """The rules of one direction of the policies of ``namespace``, in rule order: the only
         ones that apply to its pods (a NetworkPolicy selects pods of its own namespace)."""
         return self._in_namespace.get((direction, namespace), ())
+
+    def namespaces_matching(self, selector: LabelSelector) -> list[str]:
+        """The namespaces (stand-ins included) whose labels ``selector`` matches, in the cluster's
+        order; remembered per selector, since policies repeat their namespace selectors."""
+        found = self._namespaces_matching.get(selector)
+        if found is None:
+            found = [ns.name for ns in self.cluster.namespaces if selector.matches(ns.labels)]
+            self._namespaces_matching[selector] = found
+        return list(found)
 
     def policies_in(self, namespace: str) -> tuple[PolicyView, ...]:
         """The policies of ``namespace``, in the cluster's order."""
