@@ -53,6 +53,9 @@ class Context:
             policies_in[view.policy.namespace].append(view)
         self._policies_in = {k: tuple(v) for k, v in policies_in.items()}
         self._namespaces_matching: dict[LabelSelector, list[str]] = {}
+        self.held_namespaces: list[Namespace] = [ns for ns in self.cluster.namespaces if not ns.stand_in]
+        """The namespaces of the input (stand-ins left out), in the cluster's order."""
+        self.held_namespace_names = frozenset(ns.name for ns in self.held_namespaces)
 
     # -- reading the graph -----------------------------------------------------------------------
 

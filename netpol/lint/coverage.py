@@ -160,7 +160,6 @@ def dns_blocked(ctx: Context) -> Iterator[Finding]:
     synthetic = Endpoint(cfg.dns_namespace, "kube-dns", "Deployment", labels, _DNS_PORTS)
     target = f"{cfg.dns_namespace}/{','.join(f'{k}={v}' for k, v in cfg.dns_labels)}"
 
-    egress_rules = [cr for cr in ctx.graph.rules() if cr.direction is _OUT and cr.targets]
     blocked: dict[str, list[int]] = defaultdict(list)
     missed: dict[int, str] = {}
     first_policy: dict[str, NetworkPolicy] = {}
@@ -170,7 +169,8 @@ def dns_blocked(ctx: Context) -> Iterator[Finding]:
         if i in ctx.stand_ins and _is_dns(ctx.endpoint(i), cfg.dns_namespace, labels):
             continue  # a stand-in for the DNS pods themselves
         allowed = PortSet.none()
-        mine = [cr for cr in egress_rules if i in cr.targets]
+        # Only the policies of its own namespace select it.
+        mine = [cr for cr in ctx.rules_in(_OUT, ctx.endpoint(i).namespace) if i in cr.targets]
         if dns_nodes:
             best = PortSet.none()
             for d in dns_nodes:

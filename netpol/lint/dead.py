@@ -116,10 +116,9 @@ def _dangling(
     if nss is None:
         scope = looked_in = [pol.namespace]
     else:
-        namespaces = [ns for ns in ctx.cluster.namespaces if not ns.stand_in]
+        namespaces = ctx.held_namespaces
         looked_in = ctx.namespaces_matching(nss)
-        held = {ns.name for ns in namespaces}
-        scope = [name for name in looked_in if name in held]
+        scope = [name for name in looked_in if name in ctx.held_namespace_names]
     if nss is not None and not scope:
         keys = {k for k, _ in nss.match_labels} | {r.key for r in nss.expressions}
         known = {k for ns in namespaces if ns.declared for k in ns.labels}

@@ -95,15 +95,13 @@ def redundant(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _eligible(policy: NetworkPolicy, others: set[RuleView]) -> set[RuleView]:
-    """The rules that may stand in for ``policy``'s.
+def _eligible(policy: NetworkPolicy, rule: RuleView, others: set[RuleView]) -> bool:
+    """Whether ``rule`` (of a policy of ``policy``'s namespace) may stand in for ``policy``'s.
 
     An empty podSelector also selects the pods the namespace gets tomorrow; only policies that
     select every pod of the namespace too can stand in for it.
     """
-    if not policy.pod_selector.is_empty:
-        return others
-    return {r for r in others if r.policy.pod_selector.is_empty and r.policy.namespace == policy.namespace}
+    return rule in others and (not policy.pod_selector.is_empty or rule.policy.pod_selector.is_empty)
 
 
 def _representatives(ctx: Context, cell: NodeSet, named: bool) -> list[int]:
@@ -123,10 +121,9 @@ def _covered(ctx: Context, cr: RuleView, others: set[RuleView], targets: NodeSet
     An empty set means ``cr`` allows nothing there at all.
     """
     ingress = cr.direction is Direction.INGRESS
-    eligible = _eligible(cr.policy, others)
     # Only rules of policies of cr's namespace select its targets (the ingress destinations, the
     # egress sources): a NetworkPolicy selects pods of its own namespace.
-    mates = [r for r in ctx.rules_in(cr.direction, cr.policy.namespace) if r in eligible]
+    mates = [r for r in ctx.rules_in(cr.direction, cr.policy.namespace) if _eligible(cr.policy, r, others)]
     by: set[RuleView] = set()
     if ingress:
         # Destinations: the targets; each must get what cr admits from cr.peers from others.
