@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Benchmark netpol on synthetic clusters; prints one table of figures.
 
-    python bench/run.py                 # every scenario (about a minute on 2 cores)
+    python bench/run.py                 # every scenario but the heavy ones (a few minutes on 2 cores)
     python bench/run.py --only 10k      # scenarios whose name contains "10k"
+    python bench/run.py --only 100k     # the 100,000-pod dump (heavy: minutes, several GB)
+    python bench/run.py --only nca      # netpol beside network-config-analyzer, where nca is installed
 
 Each scenario runs in a fresh child process, so its peak memory (max RSS) is its own. Stages:
 load (read + parse YAML), model (validate, group pods), compile (allow-graph), list (every
@@ -17,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,8 @@ class Scenario:
     target: str
     tiers: int = 0
     """Cluster-wide tier policies added to the cluster (bench/tiers.py); 0: none."""
+    heavy: bool = False
+    """Run only when ``--only`` names it (minutes and gigabytes)."""
 
 
 SCENARIOS = (
@@ -60,7 +65,21 @@ SCENARIOS = (
     ),
     Scenario("50k-manifests", 50_000, 5_000, 5_000, 200, "manifests", "(no target; scaling)"),
     Scenario("50k-dump", 50_000, 5_000, 5_000, 200, "dump", "(no target; scaling)"),
+    Scenario(
+        "100k-dump",
+        100_000,
+        10_000,
+        20_000,
+        1_000,
+        "dump",
+        "every command < 60 s, < 4 GiB (issue 15)",
+        heavy=True,
+    ),
 )
+
+NCA = Scenario("nca-200", 200, 40, 320, 8, "manifests", "netpol >= 300x faster than nca 2.1.0")
+"""The cluster netpol and network-config-analyzer both list (`nca --connectivity`)."""
+NCA_INSTALL = "pip install network-config-analyzer==2.1.0"
 
 
 def measure(path: str) -> dict[str, float]:
@@ -150,7 +169,7 @@ def main() -> int:
         )
         print(head)
         for s in SCENARIOS:
-            if args.only not in s.name:
+            if args.only not in s.name or (s.heavy and not args.only):
                 continue
             f = run_scenario(s, workdir)
             print(
@@ -160,7 +179,37 @@ def main() -> int:
                 f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}",
                 flush=True,
             )
+        if args.only in NCA.name:
+            print(side_by_side(NCA, workdir), flush=True)
     return 0
+
+
+def side_by_side(s: Scenario, workdir: Path, nca: str | None = None) -> str:
+    """netpol and network-config-analyzer listing the same cluster: their times and the ratio;
+    a line saying how to install nca where it is not."""
+    nca = nca or shutil.which("nca")
+    if nca is None:
+        return f"{s.name}: nca is not installed ({NCA_INSTALL}); no side-by-side figure"
+    path = workdir / f"{s.name}.yaml"
+    if not path.exists():
+        cluster = generate_cluster(
+            pods=s.pods, workloads=s.workloads, policies=s.policies, namespaces=s.namespaces, seed=1
+        )
+        path.write_text(to_yaml(cluster, s.fmt), encoding="utf-8")
+    netpol_cmd = [str(Path(sys.executable).with_name("netpol")), "list", str(path), "-o", "json"]
+    nca_cmd = [nca, "--connectivity", "-o", "txt_no_fw_rules", "--resource_list", str(path)]
+    times = []
+    for cmd in (netpol_cmd, nca_cmd):
+        t = time.perf_counter()
+        done = subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - t)
+        if done.returncode not in (0, 1):
+            return f"{s.name}: {cmd[0]} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}"
+    ours, theirs = times
+    return (
+        f"{s.name}: netpol list {ours:.2f}s, nca --connectivity {theirs:.2f}s: netpol is "
+        f"{theirs / ours:.0f}x faster  (target: {s.target})"
+    )
 
 
 if __name__ == "__main__":
