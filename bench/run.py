@@ -77,7 +77,7 @@ SCENARIOS = (
     ),
 )
 
-NCA = Scenario("nca-200", 200, 40, 320, 8, "manifests", "netpol >= 300x faster than nca 2.1.0")
+NCA = Scenario("nca-200", 200, 200, 320, 8, "manifests", "netpol >= 300x faster than nca 2.1.0")
 """The cluster netpol and network-config-analyzer both list (`nca --connectivity`)."""
 NCA_INSTALL = "pip install network-config-analyzer==2.1.0"
 
