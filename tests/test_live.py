@@ -317,6 +317,10 @@ def test_a_snapshot_to_stdout_and_its_errors(tmp_path: Path) -> None:
         assert bad.exit_code == ExitCode.INPUT_ERROR and "cannot write" in bad.stderr
         assert not (tmp_path / "no").exists()
     assert netpol("snapshot", "--kubeconfig", config).exit_code == ExitCode.INPUT_ERROR  # --out is required
+    before = config.read_bytes()
+    clobber = netpol("snapshot", "--kubeconfig", config, "--out", config)
+    assert clobber.exit_code == ExitCode.INPUT_ERROR and "is the kubeconfig" in clobber.stderr
+    assert config.read_bytes() == before
 
 
 # --------------------------------------------------------------------------- authentication and transport

@@ -13,7 +13,7 @@ from netpol.cli.common import Note, command, main, show
 from netpol.cli.options import InputSpec, live_options
 from netpol.core.escaping import terminal
 from netpol.errors import ExitCode, UsageError
-from netpol.live import LiveSpec, read_cluster, write_snapshot
+from netpol.live import LiveSpec, kubeconfig_paths, read_cluster, write_snapshot
 
 __all__ = ["snapshot_cmd"]
 
@@ -41,6 +41,10 @@ def snapshot_cmd(live: LiveSpec | None, out: str, verbose: int, debug: bool) -> 
 @command
 def _snapshot(spec: InputSpec, out: str) -> ExitCode:
     assert spec.live is not None
+    if out != "-" and os.path.realpath(out) in {
+        os.path.realpath(p) for p in kubeconfig_paths(spec.live.kubeconfig)
+    }:
+        raise UsageError(f"--out {out} is the kubeconfig; refusing to overwrite it")
     read = read_cluster(spec.live)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = [
