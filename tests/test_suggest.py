@@ -304,3 +304,16 @@ def test_an_allow_graph_becomes_plain_policies_that_allow_the_same(example: str,
         for c in netpol.analyze([str(folder)], netpol.Options(stand_ins=False)).connections()
     }
     assert listed(objects + docs(result.stdout)) == before
+
+
+def test_out_never_overwrites_what_was_read(tmp_path: Path) -> None:
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / "shop.yaml").write_text((WEBSHOP / "namespaces.yaml").read_text(encoding="utf-8"))
+    for path in sorted(WEBSHOP.glob("*.yaml")):
+        if path.name != "namespaces.yaml":
+            (folder / path.name).write_text(path.read_text(encoding="utf-8"))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = netpol_cli("suggest", folder, "--flows", flows_file(tmp_path), "--out", folder)
+    assert result.exit_code == ExitCode.INPUT_ERROR and "refusing to overwrite" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written at all

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import click
 
 from netpol import AllowGraph
-from netpol.cli.common import Note, Outcome, command, emit, main, show
+from netpol.cli.common import Note, Outcome, check_target, command, emit, main, show
 from netpol.cli.flows import flow_options, unplaced_notes
 from netpol.cli.options import InputSpec, input_options
 from netpol.cli.session import open_session
@@ -123,7 +124,13 @@ def suggest_cmd(
     namespaces = frozenset({spec.namespace}) if spec.namespace else None
     options = SuggestOptions(namespaces, aggregate_cidr, keep_existing)
     outcome = run_suggest(
-        session.graph, placed, options, show_diff=show_diff, out=out, as_json=fmt.lower() == "json"
+        session.graph,
+        placed,
+        options,
+        show_diff=show_diff,
+        out=out,
+        as_json=fmt.lower() == "json",
+        inputs=(*session.inputs, *(os.path.realpath(p) for p in flow_paths if p != "-")),
     )
     code = emit(outcome, None if out and not show_diff else "-", session.inputs)
     if bad and code is ExitCode.OK:
@@ -139,6 +146,7 @@ def run_suggest(
     show_diff: bool = False,
     out: str | None = None,
     as_json: bool = False,
+    inputs: Collection[str] = (),
 ) -> Outcome:
     """The suggestion for ``placed``: its YAML (or, with ``show_diff``, netpol diff's text),
     written to ``out`` (a folder, one file per namespace) when given; the tally on stderr."""
@@ -160,7 +168,7 @@ def run_suggest(
                 )
             )
     if out is not None:
-        _write_folder(out, s)
+        _write_folder(out, s, inputs)
         notes.append(Note(f"wrote {len(s.policies)} policies to {terminal(out)}"))
     if show_diff:
         text = render_diff(DiffFormat.TEXT, diff_graphs(graph, s.open_world(graph.options)))
@@ -181,14 +189,19 @@ def _code(s: Suggestion, options: SuggestOptions) -> ExitCode:
     return ExitCode.FINDINGS if explained and (tiers or not s.tally.missing) else ExitCode.INTERNAL_ERROR
 
 
-def _write_folder(out: str, s: Suggestion) -> None:
+def _write_folder(out: str, s: Suggestion, inputs: Collection[str]) -> None:
+    """``DIR/NAMESPACE.yaml`` per namespace; never over a file that was read (the manifests,
+    the flows), checked for every file before any is written."""
     folder = Path(out)
+    texts = suggestion_yaml_by_namespace(s)
+    for ns in texts:
+        # A namespace name is a DNS label: no separator, no '..'; the check keeps it so.
+        if os.sep in ns or ns in (".", ".."):
+            raise UsageError(f"namespace {ns!r} cannot be a file name")
+        check_target(str(folder / f"{ns}.yaml"), inputs)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for ns, text in suggestion_yaml_by_namespace(s).items():
-            # A namespace name is a DNS label: no separator, no '..'; the check keeps it so.
-            if os.sep in ns or ns in (".", ".."):
-                raise UsageError(f"namespace {ns!r} cannot be a file name")
+        for ns, text in texts.items():
             (folder / f"{ns}.yaml").write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {(exc.strerror or str(exc)).lower()}") from exc
