@@ -317,3 +317,16 @@ def test_out_never_overwrites_what_was_read(tmp_path: Path) -> None:
     result = netpol_cli("suggest", folder, "--flows", flows_file(tmp_path), "--out", folder)
     assert result.exit_code == ExitCode.INPUT_ERROR and "refusing to overwrite" in result.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written at all
+
+
+def test_keep_existing_with_ranges_of_netpol_json(tmp_path: Path) -> None:
+    """netpol's own JSON names external sides as first-last ranges: --keep-existing, which asks
+    the current policies about them, reads them too (and adds nothing: they allow it all)."""
+    folder = ROOT / "policies" / "kubectl-dump"
+    listing = netpol_cli("list", folder, "--closed-world", "-o", "json")
+    assert any("-" in c["dst"] and "[" not in c["dst"] for c in json.loads(listing.stdout)["connections"])
+    flows = tmp_path / "graph.json"
+    flows.write_text(listing.stdout, encoding="utf-8")
+    result = netpol_cli("suggest", folder, "--flows", flows, "--keep-existing")
+    assert result.exit_code == 0, result.output
+    assert docs(result.stdout) == []

@@ -29,6 +29,7 @@ from typing import Any
 
 from netpol.core.ports import MAX_PORT, MIN_PORT, PortSet, Protocol
 from netpol.engine.graph import AllowGraph
+from netpol.errors import UsageError
 from netpol.flows.records import PlacedFlow
 from netpol.model.cluster import Endpoint
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction
@@ -249,10 +250,11 @@ def _side_allows(graph: AllowGraph, w: Wanted, direction: Direction) -> bool:
 def _external_node(graph: AllowGraph, network: str | None) -> int | None:
     if network is None:
         return None
-    address = str(ipaddress.ip_network(network).network_address)
+    version, first, _ = span(network)  # a CIDR or a first-last range of netpol JSON
+    address = ipaddress.IPv4Address(first) if version == 4 else ipaddress.IPv6Address(first)
     try:
-        return graph.resolve(address)
-    except Exception:  # an address the graph cannot place: treat the side as not admitting it
+        return graph.resolve(str(address))
+    except UsageError:  # an address two pods claim: the side is taken as not admitting it
         return None
 
 
