@@ -184,9 +184,10 @@ def run_suggest(
 def _code(s: Suggestion, options: SuggestOptions) -> ExitCode:
     if s.tally.exact:
         return ExitCode.OK
-    tiers = any("tier policies" in n for n in s.notes)
-    explained = tiers or options.aggregate_cidr is not None or any("cannot tell" in n for n in s.notes)
-    return ExitCode.FINDINGS if explained and (tiers or not s.tally.missing) else ExitCode.INTERNAL_ERROR
+    explained = s.tiers_decide or options.aggregate_cidr is not None or bool(s.twins)
+    if explained and (s.tiers_decide or not s.tally.missing):
+        return ExitCode.FINDINGS
+    return ExitCode.INTERNAL_ERROR
 
 
 def _write_folder(out: str, s: Suggestion, inputs: Collection[str]) -> None:

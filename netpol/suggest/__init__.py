@@ -38,6 +38,12 @@ class Suggestion:
     """The cluster compiled with the suggestion, closed world: what the self-check judged."""
     keep_existing: bool = False
     """The policies are added to the current ones (``--keep-existing``), not in their place."""
+    twins: tuple[str, ...] = ()
+    """Endpoints whose selector also picks others (no label tells them apart): a reason the
+    suggestion may allow more than the flows."""
+    tiers_decide: bool = False
+    """The tally differs, and cluster-wide tier policies may be why (a NetworkPolicy cannot
+    undo an Admin Deny nor narrow an Admin Allow)."""
 
     def open_world(self, options: Options) -> AllowGraph:
         """The cluster with the suggestion compiled as the input was (stand-ins and all), to
@@ -63,13 +69,16 @@ def suggest(
     options = options or SuggestOptions()
     covered = covered_namespaces(graph, options)
     wanted = wanted_connections(graph, placed, options.aggregate_cidr)
-    policies, notes = synthesize(graph, wanted, covered, options)
+    policies, notes, twins = synthesize(graph, wanted, covered, options)
     tally, after = verify(graph, policies, wanted, covered, keep_existing=options.keep_existing)
-    if not tally.exact and graph.tier_policies():
+    tiers_decide = not tally.exact and bool(graph.tier_policies())
+    if tiers_decide:
         notes.append(
             "cluster-wide tier policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, "
             "ClusterNetworkPolicy) decide some of these connections before or after "
             "NetworkPolicy: an Admin Deny cannot be undone, an Admin Allow cannot be narrowed, "
             "by a NetworkPolicy"
         )
-    return Suggestion(tuple(policies), covered, tuple(notes), tally, after, options.keep_existing)
+    return Suggestion(
+        tuple(policies), covered, tuple(notes), tally, after, options.keep_existing, twins, tiers_decide
+    )

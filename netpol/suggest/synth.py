@@ -147,9 +147,10 @@ def synthesize(
     wanted: Mapping[tuple[Party, Party], Wanted],
     covered: Sequence[str],
     options: SuggestOptions,
-) -> tuple[list[SuggestedPolicy], list[str]]:
-    """The policies for ``wanted`` in the ``covered`` namespaces, and notes for the reader (a
-    workload no selector can tell apart, hostNetwork pods, flows no covered namespace touches)."""
+) -> tuple[list[SuggestedPolicy], list[str], tuple[str, ...]]:
+    """The policies for ``wanted`` in the ``covered`` namespaces, notes for the reader (a
+    workload no selector can tell apart, hostNetwork pods, flows no covered namespace touches),
+    and the ids of the endpoints written with a selector that also picks others."""
     notes: list[str] = []
     covered_set = set(covered)
     endpoints = [graph.node(i) for i in range(graph.endpoint_count)]
@@ -215,7 +216,8 @@ def synthesize(
         policies.append(
             _policy(ns, names[slot], direction, subject, selection(subject).labels, rules[slot].values())
         )
-    return policies, list(dict.fromkeys(notes))
+    twins = tuple(sorted(eid for eid, chosen in selections.items() if chosen.also))
+    return policies, list(dict.fromkeys(notes)), twins
 
 
 def _endpoint(graph: AllowGraph, party: Party) -> Endpoint | None:
