@@ -106,13 +106,15 @@ def verify(
             return False
         return any(isinstance(e, Endpoint) and e.namespace in covered_set for e in ends)
 
+    nodes_of: dict[Party, list[int]] = {}  # each party's nodes, found once (a scan for networks)
+    for party in {p for key in wanted for p in key}:
+        nodes_of[party] = _nodes(before, after, index, party)
+    pairs_of = {key: [(s, d) for s in nodes_of[key[0]] for d in nodes_of[key[1]] if s != d] for key in wanted}
     expected: dict[tuple[int, int], PortSet] = {}
-    for (src, dst), w in wanted.items():
+    for key, w in wanted.items():
         ports = w.portset()
-        for s in _nodes(before, after, index, src):
-            for d in _nodes(before, after, index, dst):
-                if s != d:
-                    expected[(s, d)] = expected.get((s, d), PortSet.none()) | ports
+        for pair in pairs_of[key]:
+            expected[pair] = expected.get(pair, PortSet.none()) | ports
     if keep_existing:
         for s, d, ports in _old_pairs(before, after, index):
             expected[(s, d)] = expected.get((s, d), PortSet.none()) | ports
@@ -132,15 +134,14 @@ def verify(
         if ports != want and (ports & want) != ports:
             extra.append(Mismatch(after.ids[s], after.ids[d], ports, want))
     flows = len({id(f.flow) for w in wanted.values() for f in w.flows})
-    allowed = sum(
-        all(
-            (after.allowed_between(s, d) & w.portset()) == w.portset()
-            for s in _nodes(before, after, index, src)
-            for d in _nodes(before, after, index, dst)
-            if s != d
-        )
-        for (src, dst), w in wanted.items()
-    )
+    granted: dict[tuple[int, int], PortSet] = {}
+    allowed = 0
+    for key, w in wanted.items():
+        ports = w.portset()
+        for pair in pairs_of[key]:
+            if pair not in granted:
+                granted[pair] = after.allowed_between(*pair)
+        allowed += all((granted[pair] & ports) == ports for pair in pairs_of[key])
     return Tally(flows, len(wanted), allowed, tuple(missing), tuple(extra)), after
 
 
