@@ -10,16 +10,19 @@ strings wherever they are read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
+
+from netpol.core.escaping import terminal
 
 try:
     from yaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
 
-__all__ = ["dump_yaml"]
+__all__ = ["dump_yaml", "yaml_comment"]
 
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*")
 _WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
@@ -43,3 +46,9 @@ def dump_yaml(value: Any) -> str:
     """``value`` (JSON-like: dicts, lists, strings, numbers, booleans, None) as block YAML, keys
     in their order."""
     return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+
+
+def yaml_comment(lines: Iterable[str]) -> str:
+    """Comment lines, each escaped for a terminal: no newline or control character read from
+    input can end the comment and start YAML."""
+    return "".join(f"# {terminal(line)}\n" for line in lines)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from netpol.core.escaping import terminal
-from netpol.core.yamlout import dump_yaml
+from netpol.core.yamlout import dump_yaml, yaml_comment
 
 __all__ = ["write_snapshot"]
 
@@ -19,8 +18,7 @@ __all__ = ["write_snapshot"]
 def write_snapshot(out: TextIO, objects: Iterable[Mapping[str, Any]], header: Iterable[str]) -> int:
     """Write ``objects`` as a ``v1`` ``List`` to ``out``, after ``header`` as comment lines;
     the number of objects written."""
-    for line in header:
-        out.write(f"# {terminal(line)}\n")
+    out.write(yaml_comment(header))
     out.write("apiVersion: v1\nkind: List\nmetadata: {}\n")
     count = 0
     for obj in objects:

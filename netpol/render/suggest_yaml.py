@@ -6,17 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from netpol.core.escaping import terminal
-from netpol.core.yamlout import dump_yaml
+from netpol.core.yamlout import dump_yaml, yaml_comment
 from netpol.suggest import Mismatch, SuggestedPolicy, Suggestion
 
 __all__ = ["suggestion_json", "suggestion_yaml", "suggestion_yaml_by_namespace"]
-
-
-def _comment(lines: Iterable[str]) -> str:
-    """Comment lines; input-derived text escaped, so no newline or control character in a name
-    can end the comment and start YAML."""
-    return "".join(f"# {terminal(line)}\n" for line in lines)
 
 
 def _header(s: Suggestion, namespaces: Iterable[str]) -> list[str]:
@@ -37,14 +30,14 @@ def _header(s: Suggestion, namespaces: Iterable[str]) -> list[str]:
 
 
 def _policy(p: SuggestedPolicy) -> str:
-    return _comment(p.comments) + dump_yaml(dict(p.manifest))
+    return yaml_comment(p.comments) + dump_yaml(dict(p.manifest))
 
 
 def suggestion_yaml(s: Suggestion) -> str:
     """Every suggested policy, namespace by namespace, after a header that says what the set
     covers and how it checked itself."""
     docs = [_policy(p) for p in s.policies]
-    return _comment(_header(s, s.covered)) + "".join(f"---\n{d}" for d in docs)
+    return yaml_comment(_header(s, s.covered)) + "".join(f"---\n{d}" for d in docs)
 
 
 def suggestion_yaml_by_namespace(s: Suggestion) -> dict[str, str]:
@@ -53,7 +46,7 @@ def suggestion_yaml_by_namespace(s: Suggestion) -> dict[str, str]:
     for p in s.policies:
         out.setdefault(p.namespace, []).append(_policy(p))
     return {
-        ns: _comment(_header(s, [ns])) + "".join(f"---\n{d}" for d in docs)
+        ns: yaml_comment(_header(s, [ns])) + "".join(f"---\n{d}" for d in docs)
         for ns, docs in sorted(out.items())
     }
 
