@@ -37,10 +37,10 @@ class Reader:
     def where(self) -> str:
         return f"context {self.connection.context!r} ({self.connection.server})"
 
-    def get(self, path: str, query: Mapping[str, str] | None = None, *, what: str | None = None) -> Any:
-        """The JSON the server answers to ``GET path?query``; ClusterError otherwise.
-
-        ``what``: the resource being listed, for the 403 and 404 messages (``pods``)."""
+    def get(self, path: str, query: Mapping[str, str] | None = None) -> Any:
+        """The JSON the server answers to ``GET path?query``; ClusterError for a transport
+        failure or an answer that is not JSON; a failing status is raised for the caller to tell
+        (:meth:`checked`, :meth:`optional`, :meth:`pages`)."""
         import urllib3
 
         conn = self.connection
@@ -101,7 +101,7 @@ class Reader:
             if token:
                 query["continue"] = token
             try:
-                page = self.get(path, query, what=what)
+                page = self.get(path, query)
             except _StatusError as exc:
                 if exc.status == 410 and token and not restarted:
                     token, restarted = None, True  # the token expired: list again from the start
