@@ -168,7 +168,7 @@ def _near(ctx: Context, namespaces: LabelSelector | None, pods: LabelSelector | 
     if pods is not None:
         near = ctx.close_labels(pods, (ctx.endpoint(i).labels for i in ctx.workloads), near_only=True)
     if not near and namespaces is not None:
-        labels = [ns.labels for ns in ctx.cluster.namespaces if not ns.stand_in]
+        labels = [ns.labels for ns in ctx.held_namespaces]
         near = ctx.close_labels(namespaces, labels, near_only=True)
     return f"{near} " if near else ""
 
@@ -181,7 +181,7 @@ def _judged(ctx: Context, namespaces: LabelSelector | None, pods: LabelSelector 
         return False
     if namespaces is None or namespaces.is_empty:
         return True
-    chosen = [ns.name for ns in ctx.cluster.namespaces if not ns.stand_in and namespaces.matches(ns.labels)]
+    chosen = [n for n in ctx.namespaces_matching(namespaces) if n in ctx.held_namespace_names]
     if chosen:
         return any(name in ctx.by_namespace for name in chosen)
     keys = {k for k, _ in namespaces.match_labels} | {r.key for r in namespaces.expressions}
