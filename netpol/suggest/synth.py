@@ -170,8 +170,8 @@ def synthesize(
                 )
         return selections[e.id]
 
-    # (namespace, direction, subject endpoint id) -> peer key -> (peer, PortSet, flows)
-    rules: dict[tuple[str, Direction, str], dict[str, list[Any]]] = defaultdict(dict)
+    # (namespace, direction, subject endpoint id) -> peer key -> the rule for that peer
+    rules: dict[tuple[str, Direction, str], dict[str, _Draft]] = defaultdict(dict)
     subjects: dict[tuple[str, Direction, str], Endpoint] = {}
     untouched = 0
     for (src, dst), w in sorted(wanted.items(), key=lambda kv: (kv[0][0].key(), kv[0][1].key())):
@@ -198,9 +198,9 @@ def synthesize(
             port_list = _ports(w, destination)
             slot = (subject.namespace, direction, subject.id)
             subjects[slot] = subject
-            entry = rules[slot].setdefault(key, [peer, [], [], key])
-            entry[1].extend(p for p in port_list if p not in entry[1])
-            entry[2].extend(w.flows)
+            draft = rules[slot].setdefault(key, _Draft(peer, [], [], [key.lstrip("~")], key))
+            draft.ports.extend(p for p in port_list if p not in draft.ports)
+            draft.flows.extend(w.flows)
         if not sides and not options.keep_existing:
             untouched += 1
     if untouched:
@@ -218,6 +218,19 @@ def synthesize(
         )
     twins = tuple(sorted(eid for eid, chosen in selections.items() if chosen.also))
     return policies, list(dict.fromkeys(notes)), twins
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A rule being written: its peers, their ports, the flows behind it, and how the comment
+    names the peers (endpoint ids, networks)."""
+
+    peers: list[dict[str, Any]]
+    ports: list[dict[str, Any]]
+    flows: list[PlacedFlow]
+    ids: list[str]
+    order: str
+    """Where its peer sorts: endpoint ids, then networks (``~`` + CIDR)."""
 
 
 def _endpoint(graph: AllowGraph, party: Party) -> Endpoint | None:
@@ -355,31 +368,30 @@ def _policy(
     direction: Direction,
     subject: Endpoint,
     labels: Mapping[str, str],
-    entries: Iterable[list[Any]],
+    drafts: Iterable[_Draft],
 ) -> SuggestedPolicy:
     # Peers asking for the same ports share a rule: peers x ports is then exactly the flows.
-    grouped: dict[str, list[Any]] = {}
-    for peer, ports, flows, key in sorted(entries, key=lambda e: str(e[3])):
-        ports.sort(key=_port_order)
-        group = grouped.setdefault(repr(ports), [[], ports, [], []])
-        group[0].extend(peer)
-        group[2].extend(flows)
-        group[3].append(key.lstrip("~"))
-    peers_key = "from" if direction is Direction.INGRESS else "to"
+    grouped: dict[str, _Draft] = {}
+    for draft in sorted(drafts, key=lambda d: d.order):
+        draft.ports.sort(key=_port_order)
+        group = grouped.setdefault(repr(draft.ports), _Draft([], draft.ports, [], [], draft.order))
+        group.peers.extend(draft.peers)
+        group.flows.extend(draft.flows)
+        group.ids.extend(draft.ids)
+    word = "from" if direction is Direction.INGRESS else "to"  # the rule's key, and the comment's
     rules = []
-    word = "from" if direction is Direction.INGRESS else "to"
     comments = [f"{direction.value} of {subject.id}: what the flows show, nothing more."]
-    for peers, ports, flows, ids in grouped.values():
-        rule: dict[str, Any] = {peers_key: peers}
-        if ports:
-            rule["ports"] = ports
+    for group in grouped.values():
+        rule: dict[str, Any] = {word: group.peers}
+        if group.ports:
+            rule["ports"] = group.ports
         rules.append(rule)
-        first = min(flows, key=lambda f: (f.flow.location.source, f.flow.location.line or 0))
+        first = min(group.flows, key=lambda f: (f.flow.location.source, f.flow.location.line or 0))
         where = first.flow.location
-        lines = len({id(f.flow) for f in flows})
+        lines = len({id(f.flow) for f in group.flows})
         comments.append(
-            f"rule #{len(rules)} {word} {', '.join(ids)} ({_ports_text(ports)}): {lines} flow(s), "
-            f"first at {where.source}:{where.line or '?'}"
+            f"rule #{len(rules)} {word} {', '.join(group.ids)} ({_ports_text(group.ports)}): "
+            f"{lines} flow(s), first at {where.source}:{where.line or '?'}"
         )
     manifest = {
         "apiVersion": "networking.k8s.io/v1",
