@@ -665,3 +665,18 @@ def test_sarif_of_a_cluster_is_valid_and_names_objects_not_files(tmp_path: Path)
         (location,) = r["locations"]
         assert "physicalLocation" not in location  # a live object is no file in the repository
         assert location["logicalLocations"][0]["fullyQualifiedName"]
+
+
+def test_calicos_api_server_and_its_crds_are_not_counted_twice(tmp_path: Path) -> None:
+    same = {"metadata": {"name": "deny-all"}, "spec": {"selector": "all()"}}
+    objects = [
+        *load(ROOT / "policies" / "webshop"),
+        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", **same},
+        {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", **same},
+    ]
+    with FakeAPIServer(objects=objects) as server:
+        result = netpol("list", "--kubeconfig", kubeconfig(server, tmp_path), "-v")
+        assert lists(server, "globalnetworkpolicies")
+        assert not any(r.path.startswith("/apis/crd.projectcalico.org/") and r.query for r in server.requests)
+    assert result.exit_code == 0, result.output
+    assert "1 GlobalNetworkPolicy (projectcalico.org)" in result.stderr

@@ -94,7 +94,7 @@ def read_cluster(spec: LiveSpec, *, page_size: int = PAGE_SIZE) -> LiveRead:
         needs_nodes = any(_has_node_peer(o.data) for o in objects if o.kind in {r.kind for r in TIERS})
         if needs_nodes and not _read(reader, NODES, objects, counts):
             raise _too_old(reader, NODES, version)
-        for resource in _unmodelled(served, tiers):
+        for resource in _unmodelled(found, tiers):
             try:
                 _read(reader, resource, objects, counts)
             except ClusterError as exc:
@@ -176,14 +176,15 @@ def _version(reader: Reader) -> str:
 @dataclass(frozen=True, slots=True)
 class _Discovery:
     """What discovery showed. ``served``: groupVersion -> resource name -> Resource, for the
-    group versions netpol may read (every version of the groups of UNMODELLED), and
-    ``preferred:GROUP`` -> the resources of such a group's preferred version; ``read``: the
+    group versions netpol may read (every version of the groups of UNMODELLED); ``read``: the
     group versions whose resource list the server gave; ``groups``: the API groups ``/apis``
-    listed, None when it gave no list."""
+    listed, None when it gave no list; ``preferred``: group -> its preferred version, for the
+    groups of UNMODELLED that ``/apis`` listed."""
 
     served: dict[str, dict[str, Resource]]
     read: set[str]
     groups: set[str] | None
+    preferred: dict[str, str]
 
     def lacks(self, resource: Resource) -> bool:
         """Whether discovery shows that the server does not serve ``resource``; False where it
@@ -206,6 +207,7 @@ def _discover(reader: Reader) -> _Discovery:
     groups = reader.optional("/apis")
     listed = groups.get("groups") if isinstance(groups, Mapping) else None
     names: set[str] | None = set() if isinstance(listed, list) else None
+    preferred_of: dict[str, str] = {}
     for group in listed if isinstance(listed, list) else ():
         if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
             continue
@@ -227,8 +229,8 @@ def _discover(reader: Reader) -> _Discovery:
                 if resources is not None:
                     read.add(gv)
         if name in unmodelled_groups and isinstance(preferred_version, str):
-            served[f"preferred:{name}"] = served.get(f"{name}/{preferred_version}", {})
-    return _Discovery(served, read, names)
+            preferred_of[name] = preferred_version
+    return _Discovery(served, read, names, preferred_of)
 
 
 def _resources(reader: Reader, group: str, version: str) -> dict[str, Resource] | None:
@@ -250,14 +252,16 @@ def _resources(reader: Reader, group: str, version: str) -> dict[str, Resource] 
     return out
 
 
-def _unmodelled(served: Mapping[str, Mapping[str, Resource]], tiers: list[Resource]) -> list[Resource]:
+def _unmodelled(found: _Discovery, tiers: list[Resource]) -> list[Resource]:
+    served = found.served
     out: list[Resource] = []
     for group, plural in UNMODELLED:
         if group == "policy.networking.k8s.io" and any(t.plural == plural for t in tiers):
             continue  # the modelled version is read; the others hold the same objects
-        if group == "crd.projectcalico.org" and "preferred:projectcalico.org" in served:
+        if group == "crd.projectcalico.org" and "projectcalico.org" in found.preferred:
             continue  # Calico's API server shows the same policies as its CRDs
-        resource = served.get(f"preferred:{group}", {}).get(plural) or next(
+        preferred = served.get(f"{group}/{found.preferred[group]}", {}) if group in found.preferred else {}
+        resource = preferred.get(plural) or next(
             (v[plural] for gv, v in sorted(served.items()) if gv.startswith(f"{group}/") and plural in v),
             None,
         )
