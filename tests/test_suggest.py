@@ -149,6 +149,7 @@ def test_json_output(tmp_path: Path) -> None:
         "allowed": 8,
         "exact": True,
         "missing": [],
+        "held": [],
         "extra": [],
     }
     # A default deny per namespace; an ingress policy for api, db, gateway and kube-dns, an
@@ -330,3 +331,18 @@ def test_keep_existing_with_ranges_of_netpol_json(tmp_path: Path) -> None:
     result = netpol_cli("suggest", folder, "--flows", flows, "--keep-existing")
     assert result.exit_code == 0, result.output
     assert docs(result.stdout) == []
+
+
+def test_a_flow_the_uncovered_side_denies_is_said_and_not_taken_for_a_bug(tmp_path: Path) -> None:
+    # Only payments is covered; shop's own policies deny frontend's egress to the gateway.
+    flows = flows_file(
+        tmp_path, "src,dst,port\nshop/frontend,payments/gateway,8443\nshop/api,payments/gateway,8443\n"
+    )
+    result = netpol_cli("suggest", WEBSHOP, "--flows", flows, "-n", "payments")
+    assert result.exit_code == ExitCode.FINDINGS, result.output
+    assert "1 denied by the policies of namespaces not covered" in result.stderr
+    assert (
+        "shop/frontend[Deployment] -> payments/gateway[Deployment]: allowed none, observed TCP 8443"
+        in result.stderr
+    )
+    assert "this is a bug" not in result.stderr

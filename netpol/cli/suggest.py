@@ -86,7 +86,8 @@ def suggest_cmd(
 
     \b
     Exit codes: 0 the suggestion allows exactly the flows, 1 it differs for a reason it names
-                (--aggregate-cidr, workloads no selector tells apart, cluster-wide tiers), 2 usage or input
+                (--aggregate-cidr, workloads no selector tells apart, cluster-wide tiers, policies
+                of a namespace not covered), 2 usage or input
                 error (a malformed flow line, a flow naming what the input does not hold: the
                 rest is still suggested), 3 it differs from the flows for no reason (a bug).
     """
@@ -154,8 +155,8 @@ def run_suggest(
     notes = [Note(f"netpol suggest: {s.tally.text()}", "green" if s.tally.exact else "red")]
     notes += [Note(f"note: {terminal(n)}", "yellow") for n in s.notes]
     code = _code(s, options)
-    if not s.tally.exact:
-        for m in (*s.tally.missing, *s.tally.extra)[:10]:
+    if not s.tally.exact or s.tally.held:
+        for m in (*s.tally.missing, *s.tally.extra, *s.tally.held)[:10]:
             notes.append(
                 Note(f"  {terminal(m.src)} -> {terminal(m.dst)}: allowed {m.allowed}, observed {m.expected}")
             )
@@ -183,7 +184,8 @@ def run_suggest(
 
 def _code(s: Suggestion, options: SuggestOptions) -> ExitCode:
     if s.tally.exact:
-        return ExitCode.OK
+        # Held back: denied by the policies of a namespace not covered, and said so.
+        return ExitCode.FINDINGS if s.tally.held else ExitCode.OK
     explained = s.tiers_decide or options.aggregate_cidr is not None or bool(s.twins)
     if explained and (s.tiers_decide or not s.tally.missing):
         return ExitCode.FINDINGS

@@ -67,6 +67,7 @@ def suggestion_json(s: Suggestion) -> str:
             "allowed": t.allowed,
             "exact": t.exact,
             "missing": [mismatch(m) for m in t.missing],
+            "held": [mismatch(m) for m in t.held],
             "extra": [mismatch(m) for m in t.extra],
         },
         "notes": list(s.notes),

@@ -22,7 +22,7 @@ from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.errors import Diagnostic
 from netpol.model.cluster import Cluster, Endpoint
 from netpol.model.parse import parse_network_policy
-from netpol.model.resources import NetworkPolicy, Origin
+from netpol.model.resources import Direction, NetworkPolicy, Origin
 from netpol.suggest.synth import Party, SuggestedPolicy, Wanted, span
 
 __all__ = ["Mismatch", "Tally", "suggested_cluster", "verify"]
@@ -48,6 +48,9 @@ class Tally:
     """Pairs observed that the suggested set does not allow (on every observed port)."""
     extra: tuple[Mismatch, ...]
     """Pairs the suggested set allows that were not observed (or on other ports)."""
+    held: tuple[Mismatch, ...] = ()
+    """Pairs observed that the policies of a namespace the suggestion does not cover deny on
+    their side (the source's egress, the destination's ingress): nothing written can allow them."""
 
     @property
     def exact(self) -> bool:
@@ -55,9 +58,10 @@ class Tally:
 
     def text(self) -> str:
         other = len(self.extra)
+        held = f"; {len(self.held)} denied by the policies of namespaces not covered" if self.held else ""
         return (
             f"{self.flows} flow(s) ({self.connections} connection(s)) observed, "
-            f"{self.allowed} allowed; {other} other connection(s) allowed"
+            f"{self.allowed} allowed; {other} other connection(s) allowed{held}"
         )
 
 
@@ -119,13 +123,24 @@ def verify(
         for s, d, ports in _old_pairs(before, after, index):
             expected[(s, d)] = expected.get((s, d), PortSet.none()) | ports
 
+    def uncovered_isolated(i: int, direction: Direction) -> bool:
+        node = after.node(i)
+        return (
+            isinstance(node, Endpoint)
+            and node.namespace not in covered_set
+            and i in after.isolated(direction)
+        )
+
     missing: list[Mismatch] = []
+    held: list[Mismatch] = []
     for (s, d), ports in sorted(expected.items()):
         if not relevant(s, d):
             continue
         got = after.allowed_between(s, d)
         if (got & ports) != ports:
-            missing.append(Mismatch(after.ids[s], after.ids[d], got, ports))
+            mismatch = Mismatch(after.ids[s], after.ids[d], got, ports)
+            outside = uncovered_isolated(s, Direction.EGRESS) or uncovered_isolated(d, Direction.INGRESS)
+            (held if outside else missing).append(mismatch)
     extra: list[Mismatch] = []
     for s, d, ports in after.pairs():
         if not relevant(s, d):
@@ -142,7 +157,7 @@ def verify(
             if pair not in granted:
                 granted[pair] = after.allowed_between(*pair)
         allowed += all((granted[pair] & ports) == ports for pair in pairs_of[key])
-    return Tally(flows, len(wanted), allowed, tuple(missing), tuple(extra)), after
+    return Tally(flows, len(wanted), allowed, tuple(missing), tuple(extra), tuple(held)), after
 
 
 def _nodes(before: AllowGraph, after: AllowGraph, index: Mapping[str, int], party: Party) -> list[int]:
