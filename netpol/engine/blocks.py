@@ -79,26 +79,36 @@ def refine(universe: int, items: Iterable[Cell]) -> list[Cell]:
     """Partition the sources of ``universe`` that some item covers into cells that the same items
     cover; a cell's ports are the union of its items', its rules theirs in the items' order."""
     # A large cluster splits cells by the hundred thousand: the loop works on plain tuples, named
-    # when unpacked, and makes Cells of the result only.
+    # when unpacked, and makes Cells of the result only. ``covered`` is the union of the cells: an
+    # item that misses it (an egress rule of another namespace, say) is a new cell at once, and
+    # the scan over the cells stops at the last one the item meets.
     cells: list[tuple[int, PortSet, tuple[int, ...]]] = []
+    covered = 0
     for item_sources, item_ports, item_rules in items:
         rest = item_sources & universe
         if not rest:
             continue
-        out: list[tuple[int, PortSet, tuple[int, ...]]] = []
-        for cell in cells:
-            sources, ports, rules = cell
-            inter = sources & rest
-            if not inter:
-                out.append(cell)
-                continue
-            out.append((inter, ports | item_ports, rules + item_rules))
-            if inter != sources:
-                out.append((sources & ~inter, ports, rules))
-            rest &= ~inter
+        hit = rest & covered
+        if hit:
+            out: list[tuple[int, PortSet, tuple[int, ...]]] = []
+            for k, cell in enumerate(cells):
+                sources, ports, rules = cell
+                inter = sources & hit
+                if not inter:
+                    out.append(cell)
+                    continue
+                out.append((inter, ports | item_ports, rules + item_rules))
+                if inter != sources:
+                    out.append((sources & ~inter, ports, rules))
+                hit &= ~inter
+                if not hit:
+                    out.extend(cells[k + 1 :])
+                    break
+            cells = out
+            rest &= ~covered
         if rest:
-            out.append((rest, item_ports, item_rules))
-        cells = out
+            cells.append((rest, item_ports, item_rules))
+            covered |= rest
     return [_cell(cell) for cell in cells]
 
 

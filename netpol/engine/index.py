@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from netpol.core.bits import from_indexes
-from netpol.core.ipspace import AddressSpace
+from netpol.core.ipspace import AddressSpace, IPBlock
 from netpol.core.selectors import LabelSelector, Operator
 from netpol.model.cluster import Cluster, Endpoint
 from netpol.model.resources import Peer, Rule
@@ -95,11 +95,15 @@ class PeerResolver:
         self._n = len(endpoints)
         self._every = (1 << (self._n + len(space.ranges))) - 1
         # Pods whose IPs lie in an external range, for ipBlocks that match pod IPs (SEMANTICS.md 9).
-        self._pods_in_range: dict[int, list[int]] = defaultdict(list)
+        in_range: dict[int, list[int]] = defaultdict(list)
         if ipblock_matches_pods:
             for i, e in enumerate(endpoints):
                 for ip in e.ips:
-                    self._pods_in_range[space.index_of(ip)].append(i)
+                    in_range[space.index_of(ip)].append(i)
+        self._pods_in_range = {r: from_indexes(eps) for r, eps in in_range.items()}
+        """The pods (a bitset) whose IPs lie in each external range, by range index."""
+        self._blocks: dict[IPBlock, int] = {}
+        """What each distinct ipBlock admits, computed once: a large cluster repeats a few."""
 
     def rule(self, rule: Rule, namespace: str) -> int:
         """What ``rule`` of a policy in ``namespace`` admits as the other end."""
@@ -112,11 +116,13 @@ class PeerResolver:
 
     def peer(self, peer: Peer, namespace: str) -> int:
         if peer.ip_block is not None:
-            ranges = self._space.indexes_of(peer.ip_block)
-            bits = from_indexes(self._n + r for r in ranges)
-            if self._pods_in_range:
-                inside = set(ranges)
-                bits |= from_indexes(i for r, eps in self._pods_in_range.items() if r in inside for i in eps)
+            bits = self._blocks.get(peer.ip_block)
+            if bits is None:
+                ranges = self._space.indexes_of(peer.ip_block)
+                bits = from_indexes(self._n + r for r in ranges)
+                for r in ranges:
+                    bits |= self._pods_in_range.get(r, 0)
+                self._blocks[peer.ip_block] = bits
             return bits
         # podSelector alone: pods of the policy's namespace; namespaceSelector alone: all pods
         # of the matching namespaces; both in one peer: AND.
