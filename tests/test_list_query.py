@@ -51,8 +51,11 @@ def test_list_formats_agree(example: str) -> None:
     assert stand_ins == {e for e in named if e.endswith("[StandIn]")}, "every stand-in named is explained"
     rows = list(csv.DictReader(io.StringIO(run("list", path, "-o", "csv")[1])))
     assert {(r["src"], r["dst"]) for r in rows} == {(c["src"], c["dst"]) for c in conns}
-    md = run("list", path, "-o", "md")[1]
+    md = run("list", path, "-o", "md", "--flat")[1]
     assert md.count("\n| `") == len(conns)
+    # Folded, as a person reads it by default: never more lines than connections.
+    assert run("list", path, "-o", "md")[1].count("\n| `") <= len(conns)
+    assert run("list", path, "-o", "json", "--compact")[1].count('"src"') <= len(conns)
 
 
 @pytest.mark.parametrize("case", QUERIES, ids=[c.name for c in QUERIES])

@@ -74,8 +74,8 @@ def _trimmed(loaded: LoadResult) -> LoadResult:
 def _listing(loaded: LoadResult) -> str:
     graph = netpol.analyze_loaded(loaded)
     out = run_list(graph, ListFormat.JSON).output
-    assert isinstance(out, str)
-    return out
+    assert not isinstance(out, bytes)
+    return out if isinstance(out, str) else "".join(out)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

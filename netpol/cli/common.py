@@ -46,7 +46,8 @@ class Outcome:
     and the exit code; or, after the notes, the ``error`` that ends the command."""
 
     code: ExitCode
-    output: str | bytes = ""
+    output: str | bytes | Iterable[str] = ""
+    """The text, the bytes of an image, or text in pieces to write as they come (a listing)."""
     notes: tuple[Note, ...] = ()
     error: NetpolError | None = None
 
@@ -74,23 +75,30 @@ def check_target(out: str | None, inputs: Collection[str]) -> None:
         raise UsageError(f"--out {out} is one of the input files; refusing to overwrite it")
 
 
-def write_output(output: str | bytes, out: str | None, inputs: Collection[str] = ()) -> None:
+def write_output(output: str | bytes | Iterable[str], out: str | None, inputs: Collection[str] = ()) -> None:
     """Write to ``out`` (a file path), or to stdout when it is None or ``-``; never over one of
-    ``inputs`` (the real paths of the files read). Bytes (a PNG) go to stdout unencoded."""
+    ``inputs`` (the real paths of the files read). Bytes (a PNG) go to stdout unencoded; pieces
+    of text are written as they come."""
     if out is None or out == "-":
         if isinstance(output, bytes):
             sys.stdout.flush()
             sys.stdout.buffer.write(output)
             sys.stdout.buffer.flush()
-        else:
+        elif isinstance(output, str):
             click.echo(output, nl=False)
+        else:
+            for piece in output:
+                click.echo(piece, nl=False)
         return
     check_target(out, inputs)
     try:
         if isinstance(output, bytes):
             Path(out).write_bytes(output)
-        else:
+        elif isinstance(output, str):
             Path(out).write_text(output, encoding="utf-8")
+        else:
+            with open(out, "w", encoding="utf-8") as f:
+                f.writelines(output)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {_reason(exc)}") from exc
 

@@ -9,16 +9,17 @@ when the file is printed or pasted.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import Connection
 from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
-from netpol.render.stand_ins import named_stand_ins
+from netpol.render.stand_ins import StandInsNamed
+from netpol.render.text import batched
 
-__all__ = ["dumps", "render_connections", "render_explanation"]
+__all__ = ["dumps", "render_connections", "render_explanation", "write_connections"]
 
 
 def dumps(value: Any) -> str:
@@ -30,7 +31,7 @@ def _string(text: str) -> str:
 
 
 def render_connections(
-    connections: Sequence[Connection],
+    connections: Iterable[Connection],
     endpoints: Sequence[str],
     stand_ins: Mapping[str, StandIn] | None = None,
     unmodelled: Mapping[str, int] | None = None,
@@ -38,27 +39,50 @@ def render_connections(
     """``{"connections": [...], "endpoints": [...]}``, and ``"stand_ins"`` when a connection or an
     endpoint is one: what each stands for; ``"unmodelled_policies"`` when the input holds policies
     netpol does not model (kind and group -> count): the connections ignore them."""
+    return "".join(write_connections(connections, endpoints, stand_ins, unmodelled))
+
+
+def write_connections(
+    connections: Iterable[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+    unmodelled: Mapping[str, int] | None = None,
+) -> Iterator[str]:
+    """:func:`render_connections` as it goes, a few thousand connections at a time."""
     ports_json: dict[PortSet, str] = {}
-    lines = []
-    for c in connections:
+    quoted: dict[str, str] = {}  # an end's JSON string: the same ends come back on many lines
+
+    def q(end: str) -> str:
+        hit = quoted.get(end)
+        if hit is None:
+            hit = quoted[end] = _string(end)
+        return hit
+
+    def line(c: Connection) -> str:
         pj = ports_json.get(c.ports)
         if pj is None:
             pj = ports_json[c.ports] = json.dumps(c.ports.to_json(), separators=(", ", ": "))
-        lines.append(f'    {{"src": {_string(c.src)}, "dst": {_string(c.dst)}, "ports": {pj}}}')
-    body = ",\n".join(lines)
-    eps = ",\n".join(f"    {_string(e)}" for e in endpoints)
-    text = (
-        f'{{\n  "connections": [\n{body}\n  ],\n  "endpoints": [\n{eps}\n  ]'
-        if lines or eps
-        else '{\n  "connections": [],\n  "endpoints": []'
-    )
-    named = named_stand_ins(connections, endpoints, stand_ins)
+        return f'    {{"src": {q(c.src)}, "dst": {q(c.dst)}, "ports": {pj}}}'
+
+    seen = StandInsNamed(connections, stand_ins)
+    yield '{\n  "connections": ['
+    sep = "\n"
+    for batch in batched(seen):
+        yield sep + ",\n".join(map(line, batch))
+        sep = ",\n"
+    if sep == "\n" and not endpoints:
+        yield '],\n  "endpoints": []'
+    else:
+        eps = ",\n".join(f"    {_string(e)}" for e in endpoints)
+        yield ("\n  ]" if sep != "\n" else "\n\n  ]") + f',\n  "endpoints": [\n{eps}\n  ]'
+    text = ""
+    named = seen.named(endpoints)
     if named:
         rows = ",\n".join(f"    {_line(_stand_in_json(i, s))}" for i, s in named)
         text += f',\n  "stand_ins": [\n{rows}\n  ]'
     if unmodelled:
         text += f',\n  "unmodelled_policies": {_line(dict(unmodelled))}'
-    return text + "\n}\n"
+    yield text + "\n}\n"
 
 
 def _stand_in_json(endpoint_id: str, stand_in: StandIn) -> dict[str, object]:

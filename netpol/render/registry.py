@@ -8,7 +8,7 @@ are called by the ``report`` command itself: they draw figures and warn about th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "render_diff",
     "render_explanation",
     "render_findings",
+    "write_connections",
 ]
 
 
@@ -111,15 +112,6 @@ class ReportFormat(StrEnum):
     MD = "md"
 
 
-_LIST: Mapping[
-    ListFormat, Callable[[Sequence[Connection], Sequence[str], Mapping[str, StandIn] | None], str]
-] = {
-    ListFormat.TEXT: text.render_connections,
-    ListFormat.JSON: json_.render_connections,
-    ListFormat.CSV: csv_.render_connections,
-    ListFormat.MD: markdown.render_connections,
-}
-
 _QUERY: Mapping[QueryFormat, Callable[[Explanation], str]] = {
     QueryFormat.TEXT: text.render_explanation,
     QueryFormat.JSON: json_.render_explanation,
@@ -137,7 +129,7 @@ _DIFF: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
 
 def render_connections(
     fmt: ListFormat,
-    connections: Sequence[Connection],
+    connections: Iterable[Connection],
     endpoints: Sequence[str],
     stand_ins: Mapping[str, StandIn] | None = None,
     unmodelled: Mapping[str, int] | None = None,
@@ -145,9 +137,27 @@ def render_connections(
     """The connections in ``fmt``; ``stand_ins`` (by id, what each stands for) explain the
     stand-ins the output names; JSON lists the ``unmodelled`` policies too (the other formats
     leave that to the warning on stderr)."""
+    return "".join(write_connections(fmt, connections, endpoints, stand_ins, unmodelled))
+
+
+def write_connections(
+    fmt: ListFormat,
+    connections: Iterable[Connection],
+    endpoints: Sequence[str],
+    stand_ins: Mapping[str, StandIn] | None = None,
+    unmodelled: Mapping[str, int] | None = None,
+    widths: text.Widths | None = None,
+) -> Iterator[str]:
+    """:func:`render_connections` in pieces, as ``connections`` stream: the memory held does not
+    grow with their number. A text table longer than ``text.BUFFERED`` lines has columns of
+    ``widths``."""
     if fmt is ListFormat.JSON:
-        return json_.render_connections(connections, endpoints, stand_ins, unmodelled)
-    return _LIST[fmt](connections, endpoints, stand_ins)
+        return json_.write_connections(connections, endpoints, stand_ins, unmodelled)
+    if fmt is ListFormat.CSV:
+        return csv_.write_connections(connections)
+    if fmt is ListFormat.MD:
+        return markdown.write_connections(connections, endpoints, stand_ins)
+    return text.write_connections(connections, stand_ins, widths)
 
 
 def render_explanation(
