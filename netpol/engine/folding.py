@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import AllowGraph, Connection, Row, Tag
@@ -84,42 +85,24 @@ class _Folder:
 
     def fold(self, rows: list[Row], ns: str | None) -> Iterator[Connection]:
         """The lines of one source namespace's rows (``ns`` None: the external sources)."""
+        if ns is not None:
+            yield from self._fold_namespace(rows, ns)
+            return
         span, ids, n = self.graph.span_id, self.graph.ids, self.n
         lines: list[_Line] = []
-        if ns is None:
-            # An address range reaching every endpoint of a namespace on one tag: a fan-out.
-            runs: dict[tuple[int, int], dict[str, list[tuple[int, Tag]]]] = defaultdict(
-                lambda: defaultdict(list)
-            )
-            for a, b, c, d, tag in rows:
-                if c >= n:
-                    lines.append(((a, 1), (c, 1), span(a, b), span(c, d), tag))
+        # An address range reaching every endpoint of a namespace on one tag: a fan-out.
+        runs: dict[tuple[int, int], dict[str, list[tuple[int, Tag]]]] = defaultdict(lambda: defaultdict(list))
+        for a, b, c, d, tag in rows:
+            if c >= n:
+                lines.append(((a, 1), (c, 1), span(a, b), span(c, d), tag))
+            else:
+                runs[(a, b)][self.ns_of[c]].append((c, tag))
+        for (a, b), by_ns in runs.items():
+            for dst_ns, row in by_ns.items():
+                if self._every(row, self.size[dst_ns]):
+                    lines.append(((a, 1), (self.first[dst_ns], 0), span(a, b), group_id(dst_ns), row[0][1]))
                 else:
-                    runs[(a, b)][self.ns_of[c]].append((c, tag))
-            for (a, b), by_ns in runs.items():
-                for dst_ns, row in by_ns.items():
-                    if self._every(row, self.size[dst_ns]):
-                        lines.append(
-                            ((a, 1), (self.first[dst_ns], 0), span(a, b), group_id(dst_ns), row[0][1])
-                        )
-                    else:
-                        lines += [((a, 1), (c, 1), span(a, b), ids[c], tag) for c, tag in row]
-        else:
-            by_dst: dict[str, dict[int, list[tuple[int, Tag]]]] = defaultdict(lambda: defaultdict(list))
-            outside: dict[tuple[int, int], list[tuple[int, Tag]]] = defaultdict(list)
-            for a, _, c, d, tag in rows:
-                if c >= n:
-                    outside[(c, d)].append((a, tag))
-                else:
-                    by_dst[self.ns_of[c]][a].append((c, tag))
-            for dst_ns, cells in by_dst.items():
-                lines += self._pair(ns, dst_ns, cells)
-            # Every endpoint of ns reaching an address range on one tag: a fan-in.
-            for (c, d), col in outside.items():
-                if self._every(col, self.size[ns]):
-                    lines.append(((self.first[ns], 0), (c, 1), group_id(ns), span(c, d), col[0][1]))
-                else:
-                    lines += [((a, 1), (c, 1), ids[a], span(c, d), tag) for a, tag in col]
+                    lines += [((a, 1), (c, 1), span(a, b), ids[c], tag) for c, tag in row]
         lines.sort(key=lambda line: (line[0], line[1]))
         for _, _, src, dst, (ports, decided) in lines:
             yield Connection(src, dst, ports, decided)
@@ -130,47 +113,124 @@ class _Folder:
         namespace, two at least, on one tag."""
         return len(cells) == size >= 2 and all(tag == cells[0][1] for _, tag in cells)
 
-    def _pair(self, ns: str, dst_ns: str, cells: dict[int, list[tuple[int, Tag]]]) -> list[_Line]:
-        """The lines for the rows (by source) from namespace ``ns`` into namespace ``dst_ns``."""
-        ids = self.graph.ids
-        a_first, a_size = self.first[ns], self.size[ns]
-        b_first, b_size = self.first[dst_ns], self.size[dst_ns]
-        inside = dst_ns == ns  # a source's traffic to itself is not listed
-        # Each source reaching every endpoint of dst_ns on one tag.
-        full: dict[int, Tag] = {}
-        for s, row in cells.items():
-            if len(row) == b_size - inside and all(tag == row[0][1] for _, tag in row):
-                full[s] = row[0][1]
-        if a_size >= 2 and b_size >= 2 and len(full) == a_size and len(set(full.values())) == 1:
-            return [((a_first, 0), (b_first, 0), group_id(ns), group_id(dst_ns), full[a_first])]
-        out_tag = full if b_size - inside >= 2 else {}
-        # Each destination reached from every endpoint of ns on one tag.
-        columns: dict[int, list[tuple[int, Tag]]] = defaultdict(list)
-        for s, row in cells.items():
-            for d, tag in row:
-                columns[d].append((s, tag))
+    def _fold_namespace(self, rows: list[Row], ns: str) -> Iterator[Connection]:
+        """The lines of the rows from namespace ``ns``, in the listing's order.
+
+        Each source's rows (in destination order) are cut into segments, one per destination
+        namespace; a segment is folded whole (into ``ns/* -> B/*``), as a fan-out, or has some of
+        its destinations folded as fan-ins, and is otherwise written as it is: no per-pair sort."""
+        ids, span, n, ns_of = self.graph.ids, self.graph.span_id, self.n, self.ns_of
+        a_size = self.size[ns]
+        segments: list[_Segment] = []
+        by_ns: dict[str, list[_Segment]] = defaultdict(list)
+        outside: dict[tuple[int, int], list[Tag]] = defaultdict(list)
+        i, total = 0, len(rows)
+        while i < total:
+            s, _, c, d, tag = rows[i]
+            if c >= n:
+                outside[(c, d)].append(tag)
+                segments.append(_Segment(None, s, i, i + 1, tag))
+                i += 1
+                continue
+            b = ns_of[c]
+            j, same = i + 1, True
+            while j < total:
+                row = rows[j]
+                if row[0] != s or row[2] >= n or ns_of[row[2]] != b:
+                    break
+                same = same and row[4] == tag
+                j += 1
+            seg = _Segment(b, s, i, j, tag if same else None)
+            segments.append(seg)
+            by_ns[b].append(seg)
+            i = j
+        heads: list[tuple[tuple[int, int], Connection]] = []  # the lines from ns/*, with their keys
+        whole: set[str] = set()
+        fan_in: dict[str, set[int]] = {}
+        for b, segs in by_ns.items():
+            verdict = self._decide(rows, ns, b, segs)
+            if verdict is None:
+                continue
+            if isinstance(verdict, tuple):
+                whole.add(b)
+                heads.append(((self.first[b], 0), Connection(group_id(ns), group_id(b), *verdict)))
+            else:
+                fan_in[b] = set(verdict)
+                heads += [((d, 1), Connection(group_id(ns), ids[d], *tag)) for d, tag in verdict.items()]
+        folded_out: set[tuple[int, int]] = set()
+        for (c, d), tags in outside.items():
+            if len(tags) == a_size >= 2 and all(tag == tags[0] for tag in tags):
+                folded_out.add((c, d))
+                heads.append(((c, 1), Connection(group_id(ns), span(c, d), *tags[0])))
+        heads.sort(key=lambda head: head[0])
+        for _, line in heads:
+            yield line
+        for seg in segments:
+            dst_ns, s = seg.namespace, seg.source
+            if dst_ns is None:
+                _, _, c, d, (ports, decided) = rows[seg.start]
+                if (c, d) not in folded_out:
+                    yield Connection(ids[s], span(c, d), ports, decided)
+            elif dst_ns in whole:
+                continue
+            elif seg.fan_out:
+                assert seg.tag is not None
+                yield Connection(ids[s], group_id(dst_ns), *seg.tag)
+            else:
+                skip = fan_in.get(dst_ns, ())
+                for k in range(seg.start, seg.end):
+                    _, _, c, _, (ports, decided) = rows[k]
+                    if c not in skip:
+                        yield Connection(ids[s], ids[c], ports, decided)
+
+    def _decide(self, rows: list[Row], ns: str, b: str, segs: list[_Segment]) -> Tag | dict[int, Tag] | None:
+        """How the segments from ``ns`` into namespace ``b`` fold: whole (the tag), by
+        destination (the fan-ins, by destination), or by source (None, the segments that fold
+        marked ``fan_out``)."""
+        a_size, b_size = self.size[ns], self.size[b]
+        inside = b == ns  # a source's traffic to itself is not listed
+        need = b_size - inside
+        full = [seg for seg in segs if seg.tag is not None and seg.end - seg.start == need]
+        if (
+            a_size >= 2
+            and b_size >= 2
+            and len(full) == a_size
+            and all(seg.tag == full[0].tag for seg in full)
+            and full[0].tag is not None
+        ):
+            return full[0].tag
+        out = full if need >= 2 else []
+        pairs = sum(seg.end - seg.start for seg in segs)
+        by_source = len(out) + pairs - sum(seg.end - seg.start for seg in out)
         in_tag: dict[int, Tag] = {}
-        if a_size - inside >= 2:
+        if len(segs) >= a_size - inside >= 2:  # a column can be whole only then
+            columns: dict[int, list[Tag]] = defaultdict(list)
+            for seg in segs:
+                for k in range(seg.start, seg.end):
+                    columns[rows[k][2]].append(rows[k][4])
             for d, col in columns.items():
-                if len(col) == a_size - inside and all(tag == col[0][1] for _, tag in col):
-                    in_tag[d] = col[0][1]
-        pairs = sum(len(row) for row in cells.values())
-        by_source = len(out_tag) + pairs - sum(len(cells[s]) for s in out_tag)
-        by_destination = len(in_tag) + pairs - sum(len(columns[d]) for d in in_tag)
-        lines: list[_Line] = []
-        if by_source <= by_destination:
-            for s, row in cells.items():
-                if s in out_tag:
-                    lines.append(((s, 1), (b_first, 0), ids[s], group_id(dst_ns), out_tag[s]))
-                else:
-                    lines += [((s, 1), (d, 1), ids[s], ids[d], tag) for d, tag in row]
-        else:
-            for d, col in columns.items():
-                if d in in_tag:
-                    lines.append(((a_first, 0), (d, 1), group_id(ns), ids[d], in_tag[d]))
-                else:
-                    lines += [((s, 1), (d, 1), ids[s], ids[d], tag) for s, tag in col]
-        return lines
+                if len(col) == a_size - inside and all(tag == col[0] for tag in col):
+                    in_tag[d] = col[0]
+        by_destination = len(in_tag) + pairs - (a_size - inside) * len(in_tag)
+        if in_tag and by_destination < by_source:
+            return in_tag
+        for seg in out:
+            seg.fan_out = True
+        return None
+
+
+@dataclass(slots=True)
+class _Segment:
+    """The rows ``start``..``end`` (exclusive) of one source into one destination namespace
+    (None: one row toward an address range), their common tag (None when they differ), and
+    whether they are written as one fan-out line."""
+
+    namespace: str | None
+    source: int
+    start: int
+    end: int
+    tag: Tag | None
+    fan_out: bool = False
 
 
 def listing_vocabulary(graph: AllowGraph, compact: bool) -> tuple[set[str], set[PortSet]]:

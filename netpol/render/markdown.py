@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 
 from netpol.core.escaping import md_code, md_text
+from netpol.core.ports import PortSet
 from netpol.engine.folding import group_namespace
 from netpol.engine.graph import Connection
 from netpol.model.cluster import StandIn
@@ -37,10 +38,24 @@ def write_connections(
     in its first line; a longer one streams and is counted in its last."""
     marked = set(stand_ins or ())
 
+    cells: dict[str, str] = {}  # the same ends come back on many lines: each is written once
+    port_cells: dict[PortSet, str] = {}
+
     def cell(end: str) -> str:
-        if group_namespace(end) is not None:
-            return md_code(end) + " *every endpoint*"
-        return md_code(end) + (" *stand-in*" if end in marked else "")
+        hit = cells.get(end)
+        if hit is None:
+            if group_namespace(end) is not None:
+                hit = md_code(end) + " *every endpoint*"
+            else:
+                hit = md_code(end) + (" *stand-in*" if end in marked else "")
+            cells[end] = hit
+        return hit
+
+    def ports(c: Connection) -> str:
+        hit = port_cells.get(c.ports)
+        if hit is None:
+            hit = port_cells[c.ports] = md_text(str(c.ports))
+        return hit
 
     seen = StandInsNamed(connections, stand_ins)
     stream = iter(seen)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 from netpol.core.escaping import terminal
+from netpol.core.ports import PortSet
 from netpol.engine.graph import Connection
 from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
@@ -63,7 +64,8 @@ def write_connections(
         return
     # Port names are input too (a rule's named port toward a stand-in).
     tiered = head[0].decided is not None  # the cluster has tier policies: who allowed
-    rows = [_row(c) for c in head]
+    row = _Cells()
+    rows = [row(c) for c in head]
     more = next(stream, None)
     if more is None or widths is None:
         w_src = max(len("SOURCE"), *(len(src) for src, _, _ in rows))
@@ -86,7 +88,7 @@ def write_connections(
     yield title.rstrip() + "\n" + "".join(line(r, c) for r, c in zip(rows, head, strict=True))
     if more is not None:
         for batch in batched(chain((more,), stream)):
-            yield "".join(line(_row(c), c) for c in batch)
+            yield "".join(line(row(c), c) for c in batch)
     if seen.folded:
         yield f"\nNS/* = {FOLDED_MEANING}\n"
     legend = [(terminal(i), terminal(str(s))) for i, s in seen.named()]
@@ -100,8 +102,26 @@ def write_connections(
 _HEAD = ("SOURCE", "DESTINATION", "PORTS")
 
 
-def _row(c: Connection) -> tuple[str, str, str]:
-    return terminal(c.src), terminal(c.dst), terminal(str(c.ports))
+class _Cells:
+    """A connection's three cells, escaped for a terminal; the same ends and port sets come back
+    on many lines, so each is escaped once."""
+
+    def __init__(self) -> None:
+        self._ends: dict[str, str] = {}
+        self._ports: dict[PortSet, str] = {}
+
+    def __call__(self, c: Connection) -> tuple[str, str, str]:
+        ends, ports = self._ends, self._ports
+        src = ends.get(c.src)
+        if src is None:
+            src = ends[c.src] = terminal(c.src)
+        dst = ends.get(c.dst)
+        if dst is None:
+            dst = ends[c.dst] = terminal(c.dst)
+        p = ports.get(c.ports)
+        if p is None:
+            p = ports[c.ports] = terminal(str(c.ports))
+        return src, dst, p
 
 
 PIECE = 4096
