@@ -141,7 +141,14 @@ class DestinationBlocks:
         by_node: Mapping[str, int],
         ports: RulePorts,
         tier_rules: Sequence[CompiledTierRule] = (),
+        destinations: int | None = None,
     ) -> None:
+        """``destinations``: the nodes (a bitset) :meth:`into` will be asked about, None for
+        every node; the rules are indexed toward those only (a what-if asks about the few
+        destinations one policy touches, and indexing all of them costs what a compile does)."""
+        asked = self._every = (1 << len(nodes)) - 1
+        if destinations is not None:
+            asked &= destinations
         self._nodes = nodes
         self._n = endpoint_count
         self._rules = rules
@@ -153,7 +160,6 @@ class DestinationBlocks:
         self._tier_ports: dict[tuple[int, object], PortSet] = {}
         self._decisions: dict[tuple[object, ...], Decision] = {}
         """The tier chain's verdicts, shared by the destination classes that ask the same."""
-        self._every = (1 << len(nodes)) - 1
         self._endpoints = (1 << endpoint_count) - 1
         self._not_egress_isolated = self._every & ~isolated_egress
         self._classes: dict[tuple[object, ...], tuple[AllowBlock, ...]] = {}
@@ -174,10 +180,10 @@ class DestinationBlocks:
             if not cr.targets:
                 continue
             if cr.direction is Direction.INGRESS:
-                for d in iter_bits(cr.targets):
+                for d in iter_bits(cr.targets & asked):
                     self._ingress_of[d].append(cr.id)
             elif cr.peers:
-                for d in iter_bits(cr.peers):
+                for d in iter_bits(cr.peers & asked):
                     self._egress_to[d].append(cr.id)
         self._tier_in: list[list[int]] = [[] for _ in nodes]
         """Per destination: the tier ingress rules whose subject selects it."""
@@ -186,7 +192,7 @@ class DestinationBlocks:
         for tr in tier_rules:
             if not tr.targets or not tr.peers:
                 continue  # selects nothing, or matches nothing (an Allow that fails closed)
-            for d in iter_bits(tr.targets if tr.direction is Direction.INGRESS else tr.peers):
+            for d in iter_bits((tr.targets if tr.direction is Direction.INGRESS else tr.peers) & asked):
                 (self._tier_in if tr.direction is Direction.INGRESS else self._tier_out)[d].append(tr.id)
 
     @property

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
-from collections import defaultdict
-from dataclasses import replace
 
-from netpol.core.ipspace import AddressRange
 from netpol.core.ports import PortSet
-from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.engine.nodeset import NodeSet, overlaps
+from netpol.engine.whatif import blocks_without
 from netpol.model.resources import Direction, NetworkPolicy, Rule
 from netpol.report.records import InventorySection, Limits, Listing, PolicyChange, PolicyEntry, WhatIf
 from netpol.report.view import OUTSIDE, View
@@ -66,37 +62,16 @@ def _rule_text(direction: Direction, rule: Rule) -> str:
     return f"{direction.value} #{rule.index + 1}: {word} {who}; {ports}"
 
 
-def _remap(view: View, other: AllowGraph) -> tuple[list[int], dict[int, NodeSet]]:
-    """The new index of each old node, and each new external range's old ranges.
-
-    Removing a policy removes ipBlock cuts and never adds any, so every old range lies in one new
-    range; endpoints keep their indexes (the cluster's endpoints are unchanged).
-    """
-    n = view.n
-    new_ranges = [r for r in other.nodes[n:] if isinstance(r, AddressRange)]
-    starts = {fam: [(r.first, n + k) for k, r in enumerate(new_ranges) if r.family == fam] for fam in (4, 6)}
-    firsts = {fam: [first for first, _ in starts[fam]] for fam in (4, 6)}
-    to_new = list(range(n))
-    back: dict[int, list[int]] = defaultdict(list)
-    for k, r in enumerate(view.ranges):
-        new = starts[r.family][bisect.bisect_right(firsts[r.family], r.first) - 1][1]
-        to_new.append(new)
-        back[new].append(n + k)
-    return to_new, {new: view.graph.nodeset(old) for new, old in back.items()}
-
-
 def _whatif(view: View, pol: NetworkPolicy, limits: Limits) -> WhatIf:
-    """Recompile the cluster without ``pol`` and compare, destination by destination."""
+    """Compare the blocks into each destination without ``pol`` with those of the cluster; only
+    the destinations whose blocks may differ are compiled again (:mod:`netpol.engine.whatif`)."""
     graph = view.graph
-    cluster = replace(graph.cluster, policies=tuple(p for p in graph.cluster.policies if p is not pol))
-    other = compile_graph(cluster, graph.options)
-    to_new, back = _remap(view, other)
     n = view.n
     gained, lost = _Tally(view, limits.changes), _Tally(view, limits.changes)
-    for d in range(view.total):
+    for d, without in blocks_without(graph, pol):
         mask = view.endpoint_set if d >= n else graph.everything.without(d)
         olds = [(b.sources & mask, b.ports) for b in graph.blocks_into(d)]
-        news = [(graph.translate(b.sources, back) & mask, b.ports) for b in other.blocks_into(to_new[d])]
+        news = [(sources & mask, ports) for sources, ports in without]
         for i, j, both in overlaps([nb for nb, _ in news], [ob for ob, _ in olds]):
             np_, op = news[i][1], olds[j][1]
             if np_ != op:
