@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from netpol.core.ports import PortSet
-from netpol.engine.graph import compile_graph
+from netpol.engine.graph import AllowGraph, compile_graph
 from netpol.engine.nodeset import NodeSet, overlaps
-from netpol.model.resources import Direction, Options
+from netpol.model.resources import Direction
 from netpol.render.diagram.model import MAX_READABLE_NODES, Level, build_diagram
 from netpol.report.records import Cell, ConnectivitySection, Limits, Matrix, NamespaceView
 from netpol.report.view import OTHER_NAMESPACES, OUTSIDE, View
@@ -22,25 +22,27 @@ __all__ = ["build_connectivity"]
 
 
 class _Agg:
-    """One matrix cell being built: the union of the ports, whether they were uniform, and how
-    many of the pairs are allowed anything."""
+    """One matrix cell being built: the ports its pairs are allowed (the union, and whether they
+    were uniform, are worked out once at the end), and how many of the pairs are allowed anything."""
 
-    __slots__ = ("allowed", "pairs", "ports", "seen")
+    __slots__ = ("allowed", "pairs", "seen")
 
     def __init__(self) -> None:
-        self.ports = PortSet.none()
-        self.seen: set[PortSet] = set()
+        self.seen: dict[int, PortSet] = {}
+        """The port sets met, by identity: the blocks' own, met again and again, are not hashed
+        (nor merged into the union) each time."""
         self.allowed = 0
         self.pairs = 0
 
     def add(self, ports: PortSet) -> None:
-        self.ports |= ports
-        self.seen.add(ports)
+        self.seen[id(ports)] = ports
 
     def cell(self, counted: bool) -> Cell:
-        return Cell(
-            self.ports, len(self.seen) > 1, self.allowed / self.pairs if counted and self.pairs else None
-        )
+        distinct = set(self.seen.values())
+        ports = PortSet.none()
+        for p in distinct:
+            ports |= p
+        return Cell(ports, len(distinct) > 1, self.allowed / self.pairs if counted and self.pairs else None)
 
 
 def _aggregate(
@@ -52,14 +54,24 @@ def _aggregate(
 ) -> dict[tuple[str, str], Cell]:
     """Cells for groups of sources by groups of destinations (indexes); a cell exists when the
     groups hold at least one (source, destination) pair. ``outside`` is the key of the group of
-    external ranges."""
+    external ranges.
+
+    A group of one source (a namespace section's workloads) is looked up in the blocks, all such
+    groups at once, instead of being intersected with every block of every destination."""
     graph = view.graph
+    none = PortSet.none()
     cells: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
     for dk, dests in destinations.items():
         keys = [(sk, nodes) for sk, nodes in sources.items() if not skip(sk, dk)]
+        wide = [(sk, nodes) for sk, nodes in keys if len(nodes) > 1]
+        single: dict[int, list[str]] = defaultdict(list)
+        for sk, nodes in keys:
+            if len(nodes) == 1:
+                single[nodes.first()].append(sk)
+        singles = graph.nodeset(single)
         for d in dests:
             blocks = graph.blocks_into(d)
-            groups = [(cells[(sk, dk)], members) for sk, nodes in keys if (members := nodes.without(d))]
+            groups = [(cells[(sk, dk)], members) for sk, nodes in wide if (members := nodes.without(d))]
             covered = [0] * len(groups)  # the blocks are disjoint: their hits add up
             for i, j, hit in overlaps(
                 [members for _, members in groups], [block.sources for block in blocks]
@@ -70,7 +82,25 @@ def _aggregate(
                 agg.allowed += count
                 agg.pairs += len(members)
                 if count != len(members):
-                    agg.add(PortSet.none())
+                    agg.add(none)
+            if not single:
+                continue
+            found: dict[int, PortSet] = {}
+            for block in blocks:
+                for s in block.sources & singles:
+                    found[s] = block.ports
+            for s, sks in single.items():
+                if s == d:
+                    continue
+                ports = found.get(s)
+                for sk in sks:
+                    agg = cells[(sk, dk)]
+                    agg.pairs += 1
+                    if ports is None:
+                        agg.add(none)
+                    else:
+                        agg.add(ports)
+                        agg.allowed += 1
     return {k: v.cell(outside not in k) for k, v in cells.items()}
 
 
@@ -124,14 +154,15 @@ def build_connectivity(
     overview = _matrix(keys, keys, cells, skip_ns, len(view.members) - len(shown), names, absent=view.absent)
     diagram, note = None, ""
     if diagrams and view.members:
-        diagram = build_diagram(graph, level=Level.NAMESPACE)
-        if diagram.too_large and len(view.members) > limits.diagram:
-            # The most reached namespaces alone, every policy kept: the connections between them
-            # are the same.
+        # A namespace diagram draws every namespace: past MAX_READABLE_NODES of them it is too
+        # large, and is not built to be told so.
+        cut = len(view.members) > max(MAX_READABLE_NODES, limits.diagram)
+        diagram = None if cut else build_diagram(graph, level=Level.NAMESPACE)
+        if diagram is None or (diagram.too_large and len(view.members) > limits.diagram):
+            # The most reached namespaces alone, with their policies: the connections between
+            # them are the same.
             top = set(ranked[: limits.diagram])
-            kept = tuple(e for e in graph.cluster.endpoints if e.namespace in top)
-            sub = compile_graph(replace(graph.cluster, endpoints=kept), _as_given(graph.options))
-            diagram = build_diagram(sub, level=Level.NAMESPACE, exclude_external=True)
+            diagram = build_diagram(_within(view, top), level=Level.NAMESPACE, exclude_external=True)
             note = (
                 f"The diagram shows the {len(top)} most reached namespaces; connections with "
                 f"the {len(view.members) - len(top)} others and with addresses outside the "
@@ -193,10 +224,8 @@ def _namespace_view(
             diagram = build_diagram(view.graph, namespace=ns)
         if diagram is None or diagram.too_large:
             count = len(diagram.nodes) if diagram is not None else touching
-            # Its own endpoints alone, every policy kept: the connections among them are the same.
-            kept = tuple(e for e in view.graph.cluster.endpoints if e.namespace == ns)
-            sub = compile_graph(replace(view.graph.cluster, endpoints=kept), _as_given(view.graph.options))
-            diagram = build_diagram(sub, exclude_external=True)
+            # Its own endpoints alone, with its policies: the connections among them are the same.
+            diagram = build_diagram(_within(view, {ns}), exclude_external=True)
             if diagram.too_large:
                 diagram = None
                 note = (
@@ -230,10 +259,24 @@ def _namespace_view(
     )
 
 
-def _as_given(options: Options) -> Options:
-    """``options`` for a diagram of some endpoints only: the stand-ins are among them already,
-    and the endpoints left out are no selection to stand in for."""
-    return replace(options, stand_ins=False)
+def _within(view: View, namespaces: Collection[str]) -> AllowGraph:
+    """The cluster of the endpoints of ``namespaces`` alone, compiled, for a diagram of the
+    connections among them (external addresses left out).
+
+    Those are the same as in the whole cluster. A NetworkPolicy selects pods of its own
+    namespace only, so the policies of the other namespaces select nothing here and allow
+    nothing: they are left out (compiling each of them again cost most of the report on a large
+    cluster). The cluster-wide tiers are kept whole. The stand-ins are among the endpoints
+    already, and the endpoints left out are no selection to stand in for."""
+    cluster = view.graph.cluster
+    return compile_graph(
+        replace(
+            cluster,
+            endpoints=tuple(e for e in cluster.endpoints if e.namespace in namespaces),
+            policies=tuple(p for p in cluster.policies if p.namespace in namespaces),
+        ),
+        replace(view.graph.options, stand_ins=False),
+    )
 
 
 def _touching(view: View, ns: str) -> int:
