@@ -76,6 +76,7 @@ def build_exposure(
     from_outside: list[Exposure] = []
     cluster_wide: list[ClusterWide] = []
     selectable_ns = [nodes & view.selectable for nodes in view.ns_sets.values() if nodes & view.selectable]
+    alone = {nodes.first() for nodes in selectable_ns if len(nodes) == 1}  # alone in their namespace
     for d in range(view.n):
         if not view.governed(d, Direction.INGRESS):
             continue
@@ -108,7 +109,6 @@ def build_exposure(
             )
         if not covered:
             continue
-        groups = [m for m in (nodes & others for nodes in selectable_ns) if m]
         if covered == others:
             common = common or PortSet.none()
             cluster_wide.append(
@@ -120,7 +120,12 @@ def build_exposure(
                     why.via(view, d, Direction.INGRESS),
                 )
             )
-        elif len(groups) > 1 and all(covered & m for m in groups):
+        elif len(selectable_ns) - (d in alone) > 1 and all(
+            # the namespaces with a selectable endpoint besides d (covered never holds d)
+            covered & nodes
+            for nodes in selectable_ns
+            if nodes.first() != d or len(nodes) > 1
+        ):
             cluster_wide.append(
                 ClusterWide(
                     view.id(d),
@@ -184,13 +189,14 @@ def _to_internet(view: View) -> list[Exposure]:
     public: set[tuple[int, PortSet]] = set()
     governed = view.endpoint_set - (view.stand_in_set - graph.isolated(Direction.EGRESS))
     for r in range(view.n, view.total):
+        one, is_public = graph.one(r), view.is_public(r)
         for block in graph.blocks_into(r):
             for s in block.sources & governed:
                 key = (s, block.ports)
                 ranges, why = acc.get(key, (graph.nothing, _Why()))
                 why.add(block, Direction.EGRESS)
-                acc[key] = (ranges | graph.one(r), why)
-                if view.is_public(r):
+                acc[key] = (ranges | one, why)
+                if is_public:
                     public.add(key)
     rows = [
         Exposure(

@@ -59,7 +59,7 @@ def stand_ins_of(view: View, rule: RuleView, peer: Peer) -> tuple[str, ...]:
     for i in rule.peers & view.stand_in_set:
         e = view.graph.node(i)
         assert isinstance(e, Endpoint)
-        ns = view.graph.cluster.namespace(e.namespace)
+        ns = view.namespaces.get(e.namespace)
         if (
             e.namespace in homes
             and (peer.pod_selector is None or peer.pod_selector.matches(e.labels))
