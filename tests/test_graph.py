@@ -270,6 +270,26 @@ def test_random_clusters_draw_exactly_what_is_allowed(
     assert_complete(graph, diagram, **filters)
 
 
+@budget(60)
+@given(docs=clusters())
+def test_namespace_level_says_every_pod_exactly_when_every_pair_is_allowed_alike(
+    docs: list[dict[str, object]],
+) -> None:
+    """An edge says "every pod" (it is not ``some``), and a node "within: every pod", whenever
+    every pair it stands for is allowed on its ports, and "some pods" otherwise."""
+    graph = analyze_docs(docs)
+    diagram = build_diagram(graph, level=Level.NAMESPACE)
+    for edge in diagram.edges:
+        alike = all(graph.allowed_between(s, d) == edge.ports for s, d in _pairs(graph, diagram, edge))
+        assert edge.some is not alike, edge
+    for node in diagram.nodes:
+        within = [line for line in node.label if line.startswith("within: ")]
+        if within:
+            ids = [graph.resolve(m) for m in node.members]
+            ports = {graph.allowed_between(s, d) for s in ids for d in ids if s != d}
+            assert within[0].startswith("within: every pod") is (len(ports) == 1), (node, ports)
+
+
 # -- what the collapsing draws -------------------------------------------------------------------
 
 

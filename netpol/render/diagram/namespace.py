@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from netpol.core.ports import PortSet
 from netpol.engine.nodeset import NodeSet
+from netpol.engine.spans import Spans
 from netpol.model.cluster import Endpoint
 from netpol.render.diagram.edges import (
     DraftEdge,
@@ -62,60 +63,81 @@ class _Sum:
         rules = tuple(sorted(self.rules.get(key, ())))
         return rules, self.ports.get(key, PortSet.none()), 0 < marked < self.pairs.get(key, 0)
 
-    def mark(self, key: tuple[str, str], marked: NodeSet | int, mark: Mark) -> None:
-        self.marked[key] += marked if isinstance(marked, int) else len(marked)
+    def mark(self, key: tuple[str, str], marked: int, mark: Mark) -> None:
+        self.marked[key] += marked
         self.rules[key].update(mark.rules)
         self.ports[key] = self.ports.get(key, PortSet.none()) | mark.ports
 
 
+def _namespace_spans(view: KeptView) -> tuple[Spans, list[str]]:
+    """The namespaces as spans of endpoint indexes, and the namespace of each span.
+
+    Endpoints are sorted by id (``namespace/name[Kind]``) and a namespace name holds no ``/``,
+    so a namespace's endpoints are consecutive."""
+    ordered = sorted(view.ns_members.items(), key=lambda item: item[1][0])
+    for ns, members in ordered:
+        assert members[-1] - members[0] + 1 == len(members), f"namespace {ns}: endpoints apart"
+    return Spans([members[0] for _, members in ordered], view.n), [ns for ns, _ in ordered]
+
+
 def _sum(view: KeptView, rows: Sequence[tuple[dict[PortSet, NodeSet], list[tuple[NodeSet, Mark]]]]) -> _Sum:
-    """``rows[d]``: ports -> the sources toward d, and the sources with Admin rules behind them."""
+    """``rows[d]``: ports -> the sources toward d, and the sources with Admin rules behind them.
+
+    A destination's sources lie in one entry of its row each (the blocks into it are disjoint),
+    so every pair of a and b (a's pods toward b's, a pod's traffic to itself aside) is allowed
+    on the same ports P exactly when the pairs counted are all of them and each one counted
+    was allowed on P. Only the namespaces a set of sources meets are visited (:class:`Spans`);
+    the pairs are kept in the order a visit of every namespace in name order would first meet
+    them, which the drawing's order depends on."""
     n = view.n
-    ns_sets, outside = view.ns_sets, view.graph.externals
+    spans, span_ns = _namespace_spans(view)
+    rank = {ns: r for r, ns in enumerate(view.ns_members)}
+    span_rank = [rank[ns] for ns in span_ns]
+    reps = view.graph.nodeset(view.groups)
     out = _Sum()
-    union, same = out.union, out.same
+    union, same, pairs = out.union, out.same, out.pairs
+    first: dict[tuple[str, str], tuple[int, int, int]] = {}
+    """When the visit of every namespace would first meet a pair: (destination, entry, source)."""
 
     def key_of(i: int) -> str:
         return view.endpoints[i].namespace if i < n else f"ext:{view.nodes[i].id}"
 
-    def note(a: str, b: str, ports: PortSet | None) -> None:
-        prev = same.get((a, b))
-        if ports is None or (prev is not None and prev != ports):
-            same[(a, b)] = _BROKEN
-        elif prev is None:
-            same[(a, b)] = ports
+    def note(key: tuple[str, str], ports: PortSet, count: int, when: tuple[int, int, int]) -> None:
+        prev = same.get(key)
+        if prev is None:
+            same[key] = ports
+            union[key] = ports
+            first[key] = when
+        else:
+            union[key] = union[key] | ports
+            if prev != ports:
+                same[key] = _BROKEN
+        pairs[key] += count
 
-    for d in (*range(n), *view.groups):
+    for at, d in enumerate((*range(n), *view.groups)):
         row, marks = rows[d]
         b = key_of(d)
-        for ports, sources in row.items():
-            for a, group in ns_sets.items():
-                inside = sources & group
-                if inside:
-                    union[(a, b)] = union.get((a, b), PortSet()) | ports
-                    out.connections += len(inside)
-                    out.pairs[(a, b)] += len(inside)
-            for r in sources & outside:
-                if view.ext_group.get(r) == r:
-                    g = key_of(r)
-                    union[(g, b)] = union.get((g, b), PortSet()) | ports
-                    out.connections += 1
-                    out.pairs[(g, b)] += 1
+        for entry, (ports, sources) in enumerate(row.items()):
+            for k, count in spans.counts(sources):
+                note((span_ns[k], b), ports, count, (at, entry, span_rank[k]))
+                out.connections += count
+            for r in sources & reps:
+                note((key_of(r), b), ports, 1, (at, entry, len(rank) + r))
+                out.connections += 1
         for marked, mark in marks:
-            for a, group in ns_sets.items():
-                inside = marked & group
-                if inside:
-                    out.mark((a, b), inside, mark)
-            for r in marked & outside:
-                if view.ext_group.get(r) == r:
-                    out.mark((key_of(r), b), 1, mark)
-        for a, group in ns_sets.items():
-            need = group.without(d)
-            if need:
-                note(a, b, next((p for p, sources in row.items() if need <= sources), None))
-        if d < n:
-            for rep in view.groups:
-                note(key_of(rep), b, next((p for p, sources in row.items() if rep in sources), None))
+            for k, count in spans.counts(marked):
+                out.mark((span_ns[k], b), count, mark)
+            for r in marked & reps:
+                out.mark((key_of(r), b), 1, mark)
+    size = {ns: len(members) for ns, members in view.ns_members.items()}
+    for (a, b), count in pairs.items():
+        if a in size and b in size:
+            every = size[a] * size[b] - (size[a] if a == b else 0)
+        else:
+            every = size.get(a) or size[b]  # an external group and each endpoint of a namespace
+        if count != every:
+            same[(a, b)] = _BROKEN
+    out.union = {key: union[key] for key in sorted(union, key=first.__getitem__)}
     return out
 
 
