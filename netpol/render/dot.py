@@ -201,20 +201,18 @@ def _edge(
     edge: DiagramEdge, first_of: dict[str, str], *, labelled: bool, xlabel: bool, number: int | None
 ) -> str:
     line, text = _edge_colour(edge)
+    tooltip = quote(edge.tooltip)  # spelt once: a dense diagram has hundreds of thousands of edges
     attrs = {
-        "label": quote(edge.label, MAX_LABEL_BYTES),
         "color": quote(line),
         "fontcolor": quote(text),
         "penwidth": _THICK if edge.collapsed else _THIN,
-        "tooltip": quote(edge.tooltip),
-        "labeltooltip": quote(edge.tooltip),
+        "tooltip": tooltip,
     }
-    if not labelled:
-        del attrs["label"], attrs["labeltooltip"]
-    elif xlabel:
+    if labelled and xlabel:
         # Placed after the layout, clear of the other labels and of the nodes.
-        attrs = {"xlabel": attrs.pop("label"), **attrs}
-        del attrs["labeltooltip"]
+        attrs = {"xlabel": quote(edge.label, MAX_LABEL_BYTES), **attrs}
+    elif labelled:
+        attrs = {"label": quote(edge.label, MAX_LABEL_BYTES), **attrs, "labeltooltip": tooltip}
     styles = ["dashed"] if edge.some or edge.denied else []
     if edge.kind is EdgeKind.EXTERNAL and not edge.some and not edge.denied:
         styles.append("solid")

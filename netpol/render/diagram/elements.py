@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from netpol.core.ports import PortSet
 from netpol.errors import Diagnostic
@@ -288,9 +289,13 @@ def listing(items: Sequence[str], limit: int = MAX_LISTED, sep: str = ", ") -> s
     return f"{sep.join(items[:limit])} … and {len(items) - limit} more"
 
 
+@lru_cache(maxsize=4096)
 def port_text(ports: PortSet, limit: int = MAX_LABEL_RANGES) -> str:
     """``str(ports)`` with at most ``limit`` ranges per protocol: ``TCP 1,3,5 … and 40 more``;
-    ports known by name only are kept: ``TCP 8443,port named http (number unknown)``."""
+    ports known by name only are kept: ``TCP 8443,port named http (number unknown)``.
+
+    Remembered: a large diagram spells the same few port sets on hundreds of thousands of edges
+    (label and tooltip), and spelling one takes a dozen PortSet operations."""
     parts = []
     for protocol in ports.protocols():
         ranges, names = ports.ranges(protocol), [(protocol, n) for n in ports.names(protocol)]
