@@ -18,9 +18,10 @@ them, merged already) folds with a namespace the same way: ``shop/* -> 0.0.0.0/0
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from itertools import groupby, islice
+from operator import itemgetter
 
 from netpol.core.ports import PortSet
 from netpol.engine.graph import AllowGraph, Connection, Row, Tag
@@ -50,17 +51,23 @@ def folded_connections(graph: AllowGraph) -> Iterator[Connection]:
     """The compact listing of ``graph``: sorted by source, then destination, namespaces before
     their endpoints."""
     folder = _Folder(graph)
-    chunk: list[Row] = []
-    chunk_ns: str | None = None
-    for row in graph.rows():
-        ns = folder.namespace_of(row[0])
-        if chunk and ns != chunk_ns:
-            yield from folder.fold(chunk, chunk_ns)
-            chunk = []
-        chunk_ns = ns
-        chunk.append(row)
+    chunk: list[_Source] = []
+    end = 0  # the end of the chunk's namespace
+    for source in graph.source_rows():
+        s = source[0]
+        if s >= end:  # the next namespace
+            if chunk:
+                yield from folder.fold_namespace(chunk)
+                chunk = []
+            end = folder.end_of(s)
+        chunk.append(source)
     if chunk:
-        yield from folder.fold(chunk, chunk_ns)
+        yield from folder.fold_namespace(chunk)
+    yield from folder.fold_external(graph.external_rows())
+
+
+_Source = tuple[int, list[tuple[int, Tag]], list[tuple[int, int, Tag]]]
+"""A source's rows, as AllowGraph.source_rows gives them."""
 
 
 class _Folder:
@@ -80,14 +87,13 @@ class _Folder:
             self.first.setdefault(node.namespace, i)
             self.size[node.namespace] += 1
 
-    def namespace_of(self, index: int) -> str | None:
-        return self.ns_of[index] if index < self.n else None
+    def end_of(self, index: int) -> int:
+        """Where the endpoints of endpoint ``index``'s namespace end."""
+        ns = self.ns_of[index]
+        return self.first[ns] + self.size[ns]
 
-    def fold(self, rows: list[Row], ns: str | None) -> Iterator[Connection]:
-        """The lines of one source namespace's rows (``ns`` None: the external sources)."""
-        if ns is not None:
-            yield from self._fold_namespace(rows, ns)
-            return
+    def fold_external(self, rows: list[Row]) -> Iterator[Connection]:
+        """The lines from the external ranges."""
         span, ids, n = self.graph.span_id, self.graph.ids, self.n
         lines: list[_Line] = []
         # An address range reaching every endpoint of a namespace on one tag: a fan-out.
@@ -113,124 +119,99 @@ class _Folder:
         namespace, two at least, on one tag."""
         return len(cells) == size >= 2 and all(tag == cells[0][1] for _, tag in cells)
 
-    def _fold_namespace(self, rows: list[Row], ns: str) -> Iterator[Connection]:
-        """The lines of the rows from namespace ``ns``, in the listing's order.
+    def fold_namespace(self, chunk: list[_Source]) -> Iterator[Connection]:
+        """The lines of the rows from one namespace's endpoints, in the listing's order.
 
-        Each source's rows (in destination order) are cut into segments, one per destination
-        namespace; a segment is folded whole (into ``ns/* -> B/*``), as a fan-out, or has some of
-        its destinations folded as fan-ins, and is otherwise written as it is: no per-pair sort."""
-        ids, span, n, ns_of = self.graph.ids, self.graph.span_id, self.n, self.ns_of
-        a_size = self.size[ns]
-        segments: list[_Segment] = []
-        by_ns: dict[str, list[_Segment]] = defaultdict(list)
-        outside: dict[tuple[int, int], list[Tag]] = defaultdict(list)
-        i, total = 0, len(rows)
-        while i < total:
-            s, _, c, d, tag = rows[i]
-            if c >= n:
-                outside[(c, d)].append(tag)
-                segments.append(_Segment(None, s, i, i + 1, tag))
-                i += 1
-                continue
-            b = ns_of[c]
-            j, same = i + 1, True
-            while j < total:
-                row = rows[j]
-                if row[0] != s or row[2] >= n or ns_of[row[2]] != b:
-                    break
-                same = same and row[4] == tag
-                j += 1
-            seg = _Segment(b, s, i, j, tag if same else None)
-            segments.append(seg)
-            by_ns[b].append(seg)
-            i = j
+        Only what can fold is looked at closely: a source's run of cells into a namespace B
+        that covers every endpoint of B (a fan-out, or part of ``ns/* -> B/*``), and a
+        destination reached from every endpoint of ns (a fan-in). Every other cell is written as
+        it comes: the cost is a count per pair, with no per-pair sort."""
+        ids, span, ns_of, first, size = self.graph.ids, self.graph.span_id, self.ns_of, self.first, self.size
+        ns = ns_of[chunk[0][0]]
+        a_size = size[ns]
+        key = itemgetter(0)
+        # Fan-in candidates: destinations with a cell from every endpoint of ns.
+        reached: Counter[int] = Counter()
+        for _, inner, _ in chunk:
+            reached.update(map(key, inner))
+        columns: dict[int, list[Tag]] = {
+            d: [] for d, count in reached.items() if count == a_size - (ns_of[d] == ns) >= 2
+        }
+        # Fan-out candidates: runs covering a whole destination namespace on one tag.
+        runs: dict[str, list[tuple[int, int, int, Tag]]] = defaultdict(list)  # B -> (s, start, end, tag)
+        for s, inner, _ in chunk:
+            if columns:
+                for d, tag in inner:
+                    col = columns.get(d)
+                    if col is not None:
+                        col.append(tag)
+            i = 0
+            for b, cells in groupby(inner, key=lambda cell: ns_of[cell[0]]):
+                length = sum(1 for _ in cells)
+                if length == size[b] - (b == ns) and (length >= 2 or size[b] >= 2):
+                    tag = inner[i][1]
+                    if all(cell[1] is tag for cell in islice(inner, i + 1, i + length)):
+                        runs[b].append((s, i, i + length, tag))
+                i += length
+        fan_in = {d: col[0] for d, col in columns.items() if all(tag is col[0] for tag in col)}
+        fan_in_by_ns: dict[str, dict[int, Tag]] = defaultdict(dict)
+        for d, tag in fan_in.items():
+            fan_in_by_ns[ns_of[d]][d] = tag
         heads: list[tuple[tuple[int, int], Connection]] = []  # the lines from ns/*, with their keys
         whole: set[str] = set()
-        fan_in: dict[str, set[int]] = {}
-        for b, segs in by_ns.items():
-            verdict = self._decide(rows, ns, b, segs)
-            if verdict is None:
-                continue
-            if isinstance(verdict, tuple):
+        fan_out: dict[int, dict[int, tuple[str, Tag]]] = defaultdict(dict)  # s -> start -> (B, tag)
+        skip: set[int] = set()  # destinations written as fan-ins
+        for b in {*runs, *fan_in_by_ns}:
+            full, ins = runs.get(b, []), fan_in_by_ns.get(b, {})
+            need = size[b] - (b == ns)
+            if a_size >= 2 and size[b] >= 2 and len(full) == a_size and all(r[3] is full[0][3] for r in full):
                 whole.add(b)
-                heads.append(((self.first[b], 0), Connection(group_id(ns), group_id(b), *verdict)))
+                heads.append(((first[b], 0), Connection(group_id(ns), group_id(b), *full[0][3])))
+                continue
+            outs = full if need >= 2 else []
+            # Lines saved: a fan-out saves need - 1, a fan-in a_size - inside - 1; by source on a tie.
+            if ins and len(ins) * (a_size - (b == ns) - 1) > len(outs) * (need - 1):
+                skip.update(ins)
+                heads += [((d, 1), Connection(group_id(ns), ids[d], *tag)) for d, tag in ins.items()]
             else:
-                fan_in[b] = set(verdict)
-                heads += [((d, 1), Connection(group_id(ns), ids[d], *tag)) for d, tag in verdict.items()]
-        folded_out: set[tuple[int, int]] = set()
-        for (c, d), tags in outside.items():
-            if len(tags) == a_size >= 2 and all(tag == tags[0] for tag in tags):
-                folded_out.add((c, d))
-                heads.append(((c, 1), Connection(group_id(ns), span(c, d), *tags[0])))
-        heads.sort(key=lambda head: head[0])
+                for s, i, _, tag in outs:
+                    fan_out[s][i] = (b, tag)
+        folded_out: dict[tuple[int, int], Tag] = {}
+        if a_size >= 2:
+            outside: dict[tuple[int, int], list[Tag]] = defaultdict(list)
+            for _, _, outer in chunk:
+                for c, d, tag in outer:
+                    outside[(c, d)].append(tag)
+            for (c, d), tags in outside.items():
+                if len(tags) == a_size and all(tag is tags[0] for tag in tags):
+                    folded_out[(c, d)] = tags[0]
+                    heads.append(((c, 1), Connection(group_id(ns), span(c, d), *tags[0])))
+        heads.sort(key=key)
         for _, line in heads:
             yield line
-        for seg in segments:
-            dst_ns, s = seg.namespace, seg.source
-            if dst_ns is None:
-                _, _, c, d, (ports, decided) = rows[seg.start]
-                if (c, d) not in folded_out:
-                    yield Connection(ids[s], span(c, d), ports, decided)
-            elif dst_ns in whole:
-                continue
-            elif seg.fan_out:
-                assert seg.tag is not None
-                yield Connection(ids[s], group_id(dst_ns), *seg.tag)
+        for s, inner, outer in chunk:
+            src = ids[s]
+            starts = fan_out.get(s)
+            if not whole and not skip and not starts:
+                for d, (ports, decided) in inner:
+                    yield Connection(src, ids[d], ports, decided)
             else:
-                skip = fan_in.get(dst_ns, ())
-                for k in range(seg.start, seg.end):
-                    _, _, c, _, (ports, decided) = rows[k]
-                    if c not in skip:
-                        yield Connection(ids[s], ids[c], ports, decided)
-
-    def _decide(self, rows: list[Row], ns: str, b: str, segs: list[_Segment]) -> Tag | dict[int, Tag] | None:
-        """How the segments from ``ns`` into namespace ``b`` fold: whole (the tag), by
-        destination (the fan-ins, by destination), or by source (None, the segments that fold
-        marked ``fan_out``)."""
-        a_size, b_size = self.size[ns], self.size[b]
-        inside = b == ns  # a source's traffic to itself is not listed
-        need = b_size - inside
-        full = [seg for seg in segs if seg.tag is not None and seg.end - seg.start == need]
-        if (
-            a_size >= 2
-            and b_size >= 2
-            and len(full) == a_size
-            and all(seg.tag == full[0].tag for seg in full)
-            and full[0].tag is not None
-        ):
-            return full[0].tag
-        out = full if need >= 2 else []
-        pairs = sum(seg.end - seg.start for seg in segs)
-        by_source = len(out) + pairs - sum(seg.end - seg.start for seg in out)
-        in_tag: dict[int, Tag] = {}
-        if len(segs) >= a_size - inside >= 2:  # a column can be whole only then
-            columns: dict[int, list[Tag]] = defaultdict(list)
-            for seg in segs:
-                for k in range(seg.start, seg.end):
-                    columns[rows[k][2]].append(rows[k][4])
-            for d, col in columns.items():
-                if len(col) == a_size - inside and all(tag == col[0] for tag in col):
-                    in_tag[d] = col[0]
-        by_destination = len(in_tag) + pairs - (a_size - inside) * len(in_tag)
-        if in_tag and by_destination < by_source:
-            return in_tag
-        for seg in out:
-            seg.fan_out = True
-        return None
-
-
-@dataclass(slots=True)
-class _Segment:
-    """The rows ``start``..``end`` (exclusive) of one source into one destination namespace
-    (None: one row toward an address range), their common tag (None when they differ), and
-    whether they are written as one fan-out line."""
-
-    namespace: str | None
-    source: int
-    start: int
-    end: int
-    tag: Tag | None
-    fan_out: bool = False
+                i, total = 0, len(inner)
+                while i < total:
+                    if starts and i in starts:
+                        b, (ports, decided) = starts[i]
+                        yield Connection(src, group_id(b), ports, decided)
+                        i += size[b] - (b == ns)
+                        continue
+                    d, (ports, decided) = inner[i]
+                    if d in skip or ns_of[d] in whole:
+                        i += 1
+                        continue
+                    yield Connection(src, ids[d], ports, decided)
+                    i += 1
+            for c, d, (ports, decided) in outer:
+                if (c, d) not in folded_out:
+                    yield Connection(src, span(c, d), ports, decided)
 
 
 def listing_vocabulary(graph: AllowGraph, compact: bool) -> tuple[set[str], set[PortSet]]:

@@ -8,9 +8,11 @@ behind them stays private to ``netpol/engine/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from netpol.core.bits import from_indexes, iter_bits
 from netpol.core.ipspace import AddressRange, format_range
@@ -67,6 +69,8 @@ class Connection(NamedTuple):
 
 Tag = tuple[PortSet, tuple[tuple[str, ...], tuple[str, ...]] | None]
 """What a listed row is allowed on: the ports and, with tier policies, who allowed each side."""
+
+V = TypeVar("V")
 
 Row = tuple[int, int, int, int, Tag]
 """A listed row by node index: source first and last, destination first and last (a run of
@@ -378,36 +382,50 @@ class AllowGraph:
     def pairs(self) -> Iterator[tuple[int, int, PortSet]]:
         """Every allowed (src, dst, ports) by index, self-pairs and external-to-external excluded,
         sorted by source then destination."""
-        for s, d, block in self._pair_blocks():
-            yield s, d, block.ports
+        for lo, per_src in self._windows(lambda block: block.ports):
+            for o, row in enumerate(per_src):
+                s = lo + o
+                for d, ports in row:
+                    if d != s:
+                        yield s, d, ports
 
-    def _pair_blocks(self) -> Iterator[tuple[int, int, AllowBlock]]:
-        """Every allowed (src, dst, block), sorted by source then destination, a window of
-        sources at a time: about :data:`WINDOW_PAIRS` pairs are held at once, whatever the number
-        of connections. The external sources (whose rows :meth:`iter_connections` merges per
-        destination) are one window."""
+    def _windows(
+        self, value: Callable[[AllowBlock], V], *, external: bool | None = None
+    ) -> Iterator[tuple[int, list[list[tuple[int, V]]]]]:
+        """The allowed pairs a window of sources at a time: ``(lo, rows)``, ``rows[o]`` the
+        (destination, ``value(block)``) of source ``lo + o`` in destination order, its traffic to
+        itself included. About :data:`WINDOW_PAIRS` pairs are held at once, whatever the number
+        of connections; the external sources (whose rows :meth:`rows` merges per destination)
+        are one window. ``external``: only the endpoints' windows (False) or only the external
+        one (True)."""
         blocks = self._form.blocks
         total, n = len(blocks), self.endpoint_count
-        width = max(1, WINDOW_PAIRS // max(1, total))
-        windows = [(a, min(n, a + width)) for a in range(0, n, width)]
-        if total > n:
+        # Each window costs a pass over every block: as few windows as the pairs allow. The
+        # pairs are counted first (a popcount per block), and a window holds about WINDOW_PAIRS
+        # of them if they are spread evenly over the sources.
+        pairs = sum(block.sources.bit_count() for into in blocks for block in into)
+        width = max(1, min(n, WINDOW_PAIRS * n // max(1, pairs)))
+        windows = [(a, min(n, a + width)) for a in range(0, n, width)] if external is not True else []
+        if total > n and external is not False:
             windows.append((n, total))
+        values: dict[int, V] = {}  # id(block) -> value(block)
         for lo, hi in windows:
             mask = (1 << (hi - lo)) - 1
-            per_src: list[list[tuple[int, AllowBlock]]] = [[] for _ in range(hi - lo)]
+            per_src: list[list[tuple[int, V]]] = [[] for _ in range(hi - lo)]
             offsets: dict[int, list[int]] = {}  # id(block) -> its sources in the window, less lo
             for d, into in enumerate(blocks):
                 for block in into:
                     offs = offsets.get(id(block))
                     if offs is None:
                         offs = offsets[id(block)] = list(iter_bits((block.sources >> lo) & mask))
-                    for o in offs:
-                        per_src[o].append((d, block))
-            for o, row in enumerate(per_src):
-                s = lo + o
-                for d, block in row:
-                    if d != s:
-                        yield s, d, block
+                    if offs:
+                        v = values.get(id(block))
+                        if v is None:
+                            v = values[id(block)] = value(block)
+                        cell = (d, v)
+                        for o in offs:
+                            per_src[o].append(cell)
+            yield lo, per_src
 
     def connections(self) -> list[Connection]:
         """Every allowed connection, as :meth:`iter_connections` gives them."""
@@ -417,42 +435,83 @@ class AllowGraph:
         """Every allowed connection, sorted by source then destination (endpoints by id, external
         ranges by address); runs of adjacent external ranges with the same ports (and, with tier
         policies, allowed by the same tiers) are merged. Given as they are found: the memory held
-        does not grow with the number of connections (see :meth:`_pair_blocks`)."""
-        span = self.span_id
-        for a, b, c, d, (p, t) in self.rows():
+        does not grow with the number of connections (see :meth:`_windows`)."""
+        ids, span = self.ids, self.span_id
+        for s, inner, outer in self.source_rows():
+            src = ids[s]
+            for d, (p, t) in inner:
+                yield Connection(src, ids[d], p, t)
+            for c, d, (p, t) in outer:
+                yield Connection(src, span(c, d), p, t)
+        for a, b, c, d, (p, t) in self.external_rows():
             yield Connection(span(a, b), span(c, d), p, t)
 
     def rows(self) -> Iterator[Row]:
-        """The merged rows (src first/last, dst first/last, tag) by node index, in order."""
+        """The merged rows (src first/last, dst first/last, tag) by node index, in order; equal
+        tags are the same object."""
+        for s, inner, outer in self.source_rows():
+            for d, tag in inner:
+                yield s, s, d, d, tag
+            for c, d, tag in outer:
+                yield s, s, c, d, tag
+        yield from self.external_rows()
+
+    def source_rows(self) -> Iterator[tuple[int, list[tuple[int, Tag]], list[tuple[int, int, Tag]]]]:
+        """For each endpoint with connections, in order: ``(s, inner, outer)``, the endpoints it
+        reaches (index and tag, in order) and the runs of external ranges (first, last, tag):
+        adjacent ranges on one tag are one run. Equal tags are the same object."""
         n = self.endpoint_count
-        tiered = bool(self._form.tier_rules)
-        tags: dict[int, Tag] = {}  # id(block) -> (ports, tiers)
-        row: list[Any] | None = None  # the row of an endpoint source being extended
+        first = itemgetter(0)
+        for lo, per_src in self._windows(self._tag, external=False):
+            for o, row in enumerate(per_src):
+                if not row:
+                    continue
+                s = lo + o
+                k = bisect_left(row, n, key=first)
+                inner = [cell for cell in row[:k] if cell[0] != s] if k else []
+                outer: list[tuple[int, int, Tag]] = []
+                for d, tag in row[k:]:
+                    if outer and outer[-1][2] is tag and self.adjacent(outer[-1][1], d):
+                        outer[-1] = (outer[-1][0], d, tag)
+                    else:
+                        outer.append((d, d, tag))
+                if inner or outer:
+                    yield s, inner, outer
+
+    def external_rows(self) -> list[Row]:
+        """The rows from external ranges: per destination, runs of adjacent sources on one tag
+        merged; sorted by source, then destination."""
+        n = self.endpoint_count
+        if len(self.nodes) == n:
+            return []
+        ((lo, per_src),) = self._windows(self._tag, external=True)
         toward: dict[int, list[tuple[int, Tag]]] = {}
-        for s, d, block in self._pair_blocks():
-            tag = tags.get(id(block))
-            if tag is None:
-                tag = tags[id(block)] = (block.ports, _decided(block) if tiered else None)
-            if s >= n:
-                toward.setdefault(d, []).append((s, tag))
-            elif row is not None and row[0] == s and d >= n and row[3] == tag and self.adjacent(row[2], d):
-                row[2] = d
-            else:
-                if row is not None:
-                    yield row[0], row[0], row[1], row[2], row[3]
-                row = [s, d, d, tag]
-        if row is not None:
-            yield row[0], row[0], row[1], row[2], row[3]
+        for o, row in enumerate(per_src):
+            for d, tag in row:
+                if d < n:
+                    toward.setdefault(d, []).append((lo + o, tag))
         rows: list[Row] = []
         for d, sources in toward.items():
             start = len(rows)
             for s, tag in sources:
-                if len(rows) > start and rows[-1][4] == tag and self.adjacent(rows[-1][1], s):
+                if len(rows) > start and rows[-1][4] is tag and self.adjacent(rows[-1][1], s):
                     rows[-1] = (rows[-1][0], s, d, d, tag)
                 else:
                     rows.append((s, s, d, d, tag))
         rows.sort(key=lambda r: (r[0], r[2]))
-        yield from rows
+        return rows
+
+    @cached_property
+    def _tag(self) -> Callable[[AllowBlock], Tag]:
+        """A block's tag, equal tags one object (a reader may compare them with ``is``)."""
+        tiered = bool(self._form.tier_rules)
+        same: dict[Tag, Tag] = {}
+
+        def tag(block: AllowBlock) -> Tag:
+            fresh: Tag = (block.ports, _decided(block) if tiered else None)
+            return same.setdefault(fresh, fresh)
+
+        return tag
 
     def span_id(self, first: int, last: int) -> str:
         """The id of node ``first``, or of the run of external ranges ``first``..``last``."""
