@@ -52,10 +52,18 @@ class Context:
         for view in graph.policies():
             policies_in[view.policy.namespace].append(view)
         self._policies_in = {k: tuple(v) for k, v in policies_in.items()}
+        # The first of a name, as Cluster.namespace finds it.
+        self._namespaces: dict[str, Namespace] = {ns.name: ns for ns in reversed(self.cluster.namespaces)}
         self._namespaces_matching: dict[LabelSelector, list[str]] = {}
         self.held_namespaces: list[Namespace] = [ns for ns in self.cluster.namespaces if not ns.stand_in]
         """The namespaces of the input (stand-ins left out), in the cluster's order."""
         self.held_namespace_names = frozenset(ns.name for ns in self.held_namespaces)
+        every: dict[str, list[int]] = defaultdict(list)
+        for i in range(graph.endpoint_count):
+            every[self.endpoint(i).namespace].append(i)
+        self._endpoints_in = {k: graph.nodeset(v) for k, v in every.items()}
+        self._matching_in: dict[tuple[LabelSelector, tuple[str, ...]], bool] = {}
+        self._stand_ins_admitted: dict[tuple[object, ...], NodeSet] = {}
 
     # -- reading the graph -----------------------------------------------------------------------
 
@@ -69,7 +77,9 @@ class Context:
         return node
 
     def namespace(self, name: str) -> Namespace | None:
-        return self.cluster.namespace(name)
+        """The namespace called ``name``, by name (``Cluster.namespace`` scans them, and rules
+        ask once per stand-in and peer)."""
+        return self._namespaces.get(name)
 
     def policies(self) -> tuple[PolicyView, ...]:
         """Every policy with the workloads it selects and its rules."""
@@ -96,6 +106,44 @@ class Context:
     def policies_in(self, namespace: str) -> tuple[PolicyView, ...]:
         """The policies of ``namespace``, in the cluster's order."""
         return self._policies_in.get(namespace, ())
+
+    def endpoints_in(self, namespace: str) -> NodeSet:
+        """Every endpoint of ``namespace``: workloads, host-network pods and stand-ins."""
+        return self._endpoints_in.get(namespace, self.graph.nothing)
+
+    def matches_in(self, selector: LabelSelector, namespaces: Sequence[str]) -> bool:
+        """Whether ``selector`` matches a workload of ``namespaces`` (:attr:`by_namespace`);
+        remembered, since policies repeat their peers."""
+        key = (selector, tuple(namespaces))
+        hit = self._matching_in.get(key)
+        if hit is None:
+            hit = self._matching_in[key] = any(
+                selector.matches(self.endpoint(i).labels)
+                for ns in namespaces
+                for i in self.by_namespace.get(ns, ())
+            )
+        return hit
+
+    def stand_ins_admitted(
+        self, namespace: str, pods: LabelSelector | None, namespaces: LabelSelector | None
+    ) -> NodeSet:
+        """The stand-ins a peer of a policy of ``namespace`` admits, by its podSelector ``pods``
+        and namespaceSelector ``namespaces`` (None: not given); remembered per peer."""
+        key = (namespace if namespaces is None else None, pods, namespaces)
+        hit = self._stand_ins_admitted.get(key)
+        if hit is None:
+
+            def admits(ep: Endpoint) -> bool:
+                if namespaces is None:
+                    in_scope = ep.namespace == namespace
+                else:
+                    ns = self.namespace(ep.namespace)
+                    in_scope = ns is not None and namespaces.matches(ns.labels)
+                return in_scope and (pods is None or pods.matches(ep.labels))
+
+            hit = self.graph.nodeset(i for i in self.stand_ins if admits(self.endpoint(i)))
+            self._stand_ins_admitted[key] = hit
+        return hit
 
     def ids(self, nodes: NodeSet) -> tuple[str, ...]:
         return tuple(sorted(nodes.ids()))

@@ -101,7 +101,7 @@ def _declared(ep: Endpoint) -> Mapping[Protocol, list[tuple[int, int]]]:
 def namespaces_without_default_deny(ctx: Context) -> Iterator[Finding]:
     for name, members in sorted(ctx.by_namespace.items()):
         ns = ctx.namespace(name)
-        own = [p.policy for p in ctx.policies() if p.policy.namespace == name]
+        own = [p.policy for p in ctx.policies_in(name)]
         ids = [ctx.endpoint(i).id for i in members]
         if ns is not None and ns.origin is not None:
             where = ctx.locate(ns.origin, "metadata", "name")

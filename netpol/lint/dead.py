@@ -30,7 +30,6 @@ from netpol.findings.catalog import RuleId
 from netpol.findings.records import Finding, policy_ref
 from netpol.lint.context import Context
 from netpol.lint.registry import rule
-from netpol.model.cluster import Endpoint
 from netpol.model.resources import NAMESPACE_NAME_LABEL, Direction, NetworkPolicy, Peer
 
 __all__ = ["dangling_peers", "ignored_rules", "selects_nothing", "unknown_named_ports"]
@@ -111,7 +110,7 @@ def _dangling(
     word = "from" if direction is Direction.INGRESS else "to"
     head = RuleRef(pol.id, direction, index)
     path = (*head.path, word, j)
-    standing = _admitted_stand_ins(ctx, pol, peer)
+    standing = ctx.stand_ins_admitted(pol.namespace, peer.pod_selector, peer.namespace_selector)
     nss = peer.namespace_selector
     if nss is None:
         scope = looked_in = [pol.namespace]
@@ -165,8 +164,7 @@ def _dangling_pods(
     """NP011 for a peer's podSelector, looking in the input's namespaces ``scope`` (and in
     ``looked_in``, stand-in namespaces included, for a typo when the input shows no workload)."""
     where = ctx.locate(pol.origin, *path, "podSelector")
-    members = [i for ns in scope for i in ctx.by_namespace.get(ns, ())]
-    if not members:  # the input shows none of their workloads
+    if not any(ctx.by_namespace.get(ns) for ns in scope):  # the input shows none of their workloads
         near = _subject_typo(ctx, selector, looked_in) if standing else ""
         if near:
             yield ctx.finding(
@@ -179,8 +177,9 @@ def _dangling_pods(
                 severity=Severity.INFO,
             )
         return
-    if any(selector.matches(ctx.endpoint(i).labels) for i in members):
+    if ctx.matches_in(selector, scope):
         return
+    members = [i for ns in scope for i in ctx.by_namespace.get(ns, ())]
     near = ctx.close_labels(selector, (ctx.endpoint(i).labels for i in members))
     none_of = f"{plural(len(members), 'workload')} of {listing(scope)}"
     what = (
@@ -201,21 +200,6 @@ def _admits(ctx: Context, standing: NodeSet) -> str:
     if not standing:
         return "so this peer admits nothing"
     return f"this peer admits only pods the input does not hold, {ctx.described(standing)}"
-
-
-def _admitted_stand_ins(ctx: Context, pol: NetworkPolicy, peer: Peer) -> NodeSet:
-    """The stand-ins a (pod or namespace selecting) peer admits."""
-    nss, pods = peer.namespace_selector, peer.pod_selector
-
-    def admits(ep: Endpoint) -> bool:
-        if nss is None:
-            in_scope = ep.namespace == pol.namespace
-        else:
-            ns = ctx.namespace(ep.namespace)
-            in_scope = ns is not None and nss.matches(ns.labels)
-        return in_scope and (pods is None or pods.matches(ep.labels))
-
-    return ctx.graph.nodeset(i for i in ctx.stand_ins if admits(ctx.endpoint(i)))
 
 
 def _namespace_typo(ctx: Context, selector: LabelSelector) -> str:

@@ -9,10 +9,11 @@ exposes. Where the input holds some of the pods concerned, the findings name tho
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from netpol.core.ipspace import IPFamily
-from netpol.core.ports import PortSet
+from netpol.core.ports import PortSet, Protocol
 from netpol.core.public import public_addresses
 from netpol.core.text import listing, plural
 from netpol.engine.nodeset import NodeSet
@@ -121,9 +122,7 @@ def _internet(ctx: Context, cr: RuleView) -> Iterator[Finding]:
 def _outside(ctx: Context, nodes: NodeSet, namespace: str) -> NodeSet:
     """Endpoints of ``nodes`` in other namespaces than ``namespace``: the input's, or when it holds
     none there, the stand-ins."""
-    return ctx.concerned(
-        ctx.graph.nodeset(i for i in nodes & ctx.graph.endpoints if ctx.endpoint(i).namespace != namespace)
-    )
+    return ctx.concerned(nodes & ctx.graph.endpoints - ctx.endpoints_in(namespace))
 
 
 def _all_namespaces(ctx: Context, cr: RuleView) -> Iterator[Finding]:
@@ -170,10 +169,11 @@ def _all_ports(ctx: Context, cr: RuleView) -> Iterator[Finding]:
     if externals:
         who = f"{who} and external addresses" if who else "external addresses"
     destinations = cr.targets if ingress else cr.peers & ctx.graph.endpoints
-    declared = PortSet.none()
+    spans: dict[Protocol, list[tuple[int, int]]] = defaultdict(list)
     for d in destinations:
         for cp in ctx.endpoint(d).ports:
-            declared |= PortSet.of(cp.protocol, cp.port, cp.port)
+            spans[cp.protocol].append((cp.port, cp.port))
+    declared = PortSet.from_mapping(spans)
     hint = (
         f"add ports: {port_list(declared)} (what the {'selected pods' if ingress else 'peers'} declare)"
         if declared
