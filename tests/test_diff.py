@@ -22,6 +22,8 @@ from conftest import ROOT, needs
 import netpol
 from netpol.cli import main
 from netpol.diff.compare import ChangeKind, GraphDiff, PolicyChangeKind, Scope, diff_graphs, pair_sides
+from netpol.diff.pairs import by_destination, every_pair, same_endpoints
+from netpol.diff.refine import Parties
 from netpol.errors import GitError
 from netpol.load.git import load_revision
 from netpol.query.explain import explain
@@ -136,6 +138,52 @@ def test_narrowed_ipblock_compares_on_a_common_refinement() -> None:
         "203.0.113.128/25",
     )
     assert str(change.lost) == "TCP 443"
+
+
+_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+status: {phase: Running, podIP: 10.9.0.1}
+"""
+
+
+def _ingress_from(*blocks: tuple[str, int]) -> str:
+    rules = ", ".join(
+        f"{{from: [{{ipBlock: {{cidr: {cidr}}}}}], ports: [{{port: {port}}}]}}" for cidr, port in blocks
+    )
+    return (
+        f"{_POD}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        f"metadata: {{name: p, namespace: x}}\nspec: {{podSelector: {{}}, ingress: [{rules}]}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # As many ranges on both sides, cut elsewhere: the same bits stand for other addresses.
+        (
+            [("10.0.0.0/16", 80)],
+            [("10.1.0.0/16", 80)],
+            {("10.0.0.0/16", "x/a[Pod]", "removed"), ("10.1.0.0/16", "x/a[Pod]", "added")},
+        ),
+        # The blocks list the outside sources out of address order.
+        (
+            [("192.168.0.0/16", 80), ("10.0.0.0/8", 443)],
+            [("192.168.0.0/16", 80), ("10.0.0.0/8", 8443)],
+            {("10.0.0.0/8", "x/a[Pod]", "changed")},
+        ),
+    ],
+)
+def test_the_quick_comparison_reads_outside_addresses_by_address(
+    old: list[tuple[str, int]], new: list[tuple[str, int]], expected: set[tuple[str, str, str]]
+) -> None:
+    a, b = netpol.analyze_text(_ingress_from(*old)), netpol.analyze_text(_ingress_from(*new))
+    parties = Parties(a, b)
+    assert same_endpoints(parties)
+    assert set(by_destination(parties)) == set(every_pair(parties))
+    assert {(c.src, c.dst, c.kind.value) for c in diff_graphs(a, b).changes} == expected
 
 
 def test_workload_added() -> None:

@@ -11,8 +11,10 @@ between the sides that select one of its ends (compared by their parsed records,
 and the rules that allow it on the side where it is allowed.
 
 The pieces: :mod:`~netpol.diff.match` (policies compared by meaning), :mod:`~netpol.diff.refine`
-(the parties: endpoints by id, external cells), :mod:`~netpol.diff.why` (the rules and edits
-behind a change) and :mod:`~netpol.diff.result` (the records); this module puts them together.
+(the parties: endpoints by id, external cells), :mod:`~netpol.diff.pairs` (the pairs allowed
+differently, found destination by destination when both sides hold the same endpoints),
+:mod:`~netpol.diff.why` (the rules and edits behind a change) and :mod:`~netpol.diff.result`
+(the records); this module puts them together.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from dataclasses import replace
 from netpol.core.ipspace import format_range
 from netpol.core.ports import PortSet
 from netpol.diff.match import compare_policies, policy_key
-from netpol.diff.refine import Parties, endpoints_of, sweep
+from netpol.diff.pairs import changed_pairs
+from netpol.diff.refine import Parties, endpoints_of
 from netpol.diff.result import (
     ChangeKind,
     GraphDiff,
@@ -64,9 +67,6 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
     policy_kinds, renames = compare_policies(old.cluster.policies, new.cluster.policies)
     tier_edits = compare_tier_policies(old.cluster.tier_policies, new.cluster.tier_policies)
     why = Why(parties, policy_kinds, tier_edits)
-    old_pairs, old_runs = parties.allowed(0)
-    new_pairs, new_runs = parties.allowed(1)
-    none = PortSet.none()
 
     def change(src: int, dst: int, before: PortSet, after: PortSet) -> PairChange:
         gained, lost = after - before, before - after
@@ -89,20 +89,9 @@ def diff_graphs(old: AllowGraph, new: AllowGraph) -> GraphDiff:
             reasons.tiers,
         )
 
-    raw: list[tuple[int, int, PairChange]] = []
-    for src, dst in old_pairs.keys() | new_pairs.keys():
-        before, after = old_pairs.get((src, dst), none), new_pairs.get((src, dst), none)
-        if before != after:
-            raw.append((src, dst, change(src, dst, before, after)))
-    # Outside addresses: only the stretches that differ are cut into cells, and each cell is
-    # explained on its own (the rules behind it may differ from its neighbours').
-    for endpoint, inbound in old_runs.keys() | new_runs.keys():
-        stretches = sweep(old_runs.get((endpoint, inbound), []), new_runs.get((endpoint, inbound), []))
-        for family, first, last, before, after in stretches:
-            for cell in parties.cells_in(family, first, last):
-                src, dst = (cell, endpoint) if inbound else (endpoint, cell)
-                raw.append((src, dst, change(src, dst, before, after)))
-
+    raw = [(src, dst, change(src, dst, before, after)) for src, dst, before, after in changed_pairs(parties)]
+    # Outside addresses come as cells, each explained on its own (the rules behind it may differ
+    # from its neighbours'), then merged back where they change the same way.
     merged = _merge_cells(parties, raw)
     # inbound from outside the cluster before outbound to it
     merged.sort(
