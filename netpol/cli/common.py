@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, NoReturn, ParamSpec
+from typing import ClassVar, Concatenate, NoReturn, ParamSpec
 
 import click
 
@@ -165,7 +166,34 @@ def _output_failed(exc: OSError) -> ExitCode:
     return ExitCode.INPUT_ERROR
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The commands, each imported when it is run (or listed by ``--help``): ``netpol list``
+    does not pay for importing what report, diff or suggest need."""
+
+    MODULES: ClassVar[Mapping[str, str]] = {
+        "check": "netpol.cli.check",
+        "diff": "netpol.cli.diff",
+        "graph": "netpol.cli.graph",
+        "lint": "netpol.cli.lint",
+        "list": "netpol.cli.listing",
+        "query": "netpol.cli.query",
+        "report": "netpol.cli.report",
+        "snapshot": "netpol.cli.snapshot",
+        "suggest": "netpol.cli.suggest",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.MODULES:
+            importlib.import_module(self.MODULES[cmd_name])  # registers the command on main
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(netpol.__version__, prog_name="netpol")
 def main() -> None:
     """Kubernetes NetworkPolicy reachability: who can reach whom, on which ports, and why.

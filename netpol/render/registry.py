@@ -1,7 +1,9 @@
 """Every output format netpol writes, as one enum per result, and the renderer behind each value.
 
 A command offers ``click.Choice`` built from these enums and asks this module for the text (or,
-for PNG, the bytes); adding a format is a value here and a module beside this one. The review
+for PNG, the bytes); adding a format is a value here and a module beside this one. Only the list
+and query renderers are imported with this module: the others when they are asked for, so that
+``netpol list`` does not load the diagram, diff and findings code. The review
 report's formats are listed here too, but its renderers (``report_html``, ``report_markdown``)
 are called by the ``report`` command itself: they draw figures and warn about them.
 """
@@ -10,33 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netpol.diff import GraphDiff
-from netpol.engine.graph import Connection
-from netpol.findings.records import FailOn, Report
-from netpol.model.cluster import StandIn
-from netpol.query.explain import Explanation
-from netpol.render import (
-    csv_,
-    diff_csv,
-    diff_dot,
-    diff_json,
-    diff_markdown,
-    diff_text,
-    dot,
-    findings_text,
-    html_graph,
-    json_,
-    junit,
-    markdown,
-    mermaid,
-    sarif,
-    text,
-)
-from netpol.render.diagram.model import Diagram
-from netpol.render.drawing import draw
-from netpol.render.graphviz import ImageFormat
+from netpol.render import csv_, json_, markdown, text
+
+if TYPE_CHECKING:  # the other renderers are imported by the function that calls them
+    from netpol.diff import GraphDiff
+    from netpol.engine.graph import Connection
+    from netpol.findings.records import FailOn, Report
+    from netpol.model.cluster import StandIn
+    from netpol.query.explain import Explanation
+    from netpol.render.diagram.model import Diagram
 
 __all__ = [
     "DiffFormat",
@@ -112,21 +98,6 @@ class ReportFormat(StrEnum):
     MD = "md"
 
 
-_QUERY: Mapping[QueryFormat, Callable[[Explanation], str]] = {
-    QueryFormat.TEXT: text.render_explanation,
-    QueryFormat.JSON: json_.render_explanation,
-}
-
-_DIFF: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
-    DiffFormat.TEXT: diff_text.render_diff,
-    DiffFormat.JSON: diff_json.render_diff,
-    DiffFormat.CSV: diff_csv.render_diff,
-    DiffFormat.MD: diff_markdown.render_diff,
-    DiffFormat.DOT: diff_dot.render_diff,
-    DiffFormat.SVG: diff_dot.render_svg,
-}
-
-
 def render_connections(
     fmt: ListFormat,
     connections: Iterable[Connection],
@@ -166,12 +137,22 @@ def render_explanation(
     """The explanation in ``fmt``; JSON lists the ``unmodelled`` policies too."""
     if fmt is QueryFormat.JSON:
         return json_.render_explanation(explanation, unmodelled)
-    return _QUERY[fmt](explanation)
+    return text.render_explanation(explanation)
 
 
 def render_diff(fmt: DiffFormat, diff: GraphDiff) -> str:
     """The diff in ``fmt``; SVG runs Graphviz (GraphvizMissing, GraphvizFailed)."""
-    return _DIFF[fmt](diff)
+    from netpol.render import diff_csv, diff_dot, diff_json, diff_markdown, diff_text
+
+    renderers: Mapping[DiffFormat, Callable[[GraphDiff], str]] = {
+        DiffFormat.TEXT: diff_text.render_diff,
+        DiffFormat.JSON: diff_json.render_diff,
+        DiffFormat.CSV: diff_csv.render_diff,
+        DiffFormat.MD: diff_markdown.render_diff,
+        DiffFormat.DOT: diff_dot.render_diff,
+        DiffFormat.SVG: diff_dot.render_svg,
+    }
+    return renderers[fmt](diff)
 
 
 def render_findings(
@@ -185,6 +166,8 @@ def render_findings(
 ) -> str:
     """Lint or check findings in ``fmt``; ``color`` only for text, ``extra`` (check's own
     results) only for JSON."""
+    from netpol.render import findings_text, junit, sarif
+
     if fmt is FindingsFormat.SARIF:
         return sarif.render_sarif(report, version=version)
     if fmt is FindingsFormat.JUNIT:
@@ -197,6 +180,10 @@ def render_findings(
 def render_diagram(fmt: GraphFormat, diagram: Diagram) -> str | bytes:
     """The diagram in ``fmt``: bytes for PNG, text otherwise; SVG, PNG and HTML run Graphviz
     (GraphvizError, GraphvizFailed)."""
+    from netpol.render import dot, html_graph, mermaid
+    from netpol.render.drawing import draw
+    from netpol.render.graphviz import ImageFormat
+
     if fmt is GraphFormat.DOT:
         return dot.render(diagram)
     if fmt is GraphFormat.MERMAID:
