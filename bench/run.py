@@ -5,6 +5,7 @@
     python bench/run.py --only 10k      # scenarios whose name contains "10k"
     python bench/run.py --only 100k     # the 100,000-pod dump (heavy: minutes, several GB)
     python bench/run.py --only nca      # netpol beside network-config-analyzer, where nca is installed
+    python bench/run.py --only 100k --commands   # and every command end to end, with its peak memory
 
 Each scenario runs in a fresh child process, so its peak memory (max RSS) is its own. Stages:
 load (read + parse YAML), model (validate, group pods), compile (allow-graph), list (every
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -149,11 +151,65 @@ def run_scenario(s: Scenario, workdir: Path) -> dict[str, float]:
     return figures
 
 
+COMMANDS = (
+    ("list -o json", ["list", "{path}", "-o", "json"]),
+    ("list (compact text)", ["list", "{path}"]),
+    ("query (one pair)", ["query", "{path}", "--from", "{src}", "--to", "{dst}", "--port", "8080"]),
+    ("graph --level namespace -o dot", ["graph", "{path}", "--level", "namespace", "-o", "dot"]),
+    ("lint -o json", ["lint", "{path}", "-o", "json", "--fail-on", "never"]),
+    ("report -o html", ["report", "{path}", "-o", "html"]),
+    ("diff (50 policies edited)", ["diff", "{path}", "{edited}"]),
+)
+"""The commands ``--commands`` times on a scenario's cluster, as a user runs them."""
+
+_PEAK = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+"""A child that runs a command and prints its peak RSS (KiB): each command's peak is its own."""
+
+
+def edited_copy(path: Path, edits: int = 50) -> Path:
+    """``path`` with the first ``edits`` numeric ports of its policies one higher (5432 becomes
+    5433): a pull request's worth of change for ``netpol diff``."""
+    text = path.read_text(encoding="utf-8")
+    head, sep, policies = text.partition("kind: NetworkPolicy")
+    bumped = re.sub(r"port: (\d+)\n", lambda m: f"port: {int(m.group(1)) + 1}\n", policies, count=edits)
+    edited = path.with_name(path.stem + "-edited.yaml")
+    edited.write_text(head + sep + bumped, encoding="utf-8")
+    return edited
+
+
+def time_commands(path: Path) -> list[tuple[str, float, float]]:
+    """Each of :data:`COMMANDS` on ``path``: (name, wall seconds, peak MiB)."""
+    netpol_cmd = str(Path(sys.executable).with_name("netpol"))
+    graph = subprocess.run(
+        [netpol_cmd, "list", str(path), "-o", "json", "--flat"], check=True, capture_output=True, text=True
+    )
+    first = json.loads(graph.stdout)["connections"][0]
+    words = {"path": str(path), "edited": str(edited_copy(path)), "src": first["src"], "dst": first["dst"]}
+    figures = []
+    for name, args in COMMANDS:
+        t = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK, netpol_cmd, *(a.format(**words) for a in args)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures.append((name, time.perf_counter() - t, int(done.stdout) / 1024))
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--keep", help="folder for the generated clusters (default: a temp dir)")
+    parser.add_argument(
+        "--commands", action="store_true", help="also time every command end to end on each scenario run"
+    )
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
@@ -179,6 +235,9 @@ def main() -> int:
                 f"{f['cli_list']:>7.2f}s {f['max_rss_mb']:>6.0f}  {s.target}",
                 flush=True,
             )
+            if args.commands:
+                for name, wall, peak in time_commands(workdir / f"{s.name}.yaml"):
+                    print(f"  {name:<32} {wall:>7.2f}s {peak:>7.0f} MiB", flush=True)
         if args.only in NCA.name:
             print(side_by_side(NCA, workdir), flush=True)
     return 0

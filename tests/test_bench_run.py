@@ -57,3 +57,14 @@ def test_with_nca_the_ratio_is_printed(tmp_path: Path) -> None:
     assert match, line
     assert float(match.group(2)) >= 0.3
     assert (tmp_path / "tiny.yaml").exists() and os.path.getsize(tmp_path / "tiny.yaml") > 0
+
+
+def test_every_command_is_timed_with_its_own_peak(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    cluster = gen.generate_cluster(pods=60, workloads=12, policies=30, namespaces=3, seed=1)
+    path.write_text(gen.to_yaml(cluster, "dump"), encoding="utf-8")
+    figures = run.time_commands(path)
+    assert [name for name, _, _ in figures] == [name for name, _ in run.COMMANDS]
+    assert all(wall > 0 and peak > 10 for _, wall, peak in figures), figures
+    edited = (tmp_path / "c-edited.yaml").read_text(encoding="utf-8")
+    assert edited != path.read_text(encoding="utf-8")
