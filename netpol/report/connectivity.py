@@ -37,6 +37,11 @@ class _Agg:
     def add(self, ports: PortSet) -> None:
         self.seen[id(ports)] = ports
 
+    def merge(self, other: _Agg) -> None:
+        self.seen.update(other.seen)
+        self.allowed += other.allowed
+        self.pairs += other.pairs
+
     def cell(self, counted: bool) -> Cell:
         distinct = set(self.seen.values())
         ports = PortSet.none()
@@ -57,7 +62,8 @@ def _aggregate(
     external ranges.
 
     A group of one source (a namespace section's workloads) is looked up in the blocks, all such
-    groups at once, instead of being intersected with every block of every destination."""
+    groups at once, instead of being intersected with every block of every destination, and its
+    pairs are counted once for all the destinations."""
     graph = view.graph
     none = PortSet.none()
     cells: dict[tuple[str, str], _Agg] = defaultdict(_Agg)
@@ -69,6 +75,7 @@ def _aggregate(
             if len(nodes) == 1:
                 single[nodes.first()].append(sk)
         singles = graph.nodeset(single)
+        alone = {s: _Agg() for s in single}  # each one source's pairs, summed over dests
         for d in dests:
             blocks = graph.blocks_into(d)
             groups = [(cells[(sk, dk)], members) for sk, nodes in wide if (members := nodes.without(d))]
@@ -83,24 +90,22 @@ def _aggregate(
                 agg.pairs += len(members)
                 if count != len(members):
                     agg.add(none)
-            if not single:
-                continue
-            found: dict[int, PortSet] = {}
-            for block in blocks:
-                for s in block.sources & singles:
-                    found[s] = block.ports
-            for s, sks in single.items():
-                if s == d:
-                    continue
-                ports = found.get(s)
-                for sk in sks:
-                    agg = cells[(sk, dk)]
-                    agg.pairs += 1
-                    if ports is None:
-                        agg.add(none)
-                    else:
-                        agg.add(ports)
-                        agg.allowed += 1
+            for block in blocks if single else ():
+                hit = block.sources & singles
+                if hit:
+                    for s in hit:
+                        if s != d:
+                            alone[s].add(block.ports)
+                            alone[s].allowed += 1
+        for s, sks in single.items():
+            agg = alone[s]
+            agg.pairs = len(dests) - (s in dests)
+            if not agg.pairs:
+                continue  # its only destination is itself: no pair, no cell
+            if agg.allowed != agg.pairs:
+                agg.add(none)
+            for sk in sks:
+                cells[(sk, dk)].merge(agg)
     return {k: v.cell(outside not in k) for k, v in cells.items()}
 
 

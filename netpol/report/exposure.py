@@ -82,8 +82,8 @@ def build_exposure(
             continue
         by_ports: dict[PortSet, tuple[NodeSet, _Why]] = {}
         others = view.selectable.without(d)
-        covered, union, common = graph.nothing, PortSet.none(), None
-        why = _Why()
+        covered = graph.nothing
+        used: list[Block] = []  # the blocks of sources inside; read only for a row of cluster_wide
         for block in graph.blocks_into(d):
             ext = block.sources & view.external_set
             if ext:
@@ -93,9 +93,7 @@ def build_exposure(
             inside = block.sources & others
             if inside:
                 covered |= inside
-                union |= block.ports
-                common = block.ports if common is None else common & block.ports
-                why.add(block, Direction.INGRESS)
+                used.append(block)
         for ports, (ranges, seen) in by_ports.items():
             public = any(view.is_public(r) for r in ranges)
             from_outside.append(
@@ -110,31 +108,16 @@ def build_exposure(
         if not covered:
             continue
         if covered == others:
-            common = common or PortSet.none()
-            cluster_wide.append(
-                ClusterWide(
-                    view.id(d),
-                    Scope.EVERY_POD,
-                    common,
-                    union - common,
-                    why.via(view, d, Direction.INGRESS),
-                )
-            )
+            union, common, via = _inside(view, d, used)
+            cluster_wide.append(ClusterWide(view.id(d), Scope.EVERY_POD, common, union - common, via))
         elif len(selectable_ns) - (d in alone) > 1 and all(
             # the namespaces with a selectable endpoint besides d (covered never holds d)
             covered & nodes
             for nodes in selectable_ns
             if nodes.first() != d or len(nodes) > 1
         ):
-            cluster_wide.append(
-                ClusterWide(
-                    view.id(d),
-                    Scope.EVERY_NAMESPACE,
-                    union,
-                    PortSet.none(),
-                    why.via(view, d, Direction.INGRESS),
-                )
-            )
+            union, _, via = _inside(view, d, used)
+            cluster_wide.append(ClusterWide(view.id(d), Scope.EVERY_NAMESPACE, union, PortSet.none(), via))
 
     to_internet = _to_internet(view)
     from_outside.sort(key=lambda e: (not e.public, not e.ports.is_all(), e.endpoint, e.ranges))
@@ -165,6 +148,18 @@ def build_exposure(
     )
 
 
+def _inside(view: View, d: int, blocks: Sequence[Block]) -> tuple[PortSet, PortSet, tuple[str, ...]]:
+    """What ``blocks`` (of sources inside the cluster, into ``d``) allow: the union of their
+    ports, the ports common to them all, and why (the ingress side)."""
+    why = _Why()
+    union, common = PortSet.none(), None
+    for block in blocks:
+        union |= block.ports
+        common = block.ports if common is None else common & block.ports
+        why.add(block, Direction.INGRESS)
+    return union, common or PortSet.none(), why.via(view, d, Direction.INGRESS)
+
+
 def _reach(
     from_outside: Sequence[Exposure],
     to_internet: Sequence[Exposure],
@@ -185,29 +180,37 @@ def _to_internet(view: View) -> list[Exposure]:
     range outside the cluster they may reach on those ports (so the ranges read as the policies
     wrote them)."""
     graph = view.graph
-    acc: dict[tuple[int, PortSet], tuple[NodeSet, _Why]] = {}
+    # (source, ports) -> the ranges, and the blocks (by identity: ranges share them) behind them
+    acc: dict[tuple[int, PortSet], tuple[list[int], dict[int, Block]]] = {}
     public: set[tuple[int, PortSet]] = set()
     governed = view.endpoint_set - (view.stand_in_set - graph.isolated(Direction.EGRESS))
     for r in range(view.n, view.total):
-        one, is_public = graph.one(r), view.is_public(r)
+        is_public = view.is_public(r)
         for block in graph.blocks_into(r):
             for s in block.sources & governed:
                 key = (s, block.ports)
-                ranges, why = acc.get(key, (graph.nothing, _Why()))
-                why.add(block, Direction.EGRESS)
-                acc[key] = (ranges | one, why)
+                hit = acc.get(key)
+                if hit is None:
+                    hit = acc[key] = ([], {})
+                hit[0].append(r)
+                hit[1][id(block)] = block
                 if is_public:
                     public.add(key)
-    rows = [
-        Exposure(
-            view.id(s),
-            view.ranges_text(acc[(s, ports)][0]),
-            ports,
-            True,
-            acc[(s, ports)][1].via(view, s, Direction.EGRESS),
+    rows = []
+    for s, ports in public:
+        ranges, blocks = acc[(s, ports)]
+        why = _Why()
+        for block in blocks.values():
+            why.add(block, Direction.EGRESS)
+        rows.append(
+            Exposure(
+                view.id(s),
+                view.ranges_text(graph.nodeset(ranges)),
+                ports,
+                True,
+                why.via(view, s, Direction.EGRESS),
+            )
         )
-        for s, ports in public
-    ]
     rows.sort(key=lambda e: (not e.ports.is_all(), e.endpoint, e.ranges))
     return rows
 

@@ -72,6 +72,12 @@ def _whatif(view: View, pol: NetworkPolicy, limits: Limits) -> WhatIf:
         mask = view.endpoint_set if d >= n else graph.everything.without(d)
         olds = [(b.sources & mask, b.ports) for b in graph.blocks_into(d)]
         news = [(sources & mask, ports) for sources, ports in without]
+        # A block found on both sides changes nothing, and meets no other block of either (the
+        # blocks of a side are disjoint): only the rest are compared.
+        same = set(olds).intersection(news)
+        if same:
+            olds = [b for b in olds if b not in same]
+            news = [b for b in news if b not in same]
         for i, j, both in overlaps([nb for nb, _ in news], [ob for ob, _ in olds]):
             np_, op = news[i][1], olds[j][1]
             if np_ != op:
