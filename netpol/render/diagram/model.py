@@ -29,6 +29,7 @@ and re-exports the records.
 
 from __future__ import annotations
 
+from netpol.core import collector
 from netpol.core.ports import Protocol
 from netpol.engine.graph import AllowGraph
 from netpol.errors import Diagnostic, Severity, UsageError
@@ -125,7 +126,26 @@ def build_diagram(
     ``exclude_external``: leave out addresses outside the cluster; ``admin_denied``: also draw,
     red and dashed, the connections NetworkPolicy alone would allow that an Admin-tier Deny
     drops (:mod:`~netpol.render.diagram.denied`), under the same filters.
+
+    The cyclic garbage collector is paused meanwhile (:mod:`netpol.core.collector`): what is built
+    lives until the diagram is written, and at 100,000 pods collecting while it is built takes
+    a third of the time.
     """
+    with collector.paused():
+        return _build(graph, level, focus, namespace, port, protocol, exclude_external, admin_denied)
+
+
+def _build(
+    graph: AllowGraph,
+    level: Level,
+    focus: str | None,
+    namespace: str | None,
+    port: int | str | None,
+    protocol: Protocol | None,
+    exclude_external: bool,
+    admin_denied: bool,
+) -> Diagram:
+    """:func:`build_diagram`, the collector paused."""
     if isinstance(port, str):
         _check_port_name(graph, port, protocol or Protocol.TCP)
     focus_index = graph.resolve(focus) if focus is not None else None
