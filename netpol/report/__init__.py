@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from netpol.core import collector
 from netpol.engine.graph import AllowGraph
 from netpol.lint import LintResult
 from netpol.load.files import Locator
@@ -140,27 +141,30 @@ def build_report(
     ``limits``: how much each section shows (default :class:`Limits`); ``diagrams``: build the
     diagrams (renderers draw them).
     """
-    limits = limits or Limits()
-    view = View(graph, locator)
-    targets = [(spec, resolve_sensitive(graph, spec)) for spec in sensitive]
-    walk = walk_tiers(view, limits) if view.tiered else None
-    tiers = build_tiers(view, walk, limits) if walk is not None else None
-    exposure = build_exposure(view, tuple(sorted(set(open_namespaces))), limits, walk)
-    lint = build_lint_section(lint_result, limits)
-    connectivity = build_connectivity(view, limits, diagrams, walk)
-    inventory = build_inventory(view, limits)
-    sensitive_sections = build_sensitive(view, targets, limits) if targets else ()
-    summary = build_summary(view, tuple(inputs), exposure, lint, sensitive_sections, tiers)
-    return Report(
-        title or "Network policy review",
-        tool,
-        summary,
-        exposure,
-        lint,
-        connectivity,
-        inventory,
-        sensitive_sections,
-        limits,
-        build_stand_ins(view, limits),
-        tiers,
-    )
+    # Like the analysis it reads, the review allocates many objects and no garbage cycle: the
+    # collector scanning them was a quarter of it on 100,000 pods.
+    with collector.paused():
+        limits = limits or Limits()
+        view = View(graph, locator)
+        targets = [(spec, resolve_sensitive(graph, spec)) for spec in sensitive]
+        walk = walk_tiers(view, limits) if view.tiered else None
+        tiers = build_tiers(view, walk, limits) if walk is not None else None
+        exposure = build_exposure(view, tuple(sorted(set(open_namespaces))), limits, walk)
+        lint = build_lint_section(lint_result, limits)
+        connectivity = build_connectivity(view, limits, diagrams, walk)
+        inventory = build_inventory(view, limits)
+        sensitive_sections = build_sensitive(view, targets, limits) if targets else ()
+        summary = build_summary(view, tuple(inputs), exposure, lint, sensitive_sections, tiers)
+        return Report(
+            title or "Network policy review",
+            tool,
+            summary,
+            exposure,
+            lint,
+            connectivity,
+            inventory,
+            sensitive_sections,
+            limits,
+            build_stand_ins(view, limits),
+            tiers,
+        )

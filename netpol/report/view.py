@@ -60,8 +60,9 @@ class View:
         """Stand-ins: endpoints for pods the policies select or admit that the input does not hold."""
         self.workloads = self.selectable - self.stand_in_set
         """Workloads of the input that policies can select (what isolation shares count)."""
-        self.namespaces = {ns.name: ns for ns in graph.cluster.namespaces}
-        """Every namespace by name (``Cluster.namespace`` scans them)."""
+        self.namespaces = {ns.name: ns for ns in reversed(graph.cluster.namespaces)}
+        """Every namespace by name, the first of a name as ``Cluster.namespace`` finds it (it
+        scans them)."""
         self.absent = frozenset(ns.name for ns in graph.cluster.namespaces if ns.stand_in)
         """Namespaces the input does not hold (they hold stand-ins only)."""
         by_ns: dict[str, list[int]] = defaultdict(list)
