@@ -5,6 +5,7 @@
     python bench/run.py --only 10k      # scenarios whose name contains "10k"
     python bench/run.py --only 100k     # the 100,000-pod dump (heavy: minutes, several GB)
     python bench/run.py --only nca      # netpol beside network-config-analyzer, where nca is installed
+    python bench/run.py --only nca-600  # the same on a cluster three times larger (nca: minutes)
     python bench/run.py --only 100k --commands   # and every command end to end, with its peak memory
 
 Each scenario runs in a fresh child process, so its peak memory (max RSS) is its own. Stages:
@@ -83,6 +84,10 @@ SCENARIOS = (
 
 NCA = Scenario("nca-200", 200, 200, 320, 8, "manifests", "netpol >= 300x faster than nca 2.1.0")
 """The cluster netpol and network-config-analyzer both list (`nca --connectivity`)."""
+NCA_LARGE = Scenario(
+    "nca-600", 600, 600, 960, 24, "manifests", "netpol >= 300x faster than nca 2.1.0", heavy=True
+)
+"""The same, three times the size: nca needs minutes (``--only nca-600``)."""
 NCA_INSTALL = "pip install network-config-analyzer==2.1.0"
 
 
@@ -254,8 +259,13 @@ def main() -> int:
             if args.commands:
                 for name, wall, peak in time_commands(workdir / f"{s.name}.yaml"):
                     print(f"  {name:<32} {wall:>7.2f}s {peak:>7.0f} MiB", flush=True)
-        if args.only in NCA.name:
-            print(side_by_side(NCA, workdir), flush=True)
+        for nca in (NCA, NCA_LARGE):
+            if (
+                args.only in nca.name
+                and (args.only or not nca.heavy)
+                and not (nca.heavy and args.only == "nca")
+            ):
+                print(side_by_side(nca, workdir), flush=True)
     return 0
 
 

@@ -68,3 +68,8 @@ def test_every_command_is_timed_with_its_own_peak(tmp_path: Path) -> None:
     assert all(wall > 0 and peak > 10 for _, wall, peak in figures), figures
     edited = (tmp_path / "c-edited.yaml").read_text(encoding="utf-8")
     assert edited != path.read_text(encoding="utf-8")
+
+
+def test_the_large_nca_scenario_is_opt_in() -> None:
+    assert run.NCA_LARGE.heavy and not run.NCA.heavy
+    assert run.NCA_LARGE.pods == 3 * run.NCA.pods and run.NCA_LARGE.policies == 3 * run.NCA.policies
