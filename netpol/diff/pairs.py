@@ -77,17 +77,20 @@ def by_destination(parties: Parties) -> Iterator[Changed]:
     old, new = parties.sides
     n = new.endpoint_count
     same_ranges = old.ids == new.ids
-    found: dict[tuple[int, int], tuple[_Sources, _Cells]] = {}
+    # By the identity of the two lists, which a graph hands out once per destination class; each
+    # entry holds its lists, so that no id is reused by another list while the entry is kept.
+    found: dict[tuple[int, int], tuple[Sequence[Block], Sequence[Block], _Sources, _Cells]] = {}
     for d in range(n + len(parties.cells)):
         ob, nb = old.blocks_into(_node(parties, 0, d)), new.blocks_into(_node(parties, 1, d))
         key = (id(ob), id(nb))
         hit = found.get(key)
         if hit is None:
             if same_ranges and _same_blocks(ob, nb):
-                hit = found[key] = ([], [])
+                hit = found[key] = (ob, nb, [], [])
             else:
-                hit = found[key] = (_sources(old, new, ob, nb), _cells(parties, ob, nb) if d < n else [])
-        sources, cells = hit
+                cells = _cells(parties, ob, nb) if d < n else []
+                hit = found[key] = (ob, nb, _sources(old, new, ob, nb), cells)
+        _, _, sources, cells = hit
         for nodes, before, after in sources:
             for s in nodes.without(d) if d < n else nodes:
                 yield s, d, before, after
@@ -96,6 +99,7 @@ def by_destination(parties: Parties) -> Iterator[Changed]:
 
 
 def _node(parties: Parties, side: int, party: int) -> int:
+    """The node of ``party`` on one side, which holds every endpoint of the other."""
     node = parties.node_in(side, party)
     assert node is not None, "both sides hold every endpoint"
     return node
