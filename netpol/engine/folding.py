@@ -8,7 +8,7 @@ of a Kubernetes name, so a folded end cannot be read as an endpoint. The lines c
 pairs the flat listing gives, each once, each with the ports (and, with tier policies, the tiers)
 of every pair it stands for; ``tests/test_folding.py`` holds the two listings to each other.
 
-Folding works on one source namespace at a time, from the flat rows in order, so the memory held
+Folding works on one source namespace at a time, from the graph's rows in order, so the memory held
 is that namespace's rows, whatever the size of the listing. Within a (source namespace,
 destination namespace) pair that does not fold whole, the pair's rows are folded by source or by
 destination, whichever gives fewer lines (by source when they tie). An address range (a run of
@@ -77,15 +77,7 @@ class _Folder:
     def __init__(self, graph: AllowGraph) -> None:
         self.graph = graph
         self.n = graph.endpoint_count
-        self.ns_of: list[str] = []
-        self.first: dict[str, int] = {}
-        self.size: dict[str, int] = defaultdict(int)
-        for i in range(self.n):
-            node = graph.nodes[i]
-            assert isinstance(node, Endpoint)
-            self.ns_of.append(node.namespace)
-            self.first.setdefault(node.namespace, i)
-            self.size[node.namespace] += 1
+        self.ns_of, self.first, self.size = _namespaces(graph)
 
     def end_of(self, index: int) -> int:
         """Where the endpoints of endpoint ``index``'s namespace end."""
@@ -176,7 +168,7 @@ class _Folder:
             else:
                 for s, i, _, tag in outs:
                     fan_out[s][i] = (b, tag)
-        folded_out: dict[tuple[int, int], Tag] = {}
+        folded_out: set[tuple[int, int]] = set()
         if a_size >= 2:
             outside: dict[tuple[int, int], list[Tag]] = defaultdict(list)
             for _, _, outer in chunk:
@@ -184,7 +176,7 @@ class _Folder:
                     outside[(c, d)].append(tag)
             for (c, d), tags in outside.items():
                 if len(tags) == a_size and all(tag is tags[0] for tag in tags):
-                    folded_out[(c, d)] = tags[0]
+                    folded_out.add((c, d))
                     heads.append(((c, 1), Connection(group_id(ns), span(c, d), *tags[0])))
         heads.sort(key=key)
         for _, line in heads:
@@ -227,9 +219,19 @@ def listing_vocabulary(graph: AllowGraph, compact: bool) -> tuple[set[str], set[
             ends.add(graph.span_id(start, i - 1))
             start = i
     if compact:
-        counts: dict[str, int] = defaultdict(int)
-        for node in graph.nodes[:n]:
-            assert isinstance(node, Endpoint)
-            counts[node.namespace] += 1
-        ends.update(group_id(ns) for ns, count in counts.items() if count >= 2)
+        ends.update(group_id(ns) for ns, count in _namespaces(graph)[2].items() if count >= 2)
     return ends, graph.listed_ports()
+
+
+def _namespaces(graph: AllowGraph) -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """Each endpoint's namespace, and each namespace's first endpoint and number of endpoints."""
+    ns_of: list[str] = []
+    first: dict[str, int] = {}
+    size: dict[str, int] = defaultdict(int)
+    for i in range(graph.endpoint_count):
+        node = graph.nodes[i]
+        assert isinstance(node, Endpoint)
+        ns_of.append(node.namespace)
+        first.setdefault(node.namespace, i)
+        size[node.namespace] += 1
+    return ns_of, first, size

@@ -395,7 +395,7 @@ class AllowGraph:
         """The allowed pairs a window of sources at a time: ``(lo, rows)``, ``rows[o]`` the
         (destination, ``value(block)``) of source ``lo + o`` in destination order, its traffic to
         itself included. About :data:`WINDOW_PAIRS` pairs are held at once, whatever the number
-        of connections; the external sources (whose rows :meth:`rows` merges per destination)
+        of connections; the external sources (whose rows :meth:`external_rows` merges per destination)
         are one window. ``external``: only the endpoints' windows (False) or only the external
         one (True)."""
         blocks = self._form.blocks
@@ -445,16 +445,6 @@ class AllowGraph:
                 yield Connection(src, span(c, d), p, t)
         for a, b, c, d, (p, t) in self.external_rows():
             yield Connection(span(a, b), span(c, d), p, t)
-
-    def rows(self) -> Iterator[Row]:
-        """The merged rows (src first/last, dst first/last, tag) by node index, in order; equal
-        tags are the same object."""
-        for s, inner, outer in self.source_rows():
-            for d, tag in inner:
-                yield s, s, d, d, tag
-            for c, d, tag in outer:
-                yield s, s, c, d, tag
-        yield from self.external_rows()
 
     def source_rows(self) -> Iterator[tuple[int, list[tuple[int, Tag]], list[tuple[int, int, Tag]]]]:
         """For each endpoint with connections, in order: ``(s, inner, outer)``, the endpoints it

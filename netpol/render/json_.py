@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from netpol.core.ports import PortSet
@@ -50,13 +51,7 @@ def write_connections(
 ) -> Iterator[str]:
     """:func:`render_connections` as it goes, a few thousand connections at a time."""
     ports_json: dict[PortSet, str] = {}
-    quoted: dict[str, str] = {}  # an end's JSON string: the same ends come back on many lines
-
-    def q(end: str) -> str:
-        hit = quoted.get(end)
-        if hit is None:
-            hit = quoted[end] = _string(end)
-        return hit
+    q = cache(_string)  # an end's JSON string: the same ends come back on many lines
 
     def line(c: Connection) -> str:
         pj = ports_json.get(c.ports)

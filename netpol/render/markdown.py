@@ -8,6 +8,7 @@ a label value), written with netpol.core.escaping.md_text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from itertools import chain, islice
 
 from netpol.core.escaping import md_code, md_text
@@ -38,24 +39,15 @@ def write_connections(
     in its first line; a longer one streams and is counted in its last."""
     marked = set(stand_ins or ())
 
-    cells: dict[str, str] = {}  # the same ends come back on many lines: each is written once
-    port_cells: dict[PortSet, str] = {}
-
+    @cache  # the same ends come back on many lines: each is written once
     def cell(end: str) -> str:
-        hit = cells.get(end)
-        if hit is None:
-            if group_namespace(end) is not None:
-                hit = md_code(end) + " *every endpoint*"
-            else:
-                hit = md_code(end) + (" *stand-in*" if end in marked else "")
-            cells[end] = hit
-        return hit
+        if group_namespace(end) is not None:
+            return md_code(end) + " *every endpoint*"
+        return md_code(end) + (" *stand-in*" if end in marked else "")
 
-    def ports(c: Connection) -> str:
-        hit = port_cells.get(c.ports)
-        if hit is None:
-            hit = port_cells[c.ports] = md_text(str(c.ports))
-        return hit
+    @cache
+    def port_cell(ports: PortSet) -> str:
+        return md_text(str(ports))
 
     seen = StandInsNamed(connections, stand_ins)
     stream = iter(seen)
@@ -65,10 +57,8 @@ def write_connections(
 
     def row(c: Connection) -> str:
         if tiered:
-            return (
-                f"| {cell(c.src)} | {cell(c.dst)} | {md_text(str(c.ports))} | {md_text(c.decided_text)} |\n"
-            )
-        return f"| {cell(c.src)} | {cell(c.dst)} | {md_text(str(c.ports))} |\n"
+            return f"| {cell(c.src)} | {cell(c.dst)} | {port_cell(c.ports)} | {md_text(c.decided_text)} |\n"
+        return f"| {cell(c.src)} | {cell(c.dst)} | {port_cell(c.ports)} |\n"
 
     title = (
         "| Source | Destination | Ports | Allowed by |\n| --- | --- | --- | --- |\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from netpol.engine.folding import group_namespace
+from netpol.engine.folding import GROUP_SUFFIX, group_namespace
 from netpol.engine.graph import Connection
 from netpol.model.cluster import StandIn
 
@@ -41,7 +41,7 @@ class StandInsNamed:
     def __iter__(self) -> Iterator[Connection]:
         ends = self._ends
         for c in self._connections:
-            if c.src[-1] == "*" or c.dst[-1] == "*":
+            if c.src.endswith(GROUP_SUFFIX) or c.dst.endswith(GROUP_SUFFIX):
                 self.folded = True
             if self._stand_ins:
                 ends.add(c.src)

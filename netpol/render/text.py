@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain, islice
 
 from netpol.core.escaping import terminal
-from netpol.core.ports import PortSet
 from netpol.engine.graph import Connection
 from netpol.model.cluster import StandIn
 from netpol.query.explain import Explanation
@@ -64,7 +64,13 @@ def write_connections(
         return
     # Port names are input too (a rule's named port toward a stand-in).
     tiered = head[0].decided is not None  # the cluster has tier policies: who allowed
-    row = _Cells()
+    # The same ends and port sets come back on many lines: each is escaped once.
+    end_text = cache(terminal)
+    ports_text = cache(lambda ports: terminal(str(ports)))
+
+    def row(c: Connection) -> tuple[str, str, str]:
+        return end_text(c.src), end_text(c.dst), ports_text(c.ports)
+
     rows = [row(c) for c in head]
     more = next(stream, None)
     if more is None or widths is None:
@@ -100,28 +106,6 @@ def write_connections(
 
 
 _HEAD = ("SOURCE", "DESTINATION", "PORTS")
-
-
-class _Cells:
-    """A connection's three cells, escaped for a terminal; the same ends and port sets come back
-    on many lines, so each is escaped once."""
-
-    def __init__(self) -> None:
-        self._ends: dict[str, str] = {}
-        self._ports: dict[PortSet, str] = {}
-
-    def __call__(self, c: Connection) -> tuple[str, str, str]:
-        ends, ports = self._ends, self._ports
-        src = ends.get(c.src)
-        if src is None:
-            src = ends[c.src] = terminal(c.src)
-        dst = ends.get(c.dst)
-        if dst is None:
-            dst = ends[c.dst] = terminal(c.dst)
-        p = ports.get(c.ports)
-        if p is None:
-            p = ports[c.ports] = terminal(str(c.ports))
-        return src, dst, p
 
 
 PIECE = 4096
